@@ -1,0 +1,139 @@
+"""Types shared by the image-generation layer.
+
+The flow is: an :class:`ImageRequest` (what the user or the LLM asked for, in any vocabulary) is mapped
+onto a model's capabilities (``capabilities.plan``) into one or more :class:`ProviderCall` objects plus
+:class:`UsedParams` and warnings; each provider turns a ``ProviderCall`` into its wire request and its
+wire response into :class:`GeneratedImage` objects; the results come back as an :class:`ImageResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """What was asked for, before mapping onto a model. Any field may be ``None`` (use the default)."""
+
+    prompt: str
+    model: str
+    negative_prompt: str | None = None
+    count: int = 1
+    size: str | None = None  # "WxH", e.g. "1792x1024"
+    aspect_ratio: str | None = None  # "A:B", e.g. "16:9"
+    quality: str | None = None  # any vocabulary: standard|hd, low|medium|high|auto, draft|high ...
+    style: str | None = None  # vivid|natural (dall-e-3 only)
+    seed: int | None = None
+    guidance_scale: float | None = None
+    steps: int | None = None
+    # Provider-specific options passed through when the model supports them
+    # (output_format, background, moderation, output_compression, resolution, ...).
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One wire request after mapping: every value here is valid for the model as-is.
+
+    ``prompt`` already carries a folded negative prompt when the model has no field for it.
+    ``n`` never exceeds the model's per-request maximum.
+    """
+
+    model: str
+    prompt: str
+    n: int = 1
+    size: str | None = None
+    aspect_ratio: str | None = None
+    resolution: str | None = None  # xAI "1k|2k", Gemini imageSize "1K|2K|4K", Imagen sampleImageSize
+    quality: str | None = None
+    style: str | None = None
+    negative_prompt: str | None = None
+    seed: int | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UsedParams:
+    """What was actually sent, in the contract's ``used`` shape."""
+
+    size: str | None = None
+    aspect_ratio: str | None = None
+    quality: str | None = None
+    style: str | None = None
+    count: int = 1
+    negative_prompt: str | None = None
+    seed: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One image as delivered: the provider's exact bytes and what we know about them."""
+
+    data: bytes
+    mime_type: str  # from magic bytes, never from a provider field
+    width: int
+    height: int
+    revised_prompt: str | None = None
+    seed: int | None = None
+
+    @property
+    def extension(self) -> str:
+        return MIME_EXTENSIONS[self.mime_type]
+
+
+MIME_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+
+
+@dataclass
+class ImageResult:
+    """The outcome of one generate call (possibly several wire requests)."""
+
+    images: list[GeneratedImage]
+    used: UsedParams
+    warnings: list[str] = field(default_factory=list)
+    # Parsed response bodies for debugging, base64 payloads replaced by their length; never secrets.
+    raw: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One entry of a provider's model list, as shown by ``models`` and the profile editor."""
+
+    id: str
+    source: tuple[str, ...]  # ("live",), ("built-in",) or ("live", "built-in")
+    retired: bool
+    capabilities: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": "+".join(self.source),
+            "retired": self.retired,
+            "capabilities": dict(self.capabilities),
+        }
+
+
+class ImageProvider(Protocol):
+    """An image API. Implementations live in ``imagegen/providers``, one module each."""
+
+    id: str
+    default_base_url: str
+
+    async def generate(self, call: ProviderCall, *, api_key: str | None, base_url: str) -> tuple[
+        list[GeneratedImage], list[str], Any
+    ]:
+        """Run one wire request. Returns (images, warnings, raw-for-debugging). Raises ProviderError."""
+        ...
+
+    async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
+        """Raise AuthError when the key is refused; return quietly when it works."""
+        ...
+
+    async def list_models(self, *, api_key: str | None, base_url: str) -> list[str]:
+        """Model ids the provider offers for image generation (live list, already filtered)."""
+        ...
