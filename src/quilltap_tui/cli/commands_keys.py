@@ -1,0 +1,78 @@
+"""``quilltap-tui keys ...``: add, list, rm, validate, rotate."""
+
+from __future__ import annotations
+
+import argparse
+
+from quilltap_tui.cli import io
+from quilltap_tui.services import keys as key_service
+from quilltap_tui.services.keys import KeyView
+
+
+def add(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    if ns.from_env:
+        view = key_service.add_key_from_env(ctx, provider=ns.provider, label=ns.label, env_var=ns.from_env)
+    else:
+        secret = io.read_secret(f"API key for {ns.label}: ")
+        view = key_service.add_key(ctx, provider=ns.provider, label=ns.label, secret=secret)
+    _print_one(ns, view, f"Stored key {view.label} ({view.provider}, {view.masked}) in the {view.backend} vault.")
+    return 0
+
+
+def list_(ns: argparse.Namespace) -> int:
+    views = key_service.list_keys(io.context())
+    if ns.json:
+        io.emit_json([v.as_dict() for v in views])
+    elif not views:
+        print("No keys yet. Add one: echo \"$KEY\" | quilltap-tui keys add --provider openai --label work")
+    else:
+        rows = [
+            (v.label, v.provider, v.masked, v.backend, _validity(v), ", ".join(v.used_by) or "-")
+            for v in views
+        ]
+        io.emit_table(rows, ("LABEL", "PROVIDER", "KEY", "BACKEND", "VALID", "USED BY"))
+    return 0
+
+
+def rm(ns: argparse.Namespace) -> int:
+    view = key_service.remove_key(io.context(), ns.label)
+    note = f" Profiles now without a key: {', '.join(view.used_by)}." if view.used_by else ""
+    _print_one(ns, view, f"Removed key {view.label}.{note}")
+    return 0
+
+
+def rotate(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    if ns.from_env:
+        secret = ctx.environ.get(ns.from_env, "")
+    else:
+        secret = io.read_secret(f"New API key for {ns.label}: ")
+    view = key_service.rotate_key(ctx, ns.label, secret)
+    _print_one(ns, view, f"Replaced the secret of {view.label} (now {view.masked}).")
+    return 0
+
+
+def validate(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import validate_keys
+
+    ctx = io.context()
+    result = validate_keys.validate(ctx, ns.label, base_url=ns.base_url)
+    if ns.json:
+        io.emit_json(result)
+    else:
+        print(result["message"])
+    return 0
+
+
+def _print_one(ns: argparse.Namespace, view: KeyView, message: str) -> None:
+    if ns.json:
+        io.emit_json(view.as_dict())
+    else:
+        print(message)
+
+
+def _validity(view: KeyView) -> str:
+    if view.valid is None:
+        return "unchecked"
+    return "yes" if view.valid else "NO"

@@ -1,0 +1,105 @@
+"""``quilltap-tui doctor``: where things are and what works, for bug reports and SSH set-ups."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from importlib import metadata
+from typing import Any
+
+from quilltap_tui import __version__, termgraphics
+from quilltap_tui.cli import io
+from quilltap_tui.errors import QuilltapError
+from quilltap_tui.services.context import AppContext
+
+_PACKAGES = ("textual", "textual-image", "sqlmodel", "sqlalchemy", "httpx2", "openai", "anthropic",
+             "keyring", "cryptography", "pillow")
+
+
+def run(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    report = collect(ctx)
+    if ns.json:
+        io.emit_json(report)
+        return 0
+    io.emit_fields(
+        [
+            ("version", report["version"]),
+            ("data dir", report["paths"]["data"]),
+            ("config dir", report["paths"]["config"]),
+            ("settings", report["paths"]["settings"]),
+            ("database", report["database"]["url"]),
+            ("schema version", report["database"]["schema_version"]),
+            ("images dir", report["paths"]["images"]),
+            ("log file", report["paths"]["log"]),
+            ("vault", _vault_line(report["vault"])),
+            ("images", f"{report['images']['setting']} -> {report['images']['detected']}"),
+            ("python", report["python"]),
+            *[(name, version) for name, version in report["packages"].items()],
+        ]
+    )
+    for note in report["notes"]:
+        print(f"note: {note}")
+    return 0
+
+
+def collect(ctx: AppContext) -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "python": platform.python_version(),
+        "paths": {
+            "data": str(ctx.paths.data),
+            "config": str(ctx.paths.config),
+            "settings": str(ctx.paths.settings_file),
+            "images": str(ctx.paths.images),
+            "log": str(ctx.paths.log_file),
+            "vault_file": str(ctx.paths.vault_file),
+        },
+        "database": _database(ctx),
+        "vault": _vault(ctx),
+        "images": {"setting": ctx.settings.images, "detected": termgraphics.detect(ctx.settings.images)},
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "notes": termgraphics.environment_notes(ctx.environ),
+    }
+
+
+def _database(ctx: AppContext) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url
+
+    from quilltap_tui.db.migrations import current_version
+
+    url = make_url(ctx.db.url).render_as_string(hide_password=True)
+    try:
+        version: Any = current_version(ctx.db.engine)
+    except Exception as exc:  # doctor reports problems, it does not stop on them
+        version = f"unreadable ({type(exc).__name__})"
+    return {"url": url, "schema_version": version}
+
+
+def _vault(ctx: AppContext) -> dict[str, Any]:
+    try:
+        status = ctx.vault.status()
+    except QuilltapError as exc:
+        return {"error": str(exc)}
+    return {
+        "mode": status.mode,
+        "backend": status.backend,
+        "keyring": status.keyring_name,
+        "keyring_usable": status.keyring_usable,
+        "file": status.file_path,
+        "file_exists": status.file_exists,
+    }
+
+
+def _vault_line(vault: dict[str, Any]) -> str:
+    if "error" in vault:
+        return str(vault["error"])
+    keyring = "usable" if vault["keyring_usable"] else "not usable"
+    return f"{vault['mode']} -> {vault['backend']} (OS keyring {vault['keyring'] or '-'}: {keyring})"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"

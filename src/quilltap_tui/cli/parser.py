@@ -1,0 +1,81 @@
+"""The argparse tree. Every subcommand takes ``--json`` (where it prints data) and ``--debug``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage, as the contract wants; keep its message one clear last line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage()
+        self.exit(2, f"{self.prog}: error: {message}.\n")
+
+
+def build() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document (JSON Lines for streams)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+
+    parser = _Parser(prog="quilltap-tui", description="Chat with any tool-capable LLM; it can draw images.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    parser.add_argument("--no-mouse", action="store_true", help="start the TUI without mouse support")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _keys(sub, common)
+    _profiles(sub, common, "image-profiles", image=True)
+    _profiles(sub, common, "chat-profiles", image=False)
+    sub.add_parser("doctor", parents=[common], help="paths, schema, vault, terminal graphics, versions")
+    return parser
+
+
+def _keys(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+    keys = sub.add_parser("keys", help="API keys in the vault")
+    ksub = keys.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    add = ksub.add_parser("add", parents=[common], help="store a key (secret from stdin, a prompt or --from-env)")
+    add.add_argument("--provider", required=True)
+    add.add_argument("--label", required=True)
+    add.add_argument("--from-env", metavar="VAR", help="read the secret from this environment variable")
+    ksub.add_parser("list", parents=[common], help="list keys (masked)")
+    rm = ksub.add_parser("rm", parents=[common], help="remove a key (profiles keep working with no key)")
+    rm.add_argument("label")
+    validate = ksub.add_parser("validate", parents=[common], help="check a key against its provider")
+    validate.add_argument("label")
+    validate.add_argument("--base-url")
+    rotate = ksub.add_parser("rotate", parents=[common], help="replace the secret behind a label")
+    rotate.add_argument("label")
+    rotate.add_argument("--from-env", metavar="VAR")
+
+
+def _profiles(
+    sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser, name: str, *, image: bool
+) -> None:
+    what = "image" if image else "chat"
+    group = sub.add_parser(name, help=f"{what} profiles")
+    psub = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    fields = argparse.ArgumentParser(add_help=False)
+    fields.add_argument("--provider")
+    fields.add_argument("--model")
+    fields.add_argument("--key", help="key label ('' or --no-key to remove)")
+    fields.add_argument("--no-key", action="store_true", help="use no key")
+    fields.add_argument("--base-url")
+    fields.add_argument("--param", action="append", default=[], metavar="K=V")
+    fields.add_argument("--tag", action="append", metavar="T")
+    fields.add_argument("--default", action="store_true", help="make this the default")
+    if image:
+        fields.add_argument("--max-per-call", type=int, dest="max_images_per_call")
+        fields.add_argument("--max-per-minute", type=int, dest="max_images_per_minute")
+        fields.add_argument("--max-per-day", type=int, dest="max_images_per_day")
+    else:
+        fields.add_argument("--system", dest="system_prompt", help="system prompt")
+    add = psub.add_parser("add", parents=[common, fields], help=f"create a {what} profile")
+    add.add_argument("--name", required=True)
+    edit = psub.add_parser("edit", parents=[common, fields], help=f"change a {what} profile")
+    edit.add_argument("name")
+    edit.add_argument("--rename", dest="new_name")
+    edit.add_argument("--no-default", action="store_true", help="stop being the default")
+    psub.add_parser("list", parents=[common], help=f"list {what} profiles")
+    for action, text in (("show", "show one"), ("rm", "delete one"), ("set-default", "make one the default")):
+        p = psub.add_parser(action, parents=[common], help=f"{text} {what} profile")
+        p.add_argument("name")

@@ -1,0 +1,62 @@
+"""Dispatch a parsed command and turn every failure into one clear last line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from quilltap_tui.errors import QuilltapError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def run(ns: argparse.Namespace) -> int:
+    handler = _handler(ns.command, getattr(ns, "action", None))
+    return guarded(lambda: handler(ns), debug=ns.debug)
+
+
+def guarded(body: Callable[[], int], *, debug: bool) -> int:
+    """Run ``body``; expected errors print one sentence, unexpected ones too unless ``--debug``."""
+    try:
+        return body()
+    except QuilltapError as exc:
+        if debug:
+            logging.getLogger("quilltap_tui").exception("command failed")
+        _fail(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _fail("Interrupted.")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(f"Unexpected error ({type(exc).__name__}): {exc}. Run again with --debug for details.")
+        return 1
+
+
+def _fail(message: str) -> None:
+    sys.stdout.flush()
+    print(f"quilltap-tui: {message}", file=sys.stderr)
+
+
+def _handler(command: str, action: str | None) -> Handler:
+    from quilltap_tui.cli import commands_keys, commands_profiles, doctor
+
+    table: dict[tuple[str, str | None], Any] = {
+        ("keys", "add"): commands_keys.add,
+        ("keys", "list"): commands_keys.list_,
+        ("keys", "rm"): commands_keys.rm,
+        ("keys", "validate"): commands_keys.validate,
+        ("keys", "rotate"): commands_keys.rotate,
+        ("doctor", None): doctor.run,
+    }
+    for group, image in (("image-profiles", True), ("chat-profiles", False)):
+        for name in ("add", "edit", "list", "show", "rm", "set-default"):
+            table[(group, name)] = commands_profiles.handler(name, image=image)
+    handler: Handler = table[(command, action)]
+    return handler

@@ -1,0 +1,193 @@
+"""API keys: the secret goes to the vault, only metadata goes to the database.
+
+Order matters so that nothing is half-written: adding stores the secret first and removes it again if
+the database row cannot be committed; removing deletes the row first (profiles keep working with no
+key) and the secret after, so a failure never leaves a row pointing at a missing secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from quilltap_tui import provider_ids
+from quilltap_tui.db.models import ApiKey, ChatProfile, ImageProfile, new_id, utcnow
+from quilltap_tui.errors import Invalid, NotFound, VaultUnavailable
+from quilltap_tui.secrets import last4
+from quilltap_tui.services import validation
+from quilltap_tui.services.context import AppContext
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """What may be shown about a key: never the secret."""
+
+    id: str
+    label: str
+    provider: str
+    masked: str
+    backend: str
+    env_var: str | None
+    valid: bool | None
+    validated_at: datetime | None
+    created_at: datetime
+    used_by: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "provider": self.provider,
+            "last4": self.masked,
+            "backend": self.backend,
+            "env_var": self.env_var,
+            "valid": self.valid,
+            "validated_at": self.validated_at.isoformat() if self.validated_at else None,
+            "created_at": self.created_at.isoformat(),
+            "used_by": self.used_by,
+        }
+
+
+def clean_secret(secret: str | None) -> str:
+    text = (secret or "").strip()
+    if not text:
+        raise Invalid("secret", "The key is empty: paste or pipe the API key.")
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise Invalid("secret", "The key contains spaces or control characters; check what was pasted.")
+    return text
+
+
+def add_key(ctx: AppContext, *, provider: str, label: str, secret: str) -> KeyView:
+    """Store ``secret`` in the vault's write backend and record its metadata."""
+    provider_id = provider_ids.normalize_key_provider(provider)
+    label = validation.name(label, "label")
+    secret = clean_secret(secret)
+    with ctx.db.session() as session:
+        _ensure_label_free(session, label)
+    key_id = new_id()
+    backend = ctx.vault.put(key_id, secret)
+    row = ApiKey(id=key_id, label=label, provider=provider_id, last4=last4(secret), backend=backend)
+    return _commit_new_key(ctx, row, on_failure=lambda: ctx.vault.delete(key_id, backend))
+
+
+def add_env_key(ctx: AppContext, *, provider: str, label: str, env_var: str) -> KeyView:
+    """Record a read-only key that stays in an environment variable (``QUILLTAP_VAULT=env``)."""
+    provider_id = provider_ids.normalize_key_provider(provider)
+    label = validation.name(label, "label")
+    secret = clean_secret(ctx.environ.get(env_var))
+    row = ApiKey(label=label, provider=provider_id, last4=last4(secret), backend="env", env_var=env_var)
+    return _commit_new_key(ctx, row, on_failure=lambda: None)
+
+
+def add_key_from_env(ctx: AppContext, *, provider: str, label: str, env_var: str) -> KeyView:
+    """``keys add --from-env VAR``: copy into the vault, or reference the variable in env mode."""
+    if not ctx.environ.get(env_var, "").strip():
+        raise Invalid("from_env", f"Environment variable {env_var} is not set or empty.")
+    if ctx.settings.vault == "env":
+        return add_env_key(ctx, provider=provider, label=label, env_var=env_var)
+    return add_key(ctx, provider=provider, label=label, secret=ctx.environ[env_var])
+
+
+def list_keys(ctx: AppContext) -> list[KeyView]:
+    with ctx.db.session() as session:
+        rows = session.exec(select(ApiKey).order_by(ApiKey.label)).all()
+        return [_view(session, row) for row in rows]
+
+
+def get_key(ctx: AppContext, label: str) -> KeyView:
+    with ctx.db.session() as session:
+        return _view(session, find(session, label))
+
+
+def remove_key(ctx: AppContext, label: str) -> KeyView:
+    """Delete the key. Profiles that used it stay, with no key (the database sets it to none)."""
+    with ctx.db.session() as session:
+        row = find(session, label)
+        view = _view(session, row)
+        session.delete(row)
+        session.commit()
+    ctx.vault.delete(view.id, view.backend)
+    return view
+
+
+def rotate_key(ctx: AppContext, label: str, secret: str) -> KeyView:
+    """Replace the secret behind ``label``, keeping its id so profiles keep using it."""
+    secret = clean_secret(secret)
+    with ctx.db.session() as session:
+        row = find(session, label)
+        if row.backend == "env":
+            raise VaultUnavailable(f"Key {label!r} lives in ${row.env_var}; change that variable instead.")
+        backend = ctx.vault.put(row.id, secret)
+        if backend != row.backend:
+            ctx.vault.delete(row.id, row.backend)
+        row.backend, row.last4, row.valid, row.updated_at = backend, last4(secret), None, utcnow()
+        session.add(row)
+        session.commit()
+        return _view(session, row)
+
+
+def secret_for(ctx: AppContext, key_id: str) -> str:
+    """The secret behind a key id, for provider calls only. Never log or display it."""
+    with ctx.db.session() as session:
+        row = session.get(ApiKey, key_id)
+        if row is None:
+            raise NotFound("key", key_id)
+        return ctx.vault.get(row.id, row.backend, row.env_var)
+
+
+def record_validation(ctx: AppContext, key_id: str, valid: bool) -> None:
+    with ctx.db.session() as session:
+        row = session.get(ApiKey, key_id)
+        if row is not None:
+            row.valid, row.validated_at = valid, utcnow()
+            session.add(row)
+            session.commit()
+
+
+def find(session: Session, label: str) -> ApiKey:
+    row = session.exec(select(ApiKey).where(ApiKey.label == (label or "").strip())).first()
+    if row is None:
+        raise NotFound("key", label)
+    return row
+
+
+def _ensure_label_free(session: Session, label: str) -> None:
+    if session.exec(select(ApiKey.id).where(ApiKey.label == label)).first() is not None:
+        raise Invalid("label", f"A key labelled {label!r} already exists; choose another label.")
+
+
+def _commit_new_key(ctx: AppContext, row: ApiKey, *, on_failure: Any) -> KeyView:
+    try:
+        with ctx.db.session() as session:
+            session.add(row)
+            session.commit()
+            return _view(session, row)
+    except IntegrityError as exc:
+        on_failure()
+        raise Invalid("label", f"A key labelled {row.label!r} already exists; choose another label.") from exc
+    except BaseException:
+        on_failure()
+        raise
+
+
+def _view(session: Session, row: ApiKey) -> KeyView:
+    used = [
+        *session.exec(select(ImageProfile.name).where(ImageProfile.api_key_id == row.id)).all(),
+        *session.exec(select(ChatProfile.name).where(ChatProfile.api_key_id == row.id)).all(),
+    ]
+    return KeyView(
+        id=row.id,
+        label=row.label,
+        provider=row.provider,
+        masked=f"…{row.last4}",
+        backend=row.backend,
+        env_var=row.env_var,
+        valid=row.valid,
+        validated_at=row.validated_at,
+        created_at=row.created_at,
+        used_by=sorted(used),
+    )

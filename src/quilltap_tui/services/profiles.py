@@ -1,0 +1,276 @@
+"""Image profiles and chat (connection) profiles: one implementation, two kinds.
+
+Both kinds share the seed's rules: unique names, a known provider, an http(s) base URL, a model, JSON
+parameters, tags, and at most one default (also enforced by a partial unique index in the database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from quilltap_tui import provider_ids
+from quilltap_tui.db.models import (
+    ApiKey,
+    ChatProfile,
+    ChatProfileTag,
+    ImageProfile,
+    ImageProfileTag,
+    Tag,
+    utcnow,
+)
+from quilltap_tui.errors import Invalid, NotFound
+from quilltap_tui.services import keys as key_service
+from quilltap_tui.services import validation
+from quilltap_tui.services.context import AppContext
+
+Profile = ImageProfile | ChatProfile
+LIMIT_FIELDS = {
+    "max_images_per_call": 10,
+    "max_images_per_minute": 1000,
+    "max_images_per_day": 100000,
+}
+
+
+@dataclass(frozen=True)
+class ProfileKind:
+    """How one kind of profile is stored and named."""
+
+    label: str  # "image profile" / "chat profile"
+    model: type[ImageProfile] | type[ChatProfile]
+    link: type[ImageProfileTag] | type[ChatProfileTag]
+    link_fk: str
+    normalize_provider: Callable[[str], str]
+    extra_fields: tuple[str, ...]
+
+
+IMAGE = ProfileKind(
+    "image profile", ImageProfile, ImageProfileTag, "image_profile_id",
+    provider_ids.normalize_image, tuple(LIMIT_FIELDS),
+)
+CHAT = ProfileKind(
+    "chat profile", ChatProfile, ChatProfileTag, "chat_profile_id",
+    provider_ids.normalize_chat, ("system_prompt",),
+)
+
+
+def create(
+    ctx: AppContext,
+    kind: ProfileKind,
+    *,
+    name: str,
+    provider: str,
+    model: str,
+    key: str | None = None,
+    base_url: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    tags: Iterable[str] | None = None,
+    default: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Create a profile; every problem is an :class:`Invalid` naming the field."""
+    values = {
+        "name": validation.name(name),
+        "provider": kind.normalize_provider(provider),
+        "model": validation.model(model),
+        "base_url": validation.base_url(base_url),
+        "parameters": validation.parameters(parameters),
+        **_extras(kind, extra),
+    }
+    tag_names = validation.tags(tags)
+    with ctx.db.session() as session:
+        _ensure_name_free(session, kind, values["name"])
+        values["api_key_id"] = _key_id(session, key)
+        row = kind.model(**values)
+        session.add(row)
+        _set_tags(session, kind, row.id, tag_names)
+        if default:
+            _clear_default(session, kind)
+            row.is_default = True
+        _commit(session, kind, values["name"])
+        return _view(session, kind, row)
+
+
+def edit(ctx: AppContext, kind: ProfileKind, name: str, **changes: Any) -> dict[str, Any]:
+    """Change only the fields given (a value of ``None`` leaves a field alone; ``key=""`` removes the key)."""
+    with ctx.db.session() as session:
+        row = find(session, kind, name)
+        new_name = changes.get("new_name")
+        if new_name is not None and validation.name(new_name) != row.name:
+            _ensure_name_free(session, kind, validation.name(new_name))
+            row.name = validation.name(new_name)
+        _apply_changes(session, kind, row, changes)
+        if changes.get("tags") is not None:
+            _set_tags(session, kind, row.id, validation.tags(changes["tags"]))
+        if changes.get("default") is True and not row.is_default:
+            _clear_default(session, kind)
+            row.is_default = True
+        elif changes.get("default") is False:
+            row.is_default = False
+        row.updated_at = utcnow()
+        session.add(row)
+        _commit(session, kind, row.name)
+        return _view(session, kind, row)
+
+
+def list_profiles(ctx: AppContext, kind: ProfileKind) -> list[dict[str, Any]]:
+    with ctx.db.session() as session:
+        rows = session.exec(select(kind.model).order_by(col(kind.model.name))).all()
+        return [_view(session, kind, row) for row in rows]
+
+
+def show(ctx: AppContext, kind: ProfileKind, name: str) -> dict[str, Any]:
+    with ctx.db.session() as session:
+        return _view(session, kind, find(session, kind, name))
+
+
+def remove(ctx: AppContext, kind: ProfileKind, name: str) -> dict[str, Any]:
+    """Delete a profile; its tag links go with it and chats using it are set to none."""
+    with ctx.db.session() as session:
+        row = find(session, kind, name)
+        view = _view(session, kind, row)
+        session.delete(row)
+        session.commit()
+        return view
+
+
+def set_default(ctx: AppContext, kind: ProfileKind, name: str) -> dict[str, Any]:
+    with ctx.db.session() as session:
+        row = find(session, kind, name)
+        _clear_default(session, kind, keep=row.id)
+        row.is_default = True
+        session.add(row)
+        _commit(session, kind, row.name)
+        return _view(session, kind, row)
+
+
+def find(session: Session, kind: ProfileKind, name: str) -> Any:
+    row = session.exec(select(kind.model).where(kind.model.name == (name or "").strip())).first()
+    if row is None:
+        raise NotFound(kind.label, name)
+    return row
+
+
+def find_default(session: Session, kind: ProfileKind) -> Any:
+    return session.exec(select(kind.model).where(col(kind.model.is_default).is_(True))).first()
+
+
+def tag_names(session: Session, kind: ProfileKind, profile_id: str) -> list[str]:
+    link_fk = getattr(kind.link, kind.link_fk)
+    stmt = select(Tag.name).join(kind.link, col(kind.link.tag_id) == col(Tag.id)).where(link_fk == profile_id)
+    return sorted(session.exec(stmt).all(), key=str.lower)
+
+
+def _apply_changes(session: Session, kind: ProfileKind, row: Any, changes: Mapping[str, Any]) -> None:
+    if changes.get("provider") is not None:
+        row.provider = kind.normalize_provider(changes["provider"])
+    if changes.get("model") is not None:
+        row.model = validation.model(changes["model"])
+    if changes.get("base_url") is not None:
+        row.base_url = validation.base_url(changes["base_url"])
+    if changes.get("key") is not None:
+        row.api_key_id = _key_id(session, changes["key"] or None)
+    if changes.get("parameters") is not None:
+        merged = {**row.parameters, **changes["parameters"]}
+        row.parameters = validation.parameters({k: v for k, v in merged.items() if v is not None})
+    for field_name, value in _extras(kind, {k: changes.get(k) for k in kind.extra_fields}).items():
+        setattr(row, field_name, value)
+
+
+def _extras(kind: ProfileKind, extra: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(extra) - set(kind.extra_fields)
+    if unknown:
+        field_name = sorted(unknown)[0]
+        raise Invalid(field_name, f"{field_name} does not apply to a {kind.label}.")
+    values: dict[str, Any] = {}
+    for field_name, value in extra.items():
+        if value is None:
+            continue
+        if field_name in LIMIT_FIELDS:
+            values[field_name] = validation.positive_int(value, field_name, maximum=LIMIT_FIELDS[field_name])
+        else:
+            values[field_name] = str(value).strip() or None
+    return values
+
+
+def _key_id(session: Session, label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        return key_service.find(session, label).id
+    except NotFound as exc:
+        raise Invalid("key", f"No key labelled {label!r}; add it with `quilltap-tui keys add`.") from exc
+
+
+def _ensure_name_free(session: Session, kind: ProfileKind, name: str) -> None:
+    if session.exec(select(kind.model.id).where(kind.model.name == name)).first() is not None:
+        raise Invalid("name", f"A {kind.label} named {name!r} already exists; choose another name.")
+
+
+def _clear_default(session: Session, kind: ProfileKind, keep: str | None = None) -> None:
+    for other in session.exec(select(kind.model).where(col(kind.model.is_default).is_(True))).all():
+        if other.id != keep:
+            other.is_default = False
+            session.add(other)
+    session.flush()
+
+
+def _set_tags(session: Session, kind: ProfileKind, profile_id: str, names: list[str]) -> None:
+    link_fk = getattr(kind.link, kind.link_fk)
+    for link in session.exec(select(kind.link).where(link_fk == profile_id)).all():
+        session.delete(link)
+    session.flush()
+    for tag in ensure_tags(session, names):
+        session.add(kind.link(**{kind.link_fk: profile_id, "tag_id": tag.id}))
+
+
+def ensure_tags(session: Session, names: list[str]) -> list[Tag]:
+    """Get or create tags by name (case-insensitive match, first spelling kept)."""
+    tags: list[Tag] = []
+    existing = {t.name.lower(): t for t in session.exec(select(Tag)).all()}
+    for name in names:
+        tag = existing.get(name.lower())
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            existing[name.lower()] = tag
+        tags.append(tag)
+    session.flush()
+    return tags
+
+
+def _commit(session: Session, kind: ProfileKind, name: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        message = str(exc.orig).lower()
+        if "default" in message:
+            raise Invalid("default", f"Another {kind.label} became the default at the same time; retry.") from exc
+        raise Invalid("name", f"A {kind.label} named {name!r} already exists; choose another name.") from exc
+
+
+def _view(session: Session, kind: ProfileKind, row: Any) -> dict[str, Any]:
+    key = session.get(ApiKey, row.api_key_id) if row.api_key_id else None
+    view: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        "provider": row.provider,
+        "model": row.model,
+        "base_url": row.base_url,
+        "effective_base_url": provider_ids.base_url_for(row.provider, row.base_url),
+        "key": key.label if key else None,
+        "key_last4": f"…{key.last4}" if key else None,
+        "parameters": dict(row.parameters),
+        "tags": tag_names(session, kind, row.id),
+        "default": bool(row.is_default),
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+    for field_name in kind.extra_fields:
+        view[field_name] = getattr(row, field_name)
+    return view
