@@ -1,0 +1,347 @@
+"""Chat Completions streaming for every OpenAI-shaped API: OpenAI, xAI, OpenRouter, Ollama, Gemini's
+OpenAI-compatible endpoint and any compatible server (provider-wire.md 3.1, 3.5-3.7).
+
+Tool calls arrive in three forms, all handled by :class:`ToolCallAssembler`: argument fragments keyed
+by ``index`` (OpenAI, OpenRouter), a whole call in one chunk (xAI, Ollama, sometimes without
+``index``), and several parallel calls. Follow-up requests carry the assistant message with its
+``tool_calls`` (arguments as JSON strings) and one ``tool`` message per call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from quilltap_tui.chat.providers import map_sdk_error, split_params, title
+from quilltap_tui.chat.spec import (
+    FINISH_CONTENT_FILTER,
+    FINISH_LENGTH,
+    FINISH_STOP,
+    FINISH_TOOL_CALLS,
+    ChatEvent,
+    ChatMessage,
+    Done,
+    TextDelta,
+    ToolCallEvent,
+    ToolCallRequest,
+    Usage,
+    parse_arguments,
+)
+from quilltap_tui.errors import Invalid, MalformedResponse
+from quilltap_tui.tools.render import to_openai_chat
+from quilltap_tui.tools.spec import ToolSpec
+
+if TYPE_CHECKING:
+    import httpx2
+
+# Keyword arguments ``chat.completions.create`` accepts; any other param goes into ``extra_body``.
+SDK_PARAMS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "reasoning_effort",
+        "parallel_tool_calls",
+        "tool_choice",
+        "response_format",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "user",
+        "service_tier",
+        "metadata",
+        "store",
+        "verbosity",
+        "stream_options",
+        "prediction",
+        "modalities",
+    }
+)
+# Servers known to accept ``stream_options.include_usage``; others may reject the unknown field.
+USAGE_PROVIDERS = frozenset({"openai", "grok", "openrouter", "ollama"})
+_FINISH = {
+    "stop": FINISH_STOP,
+    "tool_calls": FINISH_TOOL_CALLS,
+    "function_call": FINISH_TOOL_CALLS,
+    "length": FINISH_LENGTH,
+    "content_filter": FINISH_CONTENT_FILTER,
+}
+# The SDK refuses to build a client without a key and would otherwise read OPENAI_API_KEY from the
+# environment, sending the user's OpenAI key to a local or third-party server. Key-less servers
+# (Ollama, most self-hosted ones) ignore the Authorization header, so a fixed placeholder is safe.
+KEYLESS_PLACEHOLDER = "no-key-required"
+_KNOWN_CALL_KEYS = {"index", "id", "type", "function"}
+
+
+def render_messages(messages: Sequence[ChatMessage], system: str | None = None) -> list[dict[str, Any]]:
+    """The ``messages`` list of a Chat Completions request."""
+    out: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    for message in messages:
+        if message.role == "assistant":
+            out.append(_assistant(message))
+        elif message.role == "tool":
+            if not message.tool_call_id:
+                raise Invalid("messages", "A tool result message needs the id of the call it answers.")
+            text = message.content
+            if message.is_error and not text.lower().startswith("error"):
+                text = f"Error: {text}"  # Chat Completions has no error flag; say it in the text
+            out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": text})
+        else:
+            out.append({"role": message.role, "content": message.content})
+    _check_every_call_answered(out)
+    return out
+
+
+def build_request(
+    *,
+    model: str,
+    messages: Sequence[ChatMessage],
+    tools: Sequence[ToolSpec],
+    params: Mapping[str, Any] | None,
+    system: str | None,
+    include_usage: bool,
+) -> dict[str, Any]:
+    """Keyword arguments for ``client.chat.completions.create`` (streaming)."""
+    kwargs, extra = split_params(params, SDK_PARAMS)
+    request: dict[str, Any] = {"model": model, "messages": render_messages(messages, system), "stream": True}
+    if tools:
+        request["tools"] = [to_openai_chat(tool) for tool in tools]
+    if include_usage:
+        request["stream_options"] = {"include_usage": True}
+    request.update(kwargs)
+    if extra:
+        request["extra_body"] = extra
+    return request
+
+
+def _assistant(message: ChatMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": "assistant", "content": message.content or None}
+    if not message.tool_calls:
+        out["content"] = message.content
+        return out
+    calls = []
+    for call in message.tool_calls:
+        # Echo the exact text when it parsed; invalid JSON is replaced by what we understood, since
+        # some servers (Ollama) parse these strings and would reject the whole request.
+        arguments = (
+            call.raw_arguments
+            if call.raw_arguments and call.parse_error is None
+            else json.dumps(call.arguments)
+        )
+        entry = {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
+        entry.update(call.provider_data.get("extra", {}))  # e.g. Gemini's extra_content.thought_signature
+        calls.append(entry)
+    out["tool_calls"] = calls
+    return out
+
+
+def _check_every_call_answered(rendered: list[dict[str, Any]]) -> None:
+    pending: set[str] = set()
+    for item in rendered:
+        if item["role"] == "tool":
+            pending.discard(item["tool_call_id"])
+            continue
+        if pending:
+            break
+        pending = {call["id"] for call in item.get("tool_calls", [])}
+    if pending:
+        raise Invalid(
+            "messages", f"Tool call {sorted(pending)[0]} has no result message; every call needs one."
+        )
+
+
+@dataclass
+class _Partial:
+    id: str = ""
+    name: str = ""
+    fragments: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ToolCallAssembler:
+    """Rebuilds complete tool calls from streamed ``delta.tool_calls`` entries."""
+
+    def __init__(self) -> None:
+        self._calls: list[_Partial] = []
+        self._by_index: dict[int, _Partial] = {}
+        self._emitted = 0
+
+    def add(self, part: Mapping[str, Any]) -> None:
+        """Record one ``delta.tool_calls[]`` entry."""
+        slot = self._slot(part)
+        if part.get("id"):
+            slot.id = part["id"]
+        function = part.get("function") or {}
+        if function.get("name") and not slot.name:
+            slot.name = function["name"]
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            slot.fragments.append(arguments)
+        elif isinstance(arguments, Mapping):  # a few servers send an object instead of a string
+            slot.fragments.append(json.dumps(arguments))
+        slot.extra.update({k: v for k, v in part.items() if k not in _KNOWN_CALL_KEYS and v is not None})
+
+    def drain(self) -> list[ToolCallRequest]:
+        """The calls completed since the last drain."""
+        ready = self._calls[self._emitted :]
+        self._emitted = len(self._calls)
+        return [
+            self._finish(number, partial) for number, partial in enumerate(ready, self._emitted - len(ready))
+        ]
+
+    def _slot(self, part: Mapping[str, Any]) -> _Partial:
+        index = part.get("index")
+        current = self._by_index.get(index) if isinstance(index, int) else None
+        # A new id at a known index is a new whole call (xAI/Ollama may reuse index 0).
+        if current is None or (part.get("id") and current.id and part["id"] != current.id):
+            current = _Partial()
+            self._calls.append(current)
+            if isinstance(index, int):
+                self._by_index[index] = current
+        return current
+
+    @staticmethod
+    def _finish(number: int, partial: _Partial) -> ToolCallRequest:
+        raw = "".join(partial.fragments)
+        arguments, error = parse_arguments(raw)
+        data = {"extra": partial.extra} if partial.extra else {}
+        return ToolCallRequest(
+            id=partial.id or f"call_{number}",
+            name=partial.name,
+            arguments=arguments,
+            raw_arguments=raw,
+            parse_error=error,
+            provider_data=data,
+        )
+
+
+async def stream_events(chunks: AsyncIterator[Any], provider: str) -> AsyncIterator[ChatEvent]:
+    """Turn SDK ``ChatCompletionChunk`` objects into chat events."""
+    assembler = ToolCallAssembler()
+    finish: str | None = None
+    calls = 0
+    async for chunk in chunks:
+        data = chunk.to_dict()
+        for choice in data.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                yield TextDelta(delta["content"])
+            for part in delta.get("tool_calls") or []:
+                assembler.add(part)
+            if choice.get("finish_reason"):
+                finish = choice["finish_reason"]
+                for call in assembler.drain():
+                    calls += 1
+                    yield ToolCallEvent(call)
+        usage = data.get("usage")
+        if usage:
+            yield Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+    if finish is None:
+        raise MalformedResponse(
+            f"The reply from {title(provider)} stopped before it finished.", provider=provider
+        )
+    reason = _FINISH.get(finish, finish)
+    # Some compatible servers say "stop" after tool calls; the calls are what the caller must act on.
+    yield Done(FINISH_TOOL_CALLS if calls else reason, raw_reason=finish)
+
+
+class OpenAICompatProvider:
+    """A :class:`~quilltap_tui.chat.spec.ChatProvider` for OpenAI-shaped Chat Completions APIs."""
+
+    def __init__(
+        self,
+        provider_id: str,
+        *,
+        api_key: str | None,
+        base_url: str,
+        http_client: httpx2.AsyncClient | None = None,
+        max_retries: int = 2,
+        timeout: float = 120.0,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.provider_id = provider_id
+        self.base_url = base_url
+        self._key = api_key
+        self._http_client = http_client
+        self._max_retries = max_retries
+        self._timeout = timeout
+        self._headers = dict(default_headers or {})
+        self._sdk: Any = None
+        self.include_usage = provider_id in USAGE_PROVIDERS
+
+    def _client(self) -> Any:
+        if self._sdk is None:
+            import openai  # lazily: the CLI must not pay the SDK import at start-up
+
+            self._sdk = openai.AsyncOpenAI(
+                api_key=self._key or KEYLESS_PLACEHOLDER,
+                base_url=self.base_url,
+                max_retries=self._max_retries,
+                timeout=self._timeout,
+                http_client=self._http_client,
+                default_headers=self._headers or None,
+            )
+        return self._sdk
+
+    async def stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec] = (),
+        params: Mapping[str, Any] | None = None,
+        system: str | None = None,
+    ) -> AsyncIterator[ChatEvent]:
+        """Stream one reply; see :mod:`quilltap_tui.chat.spec` for the event and error rules."""
+        import openai
+
+        request = build_request(
+            model=model,
+            messages=messages,
+            tools=tools,
+            params=params,
+            system=system,
+            include_usage=self.include_usage,
+        )
+        try:
+            async with await self._client().chat.completions.create(**request) as chunks:
+                async for event in stream_events(chunks, self.provider_id):
+                    yield event
+        except (openai.APIError, json.JSONDecodeError) as exc:
+            # ``from None``: the SDK exception's text may quote the provider's echo of the key.
+            raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
+
+    async def validate_key(self) -> None:
+        """Make one cheap authenticated call; raise ``AuthError`` when the key is refused."""
+        if self.provider_id != "openrouter":
+            await self.list_models()
+            return
+        import openai
+
+        try:  # OpenRouter's /models needs no key, so it proves nothing; /key does.
+            await self._client().get("/key", cast_to=object)
+        except openai.APIError as exc:
+            raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
+
+    async def list_models(self) -> list[str]:
+        """Model ids from ``GET /models`` (Gemini's ``models/`` prefix removed)."""
+        import openai
+
+        try:
+            ids = [model.id async for model in self._client().models.list()]
+        except (openai.APIError, json.JSONDecodeError) as exc:
+            raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
+        return sorted({i.removeprefix("models/") for i in ids})
+
+    async def aclose(self) -> None:
+        """Close the SDK client unless its HTTP client was injected (the caller owns that one)."""
+        if self._sdk is not None and self._http_client is None:
+            await self._sdk.close()
+        self._sdk = None
