@@ -1,0 +1,179 @@
+"""What every HTTP image provider shares: client ownership, JSON calls with retries, base64 and sniffing.
+
+A provider module keeps its wire knowledge in pure ``build_request``/``parse_response`` functions and
+subclasses :class:`HttpImageProvider` for the thin HTTP part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import httpx2
+
+from quilltap_tui import net
+from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.imagegen.sniff import inspect_image
+from quilltap_tui.imagegen.spec import GeneratedImage
+
+DEFAULT_TIMEOUT = 120.0  # seconds; matches Settings.http_timeout's default
+# Keys whose string values are image payloads: kept out of the debugging copy of a response.
+_PAYLOAD_KEYS = frozenset({"b64_json", "bytesBase64Encoded", "data"})
+_DATA_URI = re.compile(r"^data:[^,]{0,100};base64,", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ImagePayload:
+    """One image as a response describes it: inline bytes or a link, plus a revised prompt."""
+
+    data: bytes | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+class HttpImageProvider:
+    """Base for providers: owns (or borrows) an ``httpx2.AsyncClient`` and sends JSON with retries.
+
+    ``client``: inject one in tests; otherwise one is created on first use with ``timeout``.
+    ``on_retry(attempt, wait, reason)`` lets a caller print "retrying in 2.0 s (429 rate limited)".
+    ``sleep`` is injectable so retry tests never really wait.
+    """
+
+    id = ""
+    title = ""
+    default_base_url = ""
+    # The net.classify_* function for this provider's error body shape.
+    classifier = staticmethod(net.classify_openai)
+
+    def __init__(
+        self,
+        client: httpx2.AsyncClient | None = None,
+        *,
+        max_retries: int = 2,
+        max_total_wait: float = 60.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        download_max_bytes: int = 50 * net.MIB,
+        on_retry: net.RetryHook | None = None,
+        sleep: net.Sleep = asyncio.sleep,
+    ) -> None:
+        self._client = client
+        self._owns_client = client is None
+        self.max_retries = max_retries
+        self.max_total_wait = max_total_wait
+        self.timeout = timeout
+        self.download_max_bytes = download_max_bytes
+        self.on_retry = on_retry
+        self.sleep = sleep
+
+    @property
+    def client(self) -> httpx2.AsyncClient:
+        """The HTTP client, created lazily so constructing a provider never touches the network."""
+        if self._client is None:
+            self._client = httpx2.AsyncClient(timeout=self.timeout)
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the client if this provider created it (an injected client belongs to the caller)."""
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __aenter__(self) -> HttpImageProvider:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def request_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        api_key: str | None,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Send one JSON call (with retries) and return the decoded object body."""
+        client = self.client
+        headers = self.auth_headers(api_key)
+
+        def build() -> httpx2.Request:
+            return client.build_request(method, url, headers=headers, json=body, params=params)
+
+        classify = partial(self.classifier, provider=self.title, secrets=(api_key,))
+        response = await net.send_with_retries(
+            client, build, classify=classify, max_retries=self.max_retries,
+            max_total_wait=self.max_total_wait, sleep=self.sleep, on_retry=self.on_retry,
+            provider=self.title,
+        )
+        parsed = net.json_body(response)
+        if not isinstance(parsed, dict):
+            raise MalformedResponse(f"{self.title} answered with something that is not a JSON object.",
+                                    provider=self.id, status=response.status_code)
+        return parsed
+
+    def auth_headers(self, api_key: str | None) -> dict[str, str]:
+        """Bearer auth by default; keyless compatible servers get no header at all."""
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    async def materialize(self, payloads: list[ImagePayload]) -> list[GeneratedImage]:
+        """Turn payloads into images: download links at once (they expire), sniff every byte string."""
+        images = []
+        for payload in payloads:
+            data = payload.data
+            if data is None and payload.url:
+                data = await net.download_image(self.client, payload.url, max_bytes=self.download_max_bytes,
+                                                timeout=self.timeout, provider=self.title)
+            if data is None:
+                raise MalformedResponse(f"{self.title} returned an image entry with neither data nor a link.")
+            images.append(to_image(data, self.title, payload.revised_prompt))
+        return images
+
+
+def decode_b64(value: Any, provider: str) -> bytes:
+    """Strict base64 decoding (a ``data:...;base64,`` prefix is tolerated); bad input is malformed."""
+    if not isinstance(value, str) or not value.strip():
+        raise MalformedResponse(f"{provider} returned an empty image payload.")
+    text = _DATA_URI.sub("", value.strip(), count=1)
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedResponse(f"{provider} returned image data that is not valid base64.") from exc
+
+
+def to_image(data: bytes, provider: str, revised_prompt: str | None = None) -> GeneratedImage:
+    """Wrap bytes as a :class:`GeneratedImage`, the MIME type and size coming from the bytes themselves."""
+    try:
+        mime, width, height = inspect_image(data)
+    except MalformedResponse as exc:
+        raise MalformedResponse(f"{provider} returned unusable image data: {exc.message.rstrip('.')}.",
+                                provider=exc.provider or provider) from exc
+    return GeneratedImage(data=data, mime_type=mime, width=width, height=height,
+                          revised_prompt=revised_prompt or None)
+
+
+def scrub(value: Any) -> Any:
+    """A copy of a parsed response with base64 payloads replaced by their length (for ``raw``)."""
+    if isinstance(value, dict):
+        return {k: (f"<{len(v)} base64 chars>" if k in _PAYLOAD_KEYS and isinstance(v, str) and len(v) > 64
+                    else scrub(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
+
+def list_of_dicts(value: Any) -> list[dict[str, Any]]:
+    """The dict items of ``value`` when it is a list; anything else yields an empty list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def short(text: str, limit: int = 200) -> str:
+    """Collapse whitespace and cut ``text`` for use inside a one-sentence message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

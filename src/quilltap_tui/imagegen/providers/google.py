@@ -1,0 +1,186 @@
+"""Google image generation: Gemini image models via ``generateContent``, Imagen via ``predict``.
+
+The key travels only in the ``x-goog-api-key`` header, never as ``?key=`` (URLs end up in logs).
+
+``responseModalities`` is ``["TEXT", "IMAGE"]``: Google's image-generation examples use it, every Gemini
+image model accepts it (the early ones refused ``["IMAGE"]`` alone), and the text part is where the model
+explains itself when it returns no image -- we quote it in that error. Text is otherwise kept only in
+``raw``; it is not a revised prompt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from quilltap_tui import net
+from quilltap_tui.errors import ContentRefused, MalformedResponse
+from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.providers.common import (
+    HttpImageProvider,
+    ImagePayload,
+    decode_b64,
+    list_of_dicts,
+    scrub,
+    short,
+)
+from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+
+TITLE = "Google"
+IMAGEN_API = "imagen-predict"
+# finishReason values that mean a safety or policy filter stopped the image (FinishReason enum).
+REFUSAL_REASONS = frozenset({
+    "SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "BLOCKLIST", "SPII",
+    "RECITATION", "IMAGE_RECITATION",
+})
+# Imagen extras: our snake_case name -> (wire name, whether the wire value is an upper-case enum).
+IMAGEN_EXTRAS = {
+    "guidance_scale": ("guidanceScale", False),
+    "person_generation": ("personGeneration", True),
+    "safety_filter_level": ("safetySetting", True),
+    "language": ("language", False),
+}
+MAX_MODEL_PAGES = 20  # nextPageToken is followed at most this often; a real list fits in one page
+
+
+def model_path(model: str, method: str) -> str:
+    """``/models/{model}:{method}``; a ``models/`` prefix from a live list is accepted."""
+    name = model.removeprefix("models/")
+    return f"/models/{quote(name, safe='-._~')}:{method}"
+
+
+def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
+    """Path and JSON body for one call: ``generateContent`` or, for Imagen models, ``predict``."""
+    if spec_for("google", call.model).api == IMAGEN_API:
+        return build_predict(call)
+    image_config: dict[str, Any] = {}
+    if call.aspect_ratio:
+        image_config["aspectRatio"] = call.aspect_ratio
+    if call.resolution:
+        image_config["imageSize"] = call.resolution
+    config: dict[str, Any] = {"responseModalities": ["TEXT", "IMAGE"]}
+    if image_config:
+        config["imageConfig"] = image_config
+    body = {"contents": [{"role": "user", "parts": [{"text": call.prompt}]}], "generationConfig": config}
+    return model_path(call.model, "generateContent"), body
+
+
+def build_predict(call: ProviderCall) -> tuple[str, dict[str, Any]]:
+    """Imagen ``predict``: ``includeRaiReason`` so filtered images say why instead of vanishing."""
+    parameters: dict[str, Any] = {"sampleCount": call.n, "includeRaiReason": True}
+    if call.aspect_ratio:
+        parameters["aspectRatio"] = call.aspect_ratio
+    if call.resolution:
+        parameters["sampleImageSize"] = call.resolution
+    for name, (wire, upper) in IMAGEN_EXTRAS.items():
+        if name in call.extras:
+            value = call.extras[name]
+            parameters[wire] = value.upper() if upper and isinstance(value, str) else value
+    body = {"instances": [{"prompt": call.prompt}], "parameters": parameters}
+    return model_path(call.model, "predict"), body
+
+
+def parse_generate_content(body: dict[str, Any]) -> list[ImagePayload]:
+    """Final images of a ``generateContent`` answer, skipping interim ``thought`` images."""
+    candidates = list_of_dicts(body.get("candidates"))
+    feedback = _dict(body.get("promptFeedback"))
+    if not candidates:
+        reason = feedback.get("blockReason")
+        if reason:
+            detail = feedback.get("blockReasonMessage")
+            extra = f": {short(detail)}" if isinstance(detail, str) and detail else ""
+            raise ContentRefused(f"{TITLE} blocked the prompt ({reason}){extra}.", provider="google")
+        raise MalformedResponse(f"{TITLE} answered without any candidate.", provider="google")
+    candidate = candidates[0]
+    content = _dict(candidate.get("content"))
+    parts = list_of_dicts(content.get("parts"))
+    inline = [p for p in parts if isinstance(p.get("inlineData"), dict)]
+    chosen = [p for p in inline if p.get("thought") is not True] or inline[-1:]
+    if not chosen:
+        raise _no_image_error(candidate, parts)
+    return [ImagePayload(data=decode_b64(p["inlineData"].get("data"), TITLE)) for p in chosen]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _no_image_error(candidate: dict[str, Any], parts: list[dict[str, Any]]) -> Exception:
+    reason = str(candidate.get("finishReason") or "STOP")
+    said = " ".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
+    note = candidate.get("finishMessage") if isinstance(candidate.get("finishMessage"), str) else said
+    extra = f": {short(note)}" if note else ""
+    if reason in REFUSAL_REASONS:
+        return ContentRefused(f"{TITLE} refused to make the image ({reason}){extra}.", provider="google")
+    return MalformedResponse(f"{TITLE} answered without an image ({reason}){extra}.", provider="google")
+
+
+def parse_predict(body: dict[str, Any]) -> tuple[list[ImagePayload], list[str]]:
+    """Imagen images plus one warning per image its safety filter removed; none left is a refusal."""
+    payloads: list[ImagePayload] = []
+    reasons: list[str] = []
+    for prediction in list_of_dicts(body.get("predictions")):
+        if prediction.get("bytesBase64Encoded"):
+            payloads.append(ImagePayload(data=decode_b64(prediction["bytesBase64Encoded"], TITLE)))
+        elif prediction.get("raiFilteredReason"):
+            reasons.append(short(str(prediction["raiFilteredReason"])))
+    if not payloads:
+        why = f": {reasons[0]}" if reasons else " (it gave no reason)"
+        raise ContentRefused(f"{TITLE}'s safety filter removed every image{why}.", provider="google")
+    warnings = [f"{TITLE}'s safety filter removed one image: {reason}" for reason in reasons]
+    return payloads, warnings
+
+
+def parse_model_list(body: dict[str, Any]) -> tuple[list[str], str | None]:
+    """(image model ids, next page token) from ``GET /models``."""
+    ids = []
+    for model in list_of_dicts(body.get("models")):
+        name = str(model.get("name", "")).removeprefix("models/")
+        methods = model.get("supportedGenerationMethods") or []
+        if ("generateContent" in methods and "image" in name) or ("predict" in methods and "imagen" in name):
+            ids.append(name)
+    token = body.get("nextPageToken")
+    return ids, token if isinstance(token, str) and token else None
+
+
+class GoogleImages(HttpImageProvider):
+    """Gemini API image generation (Gemini image models and, while they last, Imagen)."""
+
+    id = "google"
+    title = TITLE
+    default_base_url = "https://generativelanguage.googleapis.com/v1beta"
+    classifier = staticmethod(net.classify_google)
+
+    def auth_headers(self, api_key: str | None) -> dict[str, str]:
+        """The header form of the key; never a query parameter."""
+        return {"x-goog-api-key": api_key} if api_key else {}
+
+    async def generate(
+        self, call: ProviderCall, *, api_key: str | None, base_url: str
+    ) -> tuple[list[GeneratedImage], list[str], Any]:
+        """Run one request and return (images, warnings, scrubbed body)."""
+        path, body = build_request(call)
+        answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
+        if path.endswith(":predict"):
+            payloads, warnings = parse_predict(answer)
+        else:
+            payloads, warnings = parse_generate_content(answer), []
+        return await self.materialize(payloads), warnings, scrub(answer)
+
+    async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
+        """One page of ``GET /models``; a bad key is 400 ``API_KEY_INVALID`` and maps to AuthError."""
+        await self.request_json("GET", base_url.rstrip("/") + "/models", api_key=api_key,
+                                params={"pageSize": "1"})
+
+    async def list_models(self, *, api_key: str | None, base_url: str) -> list[str]:
+        """Every image model of ``GET /models``, following ``nextPageToken`` (bounded)."""
+        url = base_url.rstrip("/") + "/models"
+        params = {"pageSize": "1000"}
+        found: list[str] = []
+        for _ in range(MAX_MODEL_PAGES):
+            ids, token = parse_model_list(await self.request_json("GET", url, api_key=api_key, params=params))
+            found.extend(i for i in ids if i not in found)
+            if token is None:
+                break
+            params = {"pageSize": "1000", "pageToken": token}
+        return found

@@ -1,0 +1,85 @@
+"""xAI (Grok) image generation: ``POST {base}/images/generations``, OpenAI-like but not the same.
+
+Wire rules (provider-wire.md 2.2): ``response_format`` defaults to ``url`` there, so ``b64_json`` is
+always asked for; ``aspect_ratio``/``resolution``/``quality`` are sent only when the mapped call sets
+them; ``size`` and ``style`` are never sent (400 "Argument not supported"). Errors are
+``{"code", "error"}`` and a bad key is HTTP 400. Output is JPEG and is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quilltap_tui import net
+from quilltap_tui.errors import BadRequest
+from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
+from quilltap_tui.imagegen.providers.openai import count_warning, parse_model_ids
+from quilltap_tui.imagegen.providers.openai import parse_response as parse_openai_like
+from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+
+PATH = "/images/generations"
+TITLE = "xAI"
+
+
+def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
+    """The path and JSON body for one call. Pure: the call is already valid for the model."""
+    body: dict[str, Any] = {
+        "model": call.model,
+        "prompt": call.prompt,
+        "n": call.n,
+        "response_format": "b64_json",
+    }
+    if call.aspect_ratio:
+        body["aspect_ratio"] = call.aspect_ratio
+    if call.resolution:
+        body["resolution"] = call.resolution
+    if call.quality:
+        body["quality"] = call.quality
+    if "user" in call.extras:
+        body["user"] = call.extras["user"]
+    return PATH, body
+
+
+def parse_response(body: dict[str, Any]) -> list[ImagePayload]:
+    """Images from the OpenAI-like answer; ``data:`` prefixes are stripped while decoding."""
+    return parse_openai_like(body, TITLE)
+
+
+def parse_image_model_ids(body: dict[str, Any]) -> list[str]:
+    """Ids from ``GET /image-generation-models`` (``{"models": [{"id": ...}]}``)."""
+    return [item["id"] for item in list_of_dicts(body.get("models")) if isinstance(item.get("id"), str)]
+
+
+class GrokImages(HttpImageProvider):
+    """xAI's image API."""
+
+    id = "grok"
+    title = TITLE
+    default_base_url = "https://api.x.ai/v1"
+    classifier = staticmethod(net.classify_xai)
+
+    async def generate(
+        self, call: ProviderCall, *, api_key: str | None, base_url: str
+    ) -> tuple[list[GeneratedImage], list[str], Any]:
+        """Run one request and return (images, warnings, scrubbed body)."""
+        path, body = build_request(call)
+        answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
+        # A compatible server may ignore response_format and answer with links: materialize fetches them.
+        images = await self.materialize(parse_response(answer))
+        return images, count_warning(self.title, call.n, len(images)), scrub(answer)
+
+    async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
+        """``GET /models``; a bad key comes back as 400 with "Incorrect API key" and maps to AuthError."""
+        await self.request_json("GET", base_url.rstrip("/") + "/models", api_key=api_key)
+
+    async def list_models(self, *, api_key: str | None, base_url: str) -> list[str]:
+        """``GET /image-generation-models``, falling back to the filtered ``/models`` when it is absent."""
+        root = base_url.rstrip("/")
+        try:
+            answer = await self.request_json("GET", root + "/image-generation-models", api_key=api_key)
+        except BadRequest as exc:
+            if exc.status not in (404, 405):
+                raise
+            answer = await self.request_json("GET", root + "/models", api_key=api_key)
+            return parse_model_ids(answer, self.id)
+        return parse_image_model_ids(answer)

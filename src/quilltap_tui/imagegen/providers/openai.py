@@ -1,0 +1,103 @@
+"""OpenAI Images API (``POST {base}/images/generations``) and servers compatible with it.
+
+Wire rules (provider-wire.md 2.1): always send ``model`` (the API default, dall-e-2, is shut down);
+``response_format`` only for dall-e (GPT-image answers 400 ``unknown_parameter``); ``style`` only for
+dall-e-3; ``output_format``/``background``/``moderation``/``output_compression`` only for GPT-image.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quilltap_tui import net
+from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.imagegen.capabilities import is_image_model, spec_for
+from quilltap_tui.imagegen.providers.common import (
+    HttpImageProvider,
+    ImagePayload,
+    decode_b64,
+    list_of_dicts,
+    scrub,
+)
+from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+
+PATH = "/images/generations"
+DALLE_FAMILIES = frozenset({"dall-e-2", "dall-e-3"})
+STYLE_FAMILIES = frozenset({"dall-e-3"})
+# GPT-image wire fields passed through from ProviderCall.extras; anything else there is not ours to send.
+GPT_IMAGE_EXTRAS = ("output_format", "background", "moderation", "output_compression")
+TITLE = "OpenAI"
+
+
+def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
+    """The path and JSON body for one call. Pure: the call is already valid for the model."""
+    family = spec_for("openai", call.model).family
+    body: dict[str, Any] = {"model": call.model, "prompt": call.prompt, "n": call.n}
+    if call.size:
+        body["size"] = call.size
+    if call.quality:
+        body["quality"] = call.quality
+    if call.style and family in STYLE_FAMILIES:
+        body["style"] = call.style
+    if family in DALLE_FAMILIES:
+        # dall-e defaults to short-lived URLs; ask for the bytes inline instead.
+        body["response_format"] = "b64_json"
+    else:
+        body.update({k: call.extras[k] for k in GPT_IMAGE_EXTRAS if k in call.extras})
+    if "user" in call.extras:
+        body["user"] = call.extras["user"]
+    return PATH, body
+
+
+def parse_response(body: dict[str, Any], provider: str = TITLE) -> list[ImagePayload]:
+    """The images in an ``ImagesResponse``: inline base64 or a link to fetch, with revised prompts."""
+    payloads = []
+    for item in list_of_dicts(body.get("data")):
+        revised = item.get("revised_prompt") if isinstance(item.get("revised_prompt"), str) else None
+        if item.get("b64_json") is not None:
+            payloads.append(ImagePayload(data=decode_b64(item["b64_json"], provider), revised_prompt=revised))
+        elif isinstance(item.get("url"), str):
+            payloads.append(ImagePayload(url=item["url"], revised_prompt=revised))
+        else:
+            raise MalformedResponse(f"{provider} returned an image entry with neither b64_json nor url.")
+    if not payloads:
+        raise MalformedResponse(f"{provider} answered without any image.")
+    return payloads
+
+
+def parse_model_ids(body: dict[str, Any], provider_id: str = "openai") -> list[str]:
+    """Image model ids from a ``GET /models`` list (``{"data": [{"id": ...}]}``)."""
+    ids = [item["id"] for item in list_of_dicts(body.get("data")) if isinstance(item.get("id"), str)]
+    return [model for model in ids if is_image_model(provider_id, model)]
+
+
+def count_warning(provider: str, asked: int, got: int) -> list[str]:
+    """A warning when a provider delivered fewer images than one request asked for."""
+    return [f"{provider} returned {got} of the {asked} images asked for."] if got < asked else []
+
+
+class OpenAIImages(HttpImageProvider):
+    """OpenAI's Images API; also any OpenAI-compatible image server (pass its ``base_url``)."""
+
+    id = "openai"
+    title = TITLE
+    default_base_url = "https://api.openai.com/v1"
+    classifier = staticmethod(net.classify_openai)
+
+    async def generate(
+        self, call: ProviderCall, *, api_key: str | None, base_url: str
+    ) -> tuple[list[GeneratedImage], list[str], Any]:
+        """Run one ``images/generations`` request and return (images, warnings, scrubbed body)."""
+        path, body = build_request(call)
+        answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
+        images = await self.materialize(parse_response(answer, self.title))
+        return images, count_warning(self.title, call.n, len(images)), scrub(answer)
+
+    async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
+        """``GET /models``: cheap, and refused with 401 ``invalid_api_key`` when the key is bad."""
+        await self.request_json("GET", base_url.rstrip("/") + "/models", api_key=api_key)
+
+    async def list_models(self, *, api_key: str | None, base_url: str) -> list[str]:
+        """The image models among ``GET /models``."""
+        answer = await self.request_json("GET", base_url.rstrip("/") + "/models", api_key=api_key)
+        return parse_model_ids(answer, self.id)
