@@ -28,7 +28,7 @@ def utcnow() -> datetime:
 
 
 def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
 
 
 def _json(default: Any) -> Any:
@@ -53,7 +53,7 @@ class ApiKey(SQLModel, table=True):
     last4: str
     backend: str  # keyring | file | env
     env_var: str | None = None  # for backend "env": which variable holds it (a name, not a secret)
-    validated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    validated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     valid: bool | None = None
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -86,10 +86,11 @@ class ImageProfile(SQLModel, table=True):
     model: str
     parameters: dict[str, Any] = _json(dict)
     is_default: bool = False
-    # Limits the generation service enforces (images per call, per minute, per day).
-    max_images_per_call: int = 4
-    max_images_per_minute: int = 10
-    max_images_per_day: int = 200
+    # Limits the generation service enforces (images per call, per minute, per day). The server defaults
+    # match migration 1->2, which added these columns, so a new and an upgraded schema are identical.
+    max_images_per_call: int = Field(default=4, sa_column_kwargs={"server_default": "4"})
+    max_images_per_minute: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
+    max_images_per_day: int = Field(default=200, sa_column_kwargs={"server_default": "200"})
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -188,7 +189,7 @@ class ToolCall(SQLModel, table=True):
     result: dict[str, Any] = _json(dict)
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _ts()
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class GeneratedImageRecord(SQLModel, table=True):
@@ -240,5 +241,5 @@ class AuditEntry(SQLModel, table=True):
     error_message: str | None = Field(default=None, sa_type=Text)
     latency_ms: int | None = None
     image_ids: list[str] = _json(list)
-    image_count: int = 0
+    image_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     chat_id: str | None = Field(default=None, foreign_key="chat.id", ondelete="SET NULL")
