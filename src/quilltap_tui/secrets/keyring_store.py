@@ -129,9 +129,7 @@ class KeyringStore:
             return KeyringProbe(name, False, exc.message)
         return KeyringProbe(name, True, "", chosen)
 
-    def _call(
-        self, fn: Callable[..., T], *args: Any, passthrough: tuple[type[BaseException], ...] = ()
-    ) -> T:
+    def _call(self, fn: Callable[..., T], *args: Any, passthrough: tuple[type[BaseException], ...] = ()) -> T:
         """Run ``fn(*args)`` in a daemon thread; translate a timeout or keyring failure to a VaultError."""
         future: Future[T] = Future()
 
