@@ -37,8 +37,8 @@ class NotFound(QuilltapError):
 
     exit_code = 3
 
-    def __init__(self, kind: str, name: str) -> None:
-        super().__init__(f"No {kind} named {name!r}.")
+    def __init__(self, kind: str, name: str, message: str | None = None) -> None:
+        super().__init__(message or f"No {kind} named {name!r}.")
         self.kind = kind
         self.name = name
 

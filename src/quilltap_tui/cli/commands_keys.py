@@ -44,20 +44,20 @@ def rm(ns: argparse.Namespace) -> int:
 
 def rotate(ns: argparse.Namespace) -> int:
     ctx = io.context()
-    if ns.from_env:
-        secret = ctx.environ.get(ns.from_env, "")
-    else:
-        secret = io.read_secret(f"New API key for {ns.label}: ")
+    prompt = f"New API key for {ns.label}: "
+    secret = ctx.environ.get(ns.from_env, "") if ns.from_env else io.read_secret(prompt)
     view = key_service.rotate_key(ctx, ns.label, secret)
     _print_one(ns, view, f"Replaced the secret of {view.label} (now {view.masked}).")
     return 0
 
 
 def validate(ns: argparse.Namespace) -> int:
-    from quilltap_tui.services import validate_keys
+    import asyncio
+
+    from quilltap_tui.services import provider_checks
 
     ctx = io.context()
-    result = validate_keys.validate(ctx, ns.label, base_url=ns.base_url)
+    result = asyncio.run(provider_checks.validate_key(ctx, ns.label, base_url=ns.base_url))
     if ns.json:
         io.emit_json(result)
     else:

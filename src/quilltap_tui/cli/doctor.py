@@ -66,11 +66,11 @@ def collect(ctx: AppContext) -> dict[str, Any]:
 def _database(ctx: AppContext) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
 
-    from quilltap_tui.db.migrations import current_version
+    from quilltap_tui.db.migrations import schema_version
 
     url = make_url(ctx.db.url).render_as_string(hide_password=True)
     try:
-        version: Any = current_version(ctx.db.engine)
+        version: Any = schema_version(ctx.db.engine)
     except Exception as exc:  # doctor reports problems, it does not stop on them
         version = f"unreadable ({type(exc).__name__})"
     return {"url": url, "schema_version": version}

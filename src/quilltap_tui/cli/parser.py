@@ -26,8 +26,42 @@ def build() -> argparse.ArgumentParser:
     _keys(sub, common)
     _profiles(sub, common, "image-profiles", image=True)
     _profiles(sub, common, "chat-profiles", image=False)
+    _images(sub, common)
     sub.add_parser("doctor", parents=[common], help="paths, schema, vault, terminal graphics, versions")
     return parser
+
+
+def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+    gen = sub.add_parser("generate", parents=[common], help="make images with an image profile")
+    gen.add_argument("--profile", help="image profile (default profile when omitted)")
+    gen.add_argument("--size", metavar="WxH")
+    gen.add_argument("--aspect-ratio", metavar="A:B")
+    gen.add_argument("--quality")
+    gen.add_argument("--style")
+    gen.add_argument("--count", type=int)
+    gen.add_argument("--negative-prompt")
+    gen.add_argument("--seed", type=int)
+    gen.add_argument("--param", action="append", default=[], metavar="K=V",
+                     help="provider extra, e.g. output_format=webp")
+    gen.add_argument("--no-preview", action="store_true", help="do not draw the image in the terminal")
+    gen.add_argument("prompt", nargs="+", help="what to draw")
+
+    images = sub.add_parser("images", help="the image gallery")
+    isub = images.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    ilist = isub.add_parser("list", parents=[common], help="list generated images, newest first")
+    ilist.add_argument("--limit", type=int, default=50)
+    ilist.add_argument("--offset", type=int, default=0)
+    ilist.add_argument("--chat", help="only images made in this chat")
+
+    audit = sub.add_parser("audit", parents=[common], help="the generation audit log, newest first")
+    audit.add_argument("--limit", type=int, default=50)
+    audit.add_argument("--profile", help="only this image profile")
+
+    models = sub.add_parser("models", parents=[common], help="models a provider offers")
+    models.add_argument("--provider", required=True)
+    models.add_argument("--key", help="key label: adds the live list to the built-in table")
+    models.add_argument("--base-url")
+    models.add_argument("--chat", action="store_true", help="chat models instead of image models")
 
 
 def _keys(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:

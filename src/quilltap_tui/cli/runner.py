@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from quilltap_tui.errors import QuilltapError
 
@@ -44,19 +43,30 @@ def _fail(message: str) -> None:
     print(f"quilltap-tui: {message}", file=sys.stderr)
 
 
-def _handler(command: str, action: str | None) -> Handler:
-    from quilltap_tui.cli import commands_keys, commands_profiles, doctor
+# (command, action) -> "module:function" under quilltap_tui.cli; imported only when chosen, so a
+# command pays only for what it uses.
+_COMMANDS: dict[tuple[str, str | None], str] = {
+    ("keys", "add"): "commands_keys:add",
+    ("keys", "list"): "commands_keys:list_",
+    ("keys", "rm"): "commands_keys:rm",
+    ("keys", "validate"): "commands_keys:validate",
+    ("keys", "rotate"): "commands_keys:rotate",
+    ("doctor", None): "doctor:run",
+    ("generate", None): "commands_images:generate",
+    ("images", "list"): "commands_images:images_list",
+    ("audit", None): "commands_images:audit_list",
+    ("models", None): "commands_models:run",
+}
 
-    table: dict[tuple[str, str | None], Any] = {
-        ("keys", "add"): commands_keys.add,
-        ("keys", "list"): commands_keys.list_,
-        ("keys", "rm"): commands_keys.rm,
-        ("keys", "validate"): commands_keys.validate,
-        ("keys", "rotate"): commands_keys.rotate,
-        ("doctor", None): doctor.run,
-    }
-    for group, image in (("image-profiles", True), ("chat-profiles", False)):
-        for name in ("add", "edit", "list", "show", "rm", "set-default"):
-            table[(group, name)] = commands_profiles.handler(name, image=image)
-    handler: Handler = table[(command, action)]
+
+def _handler(command: str, action: str | None) -> Handler:
+    import importlib
+
+    if command in ("image-profiles", "chat-profiles") and action is not None:
+        from quilltap_tui.cli import commands_profiles
+
+        return commands_profiles.handler(action, image=command == "image-profiles")
+    module_name, _, func = _COMMANDS[(command, action)].partition(":")
+    module = importlib.import_module(f"quilltap_tui.cli.{module_name}")
+    handler: Handler = getattr(module, func)
     return handler

@@ -46,15 +46,18 @@ class ProfileKind:
     link_fk: str
     normalize_provider: Callable[[str], str]
     extra_fields: tuple[str, ...]
+    new_link: Callable[[str, str], ImageProfileTag | ChatProfileTag]  # (profile id, tag id) -> link row
 
 
 IMAGE = ProfileKind(
     "image profile", ImageProfile, ImageProfileTag, "image_profile_id",
     provider_ids.normalize_image, tuple(LIMIT_FIELDS),
+    lambda profile_id, tag_id: ImageProfileTag(image_profile_id=profile_id, tag_id=tag_id),
 )
 CHAT = ProfileKind(
     "chat profile", ChatProfile, ChatProfileTag, "chat_profile_id",
     provider_ids.normalize_chat, ("system_prompt",),
+    lambda profile_id, tag_id: ChatProfileTag(chat_profile_id=profile_id, tag_id=tag_id),
 )
 
 
@@ -207,12 +210,13 @@ def _key_id(session: Session, label: str | None) -> str | None:
 
 
 def _ensure_name_free(session: Session, kind: ProfileKind, name: str) -> None:
-    if session.exec(select(kind.model.id).where(kind.model.name == name)).first() is not None:
+    if session.exec(select(kind.model).where(kind.model.name == name)).first() is not None:
         raise Invalid("name", f"A {kind.label} named {name!r} already exists; choose another name.")
 
 
 def _clear_default(session: Session, kind: ProfileKind, keep: str | None = None) -> None:
-    for other in session.exec(select(kind.model).where(col(kind.model.is_default).is_(True))).all():
+    defaults: list[Any] = list(session.exec(select(kind.model).where(col(kind.model.is_default).is_(True))).all())
+    for other in defaults:
         if other.id != keep:
             other.is_default = False
             session.add(other)
@@ -225,7 +229,7 @@ def _set_tags(session: Session, kind: ProfileKind, profile_id: str, names: list[
         session.delete(link)
     session.flush()
     for tag in ensure_tags(session, names):
-        session.add(kind.link(**{kind.link_fk: profile_id, "tag_id": tag.id}))
+        session.add(kind.new_link(profile_id, tag.id))
 
 
 def ensure_tags(session: Session, names: list[str]) -> list[Tag]:

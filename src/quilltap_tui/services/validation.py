@@ -108,3 +108,19 @@ def parse_param(text: str) -> tuple[str, Any]:
     if isinstance(value, float) and not math.isfinite(value):
         value = raw
     return key, value
+
+
+def coerce_int(value: Any, field: str) -> int:
+    """A whole number from an int or a quoted int (LLMs often send ``"2"``); anything else is Invalid."""
+    if isinstance(value, bool):
+        raise Invalid(field, f"{field} must be a whole number, not {value!r}.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise Invalid(field, f"{field} must be a whole number, not {value!r}.")

@@ -1,0 +1,112 @@
+"""``generate``, ``images list`` and ``audit``: image generation from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from quilltap_tui.cli import io
+from quilltap_tui.errors import Invalid
+from quilltap_tui.services import audit, image_store
+from quilltap_tui.services.generation import GenerateOptions, GenerationService
+from quilltap_tui.services.validation import parse_param
+
+
+def generate(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    prompt = " ".join(ns.prompt).strip()
+    if not prompt:
+        raise Invalid("prompt", "The prompt is empty: say what to draw.")
+    options = GenerateOptions(
+        size=ns.size,
+        aspect_ratio=ns.aspect_ratio,
+        quality=ns.quality,
+        style=ns.style,
+        count=ns.count,
+        negative_prompt=ns.negative_prompt,
+        seed=ns.seed,
+        extras=dict(parse_param(p) for p in ns.param),
+    )
+    service = GenerationService(ctx, on_retry=_print_retry)
+    outcome = asyncio.run(service.generate(prompt, profile=ns.profile, options=options, source="cli"))
+    if ns.json:
+        io.emit_json(outcome.as_json())
+        return 0
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    show_preview = not ns.no_preview and sys.stdout.isatty() and ctx.settings.images != "off"
+    for image in outcome.images:
+        print(image["path"])
+        if show_preview:
+            from quilltap_tui.cli.preview import print_preview
+
+            print_preview(image["path"], ctx.settings.images)
+    return 0
+
+
+def images_list(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    with ctx.db.session() as session:
+        records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
+        rows = [_image_json(ctx, r) for r in records]
+    if ns.json:
+        io.emit_json(rows)
+    elif not rows:
+        print("No images yet. Make one: quilltap-tui generate \"a lighthouse at dusk\"")
+    else:
+        io.emit_table(
+            [(r["created_at"][:19].replace("T", " "), r["profile"] or "-", r["model"],
+              f"{r['width']}x{r['height']}", _clip(r["prompt"]), r["path"]) for r in rows],
+            ("TIME (UTC)", "PROFILE", "MODEL", "SIZE", "PROMPT", "PATH"),
+        )
+    return 0
+
+
+def audit_list(ns: argparse.Namespace) -> int:
+    entries = audit.list_entries(io.context(), limit=ns.limit, profile=ns.profile)
+    if ns.json:
+        io.emit_json(entries)
+    elif not entries:
+        print("The audit log is empty.")
+    else:
+        io.emit_table(
+            [(e["time"][:19].replace("T", " "), e["source"], e["profile"] or "-", e["model"] or "-",
+              e["outcome"], len(e["image_ids"]), e["latency_ms"], _clip(e["error"] or e["prompt"] or ""))
+             for e in entries],
+            ("TIME (UTC)", "SOURCE", "PROFILE", "MODEL", "OUTCOME", "IMAGES", "MS", "PROMPT / ERROR"),
+        )
+    return 0
+
+
+def _image_json(ctx: Any, record: Any) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "path": str(image_store.absolute_path(ctx, record)),
+        "mime_type": record.mime_type,
+        "width": record.width,
+        "height": record.height,
+        "bytes": record.bytes,
+        "sha256": record.sha256,
+        "prompt": record.prompt,
+        "revised_prompt": record.revised_prompt,
+        "negative_prompt": record.negative_prompt,
+        "provider": record.provider,
+        "model": record.model,
+        "profile": record.profile_name,
+        "seed": record.seed,
+        "used": record.used_params,
+        "chat_id": record.chat_id,
+        "message_id": record.message_id,
+        "created_at": record.created_at.isoformat(),
+    }
+
+
+def _print_retry(attempt: int, wait: float, reason: str) -> None:
+    print(f"retrying in {wait:.1f} s ({reason})", file=sys.stderr, flush=True)
+
+
+def _clip(text: str, width: int = 48) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -1,0 +1,225 @@
+"""The generation service: one path from "make an image" to saved files, shared by CLI, tool and TUI.
+
+Steps: load the image profile, resolve its key, merge the profile's defaults under the request (the
+request wins), enforce the profile's limits, map the request onto the model, run the wire calls
+concurrently, save the images, and write one audit row for the attempt whatever its outcome.
+Blocking steps (database, vault, files) run in threads so the caller's event loop never stalls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from quilltap_tui import net
+from quilltap_tui.errors import ProviderError, QuilltapError
+from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.mapping import Plan, plan
+from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
+from quilltap_tui.services import audit, image_store
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.generation_profile import ResolvedProfile, check_limits, resolve_profile
+
+OPTION_FIELDS = ("size", "aspect_ratio", "quality", "style", "count", "negative_prompt", "seed")
+ProviderFactory = Callable[[str], ImageProvider]
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """What the caller asked for on top of the profile's defaults. ``None`` means "not given"."""
+
+    size: str | None = None
+    aspect_ratio: str | None = None
+    quality: str | None = None
+    style: str | None = None
+    count: int | None = None
+    negative_prompt: str | None = None
+    seed: int | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where the images belong when a chat's tool call made them."""
+
+    chat_id: str | None = None
+    message_id: str | None = None
+    tool_call_id: str | None = None
+
+
+@dataclass
+class GenerationOutcome:
+    """The contract's ``generate --json`` document, plus the records for callers that need them."""
+
+    images: list[dict[str, Any]]
+    used: dict[str, Any]
+    warnings: list[str]
+    profile: str
+    provider: str
+    model: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "images": self.images,
+            "profile": self.profile,
+            "provider": self.provider,
+            "model": self.model,
+            "used": self.used,
+            "warnings": self.warnings,
+        }
+
+
+class GenerationService:
+    """Runs generations for one :class:`AppContext`. ``provider_factory`` is injectable for tests."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        provider_factory: ProviderFactory | None = None,
+        on_retry: net.RetryHook | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.on_retry = on_retry
+        self._factory = provider_factory or self._default_factory
+
+    async def generate(
+        self,
+        prompt: str,
+        *,
+        profile: str | None = None,
+        options: GenerateOptions | None = None,
+        source: str = "cli",
+        link: Link | None = None,
+    ) -> GenerationOutcome:
+        resolved = await asyncio.to_thread(resolve_profile, self.ctx, profile)
+        request = merge_request(resolved, prompt, options or GenerateOptions())
+        attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id)
+        try:
+            await asyncio.to_thread(check_limits, self.ctx, resolved, request.count)
+            planned = plan(spec_for(resolved.provider, resolved.model), request)
+            images, warnings = await self._run(resolved, planned)
+            records = await asyncio.to_thread(self._save, resolved, request, planned, images, link or Link())
+        except QuilltapError as exc:
+            await asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc)
+            raise
+        await asyncio.to_thread(audit.record_success, self.ctx, attempt, planned.used, records)
+        return GenerationOutcome(
+            images=[self.image_json(r) for r in records],
+            used=planned.used.as_dict(),
+            warnings=[*planned.warnings, *warnings],
+            profile=resolved.name,
+            provider=resolved.provider,
+            model=resolved.model,
+        )
+
+    async def _run(self, resolved: ResolvedProfile, planned: Plan) -> tuple[list[GeneratedImage], list[str]]:
+        """Run every wire call concurrently; keep what succeeded, fail only if nothing did."""
+        provider = self._factory(resolved.provider)
+        try:
+            results = await asyncio.gather(
+                *(provider.generate(call, api_key=resolved.secret, base_url=resolved.base_url)
+                  for call in planned.calls),
+                return_exceptions=True,
+            )
+        finally:
+            closer = getattr(provider, "aclose", None)
+            if closer is not None:
+                await closer()
+        images: list[GeneratedImage] = []
+        warnings: list[str] = []
+        failures: list[BaseException] = []
+        for outcome in results:
+            if isinstance(outcome, BaseException):
+                failures.append(outcome)
+                continue
+            batch, batch_warnings, _raw = outcome
+            images.extend(batch)
+            warnings.extend(w for w in batch_warnings if w not in warnings)
+        unexpected = [f for f in failures if not isinstance(f, ProviderError)]
+        if unexpected or (failures and not images):
+            raise (unexpected or failures)[0]
+        if failures:
+            warnings.append(f"{len(failures)} of {len(planned.calls)} requests failed: {failures[0]}")
+        return images, warnings
+
+    def _save(
+        self, resolved: ResolvedProfile, request: ImageRequest, planned: Plan,
+        images: list[GeneratedImage], link: Link,
+    ) -> list[Any]:
+        origin = image_store.ImageOrigin(
+            prompt=request.prompt,
+            provider=resolved.provider,
+            model=resolved.model,
+            negative_prompt=request.negative_prompt,
+            image_profile_id=resolved.id,
+            profile_name=resolved.name,
+            used_params=planned.used.as_dict(),
+            chat_id=link.chat_id,
+            message_id=link.message_id,
+            tool_call_id=link.tool_call_id,
+        )
+        return image_store.save_batch(self.ctx, images, origin)
+
+    def image_json(self, record: Any) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "path": str(image_store.absolute_path(self.ctx, record)),
+            "mime_type": record.mime_type,
+            "width": record.width,
+            "height": record.height,
+            "bytes": record.bytes,
+            "sha256": record.sha256,
+            "revised_prompt": record.revised_prompt,
+            "seed": record.seed,
+        }
+
+    def _default_factory(self, provider_id: str) -> ImageProvider:
+        from quilltap_tui.imagegen.registry import get_image_provider
+
+        settings = self.ctx.settings
+        return get_image_provider(
+            provider_id,
+            max_retries=settings.max_retries,
+            timeout=settings.http_timeout,
+            on_retry=self.on_retry,
+        )
+
+
+def merge_request(resolved: ResolvedProfile, prompt: str, options: GenerateOptions) -> ImageRequest:
+    """Profile parameters are defaults; anything the caller gave wins. Unknown keys become extras."""
+    defaults = dict(resolved.parameters)
+    given = {name: getattr(options, name) for name in OPTION_FIELDS if getattr(options, name) is not None}
+    merged = {**{k: v for k, v in defaults.items() if k in OPTION_FIELDS}, **given}
+    extras = {k: v for k, v in defaults.items() if k not in OPTION_FIELDS and k not in _NON_EXTRAS}
+    extras.update(options.extras)
+    return ImageRequest(
+        prompt=prompt,
+        model=resolved.model,
+        negative_prompt=merged.get("negative_prompt"),
+        count=_as_int(merged.get("count", 1), "count"),
+        size=_as_text(merged.get("size")),
+        aspect_ratio=_as_text(merged.get("aspect_ratio")),
+        quality=_as_text(merged.get("quality")),
+        style=_as_text(merged.get("style")),
+        seed=_as_int(merged["seed"], "seed") if merged.get("seed") is not None else None,
+        guidance_scale=defaults.get("guidance_scale"),
+        steps=defaults.get("steps"),
+        extras=extras,
+    )
+
+
+# Parameters that are ImageRequest fields of their own rather than provider extras.
+_NON_EXTRAS = frozenset({"guidance_scale", "steps"})
+
+
+def _as_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _as_int(value: Any, field_name: str) -> int:
+    from quilltap_tui.services.validation import coerce_int
+
+    return coerce_int(value, field_name)

@@ -1,0 +1,96 @@
+"""Key validation and model discovery: cheap calls to a provider, shared by the CLI and the TUI."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from quilltap_tui import provider_ids
+from quilltap_tui.errors import AuthError
+from quilltap_tui.services import keys as key_service
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.validation import base_url as check_base_url
+
+
+async def validate_key(ctx: AppContext, label: str, *, base_url: str | None = None) -> dict[str, Any]:
+    """Check the key against its provider (or a compatible server at ``base_url``) and remember the verdict.
+
+    A refused key raises :class:`AuthError` after being marked invalid; an outage raises without
+    changing what was known.
+    """
+    view = await asyncio.to_thread(key_service.get_key, ctx, label)
+    secret = await asyncio.to_thread(key_service.secret_for, ctx, view.id)
+    root = provider_ids.base_url_for(view.provider, check_base_url(base_url))
+    try:
+        await _probe(view.provider, secret, root, ctx)
+    except AuthError:
+        await asyncio.to_thread(key_service.record_validation, ctx, view.id, False)
+        raise
+    await asyncio.to_thread(key_service.record_validation, ctx, view.id, True)
+    return {
+        "label": view.label,
+        "provider": view.provider,
+        "base_url": root,
+        "valid": True,
+        "message": f"Key {view.label} works with {provider_ids.PROVIDERS[view.provider].title} at {root}.",
+    }
+
+
+async def _probe(provider: str, secret: str, root: str, ctx: AppContext) -> None:
+    if provider in provider_ids.IMAGE_PROVIDERS:
+        from quilltap_tui.imagegen.registry import get_image_provider
+
+        image_provider = get_image_provider(provider, max_retries=ctx.settings.max_retries,
+                                            timeout=ctx.settings.http_timeout)
+        try:
+            await image_provider.validate_key(api_key=secret, base_url=root)
+        finally:
+            await image_provider.aclose()
+        return
+    from quilltap_tui.chat.registry import get_chat_provider
+
+    chat = get_chat_provider(provider, api_key=secret, base_url=root, max_retries=ctx.settings.max_retries,
+                             timeout=ctx.settings.http_timeout)
+    await chat.validate_key()
+
+
+async def list_models(
+    ctx: AppContext, provider: str, *, key: str | None = None, base_url: str | None = None, chat: bool = False
+) -> list[dict[str, Any]]:
+    """Models a provider offers: the live list (with a key or a custom server) merged with the table."""
+    url = check_base_url(base_url)
+    secret = None
+    if key:
+        view = await asyncio.to_thread(key_service.get_key, ctx, key)
+        secret = await asyncio.to_thread(key_service.secret_for, ctx, view.id)
+    if chat:
+        return await _chat_models(ctx, provider_ids.normalize_chat(provider), secret, url)
+    from quilltap_tui.imagegen.registry import discover_models
+
+    infos = await discover_models(provider_ids.normalize_image(provider), api_key=secret, base_url=url)
+    return [info.as_dict() for info in infos]
+
+
+async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str | None) -> list[dict[str, Any]]:
+    from quilltap_tui.chat.catalog import known_chat_models
+
+    table = list(known_chat_models(pid))
+    live: list[str] = []
+    info = provider_ids.PROVIDERS[pid]
+    custom = url is not None and url != info.default_base_url
+    if secret or custom or not info.needs_key:
+        from quilltap_tui.chat.registry import get_chat_provider
+
+        chat = get_chat_provider(pid, api_key=secret, base_url=url, max_retries=ctx.settings.max_retries,
+                                 timeout=ctx.settings.http_timeout)
+        live = await chat.list_models()
+    ordered = list(dict.fromkeys([*live, *table]))
+    return [
+        {
+            "id": model,
+            "source": "+".join(s for s, on in (("live", model in live), ("built-in", model in table)) if on),
+            "retired": False,
+            "capabilities": {"tools": True} if model in table else {},
+        }
+        for model in ordered
+    ]
