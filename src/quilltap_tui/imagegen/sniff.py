@@ -37,8 +37,9 @@ def sniff_mime(data: bytes) -> str | None:
 def _truncation(mime: str, data: bytes) -> str | None:
     """Why the file is obviously cut off, or None when its end looks whole."""
     if mime == "image/png":
-        # The IEND chunk is 12 bytes: length 0, type, CRC. Nothing may follow it.
-        return None if b"IEND" in data[-16:] else "the PNG has no IEND chunk"
+        # The last chunk is IEND: zero length, the type, then a 4-byte CRC that must be all there.
+        end = data.rfind(b"IEND", max(0, len(data) - 32))
+        return None if end >= 8 and len(data) - end >= 8 else "the PNG has no IEND chunk"
     if mime == "image/jpeg":
         end = data.rfind(b"\xff\xd9")
         return None if end >= 2 and len(data) - end <= _JPEG_TAIL else "the JPEG has no end marker"
