@@ -255,6 +255,11 @@ def test_delete_is_idempotent_and_needs_no_passphrase(make_vault: MakeVault, pat
         vault.get("key-1", "file")
 
 
+def test_delete_before_any_vault_exists_touches_nothing(make_vault: MakeVault, paths: Paths) -> None:
+    make_vault(passphrase=None).delete("key-1", "file")
+    assert not paths.vault_file.parent.exists()
+
+
 def test_missing_secret_is_a_clear_vault_error(make_vault: MakeVault) -> None:
     with pytest.raises(VaultError, match=r"No secret for key 'ghost' is stored in the file vault"):
         make_vault().get("ghost", "file")

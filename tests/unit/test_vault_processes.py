@@ -84,9 +84,11 @@ def test_written_by_another_process_read_here(home: Path, tmp_path: Path) -> Non
     assert local_vault(home).get("key-child", "file") == "sk-child-key-child"
 
 
-def test_processes_adding_at_once_keep_every_entry(home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("seeded", [True, False], ids=["existing vault", "created by the children"])
+def test_processes_adding_at_once_keep_every_entry(home: Path, tmp_path: Path, seeded: bool) -> None:
     go = tmp_path / "go"
-    local_vault(home).put("seed", "sk-seed-from-parent-0000")  # all children open the same vault
+    if seeded:
+        local_vault(home).put("seed", "sk-seed-from-parent-0000")
     groups = [[f"p{p}-k{k}" for k in range(6)] for p in range(4)]
     children = [
         subprocess.Popen(
@@ -105,4 +107,5 @@ def test_processes_adding_at_once_keep_every_entry(home: Path, tmp_path: Path) -
     vault = local_vault(home)
     for key_id in (k for group in groups for k in group):
         assert vault.get(key_id, "file") == "sk-child-" + key_id
-    assert vault.get("seed", "file") == "sk-seed-from-parent-0000"
+    if seeded:
+        assert vault.get("seed", "file") == "sk-seed-from-parent-0000"

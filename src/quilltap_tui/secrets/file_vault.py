@@ -100,6 +100,8 @@ class FileVault:
 
     def delete(self, key_id: str) -> None:
         """Remove ``key_id``. Needs no passphrase: removing a sealed entry reveals nothing."""
+        if not self.path.exists():  # nothing to remove; do not create the directory or lock file
+            return
         with self._mutex, self._file_lock():
             doc = self._read()
             if doc is not None and doc.entries.pop(key_id, None) is not None:
