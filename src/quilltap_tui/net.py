@@ -288,7 +288,7 @@ def classify_google(response: httpx2.Response, *, provider: str = "Google",
     if isinstance(body, list) and body:
         body = body[0]  # streaming endpoints wrap the error in a list
     err = body.get("error") if isinstance(body, dict) else None
-    err = err if isinstance(err, dict) else {}
+    err = err if isinstance(err, dict) else {"message": err} if isinstance(err, str) else {}
     details = [d for d in err.get("details") or [] if isinstance(d, dict)]
     reason = next((_str(d.get("reason")) for d in details if d.get("reason")), None)
     delay = next((_google_delay(d.get("retryDelay")) for d in details if "retryDelay" in d), None)

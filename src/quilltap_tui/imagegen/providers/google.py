@@ -109,7 +109,7 @@ def _no_image_error(candidate: dict[str, Any], parts: list[dict[str, Any]]) -> E
     reason = str(candidate.get("finishReason") or "STOP")
     said = " ".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
     note = candidate.get("finishMessage") if isinstance(candidate.get("finishMessage"), str) else said
-    extra = f": {short(note)}" if note else ""
+    extra = f": {short(note).rstrip('. ')}" if note else ""
     if reason in REFUSAL_REASONS:
         return ContentRefused(f"{TITLE} refused to make the image ({reason}){extra}.", provider="google")
     return MalformedResponse(f"{TITLE} answered without an image ({reason}){extra}.", provider="google")
