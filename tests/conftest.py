@@ -1,0 +1,31 @@
+"""Fixtures shared by every test directory. Keep each one small; put helpers in their own modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fixtures.db.pg_server import PostgresServer, PostgresUnavailable, postgres_server
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for ``@pytest.mark.postgres`` tests (skipped, with the reason, if none).
+
+    QUILLTAP_TEST_PG_URL names an existing server (its role needs CREATEDB); otherwise a throwaway
+    cluster is started in a temporary directory for the session.
+    """
+    try:
+        with postgres_server() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
