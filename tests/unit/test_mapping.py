@@ -281,9 +281,7 @@ def test_aspect_ratio_on_gpt_image_2_becomes_a_size(aspect: str, size: str) -> N
 def test_free_size_is_rounded_and_clamped(asked: str, used: str) -> None:
     result = run("gpt-image-2", size=asked)
     assert result.used.size == used
-    assert result.warnings == [
-        f"size {asked} is not available on gpt-image-2; used {used} (nearest it allows)."
-    ]
+    assert result.warnings == [f"size {asked} is not available on gpt-image-2; used {used} (nearest it allows)."]
     width, height = (int(x) for x in used.split("x"))
     assert width % 16 == 0 and height % 16 == 0 and width * height <= 3840 * 2160
     assert 1 / 3 <= width / height <= 3
@@ -305,9 +303,7 @@ def test_sizes_gpt_image_2_allows_are_kept(size: str) -> None:
         ("dall-e-2", "16:9", "1024x1024"),
     ],
 )
-def test_aspect_ratio_on_a_fixed_size_model_picks_the_nearest_size(
-    model: str, aspect: str, size: str
-) -> None:
+def test_aspect_ratio_on_a_fixed_size_model_picks_the_nearest_size(model: str, aspect: str, size: str) -> None:
     result = run(model, aspect_ratio=aspect)
     assert (result.used.size, result.used.aspect_ratio) == (size, None)
     assert result.warnings[-1] == (
@@ -326,9 +322,7 @@ def test_aspect_ratio_on_a_fixed_size_model_picks_the_nearest_size(
         ("gemini-2.5-flash-image", "1080x1350", "4:5", None),
     ],
 )
-def test_size_on_an_aspect_model_becomes_ratio_and_tier(
-    model: str, size: str, aspect: str, tier: str | None
-) -> None:
+def test_size_on_an_aspect_model_becomes_ratio_and_tier(model: str, size: str, aspect: str, tier: str | None) -> None:
     result = run(model, size=size)
     assert (result.used.size, result.used.aspect_ratio, result.calls[0].resolution) == (None, aspect, tier)
     at = f" at resolution {tier}" if tier else ""
@@ -340,9 +334,7 @@ def test_size_on_an_aspect_model_becomes_ratio_and_tier(
 def test_size_wins_on_size_models_and_aspect_wins_on_aspect_models() -> None:
     on_size = run("gpt-image-1", size="1024x1024", aspect_ratio="16:9")
     assert (on_size.used.size, on_size.used.aspect_ratio) == ("1024x1024", None)
-    assert on_size.warnings == [
-        "aspect ratio 16:9 was ignored: size 1024x1024 was given and gpt-image-1 takes a size."
-    ]
+    assert on_size.warnings == ["aspect ratio 16:9 was ignored: size 1024x1024 was given and gpt-image-1 takes a size."]
     on_aspect = run("gemini-3-pro-image", size="1024x1024", aspect_ratio="16:9")
     assert (on_aspect.used.size, on_aspect.used.aspect_ratio, on_aspect.calls[0].resolution) == (
         None,
@@ -350,17 +342,14 @@ def test_size_wins_on_size_models_and_aspect_wins_on_aspect_models() -> None:
         None,
     )
     assert on_aspect.warnings == [
-        "size 1024x1024 was ignored: aspect ratio 16:9 was given and gemini-3-pro-image takes an "
-        "aspect ratio."
+        "size 1024x1024 was ignored: aspect ratio 16:9 was given and gemini-3-pro-image takes an aspect ratio."
     ]
 
 
 def test_unsupported_aspect_ratio_snaps_to_the_nearest() -> None:
     result = run("grok-imagine-image", aspect_ratio="21:9")
     assert result.used.aspect_ratio == "20:9"
-    assert result.warnings == [
-        "aspect ratio 21:9 is not available on grok-imagine-image; used 20:9 (nearest)."
-    ]
+    assert result.warnings == ["aspect ratio 21:9 is not available on grok-imagine-image; used 20:9 (nearest)."]
 
 
 def test_auto_only_where_allowed() -> None:
@@ -374,9 +363,7 @@ def test_auto_only_where_allowed() -> None:
     assert dalle.warnings[-1] == "size auto is not available on dall-e-3; left to the model's default."
     gemini = run("gemini-3-pro-image", aspect_ratio="auto")
     assert gemini.used.aspect_ratio is None
-    assert gemini.warnings == [
-        "aspect ratio auto is not available on gemini-3-pro-image; left to the model's default."
-    ]
+    assert gemini.warnings == ["aspect ratio auto is not available on gemini-3-pro-image; left to the model's default."]
 
 
 @pytest.mark.parametrize(
@@ -508,9 +495,7 @@ def test_seed_is_sent_where_supported() -> None:
         (10, 10, [10], None),
     ],
 )
-def test_count_is_split_by_images_per_request(
-    max_n: int, count: int, chunks: list[int], warning: str | None
-) -> None:
+def test_count_is_split_by_images_per_request(max_n: int, count: int, chunks: list[int], warning: str | None) -> None:
     spec = replace(spec_for("openai", "gpt-image-1"), max_n=max_n)
     result = plan(spec, ImageRequest(prompt=PROMPT, model="m", count=count))
     assert [c.n for c in result.calls] == chunks and result.used.count == count
@@ -615,6 +600,7 @@ def test_imagen_extras_and_typed_guidance_scale() -> None:
         ("grok-imagine-image", {"count": True}, "count", "at least 1"),
         ("gpt-image-1", {"seed": "seven"}, "seed", "whole number"),
         ("gpt-image-1", {"quality": 3}, "quality", "word"),
+        ("gpt-image-1", {"negative_prompt": ["fog"]}, "negative_prompt", "text"),
         ("gpt-image-1", {"extras": {"output_compression": 150}}, "output_compression", "0 to 100"),
         ("imagen-4.0-generate-001", {"extras": {"guidance_scale": "lots"}}, "guidance_scale", "number"),
     ],

@@ -57,7 +57,7 @@ def plan(spec: ModelSpec, request: ImageRequest) -> Plan:
     _map_geometry(draft, request.size, request.aspect_ratio, extras.pop("resolution", None))
     _map_quality(draft, _word(request.quality, "quality"))
     _map_style(draft, _word(request.style, "style"))
-    negative = (request.negative_prompt or "").strip() or None
+    negative = _text(request.negative_prompt, "negative_prompt")
     prompt = _map_negative(draft, prompt, negative)
     if seed is not None and not spec.seed:
         draft.warn(f"seed is not a setting on {model}; dropped.")
@@ -100,6 +100,12 @@ def _check_seed(seed: object) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise Invalid("seed", f"seed must be a whole number, not {seed!r}.")
     return seed
+
+
+def _text(value: object, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise Invalid(name, f"{name} must be text, not {value!r}.")
+    return (value or "").strip() or None
 
 
 def _word(value: object, name: str) -> str | None:
