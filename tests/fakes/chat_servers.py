@@ -201,7 +201,8 @@ class FakeChatServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps stop() quick (the default waits up to 0.5 s).
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def port(self) -> int:
@@ -277,7 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         body = json.loads(raw) if raw else None
         path = self.path.split("?")[0]
-        endpoint = _ENDPOINTS.get((self.fake.kind, method, path))
+        endpoint = _route(self.fake.kind, method, path)
         request = Recorded(method, self.path, headers, body)
         if endpoint is None or not self.fake.authorised(headers):
             with self.fake._lock:
@@ -330,12 +331,27 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _ENDPOINTS = {
-    ("openai", "POST", "/v1/chat/completions"): "chat",
-    ("openai", "GET", "/v1/models"): "models",
-    ("openai", "GET", "/v1/key"): "key",
+    ("openai", "POST", "/chat/completions"): "chat",
+    ("openai", "GET", "/models"): "models",
+    ("openai", "GET", "/key"): "key",
     ("anthropic", "POST", "/v1/messages"): "chat",
     ("anthropic", "GET", "/v1/models"): "models",
 }
+# OpenAI-shaped APIs live under different roots (/v1, /api/v1 on OpenRouter, /v1beta/openai on Gemini).
+_OPENAI_ROOTS = ("/v1", "/api/v1", "/v1beta/openai", "/v1/openai")
+
+
+def _route(kind: str, method: str, path: str) -> str | None:
+    if kind == "anthropic":
+        return _ENDPOINTS.get((kind, method, path))
+    for root in _OPENAI_ROOTS:
+        if path.startswith(root + "/"):
+            found = _ENDPOINTS.get((kind, method, path.removeprefix(root)))
+            if found:
+                return found
+    return None
+
+
 _ANTHROPIC_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
