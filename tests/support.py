@@ -39,8 +39,6 @@ def base_env(home: Path) -> dict[str, str]:
         "QUILLTAP_HOME": str(home),
         "QUILLTAP_VAULT": "file",
         "QUILLTAP_VAULT_PASSPHRASE": PASSPHRASE,
-        # Cheap scrypt so tests stay fast; the default cost is used everywhere else.
-        "QUILLTAP_TEST_SCRYPT_N": "1024",
         "QUILLTAP_IMAGES": "off",
     }
 
