@@ -115,7 +115,10 @@ class FakeServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=type(self).__name__, daemon=True)
+        # A short poll interval keeps stop() (and so every test's teardown) quick.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name=type(self).__name__, daemon=True
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeServer:
@@ -247,3 +250,13 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             """Silence the per-request access log on stderr."""
 
     return Handler
+
+
+class RecordingSleep:
+    """An injectable ``sleep`` for retry tests: records each requested wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
