@@ -39,9 +39,7 @@ def get_chat_provider(
     pid = normalize_chat(provider_id)
     info = PROVIDERS[pid]
     if info.needs_key and not api_key:
-        raise AuthError(
-            f"{info.title} needs an API key; add one with `keys add --provider {pid}`.", provider=pid
-        )
+        raise AuthError(f"{info.title} needs an API key; add one with `keys add --provider {pid}`.", provider=pid)
     url = _checked(base_url_for(pid, base_url))
     if pid == "anthropic":
         return AnthropicProvider(

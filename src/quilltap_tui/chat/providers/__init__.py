@@ -127,9 +127,7 @@ def map_sdk_error(exc: Exception, sdk: Any, *, provider: str, key: str | None) -
     """Translate an OpenAI or Anthropic SDK exception (``sdk`` is the SDK module) into our tree."""
     name = title(provider)
     if isinstance(exc, json.JSONDecodeError):
-        return MalformedResponse(
-            f"{name} sent a reply that is not valid JSON ({exc.msg}).", provider=provider
-        )
+        return MalformedResponse(f"{name} sent a reply that is not valid JSON ({exc.msg}).", provider=provider)
     if isinstance(exc, sdk.APITimeoutError):
         return Timeout(f"{name} did not answer in time.", provider=provider)
     if isinstance(exc, sdk.APIConnectionError):
@@ -142,10 +140,12 @@ def map_sdk_error(exc: Exception, sdk: Any, *, provider: str, key: str | None) -
     return ProviderError(f"{name} failed: {_detail(str(exc), key)}", provider=provider)
 
 
-def split_params(
-    params: Mapping[str, Any] | None, known: frozenset[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(sdk_kwargs, extra_body)``: keys the SDK method takes, and provider extras sent as-is."""
+def split_params(params: Mapping[str, Any] | None, known: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(sdk_kwargs, extra_body)``: the ``known`` keywords, and everything else for ``extra_body``.
+
+    Sending a param in ``extra_body`` puts the same JSON on the wire as the SDK keyword would, and it
+    survives SDK releases that add or drop keywords (anthropic 2.x has no ``temperature`` keyword).
+    """
     kwargs: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, value in (params or {}).items():
@@ -164,9 +164,7 @@ def _is_refusal(status: int | None, code: Any, body: object, message: str) -> bo
     if code in _REFUSAL_CODES:
         return True
     # OpenRouter moderation: 403 with metadata.reasons / flagged_input.
-    return status == 403 and (
-        "flagged_input" in json.dumps(body, default=str) or "moderation" in message.lower()
-    )
+    return status == 403 and ("flagged_input" in json.dumps(body, default=str) or "moderation" in message.lower())
 
 
 def _mentions_bad_key(message: str, body: object) -> bool:
@@ -177,9 +175,7 @@ def _mentions_bad_key(message: str, body: object) -> bool:
     )
 
 
-def _rate_limited(
-    name: str, detail: str, code: Any, provider: str, headers: Mapping[str, str] | None
-) -> RateLimited:
+def _rate_limited(name: str, detail: str, code: Any, provider: str, headers: Mapping[str, str] | None) -> RateLimited:
     wait = retry_after(headers)
     if code == "insufficient_quota":
         return RateLimited(

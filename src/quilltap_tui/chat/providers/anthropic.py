@@ -36,19 +36,8 @@ if TYPE_CHECKING:
     import httpx2
 
 DEFAULT_MAX_TOKENS = 4096
-SDK_PARAMS = frozenset(
-    {
-        "max_tokens",
-        "temperature",
-        "top_p",
-        "top_k",
-        "stop_sequences",
-        "tool_choice",
-        "thinking",
-        "metadata",
-        "service_tier",
-    }
-)
+# ``max_tokens`` is a required keyword of the SDK method; every other param travels in ``extra_body``.
+SDK_PARAMS = frozenset({"max_tokens"})
 _FINISH = {
     "end_turn": FINISH_STOP,
     "stop_sequence": FINISH_STOP,
@@ -60,9 +49,7 @@ _FINISH = {
 THINKING_KEY = "anthropic_thinking"
 
 
-def render_messages(
-    messages: Sequence[ChatMessage], system: str | None = None
-) -> tuple[str, list[dict[str, Any]]]:
+def render_messages(messages: Sequence[ChatMessage], system: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """``(system, messages)`` for a Messages request; system messages are lifted to the top level."""
     systems = [system] if system else []
     out: list[dict[str, Any]] = []
@@ -188,9 +175,7 @@ async def stream_events(events: AsyncIterator[Any], provider: str) -> AsyncItera
         elif kind == "message_stop":
             state.stopped = True
     if not state.stopped:
-        raise MalformedResponse(
-            f"The reply from {title(provider)} stopped before it finished.", provider=provider
-        )
+        raise MalformedResponse(f"The reply from {title(provider)} stopped before it finished.", provider=provider)
     yield Usage(state.input_tokens, state.output_tokens)
     reason = state.stop_reason or "end_turn"
     data_out = {THINKING_KEY: state.thinking} if state.thinking else {}

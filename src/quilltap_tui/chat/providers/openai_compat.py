@@ -36,34 +36,8 @@ from quilltap_tui.tools.spec import ToolSpec
 if TYPE_CHECKING:
     import httpx2
 
-# Keyword arguments ``chat.completions.create`` accepts; any other param goes into ``extra_body``.
-SDK_PARAMS = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "seed",
-        "presence_penalty",
-        "frequency_penalty",
-        "reasoning_effort",
-        "parallel_tool_calls",
-        "tool_choice",
-        "response_format",
-        "logit_bias",
-        "logprobs",
-        "top_logprobs",
-        "user",
-        "service_tier",
-        "metadata",
-        "store",
-        "verbosity",
-        "stream_options",
-        "prediction",
-        "modalities",
-    }
-)
+# Every profile param travels in ``extra_body`` (see ``split_params``).
+SDK_PARAMS: frozenset[str] = frozenset()
 # Servers known to accept ``stream_options.include_usage``; others may reject the unknown field.
 USAGE_PROVIDERS = frozenset({"openai", "grok", "openrouter", "ollama"})
 _FINISH = {
@@ -131,9 +105,7 @@ def _assistant(message: ChatMessage) -> dict[str, Any]:
         # Echo the exact text when it parsed; invalid JSON is replaced by what we understood, since
         # some servers (Ollama) parse these strings and would reject the whole request.
         arguments = (
-            call.raw_arguments
-            if call.raw_arguments and call.parse_error is None
-            else json.dumps(call.arguments)
+            call.raw_arguments if call.raw_arguments and call.parse_error is None else json.dumps(call.arguments)
         )
         entry = {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
         entry.update(call.provider_data.get("extra", {}))  # e.g. Gemini's extra_content.thought_signature
@@ -152,9 +124,7 @@ def _check_every_call_answered(rendered: list[dict[str, Any]]) -> None:
             break
         pending = {call["id"] for call in item.get("tool_calls", [])}
     if pending:
-        raise Invalid(
-            "messages", f"Tool call {sorted(pending)[0]} has no result message; every call needs one."
-        )
+        raise Invalid("messages", f"Tool call {sorted(pending)[0]} has no result message; every call needs one.")
 
 
 @dataclass
@@ -192,9 +162,7 @@ class ToolCallAssembler:
         """The calls completed since the last drain."""
         ready = self._calls[self._emitted :]
         self._emitted = len(self._calls)
-        return [
-            self._finish(number, partial) for number, partial in enumerate(ready, self._emitted - len(ready))
-        ]
+        return [self._finish(number, partial) for number, partial in enumerate(ready, self._emitted - len(ready))]
 
     def _slot(self, part: Mapping[str, Any]) -> _Partial:
         index = part.get("index")
@@ -244,9 +212,7 @@ async def stream_events(chunks: AsyncIterator[Any], provider: str) -> AsyncItera
         if usage:
             yield Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
     if finish is None:
-        raise MalformedResponse(
-            f"The reply from {title(provider)} stopped before it finished.", provider=provider
-        )
+        raise MalformedResponse(f"The reply from {title(provider)} stopped before it finished.", provider=provider)
     reason = _FINISH.get(finish, finish)
     # Some compatible servers say "stop" after tool calls; the calls are what the caller must act on.
     yield Done(FINISH_TOOL_CALLS if calls else reason, raw_reason=finish)
