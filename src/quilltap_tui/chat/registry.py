@@ -34,13 +34,15 @@ def get_chat_provider(
 
     ``base_url`` is the API root as the provider documents it (CONTRACT.md); ``None`` uses the
     provider's default. Raises :class:`Invalid` for an unknown id or a non-http(s) URL, and
-    :class:`AuthError` when the provider needs a key and none is given.
+    :class:`AuthError` when no key is given for a provider's own API (a server at a custom base URL
+    may be key-less).
     """
     pid = normalize_chat(provider_id)
     info = PROVIDERS[pid]
-    if info.needs_key and not api_key:
-        raise AuthError(f"{info.title} needs an API key; add one with `keys add --provider {pid}`.", provider=pid)
     url = _checked(base_url_for(pid, base_url))
+    # A compatible server at its own address may run without keys; the provider's own API never does.
+    if info.needs_key and not api_key and url == info.default_base_url.rstrip("/"):
+        raise AuthError(f"{info.title} needs an API key; add one with `keys add --provider {pid}`.", provider=pid)
     if pid == "anthropic":
         return AnthropicProvider(
             api_key=api_key, base_url=url, http_client=http_client, max_retries=max_retries, timeout=timeout

@@ -154,13 +154,13 @@ def _sanitise(node: Mapping[str, Any], root: Mapping[str, Any], depth: int) -> d
 def _resolve_ref(node: Mapping[str, Any], root: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
     """Inline a local ``#/$defs/...`` or ``#/definitions/...`` reference (Gemini has no ``$ref``)."""
     ref = node.get("$ref")
-    if not isinstance(ref, str) or not ref.startswith("#/"):
+    if not isinstance(ref, str) or not (ref == "#" or ref.startswith("#/")):
         return node
     if depth > _MAX_REF_DEPTH:
         # A recursive schema cannot be inlined; an open object is the honest approximation.
         return {"type": "object", "description": node.get("description", "")}
     target: Any = root
-    for part in ref[2:].split("/"):
+    for part in ref[2:].split("/") if ref != "#" else []:
         target = target.get(part) if isinstance(target, Mapping) else None
     if not isinstance(target, Mapping):
         return {k: v for k, v in node.items() if k != "$ref"}

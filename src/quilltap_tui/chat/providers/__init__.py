@@ -26,6 +26,10 @@ from quilltap_tui.errors import (
 from quilltap_tui.provider_ids import PROVIDERS
 
 _MAX_DETAIL = 300
+# Both SDKs refuse to build a client without a key, or else read one from the environment
+# (OPENAI_API_KEY, ANTHROPIC_API_KEY), which would send the user's real key to a local or third-party
+# server. Key-less servers (Ollama, most self-hosted ones) ignore the header, so a placeholder is safe.
+KEYLESS_PLACEHOLDER = "no-key-required"
 # Error ``type`` words (Anthropic bodies, also mid-stream) and their HTTP equivalents.
 ERROR_TYPE_STATUS = {
     "invalid_request_error": 400,

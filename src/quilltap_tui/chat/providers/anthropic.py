@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quilltap_tui.chat.providers import map_sdk_error, split_params, title
+from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, map_sdk_error, split_params, title
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -249,7 +249,7 @@ class AnthropicProvider:
             # The key is always passed explicitly so the SDK never falls back to environment
             # variables or profile files the user did not choose for this profile.
             self._sdk = anthropic.AsyncAnthropic(
-                api_key=self._key or "",
+                api_key=self._key or KEYLESS_PLACEHOLDER,
                 base_url=self.base_url,
                 max_retries=self._max_retries,
                 timeout=self._timeout,

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quilltap_tui.chat.providers import map_sdk_error, split_params, title
+from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, map_sdk_error, split_params, title
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -47,10 +47,6 @@ _FINISH = {
     "length": FINISH_LENGTH,
     "content_filter": FINISH_CONTENT_FILTER,
 }
-# The SDK refuses to build a client without a key and would otherwise read OPENAI_API_KEY from the
-# environment, sending the user's OpenAI key to a local or third-party server. Key-less servers
-# (Ollama, most self-hosted ones) ignore the Authorization header, so a fixed placeholder is safe.
-KEYLESS_PLACEHOLDER = "no-key-required"
 _KNOWN_CALL_KEYS = {"index", "id", "type", "function"}
 
 
