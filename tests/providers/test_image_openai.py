@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from quilltap_tui.errors import AuthError, BadRequest, ContentRefused, MalformedResponse
+from quilltap_tui.errors import AuthError, BadRequest, ContentRefused, MalformedResponse, Timeout
 from quilltap_tui.imagegen.providers import openai
 from quilltap_tui.imagegen.providers.openai import OpenAIImages
 from quilltap_tui.imagegen.spec import ProviderCall
@@ -241,3 +241,10 @@ async def test_list_models_keeps_only_image_models_and_validate_key(
     await provider.validate_key(api_key=KEY, base_url=fake.base_url)
     with pytest.raises(AuthError):
         await provider.validate_key(api_key="sk-nope-000000000", base_url=fake.base_url)
+
+
+async def test_a_server_slower_than_the_timeout_gives_a_timeout_error(fake: FakeOpenAIImages) -> None:
+    fake.script(Reply(json={"data": []}, delay=2.0))
+    async with OpenAIImages(timeout=0.2, max_retries=0) as provider:
+        with pytest.raises(Timeout, match=r"^OpenAI did not answer in time"):
+            await provider.generate(ProviderCall(model="gpt-image-1", prompt="p"), api_key=KEY, base_url=fake.base_url)
