@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from quilltap_tui.cli import io
 from quilltap_tui.services import provider_checks
@@ -17,13 +18,22 @@ def run(ns: argparse.Namespace) -> int:
     if ns.json:
         io.emit_json(models)
         return 0
-    rows = []
-    for m in models:
-        caps = m["capabilities"]
-        summary = ", ".join(
-            f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}"
-            for k, v in caps.items() if k in ("sizes", "aspect_ratios", "qualities", "max_n", "tools") and v
-        )
-        rows.append((m["id"], m["source"], "retired" if m["retired"] else "", summary[:90]))
+    rows = [(m["id"], m["source"], "retired" if m["retired"] else "", _summary(m["capabilities"])) for m in models]
     io.emit_table(rows, ("MODEL", "SOURCE", "STATUS", "CAPABILITIES"))
     return 0
+
+
+_SHOWN = (("sizes", "sizes"), ("aspect_ratios", "ratios"), ("resolutions", "resolutions"),
+          ("qualities", "quality"), ("styles", "style"))
+
+
+def _summary(caps: dict[str, Any]) -> str:
+    """One short line per model: what a user can choose, and how many images one request makes."""
+    parts = [f"{label} {'/'.join(map(str, caps[key]))}" for key, label in _SHOWN if caps.get(key)]
+    if caps.get("free_size"):
+        parts.insert(0, "any WxH (multiple of 16)")
+    if caps.get("max_images_per_request"):
+        parts.append(f"{caps['max_images_per_request']}/request")
+    if caps.get("tools"):
+        parts.append("tools")
+    return "; ".join(parts)

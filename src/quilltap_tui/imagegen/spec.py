@@ -1,7 +1,7 @@
 """Types shared by the image-generation layer.
 
 The flow is: an :class:`ImageRequest` (what the user or the LLM asked for, in any vocabulary) is mapped
-onto a model's capabilities (``capabilities.plan``) into one or more :class:`ProviderCall` objects plus
+onto a model's capabilities (``mapping.plan``) into one or more :class:`ProviderCall` objects plus
 :class:`UsedParams` and warnings; each provider turns a ``ProviderCall`` into its wire request and its
 wire response into :class:`GeneratedImage` objects; the results come back as an :class:`ImageResult`.
 """
