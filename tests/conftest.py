@@ -13,7 +13,7 @@ from tests.fixtures.db.pg_server import PostgresServer, PostgresUnavailable, pos
 def pg_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server for ``@pytest.mark.postgres`` tests (skipped, with the reason, if none).
 
-    QUILLTAP_TEST_PG_URL names an existing server (its role needs CREATEDB); otherwise a throwaway
+    QUILLTAP_TEST_PG_URL names an existing server (its role needs CREATE on that database); otherwise a throwaway
     cluster is started in a temporary directory for the session.
     """
     try:
@@ -25,7 +25,7 @@ def pg_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def pg_url(pg_server: PostgresServer) -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database, dropped after the test."""
-    url = pg_server.create_database()
+    """The URL of a new, empty PostgreSQL database (a schema of its own), dropped after the test."""
+    url = pg_server.create_scratch()
     yield url
-    pg_server.drop_database(url)
+    pg_server.drop_scratch(url)

@@ -36,13 +36,13 @@ def new_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable
     server = request.getfixturevalue("pg_server") if request.param == "postgres" else None
 
     def make() -> str:
-        url = server.create_database() if server else sqlite_url(tmp_path / f"db{len(created)}.db")
+        url = server.create_scratch() if server else sqlite_url(tmp_path / f"db{len(created)}.db")
         created.append(url)
         return url
 
     yield make
     for url in created if server else []:
-        server.drop_database(url)
+        server.drop_scratch(url)
 
 
 @pytest.fixture
