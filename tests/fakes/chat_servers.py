@@ -25,6 +25,7 @@ import contextlib
 import json
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -199,7 +200,7 @@ class FakeChatServer:
         self.requests: list[Recorded] = []
         self._queues: dict[str, list[Reply]] = {"chat": [], "models": [], "key": []}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
         # A short poll interval keeps stop() quick (the default waits up to 0.5 s).
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
@@ -250,6 +251,14 @@ class FakeChatServer:
             return True
         bearer = headers.get("authorization") == f"Bearer {self.api_key}"
         return bearer or (self.kind == "anthropic" and headers.get("x-api-key") == self.api_key)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that stops reading after an error event closes the socket mid-write: expected here.
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler_for(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
