@@ -10,7 +10,7 @@ from typing import Any
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import audit, image_store
-from quilltap_tui.services.generation import GenerateOptions, GenerationService
+from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.services.validation import parse_param
 
 
@@ -29,8 +29,14 @@ def generate(ns: argparse.Namespace) -> int:
         seed=ns.seed,
         extras=dict(parse_param(p) for p in ns.param),
     )
-    service = GenerationService(ctx, on_retry=_print_retry)
-    outcome = asyncio.run(service.generate(prompt, profile=ns.profile, options=options, source="cli"))
+    async def run() -> GenerationOutcome:
+        service = GenerationService(ctx, on_retry=_print_retry)
+        try:
+            return await service.generate(prompt, profile=ns.profile, options=options, source="cli")
+        finally:
+            await service.aclose()
+
+    outcome = asyncio.run(run())
     if ns.json:
         io.emit_json(outcome.as_json())
         return 0

@@ -15,8 +15,30 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, text
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, text
 from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no time zone, so without this a value written aware would come back naive and could
+    not be compared with :func:`utcnow`.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 def new_id() -> str:
@@ -28,7 +50,7 @@ def utcnow() -> datetime:
 
 
 def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
 
 
 def _json(default: Any) -> Any:
@@ -53,7 +75,7 @@ class ApiKey(SQLModel, table=True):
     last4: str
     backend: str  # keyring | file | env
     env_var: str | None = None  # for backend "env": which variable holds it (a name, not a secret)
-    validated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    validated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     valid: bool | None = None
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -189,7 +211,7 @@ class ToolCall(SQLModel, table=True):
     result: dict[str, Any] = _json(dict)
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _ts()
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class GeneratedImageRecord(SQLModel, table=True):

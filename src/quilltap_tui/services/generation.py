@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui import net
 from quilltap_tui.errors import ProviderError, QuilltapError
@@ -21,6 +21,9 @@ from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageReque
 from quilltap_tui.services import audit, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation_profile import ResolvedProfile, check_limits, resolve_profile
+
+if TYPE_CHECKING:
+    import httpx2
 
 OPTION_FIELDS = ("size", "aspect_ratio", "quality", "style", "count", "negative_prompt", "seed")
 ProviderFactory = Callable[[str], ImageProvider]
@@ -84,6 +87,13 @@ class GenerationService:
         self.ctx = ctx
         self.on_retry = on_retry
         self._factory = provider_factory or self._default_factory
+        # One HTTP client for the service's life: connections and TLS set-up are reused across calls.
+        self._client: httpx2.AsyncClient | None = None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def generate(
         self,
@@ -180,8 +190,11 @@ class GenerationService:
         from quilltap_tui.imagegen.registry import get_image_provider
 
         settings = self.ctx.settings
+        if self._client is None:
+            self._client = net.make_client(settings.http_timeout)
         return get_image_provider(
             provider_id,
+            client=self._client,
             max_retries=settings.max_retries,
             timeout=settings.http_timeout,
             on_retry=self.on_retry,

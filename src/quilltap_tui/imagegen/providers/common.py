@@ -75,7 +75,7 @@ class HttpImageProvider:
     def client(self) -> httpx2.AsyncClient:
         """The HTTP client, created lazily so constructing a provider never touches the network."""
         if self._client is None:
-            self._client = httpx2.AsyncClient(timeout=self.timeout)
+            self._client = net.make_client(self.timeout)
         return self._client
 
     async def aclose(self) -> None:

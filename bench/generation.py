@@ -1,0 +1,203 @@
+"""Generation benchmarks: service overhead, count splitting, peak memory, event-loop stalls.
+
+Run: ``.venv/bin/python -m bench generation`` (or ``make bench``). Prints figures; asserts nothing.
+The fake upstreams run in a separate process so their memory and CPU do not count against ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {"openai": "sk-test-openai-0123456789abcdef", "google": "AIzaTestKey0123456789abcdefghijkl"}
+
+
+@contextmanager
+def fake_server(kind: str, *extra: str) -> Iterator[str]:
+    """Start ``tests.fakes.image_servers`` in its own process; yield its base URL."""
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "port"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.image_servers", "--kind", kind, "--port-file", str(port_file),
+             *extra],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while not port_file.exists() or not port_file.read_text().strip():
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"fake {kind} server did not start")
+                time.sleep(0.02)
+            prefix = {"openai": "/v1", "grok": "/v1", "google": "/v1beta"}[kind]
+            yield f"http://127.0.0.1:{port_file.read_text().strip()}{prefix}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def make_context(home: Path, env: dict[str, str]) -> Any:
+    from quilltap_tui.services.context import AppContext
+
+    environ = {**os.environ, "QUILLTAP_HOME": str(home), "QUILLTAP_VAULT": "file",
+               "QUILLTAP_VAULT_PASSPHRASE": "bench", "QUILLTAP_IMAGES": "off", **env}
+    return AppContext(environ=environ)
+
+
+def add_profile(ctx: Any, name: str, provider: str, model: str, base_url: str, **limits: int) -> None:
+    from quilltap_tui.services import keys, profiles
+
+    keys.add_key(ctx, provider=provider, label=f"k-{name}", secret=KEYS[provider])
+    profiles.create(ctx, profiles.IMAGE, name=name, provider=provider, model=model, key=f"k-{name}",
+                    base_url=base_url, max_images_per_call=10, max_images_per_minute=1000,
+                    max_images_per_day=100000, **limits)
+
+
+async def direct_call(client: httpx2.AsyncClient, base_url: str, body: dict[str, Any]) -> int:
+    """The least a client can do: one POST, parse JSON, decode base64."""
+    response = await client.post(f"{base_url}/images/generations", json=body,
+                                 headers={"Authorization": f"Bearer {KEYS['openai']}"})
+    data = json.loads(response.content)["data"]
+    return sum(len(base64.b64decode(item["b64_json"])) for item in data)
+
+
+async def overhead(ctx: Any, base_url: str, runs: int = 30) -> dict[str, float]:
+    from quilltap_tui.services.generation import GenerateOptions, GenerationService
+
+    service = GenerationService(ctx)
+    body = {"model": "gpt-image-1", "prompt": "a small test", "n": 1, "size": "1024x1024"}
+    options = GenerateOptions(size="1024x1024")
+    direct: list[float] = []
+    full: list[float] = []
+    async with httpx2.AsyncClient(timeout=60) as client:
+        for _ in range(3):  # warm-up: connections, imports, first database writes
+            await direct_call(client, base_url, body)
+            await service.generate("a small test", profile="bench", options=options)
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            await direct_call(client, base_url, body)
+            direct.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            await service.generate("a small test", profile="bench", options=options)
+            full.append(time.perf_counter() - t0)
+    d, f = statistics.median(direct), statistics.median(full)
+    return {"direct_ms": d * 1000, "service_ms": f * 1000, "overhead_ms": (f - d) * 1000}
+
+
+def png(width: int, height: int, noise: bool = False) -> bytes:
+    import io
+
+    from PIL import Image
+
+    if noise:  # incompressible, so the PNG is as large as its pixels (about 4 MiB at 1200x1200)
+        image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    else:
+        image = Image.new("RGB", (width, height), (200, 120, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def script(base_url: str, prefix: str, replies: list[dict[str, Any]]) -> None:
+    """Queue replies on a standalone fake through its control endpoint."""
+    origin = base_url.removesuffix(prefix)
+    httpx2.post(f"{origin}/_fake/script", json=replies, timeout=30).raise_for_status()
+
+
+def gemini_reply(image: bytes, delay: float) -> dict[str, Any]:
+    part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(image).decode()}}
+    body = {"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}]}
+    return {"status": 200, "json": body, "delay": delay}
+
+
+async def count_split(ctx: Any, google_url: str) -> dict[str, float]:
+    from quilltap_tui.services.generation import GenerateOptions, GenerationService
+
+    service = GenerationService(ctx)
+    image = png(1024, 1024)
+    one, four = [], []
+    for _ in range(3):
+        script(google_url, "/v1beta", [gemini_reply(image, 0.5) for _ in range(5)])
+        t0 = time.perf_counter()
+        await service.generate("one fox", profile="gemini", options=GenerateOptions(count=1))
+        one.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        await service.generate("four foxes", profile="gemini", options=GenerateOptions(count=4))
+        four.append(time.perf_counter() - t0)
+    o, f = statistics.median(one), statistics.median(four)
+    return {"one_request_s": o, "count4_s": f, "ratio": f / o}
+
+
+async def memory_and_stalls(ctx: Any, big_url: str) -> dict[str, float]:
+    """Peak Python heap while four ~4 MiB images arrive, are decoded, sniffed and saved; loop stalls."""
+    from quilltap_tui.services.generation import GenerateOptions, GenerationService
+
+    service = GenerationService(ctx)
+    data = [{"b64_json": base64.b64encode(png(1200, 1200, noise=True)).decode()} for _ in range(4)]
+    script(big_url, "/v1", [{"status": 200, "json": {"created": 1, "data": data, "output_format": "png"}}])
+    del data
+    stalls: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            stalls.append(now - last - 0.001)
+            last = now
+
+    gc.collect()
+    tracemalloc.start()
+    tick = asyncio.create_task(ticker())
+    outcome = await service.generate("noise", profile="big", options=GenerateOptions(count=4))
+    done.set()
+    await tick
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    image_bytes = sum(image["bytes"] for image in outcome.images)
+    return {"image_mib": image_bytes / 2**20, "peak_mib": peak / 2**20, "ratio": peak / image_bytes,
+            "longest_stall_ms": max(stalls) * 1000}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = make_context(Path(tmp) / "home", {})
+        with fake_server("openai", "--no-key") as openai_url, \
+                fake_server("google", "--no-key") as google_url, \
+                fake_server("openai", "--no-key") as big_url:
+            add_profile(ctx, "bench", "openai", "gpt-image-1", openai_url)
+            add_profile(ctx, "gemini", "google", "gemini-2.5-flash-image", google_url)
+            add_profile(ctx, "big", "openai", "gpt-image-1", big_url)
+            over = asyncio.run(overhead(ctx, openai_url))
+            split = asyncio.run(count_split(ctx, google_url))
+            mem = asyncio.run(memory_and_stalls(ctx, big_url))
+    print("generation overhead (median of 30, 1024x1024 PNG from a loopback fake):")
+    print(f"  direct HTTP call {over['direct_ms']:.1f} ms, generate service {over['service_ms']:.1f} ms, "
+          f"overhead {over['overhead_ms']:.1f} ms (target 5 ms)")
+    print("count=4 on a one-image-per-request model (fake takes 0.5 s per request):")
+    print(f"  one request {split['one_request_s']:.2f} s, count=4 {split['count4_s']:.2f} s, "
+          f"ratio {split['ratio']:.2f} (target 1.2)")
+    print("four ~4 MiB images in one response:")
+    print(f"  images {mem['image_mib']:.1f} MiB, peak Python heap {mem['peak_mib']:.1f} MiB, "
+          f"ratio {mem['ratio']:.2f} (target 3); longest event-loop stall {mem['longest_stall_ms']:.1f} ms "
+          f"(target 16 ms)")
+
+
+if __name__ == "__main__":
+    main()
