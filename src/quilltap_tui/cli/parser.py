@@ -27,6 +27,7 @@ def build() -> argparse.ArgumentParser:
     _profiles(sub, common, "image-profiles", image=True)
     _profiles(sub, common, "chat-profiles", image=False)
     _images(sub, common)
+    _chats(sub, common)
     sub.add_parser("doctor", parents=[common], help="paths, schema, vault, terminal graphics, versions")
     return parser
 
@@ -110,6 +111,46 @@ def _profiles(
     edit.add_argument("--rename", dest="new_name")
     edit.add_argument("--no-default", action="store_true", help="stop being the default")
     psub.add_parser("list", parents=[common], help=f"list {what} profiles")
+    if image:
+        _from_chat_profile(psub, common)
     for action, text in (("show", "show one"), ("rm", "delete one"), ("set-default", "make one the default")):
         p = psub.add_parser(action, parents=[common], help=f"{text} {what} profile")
         p.add_argument("name")
+
+
+def _chats(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+    ask = sub.add_parser("ask", parents=[common], help="run one chat turn headless, tools included")
+    ask.add_argument("--chat-profile", help="chat profile (default profile when omitted)")
+    images = ask.add_mutually_exclusive_group()
+    images.add_argument("--image-profile", help="image profile for generate_image (default: best tag match)")
+    images.add_argument("--no-images", action="store_true", help="offer no image generation")
+    ask.add_argument("--chat", metavar="ID", help="continue this chat (an id prefix works)")
+    ask.add_argument("--tag", action="append", metavar="T", help="tag of a new chat (picks the image profile)")
+    ask.add_argument("prompt", nargs="+", help="the user's message")
+
+    chats = sub.add_parser("chats", help="stored chats")
+    csub = chats.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    csub.add_parser("list", parents=[common], help="list chats, most recent first")
+    show = csub.add_parser("show", parents=[common], help="a chat's messages, tool calls and images")
+    show.add_argument("chat")
+    rm = csub.add_parser("rm", parents=[common], help="delete a chat (its images stay in the gallery)")
+    rm.add_argument("chat")
+    rename = csub.add_parser("rename", parents=[common], help="give a chat a new title")
+    rename.add_argument("chat")
+    rename.add_argument("title")
+    switch = csub.add_parser("set-image-profile", parents=[common], help="image profile used from the next turn")
+    switch.add_argument("chat")
+    target = switch.add_mutually_exclusive_group(required=True)
+    target.add_argument("name", nargs="?", help="image profile name")
+    target.add_argument("--none", action="store_true", help="no image generation in this chat")
+
+
+def _from_chat_profile(psub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+    mig = psub.add_parser(
+        "from-chat-profile", parents=[common],
+        help="create an image profile from an OpenAI, xAI or Google chat profile, reusing its key",
+    )
+    mig.add_argument("chat_profile", metavar="CHAT_PROFILE")
+    mig.add_argument("--name", help="new profile name (default: '<chat profile> images')")
+    mig.add_argument("--model", help="image model (default: a current model of the provider)")
+    mig.add_argument("--default", action="store_true", help="make it the default image profile")

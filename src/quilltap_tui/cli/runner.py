@@ -56,13 +56,20 @@ _COMMANDS: dict[tuple[str, str | None], str] = {
     ("images", "list"): "commands_images:images_list",
     ("audit", None): "commands_images:audit_list",
     ("models", None): "commands_models:run",
+    ("ask", None): "commands_chat:ask",
+    ("chats", "list"): "commands_chat:chats_list",
+    ("chats", "show"): "commands_chat:chats_show",
+    ("chats", "rm"): "commands_chat:chats_rm",
+    ("chats", "rename"): "commands_chat:chats_rename",
+    ("chats", "set-image-profile"): "commands_chat:chats_set_image_profile",
+    ("image-profiles", "from-chat-profile"): "commands_chat:from_chat_profile",
 }
 
 
 def _handler(command: str, action: str | None) -> Handler:
     import importlib
 
-    if command in ("image-profiles", "chat-profiles") and action is not None:
+    if (command, action) not in _COMMANDS and command in ("image-profiles", "chat-profiles") and action is not None:
         from quilltap_tui.cli import commands_profiles
 
         return commands_profiles.handler(action, image=command == "image-profiles")

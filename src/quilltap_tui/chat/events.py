@@ -1,0 +1,88 @@
+"""Events one user turn reports to its caller (the ``ask`` command, the TUI), as they happen.
+
+Their JSON form (:func:`event_json`) is the contract's ``ask --json`` line format. Events that
+scripts do not need (:class:`MessageStarted`) have no JSON form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TurnStatus = Literal["complete", "error", "round_limit"]
+
+
+@dataclass(frozen=True)
+class MessageStarted:
+    """A message row now exists (the user's, or an assistant reply about to stream)."""
+
+    message_id: str
+    role: str
+    type: Literal["message"] = "message"
+
+
+@dataclass(frozen=True)
+class TextEvent:
+    """A piece of reply text."""
+
+    delta: str
+    type: Literal["text"] = "text"
+
+
+@dataclass(frozen=True)
+class ToolCallStarted:
+    """The model asked for a tool call; ``id`` is the provider's call id."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    type: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(frozen=True)
+class ToolResultEvent:
+    """A tool call finished; ``result`` is the user-facing result (or ``{"error": ...}``)."""
+
+    id: str
+    name: str
+    ok: bool
+    result: dict[str, Any] = field(default_factory=dict)
+    type: Literal["tool_result"] = "tool_result"
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    """Something ended the turn early or needs the user's attention; the text is saved in the chat."""
+
+    message: str
+    type: Literal["error"] = "error"
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    """The turn is over; ``message_id`` is its last assistant message."""
+
+    chat_id: str
+    message_id: str
+    status: TurnStatus = "complete"
+    type: Literal["done"] = "done"
+
+
+TurnEvent = MessageStarted | TextEvent | ToolCallStarted | ToolResultEvent | ErrorEvent | DoneEvent
+EventSink = Callable[[TurnEvent], object]
+
+
+def event_json(event: TurnEvent) -> dict[str, Any] | None:
+    """The ``ask --json`` line for ``event``, or None for events scripts do not get."""
+    if isinstance(event, TextEvent):
+        return {"type": "text", "delta": event.delta}
+    if isinstance(event, ToolCallStarted):
+        return {"type": "tool_call", "id": event.id, "name": event.name, "arguments": event.arguments}
+    if isinstance(event, ToolResultEvent):
+        return {"type": "tool_result", "id": event.id, "ok": event.ok, "result": event.result}
+    if isinstance(event, ErrorEvent):
+        return {"type": "error", "message": event.message}
+    if isinstance(event, DoneEvent):
+        return {"type": "done", "chat_id": event.chat_id, "message_id": event.message_id}
+    return None

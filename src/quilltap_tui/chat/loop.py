@@ -1,0 +1,207 @@
+"""One user turn: send the conversation, stream the reply, run tool calls, send results back, repeat.
+
+Order of persistence, so nothing the user typed or the model sent is lost:
+
+1. the user's message is stored before any request;
+2. each model request gets an assistant message (status ``streaming``) before it is sent; each tool
+   call is stored the moment it is complete in the stream; the reply text when the stream ends;
+3. tool calls of one reply run concurrently; each result is stored as it arrives;
+4. the next request is rebuilt from the database (:func:`history.load_conversation`), so each
+   provider gets the results in its own required form from its message renderer.
+
+It ends when a reply has no tool calls, or after ``max_rounds`` rounds of tool calls (a note is saved
+and reported). A provider error (or a key that cannot be read) ends the turn with the reason saved
+on the assistant message (status ``error``). Cancellation keeps what arrived, marks the message
+``cancelled`` and re-raises. All database work runs in threads: the caller's event loop (the TUI's)
+never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from quilltap_tui.chat import history
+from quilltap_tui.chat.events import (
+    DoneEvent,
+    ErrorEvent,
+    EventSink,
+    MessageStarted,
+    TextEvent,
+    ToolCallStarted,
+    ToolResultEvent,
+    TurnStatus,
+)
+from quilltap_tui.chat.spec import ChatProvider, TextDelta, ToolCallEvent, ToolCallRequest, TurnBuilder
+from quilltap_tui.db.engine import Database
+from quilltap_tui.errors import QuilltapError
+from quilltap_tui.tools.registry import ToolContext, ToolRegistry
+
+CANCELLED = "Cancelled by the user."
+
+
+@dataclass
+class TurnSetup:
+    """Everything one turn needs. ``open_provider`` runs in a thread (it may read the key vault)."""
+
+    db: Database
+    chat_id: str
+    model: str
+    open_provider: Callable[[], ChatProvider]
+    tools: ToolRegistry = field(default_factory=ToolRegistry)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    system: str | None = None
+    max_rounds: int = 4
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """How the turn ended. ``error`` is set when a provider error ended it."""
+
+    chat_id: str
+    user_message_id: str
+    message_id: str
+    status: TurnStatus
+    error: QuilltapError | None = None
+
+
+@dataclass
+class _Reply:
+    """The assistant message being written."""
+
+    message_id: str
+    builder: TurnBuilder = field(default_factory=TurnBuilder)
+    call_rows: list[str] = field(default_factory=list)
+    streamed: bool = False  # True once the stream ended and its text was stored
+
+
+class TurnLoop:
+    """Runs one turn for :class:`TurnSetup`, reporting :mod:`~quilltap_tui.chat.events` to ``emit``."""
+
+    def __init__(self, setup: TurnSetup, emit: EventSink) -> None:
+        self.setup = setup
+        self.emit = emit
+        self._reply: _Reply | None = None
+        self._provider: ChatProvider | None = None
+
+    async def run(self, text: str) -> TurnResult:
+        """Store ``text`` as the user's message and run the turn to its end."""
+        s = self.setup
+        user_id = await asyncio.to_thread(history.add_message, s.db, s.chat_id, "user", text)
+        self.emit(MessageStarted(user_id, "user"))
+        try:
+            status = await self._rounds()
+            error = None
+        except QuilltapError as exc:
+            await self._store_failure(exc)
+            status, error = "error", exc
+        except asyncio.CancelledError:
+            await asyncio.shield(self._store_cancel())
+            raise
+        except Exception as exc:
+            # A bug or an unmapped failure: still leave the chat in a clear, saved state.
+            await self._store_failure(QuilltapError(f"The reply failed unexpectedly ({type(exc).__name__})."))
+            raise
+        finally:
+            if self._provider is not None:
+                await self._provider.aclose()
+        message_id = self._reply.message_id if self._reply else user_id
+        self.emit(DoneEvent(s.chat_id, message_id, status))
+        return TurnResult(s.chat_id, user_id, message_id, status, error)
+
+    async def _rounds(self) -> TurnStatus:
+        s = self.setup
+        for _round in range(s.max_rounds):
+            calls = await self._request()
+            if not calls:
+                return "complete"
+            await self._run_tools(calls)
+        note = (
+            f"Stopped after {s.max_rounds} rounds of tool calls (the max_tool_rounds setting). The last "
+            "results are saved; send another message to let the model continue."
+        )
+        await asyncio.to_thread(history.add_note, s.db, s.chat_id, note)
+        self.emit(ErrorEvent(note))
+        return "round_limit"
+
+    async def _request(self) -> list[tuple[ToolCallRequest, str]]:
+        """One model request; returns the complete tool calls with their row ids."""
+        s = self.setup
+        messages = await asyncio.to_thread(history.load_conversation, s.db, s.chat_id)
+        message_id = await asyncio.to_thread(
+            history.add_message, s.db, s.chat_id, "assistant", "", status="streaming", model=s.model
+        )
+        reply = self._reply = _Reply(message_id)
+        self.emit(MessageStarted(message_id, "assistant"))
+        if self._provider is None:
+            self._provider = await asyncio.to_thread(s.open_provider)
+        stream = self._provider.stream(
+            model=s.model, messages=messages, tools=s.tools.specs(), params=s.params, system=s.system
+        )
+        calls: list[tuple[ToolCallRequest, str]] = []
+        async for event in stream:
+            reply.builder.add(event)
+            if isinstance(event, TextDelta):
+                self.emit(TextEvent(event.text))
+            elif isinstance(event, ToolCallEvent):
+                row_id = await asyncio.to_thread(history.add_tool_call, s.db, s.chat_id, message_id, event.call)
+                reply.call_rows.append(row_id)
+                calls.append((event.call, row_id))
+                self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
+        await asyncio.to_thread(
+            history.finish_assistant, s.db, message_id, reply.builder, reply.call_rows, status="complete"
+        )
+        reply.streamed = True
+        return calls
+
+    async def _run_tools(self, calls: list[tuple[ToolCallRequest, str]]) -> None:
+        """Run the calls of one reply concurrently, storing and reporting each result as it comes."""
+        s = self.setup
+        assert self._reply is not None
+        message_id = self._reply.message_id
+
+        async def one(call: ToolCallRequest, row_id: str) -> None:
+            await asyncio.to_thread(history.set_call_status, s.db, row_id, "running")
+            result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
+            await asyncio.to_thread(history.finish_call, s.db, row_id, result)
+            self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
+
+        await asyncio.gather(*(one(call, row_id) for call, row_id in calls))
+
+    async def _store_failure(self, exc: QuilltapError) -> None:
+        s = self.setup
+        reply = self._reply
+        if reply is None:  # the provider could not even be asked: record the reason as a reply
+            message_id = await asyncio.to_thread(
+                history.add_message, s.db, s.chat_id, "assistant", "", status="error", error=str(exc), model=s.model
+            )
+            self._reply = _Reply(message_id, streamed=True)
+        elif not reply.streamed:
+            await asyncio.to_thread(
+                history.finish_assistant, s.db, reply.message_id, reply.builder, reply.call_rows,
+                status="error", error=str(exc),
+            )
+            await asyncio.to_thread(
+                history.close_open_calls, s.db, reply.message_id, "error", "The reply failed before this call ran."
+            )
+        self.emit(ErrorEvent(str(exc)))
+
+    async def _store_cancel(self) -> None:
+        s = self.setup
+        reply = self._reply
+        if reply is None:
+            return
+        if reply.streamed:
+            await asyncio.to_thread(history.set_message_status, s.db, reply.message_id, "cancelled")
+        else:
+            await asyncio.to_thread(
+                history.finish_assistant, s.db, reply.message_id, reply.builder, reply.call_rows, status="cancelled"
+            )
+        await asyncio.to_thread(history.close_open_calls, s.db, reply.message_id, "cancelled", CANCELLED)
+
+
+async def run_turn(setup: TurnSetup, text: str, emit: EventSink) -> TurnResult:
+    """Run one user turn; see the module docstring for what is stored when."""
+    return await TurnLoop(setup, emit).run(text)

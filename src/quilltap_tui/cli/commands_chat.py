@@ -1,0 +1,190 @@
+"""``ask``, ``chats ...`` and ``image-profiles from-chat-profile``: chats from the command line.
+
+``ask`` prints the reply to stdout as it streams and tool progress to stderr; with ``--json`` it
+prints the contract's JSON Lines events, the last one ``done``. It exits 0 when the turn completes,
+even when a tool call failed (that failure is in the ``tool_result``), and with the error's exit code
+when the provider failed (the reason is saved in the chat too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from quilltap_tui.chat.events import ErrorEvent, TextEvent, ToolCallStarted, ToolResultEvent, TurnEvent, event_json
+from quilltap_tui.cli import io
+from quilltap_tui.errors import Invalid
+from quilltap_tui.services import chat_turn, chats
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.textsafe import inert
+
+
+def ask(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    prompt = " ".join(ns.prompt).strip()
+    if not prompt:
+        raise Invalid("prompt", "The prompt is empty: say something to the model.")
+    chat_id = _chat_for(ctx, ns)
+    printer = _JsonPrinter() if ns.json else _HumanPrinter()
+    service = GenerationService(ctx, on_retry=_print_retry)
+    result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service))
+    printer.finish()
+    if result.error is not None:
+        if ns.json:  # the human printer already wrote the reason as the last stderr line
+            print(f"quilltap-tui: {result.error}", file=sys.stderr)
+        return result.error.exit_code
+    return 0
+
+
+def _chat_for(ctx: AppContext, ns: argparse.Namespace) -> str:
+    """The chat to talk in: ``--chat`` (with any profile switches applied) or a new one."""
+    if not ns.chat:
+        view = chats.create_chat(
+            ctx, chat_profile=ns.chat_profile, image_profile=ns.image_profile, no_images=ns.no_images, tags=ns.tag
+        )
+        return str(view["id"])
+    chat_id = str(chats.get_chat(ctx, ns.chat)["id"])
+    if ns.chat_profile:
+        chats.set_chat_profile(ctx, chat_id, ns.chat_profile)
+    if ns.no_images or ns.image_profile:
+        chats.set_image_profile(ctx, chat_id, None if ns.no_images else ns.image_profile)
+    return chat_id
+
+
+class _JsonPrinter:
+    """One JSON object per line, flushed at once so a reader sees events as they happen."""
+
+    def __call__(self, event: TurnEvent) -> None:
+        document = event_json(event)
+        if document is not None:
+            io.emit_json(document)
+            sys.stdout.flush()
+
+    def finish(self) -> None:
+        sys.stdout.flush()
+
+
+class _HumanPrinter:
+    """The reply on stdout as it streams; tool progress and errors on stderr."""
+
+    def __init__(self) -> None:
+        self.at_line_start = True
+
+    def __call__(self, event: TurnEvent) -> None:
+        if isinstance(event, TextEvent):
+            text = inert(event.delta)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            self.at_line_start = text.endswith("\n") if text else self.at_line_start
+        elif isinstance(event, ToolCallStarted):
+            self._line(f"[{event.name}] {_summary(event.arguments)}")
+        elif isinstance(event, ToolResultEvent):
+            for line in _result_lines(event):
+                self._line(f"[{event.name}] {line}")
+        elif isinstance(event, ErrorEvent):
+            self._line(f"quilltap-tui: {inert(event.message, keep_newlines=False)}")
+
+    def _line(self, text: str) -> None:
+        self.finish()
+        print(inert(text, keep_newlines=False), file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if not self.at_line_start:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self.at_line_start = True
+
+
+def _summary(arguments: dict[str, Any]) -> str:
+    prompt = str(arguments.get("prompt", "")).strip()
+    flat = " ".join(prompt.split())
+    return f"making an image: {flat[:80] + ('…' if len(flat) > 80 else '')}" if flat else "calling"
+
+
+def _result_lines(event: ToolResultEvent) -> list[str]:
+    if not event.ok:
+        return [f"failed: {event.result.get('error', 'unknown error')}"]
+    lines = [f"saved {i['path']} ({i['width']}x{i['height']})" for i in event.result.get("images", [])]
+    lines += [f"note: {w}" for w in event.result.get("warnings", [])]
+    return lines or ["done"]
+
+
+def _print_retry(attempt: int, wait: float, reason: str) -> None:
+    print(f"retrying in {wait:.1f} s ({reason})", file=sys.stderr, flush=True)
+
+
+def chats_list(ns: argparse.Namespace) -> int:
+    rows = chats.list_chats(io.context())
+    if ns.json:
+        io.emit_json(rows)
+    elif not rows:
+        print('No chats yet. Start one: quilltap-tui ask --chat-profile NAME "hello"')
+    else:
+        io.emit_table(
+            [(r["id"][:8], r["updated_at"][:19].replace("T", " "), r["title"], r["chat_profile"] or "-",
+              r["image_profile"] if r["images_enabled"] else "off", r["messages"], r["images"]) for r in rows],
+            ("ID", "UPDATED (UTC)", "TITLE", "CHAT PROFILE", "IMAGE PROFILE", "MESSAGES", "IMAGES"),
+        )
+    return 0
+
+
+def chats_show(ns: argparse.Namespace) -> int:
+    ctx = io.context()
+    chat = chats.get_chat(ctx, ns.chat)
+    messages = chats.get_messages(ctx, chat["id"])
+    if ns.json:
+        io.emit_json({**chat, "messages": messages})
+        return 0
+    print(inert(f"{chat['title']}  ({chat['id']})", keep_newlines=False))
+    for message in messages:
+        status = "" if message["status"] == "complete" else f" [{message['status']}]"
+        role = "note" if message["note"] else message["role"]
+        print(f"\n{role}{status}:")
+        if message["content"]:
+            print(inert(message["content"]))
+        for call in message["tool_calls"]:
+            detail = f": {call['error']}" if call["error"] else ""
+            print(inert(f"  -> {call['name']} {call['status']}{detail}", keep_newlines=False))
+        for image in message["images"]:
+            print(f"  image {image['path']}")
+        if message["error"]:
+            print(inert(f"  error: {message['error']}", keep_newlines=False))
+    return 0
+
+
+def chats_rm(ns: argparse.Namespace) -> int:
+    view = chats.delete_chat(io.context(), ns.chat)
+    _done(ns, view, f"Deleted chat {view['id'][:8]} ({view['title']}).")
+    return 0
+
+
+def chats_rename(ns: argparse.Namespace) -> int:
+    view = chats.rename_chat(io.context(), ns.chat, ns.title)
+    _done(ns, view, f"Chat {view['id'][:8]} is now called {view['title']}.")
+    return 0
+
+
+def chats_set_image_profile(ns: argparse.Namespace) -> int:
+    view = chats.set_image_profile(io.context(), ns.chat, None if ns.none else ns.name)
+    what = f"image profile {view['image_profile']}" if view["images_enabled"] else "no image generation"
+    _done(ns, view, f"Chat {view['id'][:8]} uses {what} from the next turn.")
+    return 0
+
+
+def from_chat_profile(ns: argparse.Namespace) -> int:
+    view = chats.image_profile_from_chat_profile(
+        io.context(), ns.chat_profile, name=ns.name, model=ns.model, default=ns.default
+    )
+    key = f"key {view['key']}" if view["key"] else "no key"
+    _done(ns, view, f"Created image profile {view['name']} ({view['provider']} {view['model']}, {key}).")
+    return 0
+
+
+def _done(ns: argparse.Namespace, view: dict[str, Any], message: str) -> None:
+    if ns.json:
+        io.emit_json(view)
+    else:
+        print(inert(message, keep_newlines=False))

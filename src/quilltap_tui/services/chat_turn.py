@@ -1,0 +1,80 @@
+"""Running a user turn in a stored chat: the chat's profiles become a provider, a model and tools.
+
+Everything that can fail before the user's message is stored (the chat or its chat profile is
+missing) fails here, fast, with nothing written. Everything after (reading the key from the vault,
+building the provider, the requests) happens inside the turn, so its failures are saved in the chat
+next to the user's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from quilltap_tui.chat.events import EventSink
+from quilltap_tui.chat.loop import TurnResult, TurnSetup, run_turn
+from quilltap_tui.chat.spec import ChatProvider
+from quilltap_tui.db.models import ChatProfile, ImageProfile
+from quilltap_tui.errors import NotFound
+from quilltap_tui.services import keys
+from quilltap_tui.services.chats import IMAGE_TOOL, find
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.services.generation_profile import env_secret
+from quilltap_tui.tools.generate_image import GenerateImageTool, ImageToolProfile
+from quilltap_tui.tools.registry import ToolRegistry
+
+
+async def ask(
+    ctx: AppContext,
+    chat_id: str,
+    text: str,
+    emit: EventSink,
+    *,
+    generation: GenerationService | None = None,
+) -> TurnResult:
+    """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``."""
+    setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation)
+    return await run_turn(setup, text, emit)
+
+
+def prepare_turn(ctx: AppContext, chat_id: str, generation: GenerationService | None = None) -> TurnSetup:
+    """The setup of the next turn from the chat's current profiles (blocking: run it in a thread)."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        profile = session.get(ChatProfile, chat.chat_profile_id) if chat.chat_profile_id else None
+        if profile is None:
+            raise NotFound(
+                "chat profile",
+                "(none)",
+                f"Chat {chat.id[:8]} has no chat profile (it was deleted); pick one with --chat-profile NAME.",
+            )
+        image = session.get(ImageProfile, chat.image_profile_id) if chat.image_profile_id else None
+        tools = ToolRegistry()
+        if image is not None and IMAGE_TOOL in chat.enabled_tools:
+            service = generation or GenerationService(ctx)
+            tools = ToolRegistry([GenerateImageTool(service, ImageToolProfile.from_row(image))])
+        return TurnSetup(
+            db=ctx.db,
+            chat_id=chat.id,
+            model=profile.model,
+            open_provider=partial(open_provider, ctx, profile.provider, profile.api_key_id, profile.base_url),
+            tools=tools,
+            params=dict(profile.parameters),
+            system=profile.system_prompt,
+            max_rounds=ctx.settings.max_tool_rounds,
+        )
+
+
+def open_provider(ctx: AppContext, provider: str, key_id: str | None, base_url: str | None) -> ChatProvider:
+    """The chat provider with the profile's key, else the provider's environment variable (blocking)."""
+    from quilltap_tui.chat.registry import get_chat_provider
+
+    secret = keys.secret_for(ctx, key_id) if key_id else env_secret(ctx, provider)
+    return get_chat_provider(
+        provider,
+        api_key=secret,
+        base_url=base_url,
+        max_retries=ctx.settings.max_retries,
+        timeout=ctx.settings.http_timeout,
+    )

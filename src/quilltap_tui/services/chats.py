@@ -1,0 +1,269 @@
+"""Chats: create (picking an image profile by tags), rename, delete, list, read, switch profiles.
+
+Also the seed's migration step: an image profile made from a chat profile whose provider can make
+images (OpenAI, xAI, Google), reusing its key, base URL and tags.
+
+A chat offers the ``generate_image`` tool when it has an image profile and the tool is enabled;
+"no image generation" clears both. Profile switches are stored at once and so take effect on the
+next turn (a running turn keeps the tools it started with).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from quilltap_tui.db.models import (
+    ApiKey,
+    Chat,
+    ChatProfile,
+    ChatTag,
+    GeneratedImageRecord,
+    ImageProfile,
+    Message,
+    Tag,
+    ToolCall,
+    utcnow,
+)
+from quilltap_tui.errors import Invalid, NotFound
+from quilltap_tui.services import image_store, profiles, validation
+from quilltap_tui.services.context import AppContext
+
+IMAGE_TOOL = "generate_image"
+MIN_ID_PREFIX = 6
+# Chat provider -> (image provider, a current image model it serves). Other chat providers make no images.
+IMAGE_CAPABLE = {
+    "openai": ("openai", "gpt-image-1"),
+    "grok": ("grok", "grok-imagine-image"),
+    "google": ("google", "gemini-2.5-flash-image"),
+}
+
+
+def create_chat(
+    ctx: AppContext,
+    *,
+    chat_profile: str | None = None,
+    image_profile: str | None = None,
+    no_images: bool = False,
+    tags: Iterable[str] | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """A new chat. Without ``image_profile``, the image profile whose tags best match ``tags`` is used,
+    else the default one; ``no_images`` turns image generation off. Omitted chat profile: the default."""
+    tag_names = validation.tags(tags)
+    with ctx.db.session() as session:
+        chat_row = _chat_profile(session, chat_profile)
+        image_row = None if no_images else _pick_image_profile(session, image_profile, tag_names)
+        chat = Chat(
+            title=validation.name(title, "title") if title else "New chat",
+            chat_profile_id=chat_row.id,
+            image_profile_id=image_row.id if image_row else None,
+            enabled_tools=[] if no_images else [IMAGE_TOOL],
+        )
+        session.add(chat)
+        session.flush()
+        for tag in profiles.ensure_tags(session, tag_names):
+            session.add(ChatTag(chat_id=chat.id, tag_id=tag.id))
+        session.commit()
+        return _view(session, chat)
+
+
+def get_chat(ctx: AppContext, chat_id: str) -> dict[str, Any]:
+    """One chat's summary (an unambiguous id prefix of at least six characters works too)."""
+    with ctx.db.session() as session:
+        return _view(session, find(session, chat_id))
+
+
+def list_chats(ctx: AppContext) -> list[dict[str, Any]]:
+    """Every chat, most recently active first, with message, tool call and image counts."""
+    with ctx.db.session() as session:
+        rows = session.exec(select(Chat).order_by(col(Chat.updated_at).desc(), col(Chat.id))).all()
+        return [_view(session, row) for row in rows]
+
+
+def rename_chat(ctx: AppContext, chat_id: str, title: str) -> dict[str, Any]:
+    """Give a chat a new title."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        chat.title = validation.name(title, "title")
+        return _save(session, chat)
+
+
+def delete_chat(ctx: AppContext, chat_id: str) -> dict[str, Any]:
+    """Delete a chat with its messages and tool calls; its images stay in the gallery."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        view = _view(session, chat)
+        session.delete(chat)
+        session.commit()
+        return view
+
+
+def set_chat_profile(ctx: AppContext, chat_id: str, name: str) -> dict[str, Any]:
+    """Talk to another chat profile from the next turn on."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        chat.chat_profile_id = _chat_profile(session, name).id
+        return _save(session, chat)
+
+
+def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> dict[str, Any]:
+    """Use image profile ``name`` from the next turn on; ``None`` means no image generation."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        if name is None:
+            chat.image_profile_id = None
+            chat.enabled_tools = [t for t in chat.enabled_tools if t != IMAGE_TOOL]
+        else:
+            chat.image_profile_id = profiles.find(session, profiles.IMAGE, name).id
+            chat.enabled_tools = [*[t for t in chat.enabled_tools if t != IMAGE_TOOL], IMAGE_TOOL]
+        return _save(session, chat)
+
+
+def get_messages(ctx: AppContext, chat_id: str) -> list[dict[str, Any]]:
+    """A chat's messages in order, each with its tool calls and the images they made."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        messages = session.exec(select(Message).where(Message.chat_id == chat.id).order_by(col(Message.seq))).all()
+        calls = session.exec(
+            select(ToolCall).where(ToolCall.chat_id == chat.id).order_by(col(ToolCall.created_at), col(ToolCall.id))
+        ).all()
+        images = image_store.list_images(session, limit=100_000, chat_id=chat.id)
+        return [_message_view(ctx, m, calls, images) for m in messages]
+
+
+def image_profile_from_chat_profile(
+    ctx: AppContext,
+    chat_profile: str,
+    *,
+    name: str | None = None,
+    model: str | None = None,
+    default: bool = False,
+) -> dict[str, Any]:
+    """Create an image profile from a chat profile of an image-capable provider, reusing its key."""
+    with ctx.db.session() as session:
+        source = profiles.find(session, profiles.CHAT, chat_profile)
+        capable = IMAGE_CAPABLE.get(source.provider)
+        if capable is None:
+            able = ", ".join(IMAGE_CAPABLE)
+            raise Invalid(
+                "chat_profile",
+                f"Chat profile {source.name} uses {source.provider}, which makes no images; only {able} do.",
+            )
+        key = session.get(ApiKey, source.api_key_id) if source.api_key_id else None
+        tag_names = profiles.tag_names(session, profiles.CHAT, source.id)
+    base_url = source.base_url.removesuffix("/openai") if source.base_url else None
+    return profiles.create(
+        ctx,
+        profiles.IMAGE,
+        name=name or f"{source.name} images",
+        provider=capable[0],
+        model=model or capable[1],
+        key=key.label if key else None,
+        base_url=base_url,
+        tags=tag_names,
+        default=default,
+    )
+
+
+def find(session: Session, chat_id: str) -> Chat:
+    """A chat by id or by an unambiguous id prefix."""
+    text = (chat_id or "").strip()
+    chat = session.get(Chat, text) if text else None
+    if chat is not None:
+        return chat
+    if len(text) >= MIN_ID_PREFIX:
+        matches = session.exec(select(Chat).where(col(Chat.id).startswith(text)).limit(2)).all()
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise Invalid("chat", f"Chat id {text!r} matches more than one chat; give more characters.")
+    raise NotFound("chat", text, f"No chat with id {text!r}; `quilltap-tui chats list` shows them.")
+
+
+def _chat_profile(session: Session, name: str | None) -> ChatProfile:
+    if name:
+        row: ChatProfile = profiles.find(session, profiles.CHAT, name)
+        return row
+    default: ChatProfile | None = profiles.find_default(session, profiles.CHAT)
+    if default is None:
+        raise Invalid("chat_profile", "No chat profile given and none is the default: pass --chat-profile NAME.")
+    return default
+
+
+def _pick_image_profile(session: Session, name: str | None, tags: list[str]) -> ImageProfile | None:
+    if name:
+        found: ImageProfile = profiles.find(session, profiles.IMAGE, name)
+        return found
+    wanted = {t.lower() for t in tags}
+    ranked: list[tuple[int, bool, str, ImageProfile]] = []
+    for row in session.exec(select(ImageProfile)).all():
+        shared = len(wanted & {t.lower() for t in profiles.tag_names(session, profiles.IMAGE, row.id)})
+        if shared:
+            # Most shared tags first; between equals the default, then the first name.
+            ranked.append((-shared, not row.is_default, row.name, row))
+    if ranked:
+        return min(ranked, key=lambda item: item[:3])[3]
+    default: ImageProfile | None = profiles.find_default(session, profiles.IMAGE)
+    return default
+
+
+def _save(session: Session, chat: Chat) -> dict[str, Any]:
+    chat.updated_at = utcnow()
+    session.add(chat)
+    session.commit()
+    return _view(session, chat)
+
+
+def _count(session: Session, model: Any, chat_id: str) -> int:
+    return int(session.exec(select(func.count()).select_from(model).where(model.chat_id == chat_id)).one())
+
+
+def _view(session: Session, chat: Chat) -> dict[str, Any]:
+    chat_profile = session.get(ChatProfile, chat.chat_profile_id) if chat.chat_profile_id else None
+    image_profile = session.get(ImageProfile, chat.image_profile_id) if chat.image_profile_id else None
+    tags = session.exec(
+        select(Tag.name).join(ChatTag, col(ChatTag.tag_id) == col(Tag.id)).where(ChatTag.chat_id == chat.id)
+    ).all()
+    return {
+        "id": chat.id,
+        "title": chat.title,
+        "chat_profile": chat_profile.name if chat_profile else None,
+        "image_profile": image_profile.name if image_profile else None,
+        "images_enabled": image_profile is not None and IMAGE_TOOL in chat.enabled_tools,
+        "tags": sorted(tags, key=str.lower),
+        "messages": _count(session, Message, chat.id),
+        "tool_calls": _count(session, ToolCall, chat.id),
+        "images": _count(session, GeneratedImageRecord, chat.id),
+        "created_at": chat.created_at.isoformat(),
+        "updated_at": chat.updated_at.isoformat(),
+    }
+
+
+def _message_view(
+    ctx: AppContext, message: Message, calls: Iterable[ToolCall], images: Iterable[GeneratedImageRecord]
+) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "role": message.role,
+        "content": message.content,
+        "status": message.status,
+        "error": message.error,
+        "note": bool(message.provider_data.get("note")),
+        "model": message.model,
+        "created_at": message.created_at.isoformat(),
+        "tool_calls": [
+            {"id": c.id, "call_id": c.call_id, "name": c.name, "arguments": c.arguments, "status": c.status,
+             "result": c.result, "error": c.error}
+            for c in calls if c.message_id == message.id
+        ],
+        "images": [
+            {"id": i.id, "path": str(image_store.absolute_path(ctx, i)), "width": i.width, "height": i.height,
+             "mime_type": i.mime_type, "tool_call_id": i.tool_call_id}
+            for i in images if i.message_id == message.id
+        ],
+    }

@@ -1,0 +1,199 @@
+"""The ``generate_image`` tool: a schema built from the chat's image profile, input checks, and a handler.
+
+The schema offers only what the profile's model takes (a size list, or aspect ratios and resolution
+tiers; its quality words; ``style`` only where the model has styles; ``seed`` only where it is
+honoured), with the profile's own parameters as defaults and ``count`` capped by the profile's
+per-call limit. Input is read leniently, as the contract asks: the seed's vocabulary (``1792x1024``,
+``standard|hd``, ``vivid|natural``, a quoted ``"2"``) is accepted and mapped by the generation
+service, which reports every adjustment as a warning. The handler always uses the chat's image
+profile: the LLM can name neither a profile nor a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from quilltap_tui.db.models import ImageProfile
+from quilltap_tui.errors import Invalid
+from quilltap_tui.imagegen.capabilities import PROVIDER_TITLES, ModelSpec, spec_for
+from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService, Link
+from quilltap_tui.services.validation import coerce_int
+from quilltap_tui.tools.registry import ToolContext, ToolResult
+from quilltap_tui.tools.spec import ToolSpec
+
+TOOL_NAME = "generate_image"
+# The schema's count maximum never exceeds this, whatever the profile allows: a model that sees
+# "up to 10" tends to ask for 10. A larger count is still passed on, and the profile's limit decides.
+COUNT_CAP = 4
+TEXT_FIELDS = ("prompt", "negative_prompt", "size", "aspect_ratio", "quality", "style", "resolution")
+INT_FIELDS = ("count", "seed")
+ACCEPTED_FIELDS = frozenset(TEXT_FIELDS + INT_FIELDS)
+
+
+@dataclass(frozen=True)
+class ImageToolProfile:
+    """What the tool needs to know about the chat's image profile (never its key)."""
+
+    name: str
+    provider: str
+    model: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    max_images_per_call: int = 4
+
+    @classmethod
+    def from_row(cls, row: ImageProfile) -> ImageToolProfile:
+        """Build from a stored profile."""
+        return cls(row.name, row.provider, row.model, dict(row.parameters), row.max_images_per_call)
+
+
+def build_spec(profile: ImageToolProfile) -> ToolSpec:
+    """The ``generate_image`` declaration for ``profile``."""
+    return ToolSpec(TOOL_NAME, describe(profile), input_schema(profile))
+
+
+def describe(profile: ImageToolProfile) -> str:
+    """The tool description: what the profile is, and that the user sees the images without help."""
+    title = PROVIDER_TITLES.get(profile.provider, profile.provider)
+    return (
+        f'Generate images with the image profile "{profile.name}" ({title} {profile.model}). '
+        "The images are saved and shown to the user automatically: do not repeat file paths or "
+        "explain how to open them. Write a complete, specific prompt. The result lists the saved "
+        "images, the settings actually used and any adjustments made."
+    )
+
+
+def input_schema(profile: ImageToolProfile) -> dict[str, Any]:
+    """The JSON Schema of the tool input for ``profile``'s model."""
+    spec = spec_for(profile.provider, profile.model)
+    defaults = profile.parameters
+    props: dict[str, Any] = {"prompt": _prompt(spec)}
+    props.update(_geometry(spec, defaults))
+    if spec.qualities:
+        props["quality"] = _enum(spec.qualities, "Rendering quality.", defaults.get("quality"))
+    if spec.styles:
+        props["style"] = _enum(spec.styles, "Visual style.", defaults.get("style"))
+    props["count"] = _count(profile)
+    props["negative_prompt"] = {
+        "type": "string",
+        "description": "What the image must not show."
+        + ("" if spec.negative_prompt else " Added to the prompt as an 'Avoid:' line."),
+    }
+    if spec.seed:
+        props["seed"] = {"type": "integer", "description": "Seed for reproducible results."}
+    return {"type": "object", "properties": props, "required": ["prompt"], "additionalProperties": False}
+
+
+def _prompt(spec: ModelSpec) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "description": "A detailed description of the image to make."}
+    if spec.max_prompt_chars:
+        schema["maxLength"] = spec.max_prompt_chars
+    return schema
+
+
+def _geometry(spec: ModelSpec, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if spec.free_size is not None:
+        fs = spec.free_size
+        listed = ", ".join(spec.sizes)
+        out["size"] = {
+            "type": "string",
+            "description": f"Image size: {listed}, or any WIDTHxHEIGHT with sides that are multiples of "
+            f"{fs.multiple_of}, at most {fs.max_side} pixels per side.",
+            "pattern": r"^(auto|[0-9]{2,4}x[0-9]{2,4})$",
+        }
+        if isinstance(defaults.get("size"), str):
+            out["size"]["default"] = defaults["size"]
+    elif spec.sizes:
+        out["size"] = _enum(spec.sizes, "Image size in pixels (WIDTHxHEIGHT).", defaults.get("size"))
+    if spec.aspect_ratios:
+        out["aspect_ratio"] = _enum(spec.aspect_ratios, "Aspect ratio (WIDTH:HEIGHT).", defaults.get("aspect_ratio"))
+    if spec.resolutions:
+        out["resolution"] = _enum(spec.resolutions, "Resolution tier.", defaults.get("resolution"))
+    return out
+
+
+def _enum(values: tuple[str, ...], description: str, default: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "enum": list(values), "description": description}
+    if default in values:
+        schema["default"] = default
+    return schema
+
+
+def _count(profile: ImageToolProfile) -> dict[str, Any]:
+    top = max(1, min(profile.max_images_per_call, COUNT_CAP))
+    schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": top, "description": "How many images."}
+    default = profile.parameters.get("count")
+    if isinstance(default, int) and not isinstance(default, bool) and 1 <= default <= top:
+        schema["default"] = default
+    return schema
+
+
+def parse_input(arguments: Mapping[str, Any]) -> tuple[str, GenerateOptions]:
+    """``(prompt, options)`` from the LLM's arguments; :class:`Invalid` names the first bad field."""
+    unknown = sorted(str(k) for k in arguments if k not in ACCEPTED_FIELDS)
+    if unknown:
+        raise Invalid(
+            unknown[0],
+            f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: generate_image takes "
+            f"{', '.join(sorted(ACCEPTED_FIELDS))}.",
+        )
+    values: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = arguments.get(name)
+        if value is not None and not isinstance(value, str):
+            raise Invalid(name, f"{name} must be a string, not {type(value).__name__} {value!r}.")
+        values[name] = value.strip() if isinstance(value, str) and value.strip() else None
+    for name in INT_FIELDS:
+        value = arguments.get(name)
+        values[name] = None if value is None else coerce_int(value, name)
+    if values["prompt"] is None:
+        raise Invalid("prompt", "prompt is required: describe the image to make.")
+    if values["count"] is not None and values["count"] < 1:
+        raise Invalid("count", f"count must be at least 1, not {values['count']}.")
+    resolution = values.pop("resolution")
+    options = GenerateOptions(
+        **{k: v for k, v in values.items() if k != "prompt"},
+        extras={"resolution": resolution} if resolution else {},
+    )
+    return str(values["prompt"]), options
+
+
+def model_result(outcome: GenerationOutcome) -> dict[str, Any]:
+    """The short result for the LLM: ids, paths, dimensions, what was used and adjusted. No image data."""
+    images = [{k: image[k] for k in ("id", "path", "width", "height", "mime_type")} for image in outcome.images]
+    revised = next((i["revised_prompt"] for i in outcome.images if i.get("revised_prompt")), None)
+    return {
+        "images": images,
+        "used": outcome.used,
+        "warnings": outcome.warnings,
+        "revised_prompt": revised,
+        "shown_to_user": True,
+    }
+
+
+class GenerateImageTool:
+    """The tool bound to one image profile; generation goes through :class:`GenerationService`."""
+
+    def __init__(self, service: GenerationService, profile: ImageToolProfile) -> None:
+        self.service = service
+        self.profile = profile
+        self._spec = build_spec(profile)
+
+    @property
+    def spec(self) -> ToolSpec:
+        """The declaration built from the profile."""
+        return self._spec
+
+    async def run(self, arguments: Mapping[str, Any], context: ToolContext) -> ToolResult:
+        """Generate with the profile; invalid input and provider failures raise for the registry."""
+        prompt, options = parse_input(arguments)
+        outcome = await self.service.generate(
+            prompt,
+            profile=self.profile.name,
+            options=options,
+            source="tool",
+            link=Link(context.chat_id, context.message_id, context.tool_call_id),
+        )
+        return ToolResult(ok=True, result=outcome.as_json(), for_model=model_result(outcome))
