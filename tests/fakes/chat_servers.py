@@ -269,6 +269,8 @@ def _handler_for(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Many small SSE writes: without TCP_NODELAY each can wait ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     fake: FakeChatServer
 

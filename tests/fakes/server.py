@@ -210,6 +210,9 @@ class FakeServer:
 def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus the client's
+        # delayed ACK adds ~40 ms to every answer, which would swamp the latencies benchmarks measure.
+        disable_nagle_algorithm = True
 
         def _handle(self) -> None:
             url = urllib.parse.urlsplit(self.path)

@@ -46,14 +46,13 @@ class Attempt:
         )
 
 
-def record_success(
-    ctx: AppContext, attempt: Attempt, used: UsedParams, records: list[GeneratedImageRecord]
-) -> None:
+def success_row(attempt: Attempt, used: UsedParams, records: list[GeneratedImageRecord]) -> AuditEntry:
+    """The audit row of a successful attempt; the caller commits it with the image rows."""
     row = attempt.base_row()
     row.parameters = {"requested": row.parameters, "used": used.as_dict()}
     row.image_ids = [r.id for r in records]
     row.image_count = len(records)
-    _write(ctx, row)
+    return row
 
 
 def record_failure(ctx: AppContext, attempt: Attempt, error: QuilltapError) -> None:

@@ -104,18 +104,16 @@ class GenerationService:
         source: str = "cli",
         link: Link | None = None,
     ) -> GenerationOutcome:
-        resolved = await asyncio.to_thread(resolve_profile, self.ctx, profile)
-        request = merge_request(resolved, prompt, options or GenerateOptions())
-        attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id)
+        # Two thread hops in all: one to load the profile and check limits, one to save and audit.
+        attempt = await asyncio.to_thread(self._prepare, profile, prompt, options or GenerateOptions(), source, link)
+        resolved, request = attempt.profile, attempt.request
         try:
-            await asyncio.to_thread(check_limits, self.ctx, resolved, request.count)
             planned = plan(spec_for(resolved.provider, resolved.model), request)
             images, warnings = await self._run(resolved, planned)
-            records = await asyncio.to_thread(self._save, resolved, request, planned, images, link or Link())
+            records = await asyncio.to_thread(self._save, attempt, planned, images, link or Link())
         except QuilltapError as exc:
             await asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc)
             raise
-        await asyncio.to_thread(audit.record_success, self.ctx, attempt, planned.used, records)
         return GenerationOutcome(
             images=[self.image_json(r) for r in records],
             used=planned.used.as_dict(),
@@ -155,10 +153,22 @@ class GenerationService:
             warnings.append(f"{len(failures)} of {len(planned.calls)} requests failed: {failures[0]}")
         return images, warnings
 
-    def _save(
-        self, resolved: ResolvedProfile, request: ImageRequest, planned: Plan,
-        images: list[GeneratedImage], link: Link,
-    ) -> list[Any]:
+    def _prepare(
+        self, profile: str | None, prompt: str, options: GenerateOptions, source: str, link: Link | None
+    ) -> audit.Attempt:
+        resolved = resolve_profile(self.ctx, profile)
+        request = merge_request(resolved, prompt, options)
+        attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id)
+        try:
+            check_limits(self.ctx, resolved, request.count)
+        except QuilltapError as exc:
+            audit.record_failure(self.ctx, attempt, exc)
+            raise
+        return attempt
+
+    def _save(self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link) -> list[Any]:
+        """Files first, then the image rows and the audit row in one transaction."""
+        resolved, request = attempt.profile, attempt.request
         origin = image_store.ImageOrigin(
             prompt=request.prompt,
             provider=resolved.provider,
@@ -171,7 +181,9 @@ class GenerationService:
             message_id=link.message_id,
             tool_call_id=link.tool_call_id,
         )
-        return image_store.save_batch(self.ctx, images, origin)
+        return image_store.save_batch(
+            self.ctx, images, origin, also=lambda records: [audit.success_row(attempt, planned.used, records)]
+        )
 
     def image_json(self, record: Any) -> dict[str, Any]:
         return {

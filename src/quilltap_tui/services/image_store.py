@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from quilltap_tui.db.models import GeneratedImageRecord, new_id, utcnow
 from quilltap_tui.imagegen.spec import GeneratedImage
@@ -53,9 +53,16 @@ def absolute_path(ctx: AppContext, record: GeneratedImageRecord) -> Path:
 
 
 def save_batch(
-    ctx: AppContext, images: Sequence[GeneratedImage], origin: ImageOrigin
+    ctx: AppContext,
+    images: Sequence[GeneratedImage],
+    origin: ImageOrigin,
+    *,
+    also: Callable[[list[GeneratedImageRecord]], Sequence[SQLModel]] | None = None,
 ) -> list[GeneratedImageRecord]:
-    """Write every image and commit every row, or leave nothing behind."""
+    """Write every image and commit every row, or leave nothing behind.
+
+    ``also`` returns more rows (the audit row) to commit in the same transaction as the images.
+    """
     now = utcnow()
     records: list[GeneratedImageRecord] = []
     written: list[Path] = []
@@ -69,6 +76,8 @@ def save_batch(
             records.append(record)
         with ctx.db.session() as session:
             session.add_all(records)
+            if also is not None:
+                session.add_all(also(records))
             session.commit()
     except BaseException:
         for path in written:
