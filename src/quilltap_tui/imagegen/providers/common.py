@@ -19,6 +19,7 @@ import httpx2
 
 from quilltap_tui import net
 from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.imagegen.providers import blobs
 from quilltap_tui.imagegen.sniff import inspect_image
 from quilltap_tui.imagegen.spec import GeneratedImage
 
@@ -112,7 +113,7 @@ class HttpImageProvider:
             max_total_wait=self.max_total_wait, sleep=self.sleep, on_retry=self.on_retry,
             provider=self.title,
         )
-        parsed = net.json_body(response)
+        parsed = await _parse_body(response.content)
         if not isinstance(parsed, dict):
             raise MalformedResponse(f"{self.title} answered with something that is not a JSON object.",
                                     provider=self.id, status=response.status_code)
@@ -132,12 +133,32 @@ class HttpImageProvider:
                                                 timeout=self.timeout, provider=self.title)
             if data is None:
                 raise MalformedResponse(f"{self.title} returned an image entry with neither data nor a link.")
-            images.append(to_image(data, self.title, payload.revised_prompt))
+            # Sniffing reads only headers, but off the event loop all the same.
+            images.append(await asyncio.to_thread(to_image, data, self.title, payload.revised_prompt))
         return images
+
+
+async def _parse_body(content: bytes) -> Any:
+    """Parse JSON; big answers (images inline) are parsed in a thread with their base64 lifted out."""
+    if len(content) < blobs.BLOB_MIN:
+        return _loads_or_none(content)
+    return await asyncio.to_thread(_loads_or_none, content)
+
+
+def _loads_or_none(content: bytes) -> Any:
+    try:
+        return blobs.loads(content)
+    except ValueError:
+        return None
 
 
 def decode_b64(value: Any, provider: str) -> bytes:
     """Strict base64 decoding (a ``data:...;base64,`` prefix is tolerated); bad input is malformed."""
+    if isinstance(value, blobs.Blob):
+        try:
+            return value.decode()
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedResponse(f"{provider} returned image data that is not valid base64.") from exc
     if not isinstance(value, str) or not value.strip():
         raise MalformedResponse(f"{provider} returned an empty image payload.")
     text = _DATA_URI.sub("", value.strip(), count=1)
@@ -160,6 +181,8 @@ def to_image(data: bytes, provider: str, revised_prompt: str | None = None) -> G
 
 def scrub(value: Any) -> Any:
     """A copy of a parsed response with base64 payloads replaced by their length (for ``raw``)."""
+    if isinstance(value, blobs.Blob):
+        return f"<{len(value)} base64 chars>"
     if isinstance(value, dict):
         return {k: (f"<{len(v)} base64 chars>" if k in _PAYLOAD_KEYS and isinstance(v, str) and len(v) > 64
                     else scrub(v)) for k, v in value.items()}

@@ -10,6 +10,7 @@ explains itself when it returns no image -- we quote it in that error. Text is o
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -161,10 +162,11 @@ class GoogleImages(HttpImageProvider):
         """Run one request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
+        # Parsing decodes base64, which is kept off the event loop.
         if path.endswith(":predict"):
-            payloads, warnings = parse_predict(answer)
+            payloads, warnings = await asyncio.to_thread(parse_predict, answer)
         else:
-            payloads, warnings = parse_generate_content(answer), []
+            payloads, warnings = await asyncio.to_thread(parse_generate_content, answer), []
         return await self.materialize(payloads), warnings, scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:

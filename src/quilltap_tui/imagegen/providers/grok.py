@@ -8,6 +8,7 @@ them; ``size`` and ``style`` are never sent (400 "Argument not supported"). Erro
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from quilltap_tui import net
@@ -65,7 +66,8 @@ class GrokImages(HttpImageProvider):
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # A compatible server may ignore response_format and answer with links: materialize fetches them.
-        images = await self.materialize(parse_response(answer))
+        payloads = await asyncio.to_thread(parse_response, answer)  # base64 decoding, off the loop
+        images = await self.materialize(payloads)
         return images, count_warning(self.title, call.n, len(images)), scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
