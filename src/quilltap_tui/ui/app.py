@@ -1,92 +1,275 @@
-"""The Textual application shell.
+"""The Textual application shell: screens, app-wide keys, header, themes, toasts and shared state.
 
-The first screen is drawn before any database or keyring work: counts are loaded by a thread worker
-that posts its result back as a message.
+The first screen is drawn before any database or keyring work: the shared :class:`Snapshot` (vault
+status, keys, profiles) is loaded by a thread worker and arrives as a message; every screen on the
+stack is then told about it. Nothing heavy (SQLModel, provider SDKs, Pillow) is imported before the
+first paint.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import getpass
+import logging
+import os
+import socket
+from typing import TYPE_CHECKING, Any
 
-from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.screen import Screen
+
+from quilltap_tui.ui.commands import QuilltapCommands
+from quilltap_tui.ui.tasks import ServiceCalls
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.context import AppContext
+    from quilltap_tui.ui.state import Snapshot
+
+log = logging.getLogger(__name__)
+DEFAULT_THEME = "quilltap-dark"
 
 
-@dataclass
-class Summary:
-    data_dir: str
-    keys: int
-    image_profiles: int
-    chat_profiles: int
-
-
-class SummaryLoaded(Message):
-    def __init__(self, summary: Summary | None, error: str | None) -> None:
-        super().__init__()
-        self.summary = summary
-        self.error = error
-
-
-class QuilltapApp(App[int]):
-    """quilltap-tui."""
+class QuilltapApp(ServiceCalls, App[int]):
+    """quilltap-tui: keys, profiles, gallery and (later) chats, in one keyboard-driven app."""
 
     TITLE = "quilltap-tui"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit")]
-    CSS = """
-    #welcome { padding: 1 2; }
-    #summary { padding: 1 2; color: $text-muted; }
-    """
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {QuilltapCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Palette", id="command_palette", priority=True),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "open('keys')", "Keys", id="open_keys"),
+        Binding("f3", "open('image_profiles')", "Image profiles", id="open_image_profiles"),
+        Binding("f4", "open('chat_profiles')", "Chat profiles", id="open_chat_profiles"),
+        Binding("f5", "open('gallery')", "Gallery", id="open_gallery"),
+        Binding("f6", "open('logs')", "Logs", id="open_logs"),
+        Binding("ctrl+g", "generate", "Generate", id="generate"),
+    ]
 
-    def __init__(self, *, image_protocol: str = "off") -> None:
+    def __init__(
+        self,
+        ctx: AppContext | None = None,
+        *,
+        image_protocol: str = "off",
+        environ: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
+        self.environ = dict(os.environ if environ is None else environ)
+        self._ctx = ctx
         self.image_protocol = image_protocol
+        self.snapshot: Snapshot | None = None
+        self.generation: Any = None  # the running generation worker, so esc/palette can cancel it
+        self._theme_loaded = False
+        self._welcomed = False
+        self._unlock_open = False
+        self.set_keymap(self._read_keymap())
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical():
-            yield Static(
-                "Welcome to quilltap-tui.\n\n"
-                "Set up keys and profiles from the command line for now:\n"
-                "  quilltap-tui keys add --provider openai --label work\n"
-                "  quilltap-tui image-profiles add --name art --provider openai --model gpt-image-1 --key work\n"
-                "  quilltap-tui chat-profiles add --name main --provider openai --model gpt-4.1 --key work",
-                id="welcome",
-            )
-            yield Static("Loading…", id="summary")
-        yield Footer()
+    # -- context and settings ------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.load_summary()
-
-    @work(thread=True, exclusive=True, group="summary")
-    def load_summary(self) -> None:
-        try:
-            from quilltap_tui.services import profiles
-            from quilltap_tui.services import keys as key_service
+    @property
+    def ctx(self) -> AppContext:
+        """The services' context, built on first use (cheap: no database or keyring yet)."""
+        if self._ctx is None:
             from quilltap_tui.services.context import AppContext
 
-            ctx = AppContext()
-            summary = Summary(
-                data_dir=str(ctx.paths.data),
-                keys=len(key_service.list_keys(ctx)),
-                image_profiles=len(profiles.list_profiles(ctx, profiles.IMAGE)),
-                chat_profiles=len(profiles.list_profiles(ctx, profiles.CHAT)),
-            )
-            self.post_message(SummaryLoaded(summary, None))
-        except Exception as exc:
-            self.post_message(SummaryLoaded(None, f"{type(exc).__name__}: {exc}"))
+            self._ctx = AppContext(environ=self.environ)
+        return self._ctx
 
-    def on_summary_loaded(self, message: SummaryLoaded) -> None:
-        widget = self.query_one("#summary", Static)
-        if message.summary is None:
-            widget.update(f"Could not read your data: {message.error}")
+    def _read_keymap(self) -> dict[str, str]:
+        """The ``[keys]`` table of settings.toml: binding id -> key(s), e.g. ``open_gallery = "f9"``."""
+        from quilltap_tui import config
+
+        try:
+            table = config.read_file(self.ctx.paths.settings_file).get("keys", {})
+        except Exception:  # a broken settings file must not stop the app; the CLI reports it
+            log.warning("Ignoring the [keys] table: the settings file could not be read", exc_info=True)
+            return {}
+        return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+    # -- start-up ------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        from quilltap_tui.ui.screens.home import HomeScreen
+
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self._apply_themes()
+        self.update_header()
+        self.refresh_snapshot()
+
+    def _apply_themes(self) -> None:
+        from quilltap_tui.ui.themes import load_themes
+
+        for theme in load_themes(self.ctx.paths.config).values():
+            self.register_theme(theme)
+        wanted = self.ctx.settings.theme
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._theme_loaded = True
+
+    def _remember_theme(self, theme: Any) -> None:
+        if not self._theme_loaded or theme.name == self.ctx.settings.theme:
             return
-        s = message.summary
-        widget.update(
-            f"Data: {s.data_dir}\nKeys: {s.keys} · image profiles: {s.image_profiles} · "
-            f"chat profiles: {s.chat_profiles} · image previews: {self.image_protocol}"
-        )
+        from quilltap_tui import config
+
+        self.call_blocking("save_theme", config.save, self.ctx.paths, self.ctx.settings, theme=theme.name)
+
+    def done_save_theme(self, settings: Any) -> None:
+        self.ctx.settings = settings
+        self.notify(f"Theme {settings.theme} will be used next time too.", timeout=3)
+
+    # -- shared state --------------------------------------------------------------------------
+
+    def refresh_snapshot(self) -> None:
+        """Reload keys, profiles and vault status in a thread; screens hear about it when it lands."""
+        from quilltap_tui.ui.state import load_snapshot
+
+        self.call_blocking("snapshot", load_snapshot, self.ctx)
+
+    def done_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.update_header()
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_snapshot", None)
+            if show is not None:
+                show(snapshot)
+        self._first_run_checks(snapshot)
+
+    def _first_run_checks(self, snapshot: Snapshot) -> None:
+        if snapshot.vault_locked:
+            self.request_unlock()
+        elif not self._welcomed and snapshot.is_first_run:
+            self._welcomed = True
+            from quilltap_tui.ui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+
+    def update_header(self, chat: str | None = None, image: str | None = None) -> None:
+        """Header: the active chat and image profile (defaults until a chat picks others), user@host over SSH."""
+        snap = self.snapshot
+        chat = chat or (snap.default_chat if snap else None)
+        image = image or (snap.default_image if snap else None)
+        parts = [f"chat: {chat or 'none'}", f"image: {image or 'none'}"] if snap else ["loading…"]
+        if self.environ.get("SSH_CONNECTION"):
+            parts.append(f"{getpass.getuser()}@{socket.gethostname()}")
+        self.sub_title = " · ".join(parts)
+
+    # -- errors and the vault ------------------------------------------------------------------
+
+    def report_error(self, error: BaseException) -> None:
+        """A toast for a failed call; a locked vault opens the unlock modal instead. Never a secret."""
+        from quilltap_tui.errors import QuilltapError, VaultLocked
+
+        if isinstance(error, VaultLocked):
+            self.notify(str(error), title="Vault locked", severity="warning")
+            self.request_unlock()
+        elif isinstance(error, QuilltapError):
+            self.notify(error.message, title=_title_for(error), severity="error", markup=False)
+        else:
+            self.notify(f"Unexpected {type(error).__name__}; details are in the log (F6).", severity="error")
+
+    def request_unlock(self) -> None:
+        """Open the passphrase modal once; on success reload everything."""
+        if self._unlock_open:
+            return
+        from quilltap_tui.ui.screens.unlock import UnlockModal
+
+        self._unlock_open = True
+
+        def closed(unlocked: bool | None) -> None:
+            self._unlock_open = False
+            if unlocked:
+                self.notify("Vault unlocked.", timeout=3)
+                self.refresh_snapshot()
+
+        self.push_screen(UnlockModal(), closed)
+
+    # -- navigation ----------------------------------------------------------------------------
+
+    def action_open(self, name: str) -> None:
+        """Open a top-level screen by name, on top of the home screen (esc returns home)."""
+        from quilltap_tui.ui.screens import registry
+
+        factory = registry.SCREENS[name]
+        while len(self.screen_stack) > 1 and not self.screen.is_modal:
+            self.pop_screen()
+        if factory is not None and not self.screen.is_modal:
+            self.push_screen(factory())
+
+    def action_help(self) -> None:
+        from quilltap_tui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_generate(self, profile: str | None = None) -> None:
+        """Ask for a prompt (and a profile), then generate; the result opens in the gallery."""
+        from quilltap_tui.ui.screens.generate import GenerateModal
+
+        names = self.snapshot.image_profile_names if self.snapshot else []
+        default = self.snapshot.default_image if self.snapshot else None
+        self.push_screen(GenerateModal(names, profile or default), self._start_generation)
+
+    def _start_generation(self, request: tuple[str, str | None] | None) -> None:
+        if not request:
+            return
+        prompt, profile = request
+        from quilltap_tui.ui.generation import generate
+
+        self.notify(f"Generating with {profile or 'the default profile'}… (palette: Cancel generation)", timeout=4)
+        self.generation = self.call_async("generate", generate, self.ctx, prompt, profile)
+
+    def done_generate(self, outcome: Any) -> None:
+        self.generation = None
+        count = len(outcome.images)
+        note = f" ({len(outcome.warnings)} adjustments)" if outcome.warnings else ""
+        self.notify(f"Saved {count} image{'s' if count != 1 else ''} with {outcome.profile}{note}.")
+        from quilltap_tui.ui.screens.gallery import GalleryScreen
+
+        first = outcome.images[0]["id"] if outcome.images else None
+        while len(self.screen_stack) > 1 and not self.screen.is_modal:
+            self.pop_screen()
+        self.push_screen(GalleryScreen(select_id=first))
+
+    def failed_generate(self, error: BaseException) -> None:
+        self.generation = None
+        self.report_error(error)
+
+    def cancel_generation(self) -> None:
+        if self.generation is not None:
+            self.generation.cancel()
+            self.generation = None
+            self.notify("Generation cancelled.", timeout=3)
+
+    def set_default_profile(self, kind: str, name: str) -> None:
+        """Make ``name`` the default image or chat profile (a thread worker does the write)."""
+        from quilltap_tui.services import profiles
+
+        self.call_blocking("set_default", profiles.set_default, self.ctx,
+                           profiles.IMAGE if kind == "image" else profiles.CHAT, name)
+
+    def done_set_default(self, view: dict[str, Any]) -> None:
+        self.notify(f"{view['name']} is now the default.", timeout=3)
+        self.refresh_snapshot()
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52, plus tmux's passthrough wrapping when inside tmux (works over SSH too)."""
+        from quilltap_tui.ui.clipboard import sequences
+
+        self._clipboard = text
+        if self._driver is None:
+            return
+        for sequence in sequences(text, self.environ):
+            self._driver.write(sequence)
+
+
+def _title_for(error: BaseException) -> str:
+    from quilltap_tui.errors import AuthError, Invalid, LimitExceeded, NotFound, ProviderError
+
+    for kind, title in ((Invalid, "Invalid input"), (NotFound, "Not found"), (AuthError, "Key refused"),
+                        (LimitExceeded, "Limit reached"), (ProviderError, "Provider error")):
+        if isinstance(error, kind):
+            return title
+    return "Error"

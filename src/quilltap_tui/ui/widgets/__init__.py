@@ -1,0 +1,1 @@
+"""Reusable widgets: the image preview (used by the gallery, the viewer and later the chat)."""

@@ -1,0 +1,69 @@
+"""Command palette (ctrl+p) entries: open screens, generate, switch default profiles, theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+Command = tuple[str, str, Callable[[], Any]]
+
+SCREEN_COMMANDS = (
+    ("keys", "Open key vault", "Add, validate, rotate and delete API keys"),
+    ("image_profiles", "Open image profiles", "Image providers, models and their default parameters"),
+    ("chat_profiles", "Open chat profiles", "Chat providers, models and system prompts"),
+    ("gallery", "Open gallery", "Every generated image, newest first"),
+    ("logs", "Open log viewer", "The tail of the application log"),
+    ("home", "Open home", "Chats and the setup checklist"),
+)
+
+
+def commands(app: Any) -> list[Command]:
+    """Every palette entry for the app's current state (profiles and themes are listed by name)."""
+    found: list[Command] = [(title, help_text, partial(app.action_open, name)) for name, title, help_text in
+                            SCREEN_COMMANDS]
+    found.append(("Generate an image", "Prompt for an image with the default or a chosen profile",
+                  app.action_generate))
+    if app.generation is not None:
+        found.append(("Cancel generation", "Stop the image being made now", app.cancel_generation))
+    snapshot = app.snapshot
+    if snapshot is not None:
+        found.extend(_profile_commands(app, snapshot))
+        if snapshot.vault_locked:
+            found.append(("Unlock the file vault", "Enter the vault passphrase", app.request_unlock))
+    for name in sorted(app.available_themes):
+        found.append((f"Theme: {name}", "Switch the colour theme (remembered)", partial(setattr, app, "theme", name)))
+    found.append(("Show help", "Every key binding and what it does", app.action_help))
+    return found
+
+
+def _profile_commands(app: Any, snapshot: Any) -> list[Command]:
+    found: list[Command] = []
+    for name in snapshot.image_profile_names:
+        found.append((f"Generate with image profile: {name}", "Prompt for an image with this profile",
+                      partial(app.action_generate, name)))
+        if name != snapshot.default_image:
+            found.append((f"Set default image profile: {name}", "Used when no profile is chosen",
+                          partial(app.set_default_profile, "image", name)))
+    for name in snapshot.chat_profile_names:
+        if name != snapshot.default_chat:
+            found.append((f"Set default chat profile: {name}", "Used for new chats",
+                          partial(app.set_default_profile, "chat", name)))
+    return found
+
+
+class QuilltapCommands(Provider):
+    """The app's own palette entries, searchable by fuzzy match."""
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in commands(self.app):
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in commands(self.app):
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

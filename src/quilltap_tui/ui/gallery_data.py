@@ -1,0 +1,90 @@
+"""Gallery pages as plain data, read in a thread worker (no Textual here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from quilltap_tui.services.context import AppContext
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """What the gallery shows about one saved image."""
+
+    id: str
+    path: Path
+    prompt: str
+    revised_prompt: str | None
+    negative_prompt: str | None
+    provider: str
+    model: str
+    profile: str | None
+    width: int
+    height: int
+    bytes: int
+    mime_type: str
+    created_at: datetime
+    chat_id: str | None
+
+    @property
+    def size_text(self) -> str:
+        return f"{self.width}x{self.height}, {human_bytes(self.bytes)}"
+
+    @property
+    def local_time(self) -> str:
+        return self.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+    def details(self) -> str:
+        """Every fact about the image, one per line, for the metadata panel and the viewer."""
+        lines = [
+            f"Prompt: {self.prompt}",
+            f"Revised prompt: {self.revised_prompt or '-'}",
+        ]
+        if self.negative_prompt:
+            lines.append(f"Negative prompt: {self.negative_prompt}")
+        lines += [
+            f"Model: {self.model} ({self.provider})",
+            f"Profile: {self.profile or '-'}",
+            f"Size: {self.size_text}, {self.mime_type}",
+            f"Made: {self.local_time}",
+            f"Chat: {self.chat_id or '-'}",
+            f"Path: {self.path}",
+        ]
+        return "\n".join(lines)
+
+
+def human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} MB"
+
+
+def load_page(ctx: AppContext, offset: int = 0, limit: int = PAGE_SIZE) -> list[ImageItem]:
+    """One page of images, newest first."""
+    from quilltap_tui.services import image_store
+
+    with ctx.db.session() as session:
+        records = image_store.list_images(session, limit=limit, offset=offset)
+        return [
+            ImageItem(
+                id=r.id, path=image_store.absolute_path(ctx, r), prompt=r.prompt, revised_prompt=r.revised_prompt,
+                negative_prompt=r.negative_prompt, provider=r.provider, model=r.model, profile=r.profile_name,
+                width=r.width, height=r.height, bytes=r.bytes, mime_type=r.mime_type, created_at=r.created_at,
+                chat_id=r.chat_id,
+            )
+            for r in records
+        ]
+
+
+def delete(ctx: AppContext, image_id: str) -> bool:
+    """Delete the row and the file together; False when it was already gone."""
+    from quilltap_tui.services import image_store
+
+    return image_store.delete_image(ctx, image_id) is not None

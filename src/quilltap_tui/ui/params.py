@@ -1,0 +1,113 @@
+"""The parameter fields of a profile form, derived from data (never hard-coded per screen).
+
+Image profiles: from ``spec_for(provider, model).describe()`` -- only the options that model takes,
+with its allowed values. Chat profiles: the sampling parameters every chat provider accepts. This
+module does not import Textual, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from quilltap_tui.errors import Invalid
+
+
+@dataclass(frozen=True)
+class ParamField:
+    """One form field: ``kind`` is select, int, float or text; ``options`` for selects."""
+
+    name: str
+    label: str
+    kind: str
+    options: tuple[str, ...] = ()
+    hint: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    extra: bool = field(default=False, compare=False)
+
+
+def image_fields(provider: str, model: str) -> list[ParamField]:
+    """The fields the model behind ``provider``/``model`` takes, from its capability spec."""
+    from quilltap_tui.imagegen.capabilities import EXTRA_RANGES, EXTRA_VALUES, spec_for
+
+    spec = spec_for(provider, model or "").describe()
+    found: list[ParamField] = []
+    free = spec["free_size"]
+    size_hint = f"or any WxH, multiples of {free['multiple_of']}" if free else ""
+    for name, label, key in (("size", "Size", "sizes"), ("aspect_ratio", "Aspect ratio", "aspect_ratios"),
+                             ("resolution", "Resolution", "resolutions"), ("quality", "Quality", "qualities"),
+                             ("style", "Style", "styles")):
+        if spec[key]:
+            hint = size_hint if name == "size" else ""
+            found.append(ParamField(name, label, "text" if name == "size" and free else "select",
+                                    tuple(spec[key]), hint))
+    per_request = spec["max_images_per_request"]
+    found.append(ParamField("count", "Images per generation", "int",
+                            hint=f"{per_request} per request; more are split into several requests",
+                            minimum=1, maximum=10))
+    if spec["negative_prompt"]:
+        found.append(ParamField("negative_prompt", "Negative prompt", "text", hint="what to keep out of the image"))
+    if spec["seed"]:
+        found.append(ParamField("seed", "Seed", "int", hint="same seed, same picture (where supported)"))
+    for extra in spec["extras"]:
+        found.append(_extra_field(extra, EXTRA_VALUES, EXTRA_RANGES))
+    return found
+
+
+def _extra_field(name: str, values: dict[str, tuple[str, ...]], ranges: dict[str, Any]) -> ParamField:
+    label = name.replace("_", " ").capitalize()
+    if name in values:
+        return ParamField(name, label, "select", values[name], extra=True)
+    if name in ranges:
+        low, high, integer = ranges[name]
+        return ParamField(name, label, "int" if integer else "float", hint=f"{low} to {high}",
+                          minimum=low, maximum=high, extra=True)
+    return ParamField(name, label, "text", extra=True)
+
+
+CHAT_FIELDS = (
+    ParamField("temperature", "Temperature", "float", hint="0 to 2; lower is steadier", minimum=0, maximum=2),
+    ParamField("max_tokens", "Max tokens", "int", hint="longest reply", minimum=1, maximum=1_000_000),
+    ParamField("top_p", "Top p", "float", hint="0 to 1", minimum=0, maximum=1),
+)
+
+
+def chat_fields() -> list[ParamField]:
+    """Sampling parameters shared by every chat provider."""
+    return list(CHAT_FIELDS)
+
+
+def parse_value(spec: ParamField, raw: str) -> Any:
+    """The typed value of one field's text, or None when empty. Raises Invalid naming the field."""
+    text = raw.strip()
+    if not text:
+        return None
+    if spec.kind in ("select", "text"):
+        return text
+    try:
+        number: float = int(text) if spec.kind == "int" else float(text)
+    except ValueError as exc:
+        kind = "a whole number" if spec.kind == "int" else "a number"
+        raise Invalid(spec.name, f"{spec.label} must be {kind}.") from exc
+    if (spec.minimum is not None and number < spec.minimum) or (spec.maximum is not None and number > spec.maximum):
+        raise Invalid(spec.name, f"{spec.label} must be between {spec.minimum:g} and {spec.maximum:g}.")
+    return number
+
+
+def display_value(value: Any) -> str:
+    """A stored parameter value as the text a field shows."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def model_label(model: dict[str, Any]) -> str:
+    """``gpt-image-1  live, built-in`` / ``dall-e-3  built-in, retired``: where a model id came from."""
+    tags = [part for part in str(model.get("source", "")).split("+") if part]
+    if model.get("retired"):
+        tags.append("retired")
+    return f"{model['id']}  ({', '.join(tags)})" if tags else str(model["id"])

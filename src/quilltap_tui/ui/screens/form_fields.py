@@ -1,0 +1,87 @@
+"""Building and reading profile-form fields: one row per field, with its error line under it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, Switch, TextArea
+
+from quilltap_tui.errors import Invalid
+from quilltap_tui.ui import params as P
+
+
+def field_row(label: str, widget: Widget, field: str, hint: str = "") -> Vertical:
+    """Label, input and the error line (``#err-<field>``) that service errors naming ``field`` fill."""
+    children: list[Widget] = [Label(label), widget]
+    if hint:
+        children.append(Static(hint, classes="hint", markup=False))
+    children.append(Static("", id=f"err-{field}", classes="field-error"))
+    return Vertical(*children, classes="field")
+
+
+def param_widgets(fields: list[P.ParamField], values: dict[str, str]) -> list[Widget]:
+    """One row per parameter: a Select for enumerations, an Input otherwise."""
+    rows: list[Widget] = []
+    for spec in fields:
+        value = values.get(spec.name, "")
+        widget: Widget
+        if spec.kind == "select":
+            options = [(option, option) for option in spec.options]
+            widget = Select(options, value=value if value in spec.options else Select.NULL,
+                            prompt="model default", id=f"param-{spec.name}")
+        else:
+            widget = Input(value, id=f"param-{spec.name}", placeholder="model default",
+                           type="integer" if spec.kind == "int" else "text")
+        rows.append(field_row(spec.label, widget, spec.name, spec.hint))
+    return rows
+
+
+def read_params(screen: Screen[Any], fields: list[P.ParamField]) -> dict[str, Any]:
+    """Typed values of the parameter fields; an empty field is None (the model's default)."""
+    result: dict[str, Any] = {}
+    for spec in fields:
+        widget = screen.query_one(f"#param-{spec.name}")
+        if isinstance(widget, Select):
+            result[spec.name] = widget.value if isinstance(widget.value, str) else None
+        elif isinstance(widget, Input):
+            result[spec.name] = P.parse_value(spec, widget.value)
+    return result
+
+
+def collect(form: Any) -> dict[str, Any]:
+    """Everything the profiles service takes, from the form. Raises Invalid naming a field."""
+    parameters = read_params(form, form.fields)
+    values: dict[str, Any] = {
+        "name": form.value_of("#name"),
+        "provider": form.value_of("#provider"),
+        "model": form.value_of("#model"),
+        "key": form.value_of("#key"),
+        "base_url": form.value_of("#base_url"),
+        "tags": [t.strip() for t in form.value_of("#tags").split(",") if t.strip()],
+        "default": form.query_one("#default", Switch).value,
+    }
+    if form.profile is None:  # create: leave out what is unset
+        values["parameters"] = {k: v for k, v in parameters.items() if v is not None}
+        values["key"] = values["key"] or None
+        values["base_url"] = values["base_url"] or None
+    else:  # edit: None removes a parameter; "" clears the key and base URL
+        values["parameters"] = parameters
+    if form.kind == "chat":
+        values["system_prompt"] = form.query_one("#system_prompt", TextArea).text
+    else:
+        for name in ("max_images_per_call", "max_images_per_minute", "max_images_per_day"):
+            raw = form.value_of(f"#{name}").strip()
+            if raw:  # an empty limit keeps the stored (or default) value
+                values[name] = raw
+    _check_required(values)
+    return values
+
+
+def _check_required(values: dict[str, Any]) -> None:
+    if not str(values["name"]).strip():
+        raise Invalid("name", "Name is required.")
+    if not str(values["model"]).strip():
+        raise Invalid("model", "Model is required: type a model id or pick one from the discovered list.")

@@ -1,0 +1,126 @@
+"""The gallery: every generated image, newest first, a page at a time, with a preview and metadata."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from quilltap_tui.ui.gallery_data import PAGE_SIZE, ImageItem
+from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.image_actions import ImageActions
+from quilltap_tui.ui.widgets.preview import ImagePreview
+
+COLUMNS = ("Made", "Profile", "Model", "Size", "Prompt")
+
+
+class GalleryScreen(ImageActions, BaseScreen):
+    """Browse images; enter opens the viewer, c copies the path, o opens it locally, d deletes."""
+
+    TITLE = "Gallery"
+    HELP = "Every generated image. More pages load when you reach the end of the list."
+    BINDINGS = [
+        *BaseScreen.BINDINGS,
+        Binding("enter", "view", "View", id="open"),
+        Binding("c", "copy_path", "Copy path", id="copy"),
+        Binding("o", "system_open", "Open", id="system_open"),
+        Binding("delete,d", "delete_image", "Delete", id="delete"),
+        Binding("n", "more", "More", id="next_page", show=False),
+        Binding("ctrl+r", "reload", "Reload", id="refresh", show=False),
+    ]
+
+    def __init__(self, select_id: str | None = None) -> None:
+        super().__init__()
+        self.items: list[ImageItem] = []
+        self._select_id = select_id
+        self._exhausted = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="gallery"):
+            yield DataTable(id="gallery-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="gallery-side"):
+                yield ImagePreview(id="gallery-preview", columns=48, rows=16)
+                yield Static("Loading images…", id="gallery-meta", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        from quilltap_tui.ui.gallery_data import load_page
+
+        self.items, self._exhausted = [], False
+        self.query_one(DataTable).clear()
+        self.call_blocking("page", load_page, self.app.ctx, 0, PAGE_SIZE)  # type: ignore[attr-defined]
+
+    def action_more(self) -> None:
+        from quilltap_tui.ui.gallery_data import load_page
+
+        if not self._exhausted:
+            self.call_blocking("page", load_page, self.app.ctx, len(self.items), PAGE_SIZE)  # type: ignore[attr-defined]
+
+    def done_page(self, page: list[ImageItem]) -> None:
+        self._exhausted = len(page) < PAGE_SIZE
+        table = self.query_one(DataTable)
+        for item in page:
+            table.add_row(item.local_time, item.profile or "-", item.model, f"{item.width}x{item.height}",
+                          _one_line(item.prompt), key=item.id)
+        self.items.extend(page)
+        if not self.items:
+            self.query_one("#gallery-meta", Static).update(
+                "No images yet. Generate one with ctrl+g, or from a shell: quilltap-tui generate \"…\"")
+            self.query_one(ImagePreview).show(None)
+            return
+        if self._select_id is not None:
+            index = next((i for i, it in enumerate(self.items) if it.id == self._select_id), 0)
+            self._select_id = None
+            table.move_cursor(row=index)
+        self._show_current()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_current()
+        if event.cursor_row >= len(self.items) - 1 and not self._exhausted:
+            self.action_more()  # reaching the end loads the next page
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_view()
+
+    def current(self) -> ImageItem | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.items[row] if self.items and row is not None and 0 <= row < len(self.items) else None
+
+    def _show_current(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        self.query_one("#gallery-meta", Static).update(item.details())
+        self.query_one(ImagePreview).show(item.path, item.size_text)
+
+    def action_view(self) -> None:
+        from quilltap_tui.ui.screens.viewer import ViewerScreen
+
+        item = self.current()
+        if item is not None:
+            self.app.push_screen(ViewerScreen(item), self._viewer_closed)
+
+    def _viewer_closed(self, deleted_id: str | None) -> None:
+        if deleted_id:
+            self.image_deleted(deleted_id)
+
+    def image_deleted(self, image_id: str) -> None:
+        index = next((i for i, it in enumerate(self.items) if it.id == image_id), None)
+        if index is None:
+            return
+        self.items.pop(index)
+        self.query_one(DataTable).remove_row(image_id)
+        if not self.items:
+            self.done_page([])
+        else:
+            self._show_current()
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -1,0 +1,54 @@
+"""The "generate an image" dialog: a prompt and an image profile. The app runs the generation."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from quilltap_tui.ui.screens.base import BaseModal
+
+
+class GenerateModal(BaseModal):
+    """Dismisses with ``(prompt, profile name or None)`` or None when cancelled."""
+
+    def __init__(self, profiles: list[str], chosen: str | None) -> None:
+        super().__init__()
+        self._profiles = profiles
+        self._chosen = chosen if chosen in profiles else (profiles[0] if profiles else None)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("Generate an image", classes="dialog-title")
+            if not self._profiles:
+                yield Static("There is no image profile yet: create one first (F3, then ctrl+n).")
+                yield Button("Close", id="cancel")
+                return
+            yield Select([(name, name) for name in self._profiles], value=self._chosen or Select.NULL,
+                         allow_blank=False, id="profile")
+            yield Input(placeholder="Describe the image…", id="prompt")
+            yield Static("", id="err-prompt", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Generate", id="generate", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self._profiles:
+            self.query_one("#prompt", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "generate":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        prompt = self.query_one("#prompt", Input).value.strip()
+        if not prompt:
+            self.query_one("#err-prompt", Static).update("Describe the image first.")
+            return
+        profile = self.query_one("#profile", Select).value
+        self.dismiss((prompt, profile if isinstance(profile, str) else None))

@@ -1,0 +1,188 @@
+"""Dialogs of the key vault: add a key, rotate a key, import keys from environment variables.
+
+A secret is typed or pasted into a password input, handed to the keys service in a thread worker,
+and the input is cleared at once. It is never shown, logged or put in a toast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from quilltap_tui import provider_ids
+from quilltap_tui.ui.screens.base import BaseModal
+from quilltap_tui.ui.screens.modals import clear_errors, show_field_error
+
+
+class AddKeyModal(BaseModal):
+    """Provider, label and the secret. Dismisses with the new key's view, or None."""
+
+    def __init__(self, provider: str = "openai") -> None:
+        super().__init__()
+        self._provider = provider
+
+    def compose(self) -> ComposeResult:
+        options = [(provider_ids.PROVIDERS[p].title, p) for p in provider_ids.KEY_PROVIDERS]
+        with Vertical(classes="dialog wide"):
+            yield Label("Add an API key", classes="dialog-title")
+            yield Label("Provider")
+            yield Select(options, value=self._provider, allow_blank=False, id="provider")
+            yield Static("", id="err-provider", classes="field-error")
+            yield Label("Label (how profiles refer to it)")
+            yield Input(placeholder="e.g. work", id="label")
+            yield Static("", id="err-label", classes="field-error")
+            yield Label("Key (pasted here; it is never shown again)")
+            yield Input(placeholder="sk-…", password=True, id="secret")
+            yield Static("", id="err-secret", classes="field-error")
+            yield Static("", id="err-form", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Add", id="add", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#label", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        from quilltap_tui.services import keys
+
+        clear_errors(self)
+        secret_input = self.query_one("#secret", Input)
+        secret = secret_input.value
+        secret_input.value = ""
+        provider = self.query_one("#provider", Select).value
+        label = self.query_one("#label", Input).value
+        self.query_one("#err-form", Static).update("Storing…")
+        self.call_blocking("add", keys.add_key, self.app.ctx, provider=str(provider),  # type: ignore[attr-defined]
+                           label=label, secret=secret)
+
+    def done_add(self, view: Any) -> None:
+        self.app.notify(f"Key {view.label} stored ({view.provider}, {view.masked}) in the {view.backend} backend.")
+        self.dismiss(view)
+
+    def failed_add(self, error: BaseException) -> None:
+        from quilltap_tui.errors import Invalid
+
+        self.query_one("#err-form", Static).update("")
+        if isinstance(error, Invalid):
+            show_field_error(self, error.field, error.message)
+        else:
+            self.app.report_error(error)  # type: ignore[attr-defined]
+
+
+class RotateKeyModal(BaseModal):
+    """Replace the secret behind a label; profiles keep using it. Dismisses with the new view."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self._label = label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"Rotate key {self._label}", classes="dialog-title")
+            yield Static("Paste the new key. Profiles using this label keep working with it.")
+            yield Input(placeholder="new key", password=True, id="secret")
+            yield Static("", id="err-secret", classes="field-error")
+            yield Static("", id="err-form", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Rotate", id="rotate", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#secret", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "rotate":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        from quilltap_tui.services import keys
+
+        clear_errors(self)
+        field = self.query_one("#secret", Input)
+        secret, field.value = field.value, ""
+        self.call_blocking("rotate", keys.rotate_key, self.app.ctx, self._label, secret)  # type: ignore[attr-defined]
+
+    def done_rotate(self, view: Any) -> None:
+        self.app.notify(f"Key {view.label} now ends in {view.masked}; validate it with v.")
+        self.dismiss(view)
+
+    def failed_rotate(self, error: BaseException) -> None:
+        from quilltap_tui.errors import Invalid
+
+        if isinstance(error, Invalid):
+            show_field_error(self, error.field, error.message)
+        else:
+            self.app.report_error(error)  # type: ignore[attr-defined]
+
+
+class EnvImportModal(BaseModal):
+    """Tick provider variables (OPENAI_API_KEY, ...) to store them as keys. Dismisses with the count."""
+
+    def __init__(self, env_keys: list[Any]) -> None:
+        super().__init__()
+        self._env_keys = env_keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("Import keys from environment variables", classes="dialog-title")
+            for index, key in enumerate(self._env_keys):
+                yield Checkbox(f"{key.env_var} ({key.provider}, …{key.last4}) as {_label_for(key)}",
+                               value=True, id=f"env-{index}")
+            yield Static("", id="err-form", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Import", id="import", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "import":
+            self.dismiss(None)
+            return
+        chosen = [k for i, k in enumerate(self._env_keys) if self.query_one(f"#env-{i}", Checkbox).value]
+        self.call_blocking("import", import_env_keys, self.app.ctx, chosen)  # type: ignore[attr-defined]
+
+    def done_import(self, outcome: tuple[list[str], list[str]]) -> None:
+        added, problems = outcome
+        if problems:
+            self.query_one("#err-form", Static).update("\n".join(problems))
+        if added:
+            self.app.notify(f"Imported {', '.join(added)}.")
+        if not problems:
+            self.dismiss(len(added))
+
+
+def _label_for(key: Any) -> str:
+    return f"{key.provider}-env"
+
+
+def import_env_keys(ctx: Any, chosen: list[Any]) -> tuple[list[str], list[str]]:
+    """Blocking: store each chosen variable's key (or reference it, in env mode). Returns (added, problems)."""
+    from quilltap_tui.errors import QuilltapError
+    from quilltap_tui.services import keys
+
+    added: list[str] = []
+    problems: list[str] = []
+    for key in chosen:
+        try:
+            view = keys.add_key_from_env(ctx, provider=key.provider, label=_label_for(key), env_var=key.env_var)
+        except QuilltapError as exc:
+            problems.append(f"{key.env_var}: {exc.message}")
+        else:
+            added.append(view.label)
+    return added, problems

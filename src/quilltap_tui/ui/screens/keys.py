@@ -1,0 +1,148 @@
+"""The key vault screen: masked keys, where they live, whether they work and who uses them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, LoadingIndicator, Static
+
+from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, EnvImportModal, RotateKeyModal
+from quilltap_tui.ui.screens.modals import ConfirmModal
+
+__all__ = ["AddKeyModal", "EnvImportModal", "KeysScreen", "RotateKeyModal"]
+COLUMNS = ("Label", "Provider", "Key", "Backend", "Valid", "Used by")
+
+
+class KeysScreen(BaseScreen):
+    """List keys; add, validate, rotate, delete; import from the environment; unlock the file vault."""
+
+    TITLE = "Key vault"
+    HELP = "API keys. The database holds only labels and last four characters; secrets stay in the vault."
+    BINDINGS = [
+        *BaseScreen.BINDINGS,
+        Binding("ctrl+n", "add", "Add", id="new"),
+        Binding("v", "validate", "Validate", id="validate"),
+        Binding("r", "rotate", "Rotate", id="rotate"),
+        Binding("delete,d", "delete", "Delete", id="delete"),
+        Binding("i", "import_env", "Import env", id="import_env"),
+        Binding("u", "unlock", "Unlock", id="unlock"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: list[Any] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="keys-body"):
+            yield Static("Checking where keys are kept…", id="vault-banner", classes="banner")
+            yield DataTable(id="keys-table", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="keys-status", classes="status-line"):
+                yield LoadingIndicator(id="keys-busy")
+                yield Static("", id="keys-progress")
+            yield Static("", id="keys-empty", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        self.query_one("#keys-busy").display = False
+        super().on_mount()
+        table.focus()
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        self.query_one("#vault-banner", Static).update(snapshot.backend_sentence())
+        self._keys = list(snapshot.keys)
+        table = self.query_one(DataTable)
+        table.clear()
+        for key in self._keys:
+            table.add_row(key.label, key.provider, key.masked, _backend(key), _validity(key),
+                          ", ".join(key.used_by) or "-", key=key.label)
+        hint = "" if self._keys else "No keys yet: ctrl+n adds one" + (
+            f", i imports {len(snapshot.env_keys)} from environment variables." if snapshot.env_keys else ".")
+        self.query_one("#keys-empty", Static).update(hint)
+
+    def _selected(self) -> Any | None:
+        table = self.query_one(DataTable)
+        if not self._keys or table.cursor_row is None or table.cursor_row >= len(self._keys):
+            self.notify("Select a key first.", severity="warning", timeout=3)
+            return None
+        return self._keys[table.cursor_row]
+
+    def action_add(self) -> None:
+        self.app.push_screen(AddKeyModal(), self._changed)
+
+    def action_rotate(self) -> None:
+        key = self._selected()
+        if key is not None:
+            self.app.push_screen(RotateKeyModal(key.label), self._changed)
+
+    def action_import_env(self) -> None:
+        snapshot = self.app.snapshot  # type: ignore[attr-defined]
+        if snapshot is None or not snapshot.env_keys:
+            self.notify("No provider key variables (OPENAI_API_KEY, …) are set.", timeout=4)
+            return
+        self.app.push_screen(EnvImportModal(snapshot.env_keys), self._changed)
+
+    def action_unlock(self) -> None:
+        self.app.request_unlock()  # type: ignore[attr-defined]
+
+    def action_delete(self) -> None:
+        key = self._selected()
+        if key is None:
+            return
+        losing = ", ".join(key.used_by) if key.used_by else "no profile"
+        body = (f"Delete key {key.label} ({key.provider}, {key.masked})?\n"
+                f"Profiles losing their key (they stay, with no key): {losing}.")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                from quilltap_tui.services import keys
+
+                self.call_blocking("delete", keys.remove_key, self.app.ctx, key.label)  # type: ignore[attr-defined]
+
+        self.app.push_screen(ConfirmModal("Delete key", body), confirmed)
+
+    def done_delete(self, view: Any) -> None:
+        self.notify(f"Key {view.label} deleted.")
+        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+
+    def action_validate(self) -> None:
+        key = self._selected()
+        if key is None:
+            return
+        from quilltap_tui.ui.generation import validate_key
+
+        self._busy(f"Validating {key.label} with {key.provider}…")
+        self.call_async("validate", validate_key, self.app.ctx, key.label)  # type: ignore[attr-defined]
+
+    def done_validate(self, result: dict[str, Any]) -> None:
+        self._busy("")
+        self.notify(result["message"], title="Key works", markup=False)
+        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+
+    def failed_validate(self, error: BaseException) -> None:
+        self._busy("")
+        self.app.report_error(error)  # type: ignore[attr-defined]
+        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+
+    def _busy(self, text: str) -> None:
+        self.query_one("#keys-busy").display = bool(text)
+        self.query_one("#keys-progress", Static).update(text)
+
+    def _changed(self, result: Any) -> None:
+        if result:
+            self.app.refresh_snapshot()  # type: ignore[attr-defined]
+
+
+def _backend(key: Any) -> str:
+    return f"env ${key.env_var}" if key.backend == "env" and key.env_var else key.backend
+
+
+def _validity(key: Any) -> str:
+    if key.valid is None:
+        return "not checked"
+    when = key.validated_at.strftime("%Y-%m-%d") if key.validated_at else ""
+    return f"{'valid' if key.valid else 'refused'} {when}".strip()

@@ -1,0 +1,55 @@
+"""Small shared dialogs and helpers for showing field errors beside form fields."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import Button, Label, Static
+
+from quilltap_tui.ui.screens.base import BaseModal
+
+
+class ConfirmModal(BaseModal):
+    """Ask before something that cannot be undone. Dismisses with True or None."""
+
+    def __init__(self, title: str, body: str, confirm: str = "Delete") -> None:
+        super().__init__()
+        self._title, self._body, self._confirm = title, body, confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static(self._body, id="confirm-body", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(self._confirm, id="confirm", variant="error")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()  # the safe choice has the focus
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(True if event.button.id == "confirm" else None)
+
+
+def clear_errors(screen: Screen[object]) -> None:
+    """Empty every field-error line of ``screen``."""
+    for widget in screen.query(".field-error"):
+        if isinstance(widget, Static):
+            widget.update("")
+
+
+def show_field_error(screen: Screen[object], field: str, message: str) -> str:
+    """Put ``message`` beside ``field`` (a ``#err-<field>`` Static); fall back to ``#err-form``.
+
+    Returns the id of the line used so callers can focus the field.
+    """
+    for target in (f"err-{field}", "err-form"):
+        try:
+            screen.query_one(f"#{target}", Static).update(message)
+        except NoMatches:
+            continue
+        return target
+    screen.notify(message, severity="error", markup=False)
+    return ""

@@ -1,0 +1,289 @@
+"""The profile edit form, for image and chat profiles alike.
+
+The parameter fields come from data (``ui/params.py``: the model's capability spec for images), and
+are rebuilt when the provider or model changes. Every service error names a field; it is shown on
+the line under that field. ``ctrl+s`` saves; "validate key" and "test generate" run in workers with
+a progress line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, Switch, TextArea
+
+from quilltap_tui import provider_ids
+from quilltap_tui.ui import params as P
+from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.form_fields import collect, field_row, param_widgets
+from quilltap_tui.ui.screens.modals import clear_errors, show_field_error
+
+LIMITS = (("max_images_per_call", "Images per call (limit)"), ("max_images_per_minute", "Images per minute"),
+          ("max_images_per_day", "Images per day"))
+TEST_PROMPT = "a small test picture: a lighthouse on a cliff at dusk"
+
+
+class ProfileFormScreen(BaseScreen):
+    """Create (``profile=None``) or edit an image or chat profile. Dismisses with the saved view."""
+
+    BINDINGS = [
+        *BaseScreen.BINDINGS,
+        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("ctrl+k", "validate_key", "Validate key", id="validate_key"),
+        Binding("ctrl+t", "test_generate", "Test generate", id="test_generate"),
+    ]
+    HELP = "Edit a profile. Parameters shown are the ones the chosen model takes."
+
+    def __init__(self, kind: str, profile: dict[str, Any] | None, *, first: bool = False) -> None:
+        super().__init__()
+        self.kind = kind
+        self.profile = profile
+        self.first = first
+        self.fields: list[P.ParamField] = []
+        self._ready = False
+        self._after_save: str | None = None
+        noun = "image profile" if kind == "image" else "chat profile"
+        self.title = f"Edit {noun} {profile['name']}" if profile else f"New {noun}"
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        p = self.profile or {}
+        providers = provider_ids.IMAGE_PROVIDERS if self.kind == "image" else provider_ids.CHAT_PROVIDERS
+        provider = p.get("provider", providers[0])
+        with VerticalScroll(id="form"):
+            yield Static("", id="err-form", classes="field-error")
+            yield field_row("Name", Input(p.get("name", ""), id="name", placeholder="e.g. art"), "name")
+            yield field_row("Provider", Select([(provider_ids.PROVIDERS[x].title, x) for x in providers],
+                                               value=provider, allow_blank=False, id="provider"), "provider")
+            yield field_row("Key", Select(self._key_options(), value=p.get("key") or "", allow_blank=False,
+                                          id="key"), "key")
+            yield field_row("Base URL", Input(p.get("base_url") or "", id="base_url",
+                                              placeholder=provider_ids.PROVIDERS[provider].default_base_url),
+                            "base_url")
+            yield field_row("Model", Input(p.get("model", ""), id="model", placeholder="model id (free text)"),
+                            "model")
+            yield Select([], prompt="Discovered models (pick one to fill the model)", id="model-choices")
+            yield Label("Parameters", classes="section")
+            yield Static("", id="err-parameters", classes="field-error")
+            yield Vertical(id="params")
+            yield from self._compose_extras(p)
+            yield field_row("Tags", Input(", ".join(p.get("tags", [])), id="tags",
+                                          placeholder="comma separated, e.g. art, fast"), "tag")
+            with Horizontal(classes="field switch-row"):
+                yield Label("Default profile")
+                yield Switch(bool(p.get("default", self.first)), id="default")
+            yield Static("", id="err-default", classes="field-error")
+            with Horizontal(classes="status-line"):
+                yield LoadingIndicator(id="form-busy")
+                yield Static("", id="form-status")
+            yield from self._compose_buttons()
+
+    def _compose_extras(self, p: dict[str, Any]) -> ComposeResult:
+        if self.kind == "chat":
+            yield Label("System prompt", classes="section")
+            yield TextArea(p.get("system_prompt") or "", id="system_prompt")
+            yield Static("", id="err-system_prompt", classes="field-error")
+            return
+        yield Label("Limits", classes="section")
+        for name, label in LIMITS:
+            yield field_row(label, Input(str(p.get(name, "")) if p.get(name) else "", id=name,
+                                         placeholder="default"), name)
+
+    def _compose_buttons(self) -> ComposeResult:
+        if self.kind == "image":
+            yield field_row("Test prompt", Input(TEST_PROMPT, id="test-prompt"), "test-prompt")
+        with Horizontal(classes="buttons"):
+            yield Button("Save (ctrl+s)", id="save", variant="primary")
+            yield Button("Validate key (ctrl+k)", id="validate")
+            if self.kind == "image":
+                yield Button("Test generate (ctrl+t)", id="test")
+            yield Button("Cancel (esc)", id="cancel")
+
+    def _key_options(self) -> list[tuple[str, str]]:
+        snapshot = getattr(self.app, "snapshot", None)
+        keys = list(snapshot.keys) if snapshot else []
+        return [("no key", "")] + [(f"{k.label} ({k.provider}, {k.masked})", k.label) for k in keys]
+
+    async def on_mount(self) -> None:
+        self.query_one("#form-busy").display = False
+        await self.rebuild_params()
+        self.query_one("#name", Input).focus()
+        self._ready = True
+        self.discover_models()
+
+    # -- parameters and models -----------------------------------------------------------------
+
+    def value_of(self, selector: str) -> str:
+        widget = self.query_one(selector)
+        value = widget.value if isinstance(widget, Input | Select) else ""
+        return value if isinstance(value, str) else ""
+
+    async def rebuild_params(self) -> None:
+        """Replace the parameter fields with the ones the current provider and model take."""
+        container = self.query_one("#params", Vertical)
+        current = {f.name: self._raw_param(f) for f in self.fields}
+        stored = {k: P.display_value(v) for k, v in (self.profile or {}).get("parameters", {}).items()}
+        provider, model = self.value_of("#provider"), self.value_of("#model")
+        self.fields = P.image_fields(provider, model) if self.kind == "image" else P.chat_fields()
+        values = {f.name: current.get(f.name) or stored.get(f.name, "") for f in self.fields}
+        await container.remove_children()
+        await container.mount_all(param_widgets(self.fields, values))
+
+    def _raw_param(self, spec: P.ParamField) -> str:
+        widget = self.query_one(f"#param-{spec.name}")
+        value = widget.value if isinstance(widget, Input | Select) else ""
+        return value if isinstance(value, str) else ""
+
+    def discover_models(self) -> None:
+        from quilltap_tui.ui.generation import list_models
+
+        self._status("Listing models…", busy=True)
+        self.call_async("models", list_models, self.app.ctx, self.value_of("#provider"),  # type: ignore[attr-defined]
+                        self.value_of("#key") or None, self.value_of("#base_url") or None, self.kind == "chat")
+
+    def done_models(self, models: list[dict[str, Any]]) -> None:
+        self._status(f"{len(models)} models found; any model id may be typed." if models else "No models listed.")
+        choices = self.query_one("#model-choices", Select)
+        choices.set_options([(P.model_label(m), str(m["id"])) for m in models])
+
+    def failed_models(self, error: BaseException) -> None:
+        self._status(f"Could not list models: {error}. Type the model id instead.")
+
+    @on(Select.Changed, "#model-choices")
+    def _model_picked(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.query_one("#model", Input).value = event.value
+
+    @on(Select.Changed, "#provider")
+    async def _provider_changed(self, event: Select.Changed) -> None:
+        if not self._ready or not isinstance(event.value, str):
+            return
+        self.query_one("#base_url", Input).placeholder = provider_ids.PROVIDERS[event.value].default_base_url
+        await self.rebuild_params()
+        self.discover_models()
+
+    @on(Select.Changed, "#key")
+    def _key_changed(self) -> None:
+        if self._ready:
+            self.discover_models()
+
+    @on(Input.Changed, "#model")
+    def _model_typed(self) -> None:
+        if self._ready and self.kind == "image":
+            self.set_timer(0.3, self.rebuild_params, name="rebuild-params")
+
+    @on(Input.Submitted, "#base_url")
+    @on(Input.Blurred, "#base_url")
+    def _base_url_done(self) -> None:
+        if self._ready:
+            self.discover_models()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"save": self.action_save, "validate": self.action_validate_key, "test": self.action_test_generate,
+                   "cancel": self.action_back}
+        handler = actions.get(event.button.id or "")
+        if handler is not None:
+            handler()
+
+    def action_save(self) -> None:
+        from quilltap_tui.errors import Invalid
+        from quilltap_tui.services import profiles
+
+        clear_errors(self)
+        try:
+            values = collect(self)
+        except Invalid as exc:
+            self._field_error(exc.field, exc.message)
+            return
+        kind = profiles.IMAGE if self.kind == "image" else profiles.CHAT
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        self._status("Saving…", busy=True)
+        if self.profile is None:
+            self.call_blocking("save", profiles.create, ctx, kind, **values)
+        else:
+            values["new_name"] = values.pop("name")
+            self.call_blocking("save", profiles.edit, ctx, kind, self.profile["name"], **values)
+
+    def done_save(self, view: dict[str, Any]) -> None:
+        self.profile = view
+        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+        if self._after_save == "test":
+            self._after_save = None
+            self._run_test(view["name"])
+            return
+        self.app.notify(f"Saved {view['name']}.", timeout=3)
+        self.dismiss(view)
+
+    def failed_save(self, error: BaseException) -> None:
+        from quilltap_tui.errors import Invalid
+
+        self._after_save = None
+        self._status("")
+        if isinstance(error, Invalid):
+            self._field_error(error.field, error.message)
+        else:
+            self.app.report_error(error)  # type: ignore[attr-defined]
+
+    def _field_error(self, field: str, message: str) -> None:
+        target = show_field_error(self, field, message)
+        self._status("Not saved: see the message beside the field.")
+        widget_id = target.removeprefix("err-")
+        for selector in (f"#{widget_id}", f"#param-{widget_id}"):
+            found = self.query(selector)
+            if found and isinstance(found.first(), Widget):
+                found.first().focus()
+                break
+
+    def action_validate_key(self) -> None:
+        from quilltap_tui.ui.generation import validate_key
+
+        label = self.value_of("#key")
+        if not label:
+            show_field_error(self, "key", "Choose a key to validate (or add one with F2).")
+            return
+        self._status(f"Validating {label}…", busy=True)
+        self.call_async("validate", validate_key, self.app.ctx, label,  # type: ignore[attr-defined]
+                        self.value_of("#base_url") or None)
+
+    def done_validate(self, result: dict[str, Any]) -> None:
+        self._status(result["message"])
+        self.app.notify(result["message"], title="Key works", markup=False)
+        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+
+    def failed_validate(self, error: BaseException) -> None:
+        self._status(f"Key check failed: {error}")
+        self.app.report_error(error)  # type: ignore[attr-defined]
+
+    def action_test_generate(self) -> None:
+        if self.kind != "image":
+            return
+        self._after_save = "test"
+        self.action_save()  # generation reads the saved profile, so save what is on screen first
+
+    def _run_test(self, name: str) -> None:
+        from quilltap_tui.ui.generation import generate
+
+        prompt = self.value_of("#test-prompt") or TEST_PROMPT
+        self._status(f"Generating with {name}…", busy=True)
+        self.call_async("test", generate, self.app.ctx, prompt, name)  # type: ignore[attr-defined]
+
+    def done_test(self, outcome: Any) -> None:
+        paths = ", ".join(image["path"] for image in outcome.images)
+        self._status(f"Test image saved: {paths} (see the gallery, F5)")
+        self.app.notify(f"Test generate made {len(outcome.images)} image(s) with {outcome.profile}.")
+
+    def failed_test(self, error: BaseException) -> None:
+        self._status(f"Test generate failed: {error}")
+        self.app.report_error(error)  # type: ignore[attr-defined]
+
+    def _status(self, text: str, *, busy: bool = False) -> None:
+        self.query_one("#form-busy").display = busy
+        self.query_one("#form-status", Static).update(text)

@@ -1,0 +1,59 @@
+"""The file vault's passphrase dialog. A wrong passphrase is an error line in the dialog, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from quilltap_tui.ui.screens.base import BaseModal
+
+
+class UnlockModal(BaseModal):
+    """Asks for the passphrase and calls ``Vault.unlock`` in a thread. Dismisses True when unlocked."""
+
+    def compose(self) -> ComposeResult:
+        vault_file = Path(self.app.ctx.paths.vault_file)  # type: ignore[attr-defined]
+        creating = not vault_file.exists()
+        hint = ("Choose a passphrase for the new encrypted file vault; you will need it every session."
+                if creating else f"Enter the passphrase of the file vault {vault_file}.")
+        with Vertical(classes="dialog"):
+            yield Label("Unlock the key vault", classes="dialog-title")
+            yield Static(hint, markup=False)
+            yield Input(placeholder="passphrase", password=True, id="passphrase")
+            yield Static("", id="err-passphrase", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Unlock", id="unlock", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "unlock":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        field = self.query_one("#passphrase", Input)
+        passphrase = field.value
+        field.value = ""  # do not keep the passphrase in a widget longer than needed
+        if not passphrase:
+            self.query_one("#err-passphrase", Static).update("Type the passphrase first.")
+            return
+        self.query_one("#err-passphrase", Static).update("Checking…")
+        vault = self.app.ctx.vault  # type: ignore[attr-defined]
+        self.call_blocking("unlock", vault.unlock, passphrase)
+
+    def done_unlock(self, _result: object) -> None:
+        self.dismiss(True)
+
+    def failed_unlock(self, error: BaseException) -> None:
+        self.query_one("#err-passphrase", Static).update(str(error))
+        self.query_one("#passphrase", Input).focus()
