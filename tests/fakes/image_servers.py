@@ -440,7 +440,9 @@ GOOGLE_MODELS = (
     ("gemini-2.5-flash", ("generateContent", "countTokens")),
     ("gemini-2.5-flash-image", ("generateContent", "countTokens")),
     ("gemini-3-pro-image-preview", ("generateContent", "countTokens")),
+    ("gemini-3-pro-image", ("generateContent", "countTokens")),
     ("gemini-3.1-flash-image-preview", ("generateContent", "countTokens")),
+    ("gemini-3.1-flash-image", ("generateContent", "countTokens")),
     ("imagen-4.0-generate-001", ("predict",)),
     ("text-embedding-004", ("embedContent",)),
 )

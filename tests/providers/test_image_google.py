@@ -191,7 +191,9 @@ async def test_list_models_follows_pages_and_filters(fake: FakeGoogle, provider:
     assert models == [
         "gemini-2.5-flash-image",
         "gemini-3-pro-image-preview",
+        "gemini-3-pro-image",
         "gemini-3.1-flash-image-preview",
+        "gemini-3.1-flash-image",
         "imagen-4.0-generate-001",
     ]
     assert [r.query.get("pageToken") for r in fake.requests] == [None, ["3"]]
