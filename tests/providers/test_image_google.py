@@ -196,5 +196,5 @@ async def test_list_models_follows_pages_and_filters(fake: FakeGoogle, provider:
         "gemini-3.1-flash-image",
         "imagen-4.0-generate-001",
     ]
-    assert [r.query.get("pageToken") for r in fake.requests] == [None, ["3"]]
+    assert [r.query.get("pageToken") for r in fake.requests] == [None, ["3"], ["6"]]
     assert all(r.headers["x-goog-api-key"] == KEY and "key" not in r.query for r in fake.requests)
