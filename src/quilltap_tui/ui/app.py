@@ -131,10 +131,16 @@ class QuilltapApp(ServiceCalls, App[int]):
     def done_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.update_header()
+        from textual.css.query import NoMatches
+
         for screen in self.screen_stack:
             show = getattr(screen, "show_snapshot", None)
-            if show is not None:
+            if show is None:
+                continue
+            try:
                 show(snapshot)
+            except NoMatches:  # not composed yet: its on_mount reads app.snapshot
+                continue
         self._first_run_checks(snapshot)
 
     def _first_run_checks(self, snapshot: Snapshot) -> None:

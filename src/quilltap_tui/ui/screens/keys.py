@@ -115,8 +115,10 @@ class KeysScreen(BaseScreen):
             return
         from quilltap_tui.ui.generation import validate_key
 
-        self._busy(f"Validating {key.label} with {key.provider}…")
-        self.call_async("validate", validate_key, self.app.ctx, key.label)  # type: ignore[attr-defined]
+        base_url = server_for(self.app.snapshot, key.label)  # type: ignore[attr-defined]
+        where = f" at {base_url}" if base_url else ""
+        self._busy(f"Validating {key.label} with {key.provider}{where}…")
+        self.call_async("validate", validate_key, self.app.ctx, key.label, base_url)  # type: ignore[attr-defined]
 
     def done_validate(self, result: dict[str, Any]) -> None:
         self._busy("")
@@ -135,6 +137,16 @@ class KeysScreen(BaseScreen):
     def _changed(self, result: Any) -> None:
         if result:
             self.app.refresh_snapshot()  # type: ignore[attr-defined]
+
+
+def server_for(snapshot: Any, label: str) -> str | None:
+    """The custom base URL of a profile using the key, if any: check the key where it is really used."""
+    if snapshot is None:
+        return None
+    for profile in [*snapshot.image_profiles, *snapshot.chat_profiles]:
+        if profile["key"] == label and profile["base_url"]:
+            return str(profile["base_url"])
+    return None
 
 
 def _backend(key: Any) -> str:

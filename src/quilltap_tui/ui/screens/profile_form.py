@@ -47,6 +47,7 @@ class ProfileFormScreen(BaseScreen):
         self.fields: list[P.ParamField] = []
         self._ready = False
         self._after_save: str | None = None
+        self._rebuild_timer: Any = None
         noun = "image profile" if kind == "image" else "chat profile"
         self.title = f"Edit {noun} {profile['name']}" if profile else f"New {noun}"
 
@@ -130,10 +131,12 @@ class ProfileFormScreen(BaseScreen):
         current = {f.name: self._raw_param(f) for f in self.fields}
         stored = {k: P.display_value(v) for k, v in (self.profile or {}).get("parameters", {}).items()}
         provider, model = self.value_of("#provider"), self.value_of("#model")
-        self.fields = P.image_fields(provider, model) if self.kind == "image" else P.chat_fields()
-        values = {f.name: current.get(f.name) or stored.get(f.name, "") for f in self.fields}
+        fields = P.image_fields(provider, model) if self.kind == "image" else P.chat_fields()
+        values = {f.name: current.get(f.name) or stored.get(f.name, "") for f in fields}
+        self.fields = []  # while the widgets are swapped, nothing may read the old ones
         await container.remove_children()
-        await container.mount_all(param_widgets(self.fields, values))
+        await container.mount_all(param_widgets(fields, values))
+        self.fields = fields
 
     def _raw_param(self, spec: P.ParamField) -> str:
         widget = self.query_one(f"#param-{spec.name}")
@@ -176,7 +179,13 @@ class ProfileFormScreen(BaseScreen):
     @on(Input.Changed, "#model")
     def _model_typed(self) -> None:
         if self._ready and self.kind == "image":
-            self.set_timer(0.3, self.rebuild_params, name="rebuild-params")
+            if self._rebuild_timer is not None:
+                self._rebuild_timer.stop()
+            self._rebuild_timer = self.set_timer(0.3, self._rebuild_now, name="rebuild-params")
+
+    async def _rebuild_now(self) -> None:
+        self._rebuild_timer = None
+        await self.rebuild_params()
 
     @on(Input.Submitted, "#base_url")
     @on(Input.Blurred, "#base_url")
@@ -186,17 +195,24 @@ class ProfileFormScreen(BaseScreen):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"save": self.action_save, "validate": self.action_validate_key, "test": self.action_test_generate,
-                   "cancel": self.action_back}
-        handler = actions.get(event.button.id or "")
-        if handler is not None:
-            handler()
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "save":
+            await self.action_save()
+        elif button == "test":
+            await self.action_test_generate()
+        elif button == "validate":
+            self.action_validate_key()
+        elif button == "cancel":
+            self.action_back()
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         from quilltap_tui.errors import Invalid
         from quilltap_tui.services import profiles
 
+        if self._rebuild_timer is not None:  # the model was just typed: show (and read) its fields first
+            self._rebuild_timer.stop()
+            await self._rebuild_now()
         clear_errors(self)
         try:
             values = collect(self)
@@ -262,11 +278,11 @@ class ProfileFormScreen(BaseScreen):
         self._status(f"Key check failed: {error}")
         self.app.report_error(error)  # type: ignore[attr-defined]
 
-    def action_test_generate(self) -> None:
+    async def action_test_generate(self) -> None:
         if self.kind != "image":
             return
         self._after_save = "test"
-        self.action_save()  # generation reads the saved profile, so save what is on screen first
+        await self.action_save()  # generation reads the saved profile, so save what is on screen first
 
     def _run_test(self, name: str) -> None:
         from quilltap_tui.ui.generation import generate

@@ -1,0 +1,157 @@
+"""Profile journeys: create image and chat profiles through the forms, errors beside fields, test generate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, Input, Select, Static, Switch, TextArea
+
+from quilltap_tui.services import keys, profiles
+from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
+from tests.ui.conftest import SIZE, settle
+
+
+async def _open_new_form(app: Any, pilot: Any, key: str) -> None:
+    await settle(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    assert type(app.screen).__name__ == "ProfileFormScreen"
+
+
+async def test_create_image_profile_with_spec_parameters(make_app: Any, ctx: Any) -> None:
+    keys.add_key(ctx, provider="openai", label="work", secret=TEST_KEYS["openai"])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        form = app.screen
+        form.query_one("#name", Input).value = "art"
+        form.query_one("#key", Select).value = "work"
+        form.query_one("#model", Input).value = "dall-e-3"
+        await settle(pilot)
+        await pilot.pause(0.5)  # the parameter fields follow the model after a short typing pause
+        await settle(pilot)
+        # dall-e-3's spec: fixed sizes, standard/hd, vivid/natural; no aspect ratio.
+        assert form.query("#param-style") and not form.query("#param-aspect_ratio")
+        form.query_one("#param-size", Select).value = "1792x1024"
+        form.query_one("#param-style", Select).value = "natural"
+        form.query_one("#tags", Input).value = "art, wide"
+        form.query_one("#default", Switch).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfilesScreen"
+        table = app.screen.query_one(DataTable)
+        assert table.get_row_at(0)[:5] == ["★", "art", "OpenAI", "dall-e-3", "work"]
+    saved = profiles.show(ctx, profiles.IMAGE, "art")
+    assert saved["parameters"] == {"size": "1792x1024", "style": "natural"}
+    assert saved["key"] == "work" and saved["default"] is True and saved["tags"] == ["art", "wide"]
+
+
+async def test_grok_form_offers_aspect_ratio_not_size(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        app.screen.query_one("#provider", Select).value = "grok"
+        await settle(pilot)
+        assert app.screen.query("#param-aspect_ratio") and not app.screen.query("#param-size")
+
+
+async def test_duplicate_name_error_is_shown_beside_the_name(make_app: Any, ctx: Any) -> None:
+    profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        app.screen.query_one("#name", Input).value = "art"
+        app.screen.query_one("#model", Input).value = "gpt-image-1"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfileFormScreen"
+        assert "already exists" in str(app.screen.query_one("#err-name", Static).render())
+        assert app.screen.focused is app.screen.query_one("#name", Input)
+        app.screen.query_one("#param-count", Input).value = "99"
+        app.screen.query_one("#name", Input).value = "art2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "between 1 and 10" in str(app.screen.query_one("#err-count", Static).render())
+    assert [p["name"] for p in profiles.list_profiles(ctx, profiles.IMAGE)] == ["art"]
+
+
+async def test_create_chat_profile(make_app: Any, ctx: Any) -> None:
+    keys.add_key(ctx, provider="anthropic", label="claude", secret="sk-ant-test-00000000000000000000")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f4")
+        form = app.screen
+        form.query_one("#provider", Select).value = "anthropic"
+        await settle(pilot)
+        form.query_one("#name", Input).value = "main"
+        form.query_one("#key", Select).value = "claude"
+        form.query_one("#model", Input).value = "claude-sonnet-4-5"
+        form.query_one("#param-temperature", Input).value = "0.4"
+        form.query_one("#system_prompt", TextArea).text = "You are a helpful illustrator."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfilesScreen"
+        assert "main" in app.sub_title or app.snapshot.chat_profile_names == ["main"]
+    saved = profiles.show(ctx, profiles.CHAT, "main")
+    assert saved["provider"] == "anthropic" and saved["key"] == "claude"
+    assert saved["parameters"] == {"temperature": 0.4}
+    assert saved["system_prompt"] == "You are a helpful illustrator."
+
+
+async def test_edit_clears_a_parameter_and_filter_narrows_the_list(make_app: Any, ctx: Any) -> None:
+    profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1",
+                    parameters={"quality": "high"}, tags=["fine"])
+    profiles.create(ctx, profiles.IMAGE, name="quick", provider="grok", model="grok-imagine-image")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("slash", "f", "i", "n", "e")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1 and table.get_row_at(0)[1] == "art"
+        await pilot.press("enter")  # leave the filter, focus the list
+        await pilot.press("enter")  # open the highlighted profile
+        await settle(pilot)
+        app.screen.query_one("#param-quality", Select).clear()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert profiles.show(ctx, profiles.IMAGE, "art")["parameters"] == {}
+
+
+async def test_test_generate_then_gallery_then_delete(make_app: Any, ctx: Any) -> None:
+    with FakeOpenAIImages() as fake:
+        keys.add_key(ctx, provider="openai", label="work", secret=TEST_KEYS["openai"])
+        profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", key="work",
+                        base_url=fake.base_url, parameters={"size": "1024x1024"})
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("f3")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("ctrl+t")
+            await settle(pilot, rounds=5)
+            status = str(app.screen.query_one("#form-status", Static).render())
+            assert "Test image saved" in status
+            assert len(fake.requests_to("/images/generations")) == 1
+            await pilot.press("f5")
+            await settle(pilot)
+            gallery = app.screen
+            assert type(gallery).__name__ == "GalleryScreen" and len(gallery.items) == 1
+            item = gallery.items[0]
+            assert item.path.is_file() and item.profile == "art" and item.width == 1024
+            assert "a lighthouse" in str(gallery.query_one("#gallery-meta", Static).render())
+            await pilot.press("d")
+            await pilot.pause()
+            await pilot.click("#confirm")
+            await settle(pilot)
+            assert gallery.items == [] and gallery.query_one(DataTable).row_count == 0
+        assert not item.path.exists()
+    from quilltap_tui.ui.gallery_data import load_page
+
+    assert load_page(ctx) == []
