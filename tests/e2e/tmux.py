@@ -1,0 +1,67 @@
+"""Drive a real program in a detached tmux session: type keys, read the screen.
+
+Each session runs on its own tmux server socket (``-L``) so tests never touch the user's tmux and can
+run in parallel.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Mapping
+
+import pytest
+
+
+def require_tmux() -> None:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (CI installs it in .ci/run)")
+
+
+class TmuxSession:
+    """One tmux pane of a fixed size running ``command`` with exactly ``env`` (plus TERM/LANG)."""
+
+    def __init__(self, command: list[str], *, env: Mapping[str, str], cols: int = 160, rows: int = 48) -> None:
+        require_tmux()
+        self.socket = f"qt-{uuid.uuid4().hex[:10]}"
+        full_env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", **env}
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in full_env.items())
+        shell = f"exec env -i {exports} {shlex.join(command)}"
+        self._tmux("new-session", "-d", "-x", str(cols), "-y", str(rows), "sh", "-c", shell)
+        self._tmux("set-option", "-g", "remain-on-exit", "on")
+
+    def _tmux(self, *args: str) -> str:
+        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False)
+        return result.stdout
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", *keys)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-l", text)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-J")
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        """Poll the screen until ``text`` shows; fail with the last screen when it never does."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared on screen; last screen:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+    def __enter__(self) -> TmuxSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
