@@ -245,7 +245,7 @@ def test_server_errors_then_success(cli: Cli, openai_fake: FakeOpenAIImages) -> 
             "quota",
         ),
     ],
-    ids=["not-png", "truncated", "malformed-json", "bad-key", "refused", "quota"],
+    ids=["truncated-base64", "truncated-body", "malformed-json", "bad-key", "refused", "quota"],
 )
 def test_faults_leave_nothing_behind(
     cli: Cli, openai_fake: FakeOpenAIImages, reply: Reply, code: int, words: str
@@ -261,6 +261,13 @@ def test_faults_leave_nothing_behind(
     entry = audit_rows(cli)[0]
     assert entry["outcome"] == "error" and entry["error_class"]
     assert TEST_KEYS["openai"] not in (entry["error"] or "")
+
+
+def test_bytes_that_are_not_an_image(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
+    setup_profile(cli, openai_fake.base_url)
+    result = cli("generate", "[not-image] a cat")
+    assert result.code == 5 and "not an image" in result.last_err_line
+    assert gallery_rows(cli) == 0 and image_files(cli) == []
 
 
 def test_timeout_is_a_clear_error(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
