@@ -94,9 +94,7 @@ def save(paths: Paths, settings: Settings, **changes: Any) -> Settings:
     current = read_file(paths.settings_file)
     defaults = asdict(Settings())
     for name, value in asdict(updated).items():
-        if name in changes or name in current:
-            current[name] = value
-        elif value != defaults[name]:
+        if name in changes or name in current or value != defaults[name]:
             current[name] = value
     atomic_write(paths.settings_file, tomli_w.dumps(current).encode("utf-8"))
     return updated
