@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
 
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
@@ -56,7 +55,7 @@ def images_list(ns: argparse.Namespace) -> int:
     ctx = io.context()
     with ctx.db.session() as session:
         records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
-        rows = [_image_json(ctx, r) for r in records]
+        rows = [image_store.gallery_json(ctx, r) for r in records]
     if ns.json:
         io.emit_json(rows)
     elif not rows:
@@ -84,29 +83,6 @@ def audit_list(ns: argparse.Namespace) -> int:
             ("TIME (UTC)", "SOURCE", "PROFILE", "MODEL", "OUTCOME", "IMAGES", "MS", "PROMPT / ERROR"),
         )
     return 0
-
-
-def _image_json(ctx: Any, record: Any) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "path": str(image_store.absolute_path(ctx, record)),
-        "mime_type": record.mime_type,
-        "width": record.width,
-        "height": record.height,
-        "bytes": record.bytes,
-        "sha256": record.sha256,
-        "prompt": record.prompt,
-        "revised_prompt": record.revised_prompt,
-        "negative_prompt": record.negative_prompt,
-        "provider": record.provider,
-        "model": record.model,
-        "profile": record.profile_name,
-        "seed": record.seed,
-        "used": record.used_params,
-        "chat_id": record.chat_id,
-        "message_id": record.message_id,
-        "created_at": record.created_at.isoformat(),
-    }
 
 
 def _print_retry(attempt: int, wait: float, reason: str) -> None:

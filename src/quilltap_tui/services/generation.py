@@ -115,7 +115,7 @@ class GenerationService:
             await asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc)
             raise
         return GenerationOutcome(
-            images=[self.image_json(r) for r in records],
+            images=[image_store.image_json(self.ctx, r) for r in records],
             used=planned.used.as_dict(),
             warnings=[*planned.warnings, *warnings],
             profile=resolved.name,
@@ -184,19 +184,6 @@ class GenerationService:
         return image_store.save_batch(
             self.ctx, images, origin, also=lambda records: [audit.success_row(attempt, planned.used, records)]
         )
-
-    def image_json(self, record: Any) -> dict[str, Any]:
-        return {
-            "id": record.id,
-            "path": str(image_store.absolute_path(self.ctx, record)),
-            "mime_type": record.mime_type,
-            "width": record.width,
-            "height": record.height,
-            "bytes": record.bytes,
-            "sha256": record.sha256,
-            "revised_prompt": record.revised_prompt,
-            "seed": record.seed,
-        }
 
     def _default_factory(self, provider_id: str) -> ImageProvider:
         from quilltap_tui.imagegen.registry import get_image_provider

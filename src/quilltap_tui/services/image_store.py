@@ -52,6 +52,37 @@ def absolute_path(ctx: AppContext, record: GeneratedImageRecord) -> Path:
     return ctx.paths.data / record.file_path
 
 
+def image_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any]:
+    """One image in the contract's ``generate --json`` shape (absolute path)."""
+    return {
+        "id": record.id,
+        "path": str(absolute_path(ctx, record)),
+        "mime_type": record.mime_type,
+        "width": record.width,
+        "height": record.height,
+        "bytes": record.bytes,
+        "sha256": record.sha256,
+        "revised_prompt": record.revised_prompt,
+        "seed": record.seed,
+    }
+
+
+def gallery_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any]:
+    """Everything the gallery knows about an image: :func:`image_json` plus how and where it was made."""
+    return {
+        **image_json(ctx, record),
+        "prompt": record.prompt,
+        "negative_prompt": record.negative_prompt,
+        "provider": record.provider,
+        "model": record.model,
+        "profile": record.profile_name,
+        "used": record.used_params,
+        "chat_id": record.chat_id,
+        "message_id": record.message_id,
+        "created_at": record.created_at.isoformat(),
+    }
+
+
 def save_batch(
     ctx: AppContext,
     images: Sequence[GeneratedImage],
