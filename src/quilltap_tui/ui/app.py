@@ -37,7 +37,7 @@ class QuilltapApp(ServiceCalls, App[int]):
     COMMANDS = App.COMMANDS | {QuilltapCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("ctrl+p", "command_palette", "Palette", id="command_palette", priority=True),
+        Binding("ctrl+p", "command_palette", "Palette", id="command_palette", priority=True, show=False),
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "open('keys')", "Keys", id="open_keys"),
         Binding("f3", "open('image_profiles')", "Image profiles", id="open_image_profiles"),

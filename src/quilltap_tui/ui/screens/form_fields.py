@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
 from quilltap_tui.errors import Invalid
 from quilltap_tui.ui import params as P
+from quilltap_tui.ui.screens.modals import ErrorLine
 
 
 def field_row(label: str, widget: Widget, field: str, hint: str = "") -> Vertical:
-    """Label, input and the error line (``#err-<field>``) that service errors naming ``field`` fill."""
-    children: list[Widget] = [Label(label), widget]
+    """Label, input (compact, one line) and hint on one line; under them the error line (``#err-<field>``)
+    that service errors naming ``field`` fill."""
+    if isinstance(widget, Input | Select):
+        widget.compact = True
+    line: list[Widget] = [Label(label, classes="field-label"), widget]
     if hint:
-        children.append(Static(hint, classes="hint", markup=False))
-    children.append(Static("", id=f"err-{field}", classes="field-error"))
-    return Vertical(*children, classes="field")
+        line.append(Static(hint, classes="field-hint", markup=False))
+    return Vertical(Horizontal(*line, classes="field-line"), ErrorLine(id=f"err-{field}"), classes="field")
 
 
 def param_widgets(fields: list[P.ParamField], values: dict[str, str]) -> list[Widget]:

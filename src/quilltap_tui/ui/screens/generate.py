@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from quilltap_tui.ui.screens.base import BaseModal
+from quilltap_tui.ui.screens.modals import ErrorLine
 
 
 class GenerateModal(BaseModal):
@@ -27,7 +28,7 @@ class GenerateModal(BaseModal):
             yield Select([(name, name) for name in self._profiles], value=self._chosen or Select.NULL,
                          allow_blank=False, id="profile")
             yield Input(placeholder="Describe the image…", id="prompt")
-            yield Static("", id="err-prompt", classes="field-error")
+            yield ErrorLine(id="err-prompt")
             with Horizontal(classes="buttons"):
                 yield Button("Generate", id="generate", variant="primary")
                 yield Button("Cancel", id="cancel")

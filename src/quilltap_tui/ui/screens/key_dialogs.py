@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from quilltap_tui import provider_ids
 from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import clear_errors, show_field_error
+from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 
 
 class AddKeyModal(BaseModal):
@@ -30,14 +30,14 @@ class AddKeyModal(BaseModal):
             yield Label("Add an API key", classes="dialog-title")
             yield Label("Provider")
             yield Select(options, value=self._provider, allow_blank=False, id="provider")
-            yield Static("", id="err-provider", classes="field-error")
+            yield ErrorLine(id="err-provider")
             yield Label("Label (how profiles refer to it)")
             yield Input(placeholder="e.g. work", id="label")
-            yield Static("", id="err-label", classes="field-error")
+            yield ErrorLine(id="err-label")
             yield Label("Key (pasted here; it is never shown again)")
             yield Input(placeholder="sk-…", password=True, id="secret")
-            yield Static("", id="err-secret", classes="field-error")
-            yield Static("", id="err-form", classes="field-error")
+            yield ErrorLine(id="err-secret")
+            yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button("Add", id="add", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -93,8 +93,8 @@ class RotateKeyModal(BaseModal):
             yield Label(f"Rotate key {self._label}", classes="dialog-title")
             yield Static("Paste the new key. Profiles using this label keep working with it.")
             yield Input(placeholder="new key", password=True, id="secret")
-            yield Static("", id="err-secret", classes="field-error")
-            yield Static("", id="err-form", classes="field-error")
+            yield ErrorLine(id="err-secret")
+            yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button("Rotate", id="rotate", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -145,7 +145,7 @@ class EnvImportModal(BaseModal):
             for index, key in enumerate(self._env_keys):
                 yield Checkbox(f"{key.env_var} ({key.provider}, …{key.last4}) as {_label_for(key)}",
                                value=True, id=f"env-{index}")
-            yield Static("", id="err-form", classes="field-error")
+            yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button("Import", id="import", variant="primary")
                 yield Button("Cancel", id="cancel")

@@ -11,6 +11,20 @@ from textual.widgets import Button, Label, Static
 from quilltap_tui.ui.screens.base import BaseModal
 
 
+class ErrorLine(Static):
+    """A field's error line: takes no room until it has something to say."""
+
+    DEFAULT_CLASSES = "field-error"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__("", id=id, markup=False)
+        self.display = False
+
+    def update(self, content: object = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)  # type: ignore[arg-type]
+        self.display = bool(str(content))
+
+
 class ConfirmModal(BaseModal):
     """Ask before something that cannot be undone. Dismisses with True or None."""
 

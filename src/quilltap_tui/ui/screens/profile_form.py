@@ -21,7 +21,7 @@ from quilltap_tui import provider_ids
 from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.form_fields import collect, field_row, param_widgets
-from quilltap_tui.ui.screens.modals import clear_errors, show_field_error
+from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 
 LIMITS = (("max_images_per_call", "Images per call (limit)"), ("max_images_per_minute", "Images per minute"),
           ("max_images_per_day", "Images per day"))
@@ -58,7 +58,7 @@ class ProfileFormScreen(BaseScreen):
         providers = provider_ids.IMAGE_PROVIDERS if self.kind == "image" else provider_ids.CHAT_PROVIDERS
         provider = p.get("provider", providers[0])
         with VerticalScroll(id="form"):
-            yield Static("", id="err-form", classes="field-error")
+            yield ErrorLine(id="err-form")
             yield field_row("Name", Input(p.get("name", ""), id="name", placeholder="e.g. art"), "name")
             yield field_row("Provider", Select([(provider_ids.PROVIDERS[x].title, x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
@@ -69,17 +69,18 @@ class ProfileFormScreen(BaseScreen):
                             "base_url")
             yield field_row("Model", Input(p.get("model", ""), id="model", placeholder="model id (free text)"),
                             "model")
-            yield Select([], prompt="Discovered models (pick one to fill the model)", id="model-choices")
+            yield field_row("", Select([], prompt="discovered models: pick one to fill in the model",
+                                       id="model-choices"), "model-choices")
             yield Label("Parameters", classes="section")
-            yield Static("", id="err-parameters", classes="field-error")
+            yield ErrorLine(id="err-parameters")
             yield Vertical(id="params")
             yield from self._compose_extras(p)
             yield field_row("Tags", Input(", ".join(p.get("tags", [])), id="tags",
                                           placeholder="comma separated, e.g. art, fast"), "tag")
-            with Horizontal(classes="field switch-row"):
-                yield Label("Default profile")
+            with Horizontal(classes="field-line switch-row"):
+                yield Label("Default profile", classes="field-label")
                 yield Switch(bool(p.get("default", self.first)), id="default")
-            yield Static("", id="err-default", classes="field-error")
+            yield ErrorLine(id="err-default")
             with Horizontal(classes="status-line"):
                 yield LoadingIndicator(id="form-busy")
                 yield Static("", id="form-status")
@@ -89,7 +90,7 @@ class ProfileFormScreen(BaseScreen):
         if self.kind == "chat":
             yield Label("System prompt", classes="section")
             yield TextArea(p.get("system_prompt") or "", id="system_prompt")
-            yield Static("", id="err-system_prompt", classes="field-error")
+            yield ErrorLine(id="err-system_prompt")
             return
         yield Label("Limits", classes="section")
         for name, label in LIMITS:

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from quilltap_tui.ui.screens.base import BaseModal
+from quilltap_tui.ui.screens.modals import ErrorLine
 
 
 class UnlockModal(BaseModal):
@@ -23,7 +24,7 @@ class UnlockModal(BaseModal):
             yield Label("Unlock the key vault", classes="dialog-title")
             yield Static(hint, markup=False)
             yield Input(placeholder="passphrase", password=True, id="passphrase")
-            yield Static("", id="err-passphrase", classes="field-error")
+            yield ErrorLine(id="err-passphrase")
             with Horizontal(classes="buttons"):
                 yield Button("Unlock", id="unlock", variant="primary")
                 yield Button("Cancel", id="cancel")
