@@ -8,26 +8,47 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+
+
+class _Probe(threading.Thread):
+    """Detect the graphics protocol and let textual-image measure the cell size, in the background."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(name="terminal-probe", daemon=True)
+        self.mode = mode
+        self.protocol = "off"
+
+    def run(self) -> None:
+        from quilltap_tui import termgraphics
+        from quilltap_tui.ui import terminal
+
+        try:
+            self.protocol = termgraphics.detect(self.mode)
+            terminal.prepare(self.protocol)
+        except Exception:  # a terminal that answers oddly must never stop the app: no previews then
+            logging.getLogger(__name__).warning("Terminal graphics probe failed", exc_info=True)
+            self.protocol = "off"
 
 
 def launch(*, mouse: bool = True) -> int:
     """Run the TUI; returns the process exit code."""
-    from quilltap_tui import config, paths, termgraphics
+    from quilltap_tui import config, paths
     from quilltap_tui.ui.logsetup import setup_logging
 
     # Settings are cheap (one small TOML file); the database and vault open later, in workers.
     resolved = paths.resolve().ensure()
     setup_logging(resolved.log_file)
     settings = config.load(resolved)
-    protocol = termgraphics.detect(settings.images)
-    from quilltap_tui.ui import terminal
-
-    terminal.prepare(protocol)
-    logging.getLogger(__name__).info("Starting the TUI (image previews: %s, mouse: %s)", protocol, mouse)
-
+    # The probe mostly waits for the terminal's answers; Textual's import is CPU work. Overlapping the
+    # two saves a few hundred milliseconds before the first screen. Textual starts only after the join.
+    probe = _Probe(settings.images)
+    probe.start()
     from quilltap_tui.ui.app import QuilltapApp
 
-    app = QuilltapApp(image_protocol=protocol)
+    probe.join()
+    logging.getLogger(__name__).info("Starting the TUI (image previews: %s, mouse: %s)", probe.protocol, mouse)
+    app = QuilltapApp(image_protocol=probe.protocol)
     app.run(mouse=mouse and settings.mouse)
     return int(app.return_code or 0)
 
