@@ -48,6 +48,7 @@ class ProfileFormScreen(BaseScreen):
         self._ready = False
         self._after_save: str | None = None
         self._rebuild_timer: Any = None
+        self._discovered_for: tuple[str, str | None, str | None] | None = None
         noun = "image profile" if kind == "image" else "chat profile"
         self.title = f"Edit {noun} {profile['name']}" if profile else f"New {noun}"
 
@@ -145,11 +146,15 @@ class ProfileFormScreen(BaseScreen):
         return value if isinstance(value, str) else ""
 
     def discover_models(self) -> None:
+        """List the provider's models for the current provider, key and base URL (once per combination)."""
         from quilltap_tui.ui.generation import list_models
 
+        where = (self.value_of("#provider"), self.value_of("#key") or None, self.value_of("#base_url") or None)
+        if where == self._discovered_for:
+            return
+        self._discovered_for = where
         self._status("Listing models…", busy=True)
-        self.call_async("models", list_models, self.app.ctx, self.value_of("#provider"),  # type: ignore[attr-defined]
-                        self.value_of("#key") or None, self.value_of("#base_url") or None, self.kind == "chat")
+        self.call_async("models", list_models, self.app.ctx, *where, self.kind == "chat")  # type: ignore[attr-defined]
 
     def done_models(self, models: list[dict[str, Any]]) -> None:
         self._status(f"{len(models)} models found; any model id may be typed." if models else "No models listed.")
@@ -157,6 +162,7 @@ class ProfileFormScreen(BaseScreen):
         choices.set_options([(P.model_label(m), str(m["id"])) for m in models])
 
     def failed_models(self, error: BaseException) -> None:
+        self._discovered_for = None  # let the next change try again
         self._status(f"Could not list models: {error}. Type the model id instead.")
 
     @on(Select.Changed, "#model-choices")

@@ -30,9 +30,9 @@ class ImagePreview(Widget):
     class Ready(Message):
         """A thumbnail was decoded (or failed to) in a worker."""
 
-        def __init__(self, path: Path, image: Any, error: str | None) -> None:
+        def __init__(self, token: int, image: Any, error: str | None) -> None:
             super().__init__()
-            self.path, self.image, self.error = path, image, error
+            self.token, self.image, self.error = token, image, error
 
     def __init__(self, path: Path | None = None, *, columns: int = 40, rows: int = 16, info: str = "",
                  protocol: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -41,6 +41,7 @@ class ImagePreview(Widget):
         self.columns, self.rows = columns, rows
         self.info = info
         self._protocol = protocol
+        self._token = 0  # which show() call the newest decode belongs to
 
     @property
     def protocol(self) -> str:
@@ -56,6 +57,8 @@ class ImagePreview(Widget):
     def show(self, path: Path | None, info: str = "") -> None:
         """Preview ``path`` (None clears); ``info`` (size, bytes) goes into the text placeholder."""
         self.path, self.info = path, info
+        self._token += 1
+        token = self._token
         if not self.is_mounted:
             return  # on_mount shows it
         self._remove_image()
@@ -72,16 +75,17 @@ class ImagePreview(Widget):
             try:
                 image = thumbnails.load(path, box)
             except Exception as exc:  # unreadable or vanished file: say so in place of the picture
-                self.post_message(self.Ready(path, None, f"{type(exc).__name__}: {exc}"))
+                self.post_message(self.Ready(token, None, f"{type(exc).__name__}: {exc}"))
                 return
-            self.post_message(self.Ready(path, image, None))
+            self.post_message(self.Ready(token, image, None))
 
         self.run_worker(decode, thread=True, group="preview", exclusive=True, exit_on_error=False)
 
     def on_image_preview_ready(self, message: ImagePreview.Ready) -> None:
         message.stop()
-        if message.path != self.path:
-            return  # the user moved on to another image meanwhile
+        if message.token != self._token:
+            return  # a newer show() superseded this decode (the user moved on, or the same image was re-shown)
+        self._remove_image()
         if message.error or message.image is None:
             self._set_text(self._text(f"Cannot preview: {message.error}"))
             return
