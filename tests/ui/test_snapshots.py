@@ -102,7 +102,17 @@ def test_image_profiles(snap_compare: Any, snap_ctx: Any) -> None:
 
 def test_image_profile_form(snap_compare: Any, snap_ctx: Any) -> None:
     _seed(snap_ctx)
-    assert snap_compare(_app(snap_ctx), terminal_size=SIZE, run_before=_keys_then("f3", "enter"))
+    opened = _keys_then("f3", "enter")
+
+    async def run_before(pilot: Any) -> None:
+        await opened(pilot)
+        from textual.widgets import Input
+
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor makes the picture depend on timing
+        await settle(pilot)
+
+    assert snap_compare(_app(snap_ctx), terminal_size=SIZE, run_before=run_before)
 
 
 def test_gallery(snap_compare: Any, snap_ctx: Any) -> None:
