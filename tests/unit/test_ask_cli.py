@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,7 @@ import pytest
 
 from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, ToolCall, ToolCalls, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.support import Cli
+from tests.support import Cli, base_env, run_subprocess
 from tests.unit.chat_support import CHAT_KEYS
 
 
@@ -182,3 +186,33 @@ def test_chats_commands_rename_switch_and_remove(cli: Cli, chat: FakeChatServer,
     assert cli("chats", "rm", chat_id).code == 0
     assert cli("chats", "list", "--json").json() == []
     assert len(cli("images", "list", "--json").json()) == 1  # the image stays in the gallery
+
+
+def test_ctrl_c_keeps_the_partial_reply_marked_cancelled(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with FakeChatServer("openai") as chat:
+        chat.decider = lambda _request: Text(tokens=[f"w{i} " for i in range(400)], tps=40)
+        added = run_subprocess(
+            ["chat-profiles", "add", "--name", "local", "--provider", "openai-compatible", "--model", "m",
+             "--base-url", chat.base_url],
+            home=home,
+        )
+        assert added.code == 0, added.err
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")} | base_env(home)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "quilltap_tui", "ask", "--chat-profile", "local", "tell me a story"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        first = proc.stdout.read(3) if proc.stdout else ""
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert first == "w0 " and proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "quilltap-tui: Interrupted."
+    con = sqlite3.connect(home / "quilltap.db")
+    try:
+        stored = con.execute("select role, content, status from message order by seq").fetchall()
+    finally:
+        con.close()
+    assert stored[0] == ("user", "tell me a story", "complete")
+    assert stored[1][0] == "assistant" and stored[1][2] == "cancelled"
+    assert (first + out).startswith(stored[1][1])
