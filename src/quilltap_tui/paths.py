@@ -73,8 +73,19 @@ def resolve(environ: dict[str, str] | None = None) -> Paths:
 
 
 def ensure_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700; tighten it if it already exists and is ours."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    """Create ``path`` and any missing parents with mode 0700; tighten ``path`` if it exists and is ours.
+
+    ``mkdir(parents=True)`` would give the parents the umask's mode (often 0755), so each missing level
+    is created here.
+    """
+    missing: list[Path] = []
+    cursor = path
+    while not cursor.exists():
+        missing.append(cursor)
+        cursor = cursor.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=DIR_MODE, exist_ok=True)
+        directory.chmod(DIR_MODE)  # mkdir's mode is masked by the umask
     try:
         if path.stat().st_mode & 0o777 != DIR_MODE:
             path.chmod(DIR_MODE)

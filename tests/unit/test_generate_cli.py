@@ -126,6 +126,8 @@ def test_generate_json_matches_contract_and_disk(cli: Cli, openai_fake: FakeOpen
         assert path.parent.parent.parent == cli.home / "images"
         assert path.stem == image["id"]
         assert path.stat().st_mode & 0o777 == 0o600
+        for directory in (path.parent, path.parent.parent, path.parent.parent.parent):
+            assert directory.stat().st_mode & 0o777 == 0o700, directory
     listed = cli("images", "list", "--json").json()
     assert {i["id"] for i in listed} == {i["id"] for i in doc["images"]}
     entry = audit_rows(cli)[0]
