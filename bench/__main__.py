@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("generation",)
+BENCHES = ("generation", "scale")
 
 
 def main(argv: list[str]) -> None:
