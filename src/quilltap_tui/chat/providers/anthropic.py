@@ -28,7 +28,7 @@ from quilltap_tui.chat.spec import (
     Usage,
     parse_arguments,
 )
-from quilltap_tui.errors import Invalid, MalformedResponse
+from quilltap_tui.errors import Invalid, MalformedResponse, ProviderError, Timeout, Unavailable
 from quilltap_tui.tools.render import to_anthropic
 from quilltap_tui.tools.spec import ToolSpec
 
@@ -220,6 +220,16 @@ def _stop_block(state: _State, index: int) -> ToolCallRequest | None:
     )
 
 
+def stream_transport_error(exc: httpx2.TransportError, provider: str) -> ProviderError:
+    """Our error for a transport failure in the middle of a stream (timeout or cut connection)."""
+    import httpx2
+
+    if isinstance(exc, httpx2.TimeoutException):
+        return Timeout(f"{title(provider)} did not answer in time.", provider=provider)
+    detail = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+    return Unavailable(f"The connection to {title(provider)} failed: {detail}.", provider=provider)
+
+
 class AnthropicProvider:
     """A :class:`~quilltap_tui.chat.spec.ChatProvider` for the Anthropic Messages API."""
 
@@ -268,6 +278,7 @@ class AnthropicProvider:
     ) -> AsyncIterator[ChatEvent]:
         """Stream one reply; see :mod:`quilltap_tui.chat.spec` for the event and error rules."""
         import anthropic
+        import httpx2
 
         request = build_request(model=model, messages=messages, tools=tools, params=params, system=system)
         try:
@@ -277,6 +288,10 @@ class AnthropicProvider:
         except (anthropic.APIError, json.JSONDecodeError) as exc:
             # ``from None``: the SDK exception's text may quote the provider's echo of the key.
             raise map_sdk_error(exc, anthropic, provider=self.provider_id, key=self._key) from None
+        except httpx2.TransportError as exc:
+            # The SDK wraps transport failures only until the stream starts; a read timeout or a cut
+            # connection mid-stream arrives raw and would otherwise end the turn as an unexpected error.
+            raise stream_transport_error(exc, self.provider_id) from None
 
     async def validate_key(self) -> None:
         """List one model; raise ``AuthError`` when the key is refused."""
