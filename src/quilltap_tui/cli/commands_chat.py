@@ -16,7 +16,7 @@ from typing import Any
 from quilltap_tui.chat.events import ErrorEvent, TextEvent, ToolCallStarted, ToolResultEvent, TurnEvent, event_json
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import chat_turn, chats
+from quilltap_tui.services import chat_turn, chats, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.textsafe import inert
@@ -27,6 +27,7 @@ def ask(ns: argparse.Namespace) -> int:
     prompt = " ".join(ns.prompt).strip()
     if not prompt:
         raise Invalid("prompt", "The prompt is empty: say something to the model.")
+    image_store.sweep_orphans(ctx)  # leftovers of a killed run, before this one adds images
     chat_id = _chat_for(ctx, ns)
     printer = _JsonPrinter() if ns.json else _HumanPrinter()
     service = GenerationService(ctx, on_retry=_print_retry)

@@ -15,6 +15,8 @@ from quilltap_tui.services.validation import parse_param
 
 def generate(ns: argparse.Namespace) -> int:
     ctx = io.context()
+    # Files a killed run wrote but never committed (older than the sweep's minimum age) go first.
+    image_store.sweep_orphans(ctx)
     prompt = " ".join(ns.prompt).strip()
     if not prompt:
         raise Invalid("prompt", "The prompt is empty: say what to draw.")
@@ -53,6 +55,7 @@ def generate(ns: argparse.Namespace) -> int:
 
 def images_list(ns: argparse.Namespace) -> int:
     ctx = io.context()
+    image_store.sweep_orphans(ctx)
     with ctx.db.session() as session:
         records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
         rows = [image_store.gallery_json(ctx, r) for r in records]

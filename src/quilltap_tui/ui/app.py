@@ -98,6 +98,10 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._apply_themes()
         self.update_header()
         self.refresh_snapshot()
+        from quilltap_tui.services.image_store import sweep_orphans
+
+        # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
+        self.call_blocking("sweep_orphans", sweep_orphans, self.ctx)
 
     def _apply_themes(self) -> None:
         from quilltap_tui.ui.themes import load_themes
