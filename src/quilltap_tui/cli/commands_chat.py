@@ -35,7 +35,7 @@ def ask(ns: argparse.Namespace) -> int:
     printer.finish()
     if result.error is not None:
         if ns.json:  # the human printer already wrote the reason as the last stderr line
-            print(f"quilltap-tui: {result.error}", file=sys.stderr)
+            print(f"quilltap-tui: {inert(str(result.error), keep_newlines=False)}", file=sys.stderr)
         return result.error.exit_code
     return 0
 

@@ -11,6 +11,7 @@ from quilltap_tui.errors import Invalid
 from quilltap_tui.services import audit, image_store
 from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.services.validation import parse_param
+from quilltap_tui.textsafe import inert
 
 
 def generate(ns: argparse.Namespace) -> int:
@@ -42,7 +43,7 @@ def generate(ns: argparse.Namespace) -> int:
         io.emit_json(outcome.as_json())
         return 0
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {inert(warning, keep_newlines=False)}", file=sys.stderr)
     show_preview = not ns.no_preview and sys.stdout.isatty() and ctx.settings.images != "off"
     for image in outcome.images:
         print(image["path"])

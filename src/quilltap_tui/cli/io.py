@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -17,9 +18,15 @@ from quilltap_tui.errors import Invalid, VaultLocked
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.textsafe import inert
 
+# json.dumps escapes C0 controls but, with ensure_ascii=False, writes DEL, the 8-bit C1 controls (a raw
+# CSI or OSC to some terminals) and bidi overrides as they are. They can only occur inside JSON strings,
+# so escaping them as \uXXXX keeps the document's meaning and keeps a terminal showing it safe.
+_JSON_UNSAFE = re.compile("[\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
+
 
 def emit_json(document: Any) -> None:
-    print(json.dumps(document, ensure_ascii=False, default=str))
+    text = json.dumps(document, ensure_ascii=False, default=str)
+    print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def emit_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:

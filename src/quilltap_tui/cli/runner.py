@@ -39,8 +39,11 @@ def guarded(body: Callable[[], int], *, debug: bool) -> int:
 
 
 def _fail(message: str) -> None:
+    from quilltap_tui.textsafe import inert
+
     sys.stdout.flush()
-    print(f"quilltap-tui: {message}", file=sys.stderr)
+    # Messages quote provider text and user input: shown inert, on one line.
+    print(f"quilltap-tui: {inert(message, keep_newlines=False)}", file=sys.stderr)
 
 
 # (command, action) -> "module:function" under quilltap_tui.cli; imported only when chosen, so a
