@@ -391,3 +391,16 @@ def test_keys_validate_and_models(cli: Cli, openai_fake: FakeOpenAIImages) -> No
     assert "gpt-4o" not in by_id
     table_only = cli("models", "--provider", "google", "--json").json()
     assert {m["source"] for m in table_only} == {"built-in"}
+
+
+def test_profile_restrictions_refuse_what_the_profile_does_not_allow(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
+    setup_profile(cli, openai_fake.base_url, "openai", "gpt-image-1", "art", "--param",
+                  'allowed_sizes=["1024x1024"]')
+    # 1792x1024 maps to 1536x1024 on gpt-image-1, which the profile does not allow.
+    refused = cli("generate", "--size", "1792x1024", "wide")
+    assert refused.code == 2 and "allowed: 1024x1024" in refused.last_err_line
+    assert openai_fake.requests_to("/images/generations") == []
+    ok = cli("generate", "--json", "--size", "1024x1024", "square")
+    assert ok.code == 0 and ok.json()["warnings"] == []
+    bad = cli("image-profiles", "edit", "art", "--param", "allowed_sizes=1024x1024")
+    assert bad.code == 2 and "allowed_sizes must be a non-empty JSON list" in bad.last_err_line

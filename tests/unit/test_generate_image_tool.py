@@ -227,3 +227,18 @@ async def test_bad_calls_become_error_results_not_exceptions(
     refused = await registry.execute(call({"prompt": "[refuse] this"}), ToolContext())
     assert not refused.ok and "refused" in str(refused.error)
     assert len(fake.requests_to("/images/generations")) == 1  # only the refused one reached the provider
+
+
+def test_profile_restrictions_narrow_the_schema() -> None:
+    restricted = ImageToolProfile(
+        "small", "openai", "dall-e-3",
+        {"allowed_sizes": ["1024x1024"], "allowed_styles": ["natural"], "allowed_qualities": ["standard"]},
+    )
+    props = build_spec(restricted).input_schema["properties"]
+    assert props["size"]["enum"] == ["1024x1024"]
+    assert props["style"]["enum"] == ["natural"]
+    assert props["quality"]["enum"] == ["standard"]
+    free = ImageToolProfile("fixed", "openai", "gpt-image-2", {"allowed_sizes": ["1024x1024", "2048x1152"]})
+    assert build_spec(free).input_schema["properties"]["size"]["enum"] == ["1024x1024", "2048x1152"]
+    ratios = ImageToolProfile("wide", "google", "gemini-2.5-flash-image", {"allowed_aspect_ratios": ["16:9"]})
+    assert build_spec(ratios).input_schema["properties"]["aspect_ratio"]["enum"] == ["16:9"]

@@ -123,16 +123,44 @@ def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> dict[s
         return _save(session, chat)
 
 
-def get_messages(ctx: AppContext, chat_id: str) -> list[dict[str, Any]]:
-    """A chat's messages in order, each with its tool calls and the images they made."""
+def get_messages(
+    ctx: AppContext, chat_id: str, *, last: int | None = None, before_seq: int | None = None
+) -> list[dict[str, Any]]:
+    """A chat's messages in order, each with its tool calls and the images they made.
+
+    ``last`` keeps only the newest ``last`` messages (before ``before_seq`` when given), so a long
+    chat can be shown a page at a time instead of read whole.
+    """
     with ctx.db.session() as session:
         chat = find(session, chat_id)
-        messages = session.exec(select(Message).where(Message.chat_id == chat.id).order_by(col(Message.seq))).all()
-        calls = session.exec(
-            select(ToolCall).where(ToolCall.chat_id == chat.id).order_by(col(ToolCall.created_at), col(ToolCall.id))
-        ).all()
-        images = image_store.list_images(session, limit=100_000, chat_id=chat.id)
-        return [_message_view(ctx, m, calls, images) for m in messages]
+        if last is None and before_seq is None:
+            stmt = select(Message).where(Message.chat_id == chat.id).order_by(col(Message.seq))
+            messages = list(session.exec(stmt).all())
+            calls = session.exec(
+                select(ToolCall).where(ToolCall.chat_id == chat.id).order_by(col(ToolCall.created_at), col(ToolCall.id))
+            ).all()
+            images = image_store.list_images(session, limit=100_000, chat_id=chat.id)
+            return [_message_view(ctx, m, calls, images) for m in messages]
+        return _message_page(ctx, session, chat.id, last, before_seq)
+
+
+def _message_page(
+    ctx: AppContext, session: Session, chat_id: str, last: int | None, before_seq: int | None
+) -> list[dict[str, Any]]:
+    stmt = select(Message).where(Message.chat_id == chat_id)
+    if before_seq is not None:
+        stmt = stmt.where(col(Message.seq) < before_seq)
+    stmt = stmt.order_by(col(Message.seq).desc())
+    messages = list(reversed(session.exec(stmt.limit(last) if last is not None else stmt).all()))
+    ids = [m.id for m in messages]
+    calls = session.exec(
+        select(ToolCall).where(col(ToolCall.message_id).in_(ids)).order_by(col(ToolCall.created_at), col(ToolCall.id))
+    ).all()
+    images = session.exec(
+        select(GeneratedImageRecord).where(col(GeneratedImageRecord.message_id).in_(ids))
+        .order_by(col(GeneratedImageRecord.created_at), col(GeneratedImageRecord.id))
+    ).all()
+    return [_message_view(ctx, m, calls, images) for m in messages]
 
 
 def image_profile_from_chat_profile(

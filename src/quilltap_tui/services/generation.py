@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quilltap_tui import net
-from quilltap_tui.errors import ProviderError, QuilltapError
+from quilltap_tui.errors import Invalid, ProviderError, QuilltapError
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import Plan, plan
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
 from quilltap_tui.services import audit, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation_profile import ResolvedProfile, check_limits, resolve_profile
+from quilltap_tui.services.validation import RESTRICTION_KEYS
 
 if TYPE_CHECKING:
     import httpx2
@@ -109,6 +110,7 @@ class GenerationService:
         resolved, request = attempt.profile, attempt.request
         try:
             planned = plan(spec_for(resolved.provider, resolved.model), request)
+            check_restrictions(resolved.name, resolved.parameters, planned.used)
             images, warnings = await self._run(resolved, planned)
             records = await asyncio.to_thread(self._save, attempt, planned, images, link or Link())
         except QuilltapError as exc:
@@ -224,7 +226,30 @@ def merge_request(resolved: ResolvedProfile, prompt: str, options: GenerateOptio
 
 
 # Parameters that are ImageRequest fields of their own rather than provider extras.
-_NON_EXTRAS = frozenset({"guidance_scale", "steps"})
+# A profile may restrict what may be asked of it (a shared profile that only makes small square images):
+# ``allowed_sizes`` etc. are lists checked against what is actually sent, after mapping.
+RESTRICTIONS = dict(zip(RESTRICTION_KEYS, ("size", "aspect_ratio", "quality", "style"), strict=True))
+_NON_EXTRAS = frozenset({"guidance_scale", "steps", *RESTRICTIONS})
+
+
+def allowed_values(parameters: Mapping[str, Any], option: str) -> list[str] | None:
+    """The profile's allowed values for ``option`` (size, aspect_ratio, quality, style), if it restricts it."""
+    for key, name in RESTRICTIONS.items():
+        if name == option and isinstance(parameters.get(key), list):
+            return [str(v) for v in parameters[key]]
+    return None
+
+
+def check_restrictions(profile: str, parameters: Mapping[str, Any], used: Any) -> None:
+    """Refuse a request whose mapped values fall outside the profile's allowed lists."""
+    for option in RESTRICTIONS.values():
+        allowed = allowed_values(parameters, option)
+        value = getattr(used, option)
+        if allowed is not None and value is not None and value not in allowed:
+            raise Invalid(
+                option,
+                f"{option} {value} is not allowed by image profile {profile}; allowed: {', '.join(allowed)}.",
+            )
 
 
 def _as_text(value: Any) -> str | None:

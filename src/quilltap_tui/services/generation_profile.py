@@ -64,8 +64,11 @@ def env_secret(ctx: AppContext, provider: str) -> str | None:
     return None
 
 
-def check_limits(ctx: AppContext, profile: ResolvedProfile, count: int) -> None:
-    """Refuse a request over the profile's per-call, per-minute or per-day image limits."""
+def check_limits(ctx: AppContext, profile: ResolvedProfile, count: int, *, pending: int = 0) -> None:
+    """Refuse a request over the profile's per-call, per-minute or per-day image limits.
+
+    ``pending``: images of this profile already allowed but not yet recorded (calls still running).
+    """
     if count > profile.max_images_per_call:
         raise LimitExceeded(
             "count",
@@ -77,7 +80,7 @@ def check_limits(ctx: AppContext, profile: ResolvedProfile, count: int) -> None:
             (timedelta(minutes=1), profile.max_images_per_minute, "minute"),
             (timedelta(days=1), profile.max_images_per_day, "day"),
         ):
-            made = images_made_since(session, profile.id, window)
+            made = images_made_since(session, profile.id, window) + pending
             if made + count > limit:
                 raise LimitExceeded(
                     f"max_images_per_{label}",

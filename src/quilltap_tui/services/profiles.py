@@ -81,7 +81,7 @@ def create(
         "provider": kind.normalize_provider(provider),
         "model": validation.model(model),
         "base_url": validation.base_url(base_url),
-        "parameters": validation.parameters(parameters),
+        "parameters": _checked_parameters(kind, parameters),
         **_extras(kind, extra),
     }
     tag_names = validation.tags(tags)
@@ -179,9 +179,14 @@ def _apply_changes(session: Session, kind: ProfileKind, row: Any, changes: Mappi
         row.api_key_id = _key_id(session, changes["key"] or None)
     if changes.get("parameters") is not None:
         merged = {**row.parameters, **changes["parameters"]}
-        row.parameters = validation.parameters({k: v for k, v in merged.items() if v is not None})
+        row.parameters = _checked_parameters(kind, {k: v for k, v in merged.items() if v is not None})
     for field_name, value in _extras(kind, {k: changes.get(k) for k in kind.extra_fields}).items():
         setattr(row, field_name, value)
+
+
+def _checked_parameters(kind: ProfileKind, parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    params = validation.parameters(parameters)
+    return validation.restrictions(params) if kind.label == "image profile" else params
 
 
 def _extras(kind: ProfileKind, extra: Mapping[str, Any]) -> dict[str, Any]:

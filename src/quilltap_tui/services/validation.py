@@ -124,3 +124,21 @@ def coerce_int(value: Any, field: str) -> int:
         except ValueError:
             pass
     raise Invalid(field, f"{field} must be a whole number, not {value!r}.")
+
+
+# Image-profile parameters that restrict what may be asked (checked after mapping; see generation.py).
+RESTRICTION_KEYS = ("allowed_sizes", "allowed_aspect_ratios", "allowed_qualities", "allowed_styles")
+
+
+def restrictions(params: dict[str, Any]) -> dict[str, Any]:
+    """``allowed_*`` parameters must be non-empty JSON lists of strings."""
+    for key in RESTRICTION_KEYS:
+        if key not in params:
+            continue
+        value = params[key]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise Invalid(
+                "param",
+                f"{key} must be a non-empty JSON list of strings, e.g. --param '{key}=[\"1024x1024\"]'.",
+            )
+    return params

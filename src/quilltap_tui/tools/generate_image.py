@@ -18,7 +18,13 @@ from typing import Any
 from quilltap_tui.db.models import ImageProfile
 from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.capabilities import PROVIDER_TITLES, ModelSpec, spec_for
-from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService, Link
+from quilltap_tui.services.generation import (
+    GenerateOptions,
+    GenerationOutcome,
+    GenerationService,
+    Link,
+    allowed_values,
+)
 from quilltap_tui.services.validation import coerce_int
 from quilltap_tui.tools.registry import ToolContext, ToolResult
 from quilltap_tui.tools.spec import ToolSpec
@@ -70,10 +76,12 @@ def input_schema(profile: ImageToolProfile) -> dict[str, Any]:
     defaults = profile.parameters
     props: dict[str, Any] = {"prompt": _prompt(spec)}
     props.update(_geometry(spec, defaults))
-    if spec.qualities:
-        props["quality"] = _enum(spec.qualities, "Rendering quality.", defaults.get("quality"))
-    if spec.styles:
-        props["style"] = _enum(spec.styles, "Visual style.", defaults.get("style"))
+    qualities = _allowed(spec.qualities, defaults, "quality")
+    if qualities:
+        props["quality"] = _enum(qualities, "Rendering quality.", defaults.get("quality"))
+    styles = _allowed(spec.styles, defaults, "style")
+    if styles:
+        props["style"] = _enum(styles, "Visual style.", defaults.get("style"))
     props["count"] = _count(profile)
     props["negative_prompt"] = {
         "type": "string",
@@ -105,13 +113,28 @@ def _geometry(spec: ModelSpec, defaults: Mapping[str, Any]) -> dict[str, Any]:
         }
         if isinstance(defaults.get("size"), str):
             out["size"]["default"] = defaults["size"]
+        if allowed_values(defaults, "size") is not None:  # the profile's list replaces the free form
+            out["size"] = _enum(_allowed(spec.sizes, defaults, "size", free=True), "Image size in pixels.",
+                                defaults.get("size"))
     elif spec.sizes:
-        out["size"] = _enum(spec.sizes, "Image size in pixels (WIDTHxHEIGHT).", defaults.get("size"))
-    if spec.aspect_ratios:
-        out["aspect_ratio"] = _enum(spec.aspect_ratios, "Aspect ratio (WIDTH:HEIGHT).", defaults.get("aspect_ratio"))
+        out["size"] = _enum(_allowed(spec.sizes, defaults, "size"), "Image size in pixels (WIDTHxHEIGHT).",
+                            defaults.get("size"))
+    ratios = _allowed(spec.aspect_ratios, defaults, "aspect_ratio")
+    if ratios:
+        out["aspect_ratio"] = _enum(ratios, "Aspect ratio (WIDTH:HEIGHT).", defaults.get("aspect_ratio"))
     if spec.resolutions:
         out["resolution"] = _enum(spec.resolutions, "Resolution tier.", defaults.get("resolution"))
     return out
+
+
+def _allowed(
+    values: tuple[str, ...], defaults: Mapping[str, Any], option: str, *, free: bool = False
+) -> tuple[str, ...]:
+    """The model's values narrowed by the profile's ``allowed_*`` list (free-size models take the list as is)."""
+    allowed = allowed_values(defaults, option)
+    if allowed is None:
+        return values
+    return tuple(allowed) if free else tuple(v for v in values if v in allowed)
 
 
 def _enum(values: tuple[str, ...], description: str, default: Any) -> dict[str, Any]:
