@@ -9,6 +9,7 @@ Blocking steps (database, vault, files) run in threads so the caller's event loo
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,8 @@ class GenerationService:
         except QuilltapError as exc:
             await asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc)
             raise
+        finally:
+            _release(resolved.id, request.count)
         return GenerationOutcome(
             images=[image_store.image_json(self.ctx, r) for r in records],
             used=planned.used.as_dict(),
@@ -162,7 +165,11 @@ class GenerationService:
         request = merge_request(resolved, prompt, options)
         attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id)
         try:
-            check_limits(self.ctx, resolved, request.count)
+            # Checked and reserved under one lock: concurrent calls (an LLM's parallel tool calls) see
+            # each other's images before any is recorded, so together they cannot exceed the limits.
+            with _PENDING_LOCK:
+                check_limits(self.ctx, resolved, request.count, pending=_PENDING.get(resolved.id, 0))
+                _PENDING[resolved.id] = _PENDING.get(resolved.id, 0) + request.count
         except QuilltapError as exc:
             audit.record_failure(self.ctx, attempt, exc)
             raise
@@ -200,6 +207,21 @@ class GenerationService:
             timeout=settings.http_timeout,
             on_retry=self.on_retry,
         )
+
+
+# Images allowed by the limit check but not yet in the audit log, per image profile id (this process).
+_PENDING: dict[str, int] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def _release(profile_id: str, count: int) -> None:
+    """The reservation of a finished attempt ends: its audit row (if any) now counts instead."""
+    with _PENDING_LOCK:
+        left = _PENDING.get(profile_id, 0) - count
+        if left > 0:
+            _PENDING[profile_id] = left
+        else:
+            _PENDING.pop(profile_id, None)
 
 
 def merge_request(resolved: ResolvedProfile, prompt: str, options: GenerateOptions) -> ImageRequest:
