@@ -9,8 +9,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage, as the contract wants; keep its message one clear last line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        from quilltap_tui.textsafe import inert
+
         self.print_usage()
-        self.exit(2, f"{self.prog}: error: {message}.\n")
+        # argparse quotes the arguments it rejects, which a script may have taken from untrusted text.
+        self.exit(2, f"{self.prog}: error: {inert(message, keep_newlines=False)}.\n")
 
 
 def build() -> argparse.ArgumentParser:
