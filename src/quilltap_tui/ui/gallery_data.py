@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.textsafe import inert
 
 PAGE_SIZE = 50
 
@@ -54,7 +55,8 @@ class ImageItem:
             f"Chat: {self.chat_id or '-'}",
             f"Path: {self.path}",
         ]
-        return "\n".join(lines)
+        # Prompts come from users and LLMs: never let their escape sequences reach the terminal.
+        return inert("\n".join(lines))
 
 
 def human_bytes(count: int) -> str:

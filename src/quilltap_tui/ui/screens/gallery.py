@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.gallery_data import PAGE_SIZE, ImageItem
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.image_actions import ImageActions
@@ -122,5 +123,5 @@ class GalleryScreen(ImageActions, BaseScreen):
 
 
 def _one_line(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
+    flat = inert(" ".join(text.split()), keep_newlines=False)
     return flat if len(flat) <= width else flat[: width - 1] + "…"
