@@ -108,7 +108,6 @@ def test_kill_while_images_are_saved(tmp_path: Path, attempt: int) -> None:
         wait_for_files(home, proc)
         kill9(proc)
         files_only, rows_only = orphans(home)
-        print(f"killed with {len(files_only)} uncommitted file(s), {len(image_rows(home))} row(s)")
         assert rows_only == set(), "a row points at a missing file"
         assert len(image_rows(home)) in (0, 4), "a batch is all or nothing"
 
