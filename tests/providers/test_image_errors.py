@@ -9,7 +9,6 @@ from typing import Any
 import httpx2
 import pytest
 
-from quilltap_tui import net
 from quilltap_tui.errors import (
     AuthError,
     BadRequest,
@@ -18,6 +17,7 @@ from quilltap_tui.errors import (
     RateLimited,
     Unavailable,
 )
+from quilltap_tui.imagegen.providers import errors as provider_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -33,7 +33,7 @@ def response(status: int, body: Any, headers: dict[str, str] | None = None) -> h
 CASES = [
     # (classifier, provider, status, fixture, error class, field, exact message)
     (
-        net.classify_openai,
+        provider_errors.classify_openai,
         "OpenAI",
         401,
         "openai_error_invalid_key.json",
@@ -43,7 +43,7 @@ CASES = [
         "key at https://platform.openai.com/account/api-keys (invalid_api_key).",
     ),
     (
-        net.classify_openai,
+        provider_errors.classify_openai,
         "OpenAI",
         400,
         "openai_error_moderation.json",
@@ -52,9 +52,9 @@ CASES = [
         "OpenAI refused the request: Your request was rejected by the safety system. If you believe this is an "
         "error, contact us at help.openai.com and include the request ID req_123 (moderation_blocked).",
     ),
-    (net.classify_openai, "OpenAI", 400, "openai_error_content_policy.json", ContentRefused, None, None),
+    (provider_errors.classify_openai, "OpenAI", 400, "openai_error_content_policy.json", ContentRefused, None, None),
     (
-        net.classify_openai,
+        provider_errors.classify_openai,
         "OpenAI",
         400,
         "openai_error_unknown_parameter.json",
@@ -62,11 +62,11 @@ CASES = [
         "response_format",
         "OpenAI rejected the request: Unknown parameter: 'response_format' (unknown_parameter).",
     ),
-    (net.classify_openai, "OpenAI", 400, "openai_error_invalid_quality.json", BadRequest, "quality", None),
-    (net.classify_openai, "OpenAI", 404, "openai_error_model_not_found.json", BadRequest, "model", None),
-    (net.classify_openai, "OpenAI", 429, "openai_error_rate_limit.json", RateLimited, None, None),
+    (provider_errors.classify_openai, "OpenAI", 400, "openai_error_invalid_quality.json", BadRequest, "quality", None),
+    (provider_errors.classify_openai, "OpenAI", 404, "openai_error_model_not_found.json", BadRequest, "model", None),
+    (provider_errors.classify_openai, "OpenAI", 429, "openai_error_rate_limit.json", RateLimited, None, None),
     (
-        net.classify_xai,
+        provider_errors.classify_xai,
         "xAI",
         400,
         "xai_error_bad_key.json",
@@ -76,7 +76,7 @@ CASES = [
         "https://console.x.ai.",
     ),
     (
-        net.classify_xai,
+        provider_errors.classify_xai,
         "xAI",
         400,
         "xai_error_unsupported_size.json",
@@ -85,7 +85,7 @@ CASES = [
         "xAI rejected the request: Argument not supported: size.",
     ),
     (
-        net.classify_google,
+        provider_errors.classify_google,
         "Google",
         400,
         "google_error_bad_key.json",
@@ -94,7 +94,7 @@ CASES = [
         "Google rejected the API key: API key not valid. Please pass a valid API key (API_KEY_INVALID).",
     ),
     (
-        net.classify_google,
+        provider_errors.classify_google,
         "Google",
         429,
         "google_error_quota.json",
@@ -103,7 +103,7 @@ CASES = [
         "Google is rate limiting requests: You exceeded your current quota, please check your plan and billing "
         "details (RESOURCE_EXHAUSTED). It asks to wait 30 s.",
     ),
-    (net.classify_google, "Google", 400, "google_error_unknown_field.json", BadRequest, None, None),
+    (provider_errors.classify_google, "Google", 400, "google_error_unknown_field.json", BadRequest, None, None),
 ]
 
 
@@ -123,22 +123,25 @@ def test_error_fixture_is_classified(
 
 
 def test_openai_quota_is_marked_not_retryable() -> None:
-    error = net.classify_openai(response(429, fixture("openai_error_quota.json")))
+    error = provider_errors.classify_openai(response(429, fixture("openai_error_quota.json")))
     assert isinstance(error, RateLimited) and error.quota and not error.retryable
 
 
 def test_google_quota_carries_retry_info_delay() -> None:
-    error = net.classify_google(response(429, fixture("google_error_quota.json")))
+    error = provider_errors.classify_google(response(429, fixture("google_error_quota.json")))
     assert isinstance(error, RateLimited) and error.retry_after == 30.0
 
 
 def test_non_json_error_bodies_still_give_a_sentence() -> None:
-    error = net.classify_openai(httpx2.Response(502, text="<html>Bad gateway</html>"), provider="OpenAI")
+    error = provider_errors.classify_openai(httpx2.Response(502, text="<html>Bad gateway</html>"), provider="OpenAI")
     assert isinstance(error, Unavailable)
     assert str(error) == "OpenAI is unavailable (HTTP 502): HTTP 502 Bad Gateway."
 
 
-@pytest.mark.parametrize("classify", [net.classify_openai, net.classify_xai, net.classify_google])
+@pytest.mark.parametrize(
+    "classify",
+    [provider_errors.classify_openai, provider_errors.classify_xai, provider_errors.classify_google],
+)
 def test_a_key_echoed_in_full_is_redacted(classify: Any) -> None:
     key = "sk-live-THIS-IS-THE-WHOLE-SECRET-0123456789"
     text = f"Incorrect API key provided: {key}."
@@ -154,5 +157,5 @@ def test_a_key_echoed_in_full_is_redacted(classify: Any) -> None:
 
 def test_long_provider_text_is_shortened() -> None:
     body = {"error": {"message": "word " * 400, "type": "server_error", "code": None}}
-    error = net.classify_openai(response(500, body))
+    error = provider_errors.classify_openai(response(500, body))
     assert len(str(error)) < 400

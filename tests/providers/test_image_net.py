@@ -12,6 +12,7 @@ import pytest
 
 from quilltap_tui import net
 from quilltap_tui.errors import BadRequest, MalformedResponse, RateLimited, Timeout, Unavailable
+from quilltap_tui.imagegen.providers import errors as provider_errors
 
 URL = "https://api.example.test/v1/images/generations"
 
@@ -52,7 +53,7 @@ async def send(
     client: httpx2.AsyncClient,
     sleep: FakeSleep,
     *,
-    classify: Callable[..., Any] = net.classify_openai,
+    classify: Callable[..., Any] = provider_errors.classify_openai,
     retries: int = 2,
     total: float = 60.0,
     hook: list[tuple[int, float, str]] | None = None,
@@ -186,7 +187,7 @@ async def test_google_retry_info_delay_is_honoured() -> None:
     }
     client, _ = scripted(httpx2.Response(429, json=body), httpx2.Response(200, json={}))
     sleep = FakeSleep()
-    await send(client, sleep, classify=net.classify_google)
+    await send(client, sleep, classify=provider_errors.classify_google)
     assert sleep.waits == [7.0]
 
 

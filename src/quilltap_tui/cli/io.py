@@ -20,7 +20,7 @@ from quilltap_tui.textsafe import inert
 
 # json.dumps escapes C0 controls but, with ensure_ascii=False, writes DEL, the 8-bit C1 controls (a raw
 # CSI or OSC to some terminals) and bidi overrides as they are. They can only occur inside JSON strings,
-# so escaping them as \uXXXX keeps the document's meaning and keeps a terminal showing it safe.
+# so escaping them as backslash-u escapes keeps the document's meaning and keeps a terminal showing it safe.
 _JSON_UNSAFE = re.compile("[\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
 
 

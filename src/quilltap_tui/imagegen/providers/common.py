@@ -20,6 +20,7 @@ import httpx2
 from quilltap_tui import net
 from quilltap_tui.errors import MalformedResponse
 from quilltap_tui.imagegen.providers import blobs
+from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.sniff import inspect_image
 from quilltap_tui.imagegen.spec import GeneratedImage
 
@@ -50,7 +51,7 @@ class HttpImageProvider:
     title = ""
     default_base_url = ""
     # The net.classify_* function for this provider's error body shape.
-    classifier = staticmethod(net.classify_openai)
+    classifier = staticmethod(provider_errors.classify_openai)
 
     def __init__(
         self,

@@ -14,9 +14,9 @@ import asyncio
 from typing import Any
 from urllib.parse import quote
 
-from quilltap_tui import net
 from quilltap_tui.errors import ContentRefused, MalformedResponse
 from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -150,7 +150,7 @@ class GoogleImages(HttpImageProvider):
     id = "google"
     title = TITLE
     default_base_url = "https://generativelanguage.googleapis.com/v1beta"
-    classifier = staticmethod(net.classify_google)
+    classifier = staticmethod(provider_errors.classify_google)
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:
         """The header form of the key; never a query parameter."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from quilltap_tui import net
 from quilltap_tui.errors import BadRequest
+from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
 from quilltap_tui.imagegen.providers.openai import count_warning, parse_model_ids
 from quilltap_tui.imagegen.providers.openai import parse_response as parse_openai_like
@@ -57,7 +57,7 @@ class GrokImages(HttpImageProvider):
     id = "grok"
     title = TITLE
     default_base_url = "https://api.x.ai/v1"
-    classifier = staticmethod(net.classify_xai)
+    classifier = staticmethod(provider_errors.classify_xai)
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str

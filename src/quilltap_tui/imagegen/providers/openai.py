@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from quilltap_tui import net
 from quilltap_tui.errors import MalformedResponse
 from quilltap_tui.imagegen.capabilities import is_image_model, spec_for
+from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -83,7 +83,7 @@ class OpenAIImages(HttpImageProvider):
     id = "openai"
     title = TITLE
     default_base_url = "https://api.openai.com/v1"
-    classifier = staticmethod(net.classify_openai)
+    classifier = staticmethod(provider_errors.classify_openai)
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str
