@@ -1,25 +1,17 @@
-"""The home screen: where chats will live, the setup checklist and the ways to every other screen.
-
-The chat screen itself is built on the chat engine and will take the left column; until then the
-column says how to chat from the command line, rather than pretending.
-"""
+"""The home screen: the chat list, the setup checklist and the ways to every other screen."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.chat_list import ChatList
 
-CHAT_PLACEHOLDER = (
-    "[b]Chats[/b]\n\n"
-    "The chat screen arrives with the chat engine. Until then, chat from a shell:\n\n"
-    "  quilltap-tui ask --chat-profile NAME \"draw me a lighthouse\"\n\n"
-    "Images the model makes land in the gallery (F5)."
-)
 NAVIGATION = (
     "[b]Go to[/b]\n\n"
     "  F2  key vault          F5  gallery\n"
@@ -32,17 +24,53 @@ NAVIGATION = (
 class HomeScreen(BaseScreen):
     """First screen: drawn at once, filled in when the snapshot arrives."""
 
-    HELP = "The start screen: setup status and where to go next."
+    HELP = "The start screen: your chats, setup status and where to go next."
+    BINDINGS = [
+        Binding("escape", "back", "Clear filter", id="back", show=False),
+        Binding("ctrl+n", "new_chat", "New chat", id="new_chat"),
+        Binding("r", "rename_chat", "Rename", id="rename_chat"),
+        Binding("delete,d", "delete_chat", "Delete", id="delete_chat"),
+        Binding("slash", "filter_chats", "Filter", id="filter_chats"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="home"):
-            yield Static(CHAT_PLACEHOLDER, id="chats", classes="panel")
+            yield ChatList()
             with Vertical(id="home-side"):
                 yield Static("[b]Setup[/b]\n\nLoading…", id="setup", classes="panel")
                 yield Static(NAVIGATION, id="navigation", classes="panel")
 
+    @property
+    def chat_list(self) -> ChatList:
+        return self.query_one(ChatList)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#chat-table").focus()
+
+    def on_screen_resume(self) -> None:
+        """Back from a chat: its title or message count may have changed; the header shows defaults again."""
+        if self.is_mounted and self.query(ChatList):
+            self.chat_list.reload()
+        update = getattr(self.app, "update_header", None)
+        if update is not None:
+            update()
+
+    def action_new_chat(self) -> None:
+        self.chat_list.new_chat()
+
+    def action_rename_chat(self) -> None:
+        self.chat_list.rename()
+
+    def action_delete_chat(self) -> None:
+        self.chat_list.delete()
+
+    def action_filter_chats(self) -> None:
+        self.chat_list.filter()
+
     def action_back(self) -> None:
-        """Nothing is under the home screen; esc does nothing here."""
+        """Nothing is under the home screen: esc only clears the chat filter."""
+        self.chat_list.clear_filter()
 
     def show_snapshot(self, snapshot: Any) -> None:
         self.query_one("#setup", Static).update(setup_text(snapshot))

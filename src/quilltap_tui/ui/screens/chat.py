@@ -1,0 +1,304 @@
+"""The chat screen: the conversation, the profile pickers, a status line and the prompt.
+
+A turn runs ``services.chat_turn.ask`` in an async worker; its events come back as
+:class:`TurnUpdate` messages (the worker never touches a widget) and drive the message, tool-call
+and image widgets. ``esc`` cancels the worker: the turn loop stores what arrived, marked cancelled,
+and the screen shows it so at once. A long chat opens on its newest messages; older ones are read a
+page at a time when the view reaches the top (or "load earlier" is pressed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button
+
+from quilltap_tui.textsafe import inert
+from quilltap_tui.ui.chat_data import PAGE, ChatPage
+from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
+from quilltap_tui.ui.widgets.message import MessageView
+from quilltap_tui.ui.widgets.prompt import PromptArea
+from quilltap_tui.ui.widgets.status import StatusLine
+from quilltap_tui.ui.widgets.tool_call import ToolCallView
+
+
+class TurnUpdate(Message, bubble=False):
+    """One event of the running turn (``turn`` tells stale events of a cancelled turn apart)."""
+
+    def __init__(self, turn: int, event: Any) -> None:
+        super().__init__()
+        self.turn = turn
+        self.event = event
+
+
+def history_widgets(message: dict[str, Any]) -> list[Widget]:
+    """The widgets of one stored message: its text (when it has any) and its tool calls with images."""
+    role = "system" if message.get("note") else str(message["role"])
+    calls = message.get("tool_calls", [])
+    widgets: list[Widget] = []
+    if role != "assistant" or message["content"] or message.get("error") or not calls:
+        widgets.append(MessageView(role, message["content"], status=message["status"], error=message.get("error"),
+                                   message_id=message["id"]))
+    for call in calls:
+        images = [i for i in message.get("images", []) if i.get("tool_call_id") == call["id"]]
+        widgets.append(ToolCallView(call["name"], call.get("arguments") or {}, call_id=call["call_id"],
+                                    status=call["status"], result=call.get("result"), error=call.get("error"),
+                                    images=images))
+    return widgets
+
+
+class ChatScreen(BaseScreen):
+    """One chat. ``enter`` sends, ``ctrl+j`` adds a newline, ``esc`` cancels a reply (else goes back)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back / cancel reply", id="back"),
+        Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),
+    ]
+    HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. Switch the chat "
+            "or image profile in the bar at the top; it applies from the next message.")
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__()
+        self.chat_id = chat_id
+        self.chat: dict[str, Any] | None = None
+        self.first_seq: int | None = None
+        self.has_earlier = False
+        self.turn_worker: Any = None
+        self._turn = 0
+        self._live: MessageView | None = None
+        self._reply_id: str | None = None
+        self._calls: dict[str, ToolCallView] = {}
+        self._loading_earlier = False
+
+    def compose_body(self) -> ComposeResult:
+        yield ProfilePickers(self.chat_id)
+        with VerticalScroll(id="conversation"):
+            yield Button("↑ Load earlier messages", id="load-earlier", compact=True)
+        yield StatusLine(id="chat-status")
+        yield PromptArea(placeholder="Type a message (enter sends, ctrl+j adds a newline)", id="prompt")
+
+    def on_mount(self) -> None:
+        self.query_one("#load-earlier").display = False
+        self.call_blocking("load", _load_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
+        self.watch(self.conversation, "scroll_y", self._scrolled, init=False)
+        super().on_mount()
+        self.action_focus_prompt()
+
+    @property
+    def conversation(self) -> VerticalScroll:
+        return self.query_one("#conversation", VerticalScroll)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#chat-status", StatusLine)
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        self.query_one(ProfilePickers).show(self.chat, snapshot)
+
+    def action_focus_prompt(self) -> None:
+        self.query_one("#prompt", PromptArea).focus()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def done_load(self, page: ChatPage) -> None:
+        self.call_later(self._show_loaded, page)  # done_* handlers are plain calls; mounting is awaited
+
+    async def _show_loaded(self, page: ChatPage) -> None:
+        self._set_chat(page.chat)
+        self.query_one(ProfilePickers).show(page.chat, getattr(self.app, "snapshot", None))
+        widgets = [w for m in page.messages for w in history_widgets(m)]
+        if widgets:
+            await self.conversation.mount_all(widgets)
+        self._set_earlier(page)
+        self.conversation.anchor()
+
+    def _set_chat(self, chat: dict[str, Any]) -> None:
+        self.chat = chat
+        self.title = inert(str(chat["title"]), keep_newlines=False)
+        image = chat["image_profile"] if chat["images_enabled"] else "off"
+        self.app.update_header(chat["chat_profile"] or "none", image)  # type: ignore[attr-defined]
+
+    def _set_earlier(self, page: ChatPage) -> None:
+        if page.first_seq is not None:
+            self.first_seq = page.first_seq
+        self.has_earlier = page.has_earlier
+        self.query_one("#load-earlier").display = self.has_earlier
+
+    def _scrolled(self, scroll_y: float) -> None:
+        if scroll_y <= 0 and self.has_earlier and self.conversation.max_scroll_y > 0:
+            self.load_earlier()
+
+    @on(Button.Pressed, "#load-earlier")
+    def load_earlier(self) -> None:
+        """Read the page of messages before the oldest one shown."""
+        if self._loading_earlier or not self.has_earlier or self.first_seq is None:
+            return
+        self._loading_earlier = True
+        from quilltap_tui.ui.chat_data import load_earlier
+
+        self.call_blocking("earlier", load_earlier, self.app.ctx, self.chat_id, self.first_seq, PAGE)  # type: ignore[attr-defined]
+
+    def done_earlier(self, page: ChatPage) -> None:
+        self.call_later(self._show_earlier, page)
+
+    async def _show_earlier(self, page: ChatPage) -> None:
+        self._loading_earlier = False
+        widgets = [w for m in page.messages for w in history_widgets(m)]
+        before = self.conversation.max_scroll_y
+        if widgets:
+            await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
+        self._set_earlier(page)
+        self.conversation.refresh(layout=True)
+        # Keep the message the user was reading where it was: scroll down by what was added on top.
+        self.call_after_refresh(lambda: self.conversation.scroll_to(
+            y=max(0.0, self.conversation.max_scroll_y - before), animate=False))
+
+    def failed_earlier(self, error: BaseException) -> None:
+        self._loading_earlier = False
+        self.app.report_error(error)  # type: ignore[attr-defined]
+
+    # -- sending and the running turn ----------------------------------------------------------
+
+    @on(PromptArea.Submitted)
+    async def send(self, event: PromptArea.Submitted) -> None:
+        """Start a turn with the prompt's text."""
+        text = event.text.strip()
+        if not text:
+            return
+        if self.turn_worker is not None:
+            self.notify("A reply is still coming: wait for it, or press esc to cancel it.", timeout=3)
+            return
+        if self.chat is not None and not self.chat.get("chat_profile"):
+            self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
+            return
+        event.prompt.clear()
+        self._turn += 1
+        self._calls.clear()
+        await self.conversation.mount(MessageView("user", text))
+        self.conversation.anchor()
+        self.status.start("Waiting for the model…")
+        from quilltap_tui.services import chat_turn
+
+        turn = self._turn
+        self.turn_worker = self.call_async(
+            "turn", chat_turn.ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
+            lambda ev: self.post_message(TurnUpdate(turn, ev)),
+        )
+
+    async def on_turn_update(self, message: TurnUpdate) -> None:
+        if message.turn != self._turn or self.turn_worker is None:
+            return  # what a cancelled turn still had in flight
+        from quilltap_tui.chat import events as ev
+
+        event = message.event
+        if isinstance(event, ev.TextEvent):
+            await self._text(event.delta)
+        elif isinstance(event, ev.MessageStarted) and event.role == "assistant":
+            await self._end_live()
+            self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
+        elif isinstance(event, ev.ToolCallStarted):
+            await self._tool_started(event)
+        elif isinstance(event, ev.ToolResultEvent):
+            view = self._calls.get(event.id)
+            if view is not None:
+                view.set_result(event.ok, event.result)
+            if all(v.status not in ("pending", "running") for v in self._calls.values()):
+                self.status.set_label("Waiting for the model…")
+        elif isinstance(event, ev.ErrorEvent):
+            await self.conversation.mount(MessageView("error", event.message))
+        elif isinstance(event, ev.DoneEvent):
+            await self._end_live("error" if event.status == "error" else "complete")
+            self._turn_over()
+
+    async def _text(self, delta: str) -> None:
+        if self._live is None:
+            self._live = MessageView("assistant", status="streaming", message_id=self._reply_id, live=True)
+            await self.conversation.mount(self._live)
+        self._live.add_text(delta)
+        self.status.set_label("Replying…")
+
+    async def _tool_started(self, event: Any) -> None:
+        await self._end_live()
+        view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="running")
+        self._calls[event.id] = view
+        await self.conversation.mount(view)
+        label = "Making an image…" if view.makes_images else f"Running {view.call_name}…"
+        self.status.set_label(label)
+
+    async def _end_live(self, status: str = "complete", error: str | None = None) -> None:
+        live, self._live = self._live, None
+        if live is not None:
+            await live.finish(status, error)
+
+    def _turn_over(self) -> None:
+        self.turn_worker = None
+        self.status.stop()
+        self.call_blocking("refresh", _get_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
+
+    def done_turn(self, result: Any) -> None:
+        """The worker ended; the DoneEvent already updated the screen."""
+
+    def failed_turn(self, error: BaseException) -> None:
+        self.call_later(self._show_failure, error)
+
+    async def _show_failure(self, error: BaseException) -> None:
+        from quilltap_tui.errors import QuilltapError, VaultLocked
+
+        await self._end_live("error")
+        reason = error.message if isinstance(error, QuilltapError) else (
+            f"The reply failed unexpectedly ({type(error).__name__}); details are in the log (F6).")
+        await self.conversation.mount(MessageView("error", f"Not sent: {reason}"))
+        self._turn_over()
+        if isinstance(error, VaultLocked):
+            self.app.report_error(error)  # type: ignore[attr-defined]
+
+    def done_refresh(self, chat: dict[str, Any]) -> None:
+        self._set_chat(chat)
+        self.query_one(ProfilePickers).chat = chat
+
+    def cancel_reply(self) -> None:
+        """Stop the running turn; what arrived stays on screen (and in the database), marked cancelled."""
+        worker, self.turn_worker = self.turn_worker, None
+        if worker is None:
+            return
+        worker.cancel()
+        for view in self._calls.values():
+            view.set_cancelled()
+        self.call_later(self._end_live, "cancelled")
+        self.status.stop()
+        self.notify("Reply cancelled; what arrived is kept.", timeout=3)
+
+    def action_back(self) -> None:
+        if self.turn_worker is not None:
+            self.cancel_reply()
+            return
+        self.app.update_header()  # type: ignore[attr-defined]
+        super().action_back()
+
+    @on(ProfilePickers.Switched)
+    def _switched(self, message: ProfilePickers.Switched) -> None:
+        self._set_chat(message.chat)
+
+    def on_unmount(self) -> None:
+        if self.turn_worker is not None:  # leaving the chat cancels its reply (the loop saves what arrived)
+            self.turn_worker.cancel()
+            self.app.notify("You left the chat: its reply was cancelled, what arrived is kept.", timeout=4)
+
+
+def _load_chat(ctx: Any, chat_id: str) -> ChatPage:
+    from quilltap_tui.ui.chat_data import load_chat
+
+    return load_chat(ctx, chat_id)
+
+
+def _get_chat(ctx: Any, chat_id: str) -> dict[str, Any]:
+    from quilltap_tui.services import chats
+
+    return chats.get_chat(ctx, chat_id)

@@ -1,0 +1,150 @@
+"""MessageView: one user or assistant message (or a note, or an error) rendered as Markdown.
+
+Streaming goes through Textual's ``Markdown.get_stream()``: deltas are gathered in a buffer and
+handed to the stream in batches, at most every ``interval`` seconds; the interval grows with what
+an append costs (the last block is re-parsed on every append, so a long paragraph costs more each
+time), which keeps the work per second bounded and the total roughly linear in the reply's length.
+When the message ends, ONE ``update()`` renders the final text. Re-rendering the whole message per
+token would be quadratic.
+
+Text from the LLM or a provider is made inert first (control characters become visible symbols):
+Markdown is rendered, but no terminal escape sequence reaches the terminal, and the Markdown
+widget never interprets Rich markup.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from quilltap_tui.textsafe import inert
+from quilltap_tui.ui.chat_data import STATUS_WORDS
+
+MIN_INTERVAL = 1 / 30  # at most ~30 appends a second: the screen does not refresh faster anyway
+COST_FACTOR = 4.0  # wait at least this many times the last append's cost before the next one
+ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "Note", "error": "Error"}
+
+
+class TimedMarkdown(Markdown):
+    """A Markdown widget that remembers how long its last ``append`` took (to pace the stream)."""
+
+    last_append_cost = 0.0
+
+    def append(self, markdown: str) -> AwaitComplete:
+        inner = super().append(markdown)
+
+        async def timed() -> None:
+            started = time.perf_counter()
+            await inner
+            self.last_append_cost = time.perf_counter() - started
+
+        return AwaitComplete(timed())
+
+
+class MessageView(Vertical):
+    """A message: a one-line header (who, state) and its Markdown body."""
+
+    DEFAULT_CSS = """
+    MessageView { height: auto; margin: 0 0 1 0; padding: 0 1; }
+    MessageView.user { border-left: thick $primary; background: $boost; }
+    MessageView.assistant { border-left: thick $accent 60%; }
+    MessageView.system { border-left: thick $warning 60%; }
+    MessageView.error { border-left: thick $error; }
+    MessageView > .message-head { color: $text-muted; height: 1; }
+    MessageView.error > .message-head { color: $error; }
+    MessageView > Markdown { margin: 0; padding: 0; }
+    MessageView > Markdown > MarkdownParagraph { margin: 0 0 1 0; }
+    MessageView > Markdown > MarkdownBlock:last-child { margin-bottom: 0; }
+    MessageView > .message-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, role: str, text: str = "", *, status: str = "complete", error: str | None = None,
+                 message_id: str | None = None, live: bool = False) -> None:
+        super().__init__(classes=role)
+        self.role = role
+        self.live = live  # True while this reply is being received
+        self.message_id = message_id
+        self.status = status
+        self.error = error
+        self.text = inert(text)
+        self._pending: list[str] = []
+        self._stream: MarkdownStream | None = None
+        self._flush_timer: Timer | None = None
+        self._last_flush = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._head(), classes="message-head", markup=False)
+        yield TimedMarkdown(self.text or None)
+        yield Static(self._error_text(), classes="message-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".message-error").display = bool(self.error)
+
+    @property
+    def body(self) -> TimedMarkdown:
+        return self.query_one(TimedMarkdown)
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    def add_text(self, delta: str) -> None:
+        """Queue a piece of reply text; it reaches the screen with the next batch."""
+        if not delta:
+            return
+        clean = inert(delta)
+        self.text += clean
+        self._pending.append(clean)
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.body)
+        if self._flush_timer is None:
+            wait = max(MIN_INTERVAL, COST_FACTOR * self.body.last_append_cost)
+            due = max(0.0, self._last_flush + wait - time.monotonic())
+            self._flush_timer = self.set_timer(due, self._flush)
+
+    async def _flush(self) -> None:
+        self._flush_timer = None
+        if not self._pending or self._stream is None:
+            return
+        chunk = "".join(self._pending)
+        self._pending.clear()
+        self._last_flush = time.monotonic()
+        await self._stream.write(chunk)
+
+    async def finish(self, status: str = "complete", error: str | None = None) -> None:
+        """End streaming: stop the stream and render the final text once."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._pending.clear()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop()
+        self.live = False
+        self.set_status(status, error)
+        if self.body.source != self.text:
+            await self.body.update(self.text)
+
+    def set_status(self, status: str, error: str | None = None) -> None:
+        """Show a new state (and error text) in the header."""
+        self.status = status
+        if error is not None:
+            self.error = inert(error)
+        self.query_one(".message-head", Static).update(self._head())
+        line = self.query_one(".message-error", Static)
+        line.update(self._error_text())
+        line.display = bool(self.error)
+
+    # -- text --------------------------------------------------------------------------------
+
+    def _head(self) -> str:
+        label = ROLE_LABELS.get(self.role, self.role.title())
+        word = "replying…" if self.live else STATUS_WORDS.get(self.status, "")
+        return f"{label}  ·  {word}" if word else label
+
+    def _error_text(self) -> str:
+        return f"⚠ {self.error}" if self.error else ""

@@ -1,0 +1,72 @@
+"""StatusLine: a spinner, what is happening, the elapsed time and "esc to cancel", while work runs.
+
+It redraws a single line a few times a second and nothing else, so it costs next to nothing while a
+reply streams; it takes no room when idle.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.timer import Timer
+from textual.widgets import Static
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+TICK = 0.1
+
+
+class StatusLine(Static):
+    """``start(label)`` shows it, ``set_label`` changes the words, ``stop()`` hides it."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; color: $text-muted; background: $boost; }
+    """
+
+    def __init__(self, *, hint: str = "esc to cancel", id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.hint = hint
+        self.label = ""
+        self.started: float | None = None
+        self._frame = 0
+        self._timer: Timer | None = None
+        self.display = False
+
+    @property
+    def running(self) -> bool:
+        return self.started is not None
+
+    def start(self, label: str) -> None:
+        """Begin (or restart) timing ``label``."""
+        self.label = label
+        self.started = time.monotonic()
+        self.display = True
+        if self._timer is None:
+            self._timer = self.set_interval(TICK, self._tick)
+        self._tick()
+
+    def set_label(self, label: str) -> None:
+        """Say what is happening now; the clock keeps running."""
+        if label != self.label:
+            self.label = label
+            self._tick()
+
+    def stop(self) -> None:
+        """Hide the line and stop its timer."""
+        self.started = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.display = False
+
+    def elapsed(self) -> float:
+        return 0.0 if self.started is None else time.monotonic() - self.started
+
+    def text(self) -> str:
+        """The line as shown, e.g. ``⠙ Replying…  3.4 s  ·  esc to cancel``."""
+        spin = SPINNER[self._frame % len(SPINNER)]
+        hint = f"  ·  {self.hint}" if self.hint else ""
+        return f"{spin} {self.label}  {self.elapsed():.1f} s{hint}"
+
+    def _tick(self) -> None:
+        self._frame += 1
+        self.update(self.text())

@@ -1,0 +1,179 @@
+"""ToolCallView: one tool call in the conversation, and ImageBlock: an image it made, with a caption.
+
+The call is a collapsible item whose title says its state (running / done / error); inside are the
+arguments and the short result. While ``generate_image`` runs, a placeholder with the elapsed time
+stands where the picture will appear; the images it made are shown below the item (always visible)
+through the app's one preview widget. Everything the LLM or a provider wrote is shown inert.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Collapsible, Static
+
+from quilltap_tui.textsafe import inert
+from quilltap_tui.ui.chat_data import CALL_WORDS, image_caption
+from quilltap_tui.ui.widgets.preview import ImagePreview
+
+ICONS = {"pending": "…", "running": "⚙", "ok": "✓", "error": "✗", "cancelled": "⊘"}
+MAX_RESULT_CHARS = 600
+
+
+class ImageBlock(Vertical):
+    """A generated image: its preview (or, with previews off, its path) and a caption."""
+
+    DEFAULT_CSS = """
+    ImageBlock { height: auto; margin: 0 0 1 2; }
+    ImageBlock > .image-caption { color: $text-muted; height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, image: dict[str, Any], revised_prompt: str | None = None) -> None:
+        super().__init__(classes="image-block")
+        self.image = image
+        self.revised_prompt = revised_prompt
+
+    def compose(self) -> ComposeResult:
+        path = Path(str(self.image["path"]))
+        previews_on = getattr(self.app, "image_protocol", "off") != "off"
+        size = f"{self.image.get('width', '?')}x{self.image.get('height', '?')}"
+        yield ImagePreview(path, columns=48, rows=18, info=size)
+        self._shown = (path, size)
+        revised = inert(self.revised_prompt) if self.revised_prompt else None
+        caption = image_caption({**self.image, "path": inert(str(path))}, revised, with_path=previews_on)
+        if previews_on or revised:
+            text = caption if previews_on else caption.split("\n", 1)[-1]
+            yield Static(text, classes="image-caption", markup=False)
+
+    def on_mount(self) -> None:
+        # The preview's own on_mount runs before it counts as mounted, so ask it once it is.
+        self.call_after_refresh(self.query_one(ImagePreview).show, *self._shown)
+
+
+class ToolCallView(Vertical):
+    """A tool call: a collapsible item (state, arguments, result), a placeholder, then its images."""
+
+    DEFAULT_CSS = """
+    ToolCallView { height: auto; margin: 0 0 1 2; }
+    ToolCallView > Collapsible { border-top: none; padding: 0; margin: 0; background: transparent; }
+    ToolCallView .call-detail { color: $text-muted; height: auto; }
+    ToolCallView .call-error { color: $error; height: auto; }
+    ToolCallView > .image-placeholder { color: $text-muted; height: 3; border: round $primary 40%;
+                                        padding: 0 1; margin: 0 0 0 2; width: 60; }
+    """
+
+    def __init__(self, name: str, arguments: dict[str, Any], *, call_id: str = "", status: str = "running",
+                 result: dict[str, Any] | None = None, error: str | None = None,
+                 images: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(classes="tool-call")
+        self.call_name = inert(name, keep_newlines=False)
+        self.call_id = call_id
+        self.arguments = arguments
+        self.status = status
+        self.result = result or {}
+        self.error = error
+        self.images = images or []
+        self._started = time.monotonic()
+        self._timer: Timer | None = None
+
+    @property
+    def makes_images(self) -> bool:
+        return self.call_name == "generate_image"
+
+    def compose(self) -> ComposeResult:
+        with Collapsible(title=self._title(), collapsed=True):  # type: ignore[arg-type]  # Content: no markup
+            yield Static(self._arguments_text(), classes="call-detail call-arguments", markup=False)
+            yield Static(self._result_text(), classes="call-detail call-result", markup=False)
+        yield Static("", classes="image-placeholder", markup=False)
+        yield Static(self._error_text(), classes="call-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".call-error").display = bool(self.error)
+        if self.status in ("pending", "running") and self.makes_images:
+            self._timer = self.set_interval(0.25, self._tick)
+            self._tick()
+        else:
+            self.query_one(".image-placeholder").display = False
+        self._mount_images()
+
+    def set_result(self, ok: bool, result: dict[str, Any]) -> None:
+        """The call finished: show its state, result and images."""
+        self.status = "ok" if ok else "error"
+        self.result = result
+        self.error = None if ok else str(result.get("error", "The tool failed."))
+        self.images = list(result.get("images", [])) if ok else []
+        self._refresh()
+        self._mount_images()
+
+    def set_cancelled(self, reason: str = "Cancelled by the user.") -> None:
+        """The turn was cancelled while this call was open."""
+        if self.status in ("pending", "running"):
+            self.status, self.error = "cancelled", reason
+            self._refresh()
+
+    @property
+    def revised_prompt(self) -> str | None:
+        found = self.result.get("revised_prompt")
+        if found:
+            return str(found)
+        return next((str(i["revised_prompt"]) for i in self.images if i.get("revised_prompt")), None)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.query_one(".image-placeholder").display = False
+        self.query_one(Collapsible).title = self._title()  # type: ignore[assignment]
+        self.query_one(".call-result", Static).update(self._result_text())
+        error = self.query_one(".call-error", Static)
+        error.update(self._error_text())
+        error.display = bool(self.error)
+
+    def _mount_images(self) -> None:
+        if not self.images or self.query(ImageBlock):
+            return
+        self.mount_all([ImageBlock(image, self.revised_prompt) for image in self.images])
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self._started
+        prompt = " ".join(str(self.arguments.get("prompt", "")).split())
+        short = prompt[:50] + ("…" if len(prompt) > 50 else "")
+        text = f"🖼  Making an image… {elapsed:.0f} s\n{inert(short)}"
+        self.query_one(".image-placeholder", Static).update(text)
+
+    def _title(self) -> Content:
+        word = CALL_WORDS.get(self.status, self.status)
+        icon = ICONS.get(self.status, "·")
+        count = len(self.images)
+        extra = f" · {count} image{'s' if count != 1 else ''}" if count else ""
+        return Content(f"{icon} {self.call_name} · {word}{extra}")
+
+    def _arguments_text(self) -> str:
+        try:
+            shown = json.dumps(self.arguments, indent=2, ensure_ascii=False)
+        except (TypeError, ValueError):
+            shown = repr(self.arguments)
+        return inert(f"Arguments:\n{shown}")
+
+    def _result_text(self) -> str:
+        if self.status in ("pending", "running"):
+            return "Result: (running)"
+        if not self.result:
+            return "Result: -"
+        short = {k: v for k, v in self.result.items() if k not in ("raw",)}
+        text = json.dumps(short, ensure_ascii=False, default=str)
+        if len(text) > MAX_RESULT_CHARS:
+            text = text[:MAX_RESULT_CHARS] + "…"
+        return inert(f"Result: {text}")
+
+    def _error_text(self) -> str:
+        return inert(f"⚠ {self.error}") if self.error else ""
