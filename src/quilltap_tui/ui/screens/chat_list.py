@@ -39,6 +39,7 @@ class ChatList(ServiceCalls, Vertical):
         super().__init__(id="chats", classes="panel")
         self.chats: list[dict[str, Any]] = []
         self.shown: list[dict[str, Any]] = []
+        self._reloads = 0
 
     def compose(self) -> ComposeResult:
         yield Static("Chats   ctrl+n new · enter open · r rename · d delete · / filter", classes="list-title")
@@ -55,9 +56,14 @@ class ChatList(ServiceCalls, Vertical):
         """Read the chats again (in a thread)."""
         from quilltap_tui.services import chats
 
-        self.call_blocking("chats", chats.list_chats, self.app.ctx)  # type: ignore[attr-defined]
+        self._reloads += 1
+        ticket, ctx = self._reloads, self.app.ctx  # type: ignore[attr-defined]
+        self.call_blocking("chats", lambda: (ticket, chats.list_chats(ctx)))
 
-    def done_chats(self, rows: list[dict[str, Any]]) -> None:
+    def done_chats(self, result: tuple[int, list[dict[str, Any]]]) -> None:
+        ticket, rows = result
+        if ticket != self._reloads:
+            return  # an older read finished after a newer one started (e.g. just before a delete)
         self.chats = rows
         self.render_rows()
 

@@ -1,0 +1,254 @@
+"""Chat journeys in the TUI against loopback fakes: new chat, streamed reply, tool call and image,
+esc to cancel, profile switches mid-chat, inert LLM text, errors, long chats. Each test checks the
+widgets, the database and the files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Select
+
+from quilltap_tui.services import chats, keys, profiles
+from quilltap_tui.ui.chat_data import NO_IMAGES
+from quilltap_tui.ui.widgets.message import MessageView
+from quilltap_tui.ui.widgets.preview import ImagePreview
+from quilltap_tui.ui.widgets.tool_call import ToolCallView
+from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, tool_then_text
+from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
+from tests.ui.conftest import SIZE, settle
+from tests.unit.chat_support import is_file
+
+CHAT_KEY = "sk-chat-test-0123456789abcdefSECRET"
+
+
+@pytest.fixture
+def fakes() -> Iterator[tuple[FakeChatServer, FakeOpenAIImages]]:
+    with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        yield chat, images
+
+
+def _setup(ctx: Any, chat: FakeChatServer, images: FakeOpenAIImages) -> None:
+    keys.add_key(ctx, provider="openai", label="img", secret=TEST_KEYS["openai"])
+    keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
+    profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", key="img",
+                    base_url=images.base_url, default=True, tags=["art"])
+    profiles.create(ctx, profiles.IMAGE, name="wide", provider="openai", model="dall-e-3", key="img",
+                    base_url=images.base_url, tags=["wide"])
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
+                    base_url=chat.base_url, default=True)
+
+
+async def _type(pilot: Any, text: str) -> None:
+    await pilot.press(*[" " if c == " " else c for c in text])
+
+
+async def _send(pilot: Any, text: str) -> None:
+    await _type(pilot, text)
+    await pilot.press("enter")
+    await settle(pilot, rounds=6)
+
+
+def _views(app: Any, kind: type) -> list[Any]:
+    return list(app.screen.query(kind))
+
+
+def _chat_id(ctx: Any) -> str:
+    return str(chats.list_chats(ctx)[0]["id"])
+
+
+async def test_new_chat_send_stream_tool_call_and_image(make_app: Any, ctx: Any, fakes: Any) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.decider = tool_then_text(final_text="Here is **your** fox.")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NewChatModal"
+        assert app.screen.query_one("#image-profile", Select).value == "art"  # the default, preselected
+        await pilot.press("enter")  # the tags field has the focus: enter creates with the defaults
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ChatScreen"
+        await _send(pilot, "a fox in the snow")
+        texts = [(v.role, v.text, v.status) for v in _views(app, MessageView)]
+        assert texts == [("user", "a fox in the snow", "complete"), ("assistant", "Here is **your** fox.", "complete")]
+        assert _views(app, MessageView)[1].body.source == "Here is **your** fox."
+        (call,) = _views(app, ToolCallView)
+        assert call.status == "ok" and call.arguments == {"prompt": "a fox in the snow"}
+        (preview,) = _views(app, ImagePreview)
+        shown = str(preview.query_one(".preview-text").render())
+        path = Path(call.images[0]["path"])
+        assert str(path) in shown and "Previews are off" in shown
+        assert "fox" in app.screen.title and "chat: main" in app.sub_title
+        assert not app.screen.query_one("#chat-status").display  # the status line is gone when done
+    assert is_file(path) and len(images.requests_to("/images/generations")) == 1
+    messages = chats.get_messages(ctx, _chat_id(ctx))
+    assert [(m["role"], m["status"]) for m in messages] == [("user", "complete"), ("assistant", "complete"),
+                                                              ("assistant", "complete")]
+    assert messages[1]["tool_calls"][0]["status"] == "ok" and messages[1]["images"][0]["path"] == str(path)
+    assert messages[2]["content"] == "Here is **your** fox."
+
+
+async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: Any, fakes: Any) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.enqueue(Text(tokens=[f"tok{i} " for i in range(400)], tps=40))
+    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        await _type(pilot, "count slowly")
+        await pilot.press("enter")
+        for _ in range(200):  # until a few tokens are on screen
+            await pilot.pause(0.05)
+            views = _views(app, MessageView)
+            if len(views) == 2 and views[1].text.count("tok") >= 3:
+                break
+        assert "esc to cancel" in app.screen.status.text()
+        await pilot.press("escape")
+        await settle(pilot)
+        reply = _views(app, MessageView)[1]
+        assert reply.status == "cancelled" and "cancelled" in str(reply.query_one(".message-head").render())
+        partial = reply.text
+        assert partial.startswith("tok0 tok1 tok2") and "tok399" not in partial
+        assert type(app.screen).__name__ == "ChatScreen"  # the first esc cancels, it does not leave
+        assert not app.screen.status.display
+    stored = chats.get_messages(ctx, chat_id)[-1]
+    assert stored["status"] == "cancelled" and stored["content"].startswith("tok0 tok1 tok2")
+    assert partial.startswith(stored["content"]) or stored["content"].startswith(partial)
+
+
+async def test_switch_image_profile_mid_chat_changes_the_next_turn(make_app: Any, ctx: Any, fakes: Any) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.decider = tool_then_text(final_text="Done.")
+    chat_id = chats.create_chat(ctx, chat_profile="main", tags=["wide"])["id"]  # tags pick "wide"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        picker = app.screen.query_one("#pick-image", Select)
+        assert picker.value == "wide"
+        labels = [str(label) for label, _ in picker._options]
+        assert labels[0] == "No image generation" and labels[1].startswith("wide")  # tag matches first
+        picker.value = "art"
+        await settle(pilot)
+        assert chats.get_chat(ctx, chat_id)["image_profile"] == "art"
+        assert "image: art" in app.sub_title
+        await _send(pilot, "a lighthouse")
+        body = images.requests_to("/images/generations")[-1].json
+        assert body["model"] == "gpt-image-1"
+        picker.value = NO_IMAGES
+        await settle(pilot)
+        assert chats.get_chat(ctx, chat_id)["images_enabled"] is False
+        chat.decider = None
+        chat.enqueue(Text("No pictures now."))
+        await _send(pilot, "just talk")
+        assert _views(app, MessageView)[-1].text == "No pictures now."
+    first_tools = chat.chat_requests[0].body.get("tools") or []
+    assert first_tools and first_tools[0]["function"]["name"] == "generate_image"
+    assert "tools" not in chat.chat_requests[-1].body or not chat.chat_requests[-1].body["tools"]
+    assert len(images.requests_to("/images/generations")) == 1
+
+
+async def test_llm_text_is_inert_and_markup_is_not_interpreted(make_app: Any, ctx: Any, fakes: Any) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    evil = "Hi \x1b]52;c;ZXZpbA==\x07 [b]bold?[/b] [link=http://x]y[/link]"
+    chat.enqueue(Text(tokens=[evil[:9], evil[9:]]))
+    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        await _send(pilot, "hello")
+        reply = _views(app, MessageView)[-1]
+        assert "\x1b" not in reply.body.source and "\x07" not in reply.body.source
+        assert "␛]52;c;ZXZpbA==␇" in reply.text
+        rendered = "".join(str(block.render()) for block in reply.body.query("MarkdownBlock"))
+        assert "[b]bold?[/b]" in rendered and "[link=http://x]y[/link]" in rendered
+
+
+async def test_provider_error_is_shown_in_the_chat_without_the_key(make_app: Any, ctx: Any, fakes: Any) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.enqueue(HttpError(401))
+    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        await _send(pilot, "hello")
+        errors = [v for v in _views(app, MessageView) if v.role == "error"]
+        assert errors and "key" in errors[0].text.lower()
+        assert all(CHAT_KEY not in v.text and CHAT_KEY[-8:] not in v.text for v in _views(app, MessageView))
+        assert type(app.screen).__name__ == "ChatScreen" and app.screen.turn_worker is None
+    assert chats.get_messages(ctx, chat_id)[-1]["status"] == "error"
+
+
+async def test_rename_filter_and_delete_from_the_list(make_app: Any, ctx: Any, fakes: Any) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    first = chats.create_chat(ctx, chat_profile="main", title="Foxes")["id"]
+    chats.create_chat(ctx, chat_profile="main", title="Lighthouses", tags=["sea"])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listing = app.screen.query_one("ChatList")
+        assert [c["title"] for c in listing.shown] == ["Lighthouses", "Foxes"]
+        await pilot.press("slash", "s", "e", "a")
+        await pilot.pause()
+        assert [c["title"] for c in listing.shown] == ["Lighthouses"]
+        await pilot.press("escape")
+        await pilot.press("down")
+        assert listing.selected()["id"] == first
+        await pilot.press("r")
+        await settle(pilot)
+        app.screen.query_one("#new-title").value = "Red foxes"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert chats.get_chat(ctx, first)["title"] == "Red foxes"
+        row = next(i for i, c in enumerate(listing.shown) if c["id"] == first)
+        listing.query_one("#chat-table").move_cursor(row=row)
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Red foxes" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert [c["title"] for c in listing.shown] == ["Lighthouses"]
+    assert [c["title"] for c in chats.list_chats(ctx)] == ["Lighthouses"]
+
+
+async def test_long_chat_opens_on_its_last_page_and_loads_earlier(make_app: Any, ctx: Any, fakes: Any) -> None:
+    from quilltap_tui.db.models import Message
+    from quilltap_tui.ui.chat_data import PAGE
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat_id = chats.create_chat(ctx, chat_profile="main", title="Long")["id"]
+    with ctx.db.session() as session:
+        for seq in range(1, 5001):
+            session.add(Message(chat_id=chat_id, seq=seq, role="user" if seq % 2 else "assistant",
+                                content=f"message {seq}"))
+        session.commit()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        views = _views(app, MessageView)
+        assert len(views) == PAGE and views[-1].text == "message 5000" and views[0].text == f"message {5001 - PAGE}"
+        assert app.screen.query_one("#load-earlier").display
+        app.screen.conversation.scroll_home(animate=False)
+        await settle(pilot)
+        views = _views(app, MessageView)
+        assert len(views) == 2 * PAGE and views[0].text == f"message {5001 - 2 * PAGE}"
