@@ -227,12 +227,14 @@ class QuilltapApp(ServiceCalls, App[int]):
             return
         prompt, profile = request
         from quilltap_tui.ui.generation import generate
+        from quilltap_tui.ui.screens.generate import GeneratingModal
 
-        self.notify(f"Generating with {profile or 'the default profile'}… (palette: Cancel generation)", timeout=4)
         self.generation = self.call_async("generate", generate, self.ctx, prompt, profile)
+        self.push_screen(GeneratingModal(profile, prompt))
 
     def done_generate(self, outcome: Any) -> None:
         self.generation = None
+        self._close_generating()
         count = len(outcome.images)
         note = f" ({len(outcome.warnings)} adjustments)" if outcome.warnings else ""
         self.notify(f"Saved {count} image{'s' if count != 1 else ''} with {outcome.profile}{note}.")
@@ -245,7 +247,14 @@ class QuilltapApp(ServiceCalls, App[int]):
 
     def failed_generate(self, error: BaseException) -> None:
         self.generation = None
+        self._close_generating()
         self.report_error(error)
+
+    def _close_generating(self) -> None:
+        from quilltap_tui.ui.screens.generate import GeneratingModal
+
+        if isinstance(self.screen, GeneratingModal):
+            self.screen.dismiss(None)
 
     def cancel_generation(self) -> None:
         if self.generation is not None:

@@ -53,3 +53,40 @@ class GenerateModal(BaseModal):
             return
         profile = self.query_one("#profile", Select).value
         self.dismiss((prompt, profile if isinstance(profile, str) else None))
+
+
+class GeneratingModal(BaseModal):
+    """Shown while a direct generation runs: spinner, elapsed time, ``esc`` cancels, "hide" keeps it going."""
+
+    def __init__(self, profile: str | None, prompt: str) -> None:
+        super().__init__()
+        self._profile, self._prompt = profile, prompt
+
+    def compose(self) -> ComposeResult:
+        from quilltap_tui.textsafe import inert
+        from quilltap_tui.ui.widgets.status import StatusLine
+
+        with Vertical(classes="dialog wide"):
+            yield Label("Generating an image", classes="dialog-title")
+            yield Static(inert(self._prompt), markup=False, id="generating-prompt")
+            yield StatusLine(id="generating-status")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel (esc)", id="cancel", variant="error")
+                yield Button("Hide (keep going)", id="hide")
+
+    def on_mount(self) -> None:
+        from quilltap_tui.ui.widgets.status import StatusLine
+
+        self.query_one(StatusLine).start(f"Generating with {self._profile or 'the default profile'}…")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "hide":
+            self.dismiss(None)
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        cancel = getattr(self.app, "cancel_generation", None)
+        if cancel is not None:
+            cancel()
+        self.dismiss(None)

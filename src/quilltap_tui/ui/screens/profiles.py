@@ -28,6 +28,7 @@ class ProfilesScreen(BaseScreen):
         Binding("delete,d", "delete", "Delete", id="delete"),
         Binding("s", "set_default", "Set default", id="set_default"),
         Binding("slash", "filter", "Filter", id="filter"),
+        Binding("i", "image_profile", "Make image profile", id="image_from_chat"),
     ]
     HELP = "Profiles: ★ marks the default. Enter edits, ctrl+n adds, / filters."
 
@@ -129,6 +130,26 @@ class ProfilesScreen(BaseScreen):
                 self.call_blocking("delete", profiles.remove, self.app.ctx, kind, profile["name"])  # type: ignore[attr-defined]
 
         self.app.push_screen(ConfirmModal("Delete profile", body), confirmed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "Make image profile" only makes sense on the chat profiles list.
+        return self.kind == "chat" if action == "image_profile" else True
+
+    def action_image_profile(self) -> None:
+        """Create an image profile from the highlighted chat profile (same key, base URL and tags)."""
+        profile = self._selected()
+        if profile is None:
+            return
+        from quilltap_tui.services import chats
+
+        self.call_blocking("image_profile", chats.image_profile_from_chat_profile, self.app.ctx,  # type: ignore[attr-defined]
+                           profile["name"])
+
+    def done_image_profile(self, view: dict[str, Any]) -> None:
+        key = f"key {view['key']}" if view["key"] else "no key"
+        self.notify(f"Created image profile {view['name']} ({view['provider']} {view['model']}, {key}); F3 lists it.",
+                    timeout=5, markup=False)
+        self.app.refresh_snapshot()  # type: ignore[attr-defined]
 
     def done_delete(self, view: dict[str, Any]) -> None:
         self.notify(f"Deleted {view['name']}.", timeout=3)
