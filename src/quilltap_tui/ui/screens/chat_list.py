@@ -40,6 +40,7 @@ class ChatList(ServiceCalls, Vertical):
         self.chats: list[dict[str, Any]] = []
         self.shown: list[dict[str, Any]] = []
         self._reloads = 0
+        self._new_when_loaded = False
 
     def compose(self) -> ComposeResult:
         yield Static("Chats   ctrl+n new · enter open · r rename · d delete · / filter", classes="list-title")
@@ -130,9 +131,11 @@ class ChatList(ServiceCalls, Vertical):
 
     def new_chat(self) -> None:
         snapshot = getattr(self.app, "snapshot", None)
-        if snapshot is None:
-            self.notify("Still loading your profiles; try again in a moment.", timeout=3)
+        if snapshot is None:  # profiles still loading (the vault can take a moment): open when they land
+            self._new_when_loaded = True
+            self.notify("Loading your profiles…", timeout=2)
             return
+        self._new_when_loaded = False
 
         def create(request: dict[str, Any] | None) -> None:
             if request:
@@ -141,6 +144,11 @@ class ChatList(ServiceCalls, Vertical):
                 self.call_blocking("created", chats.create_chat, self.app.ctx, **request)  # type: ignore[attr-defined]
 
         self.app.push_screen(NewChatModal(snapshot), create)
+
+    def snapshot_arrived(self) -> None:
+        """The profiles loaded: open the new-chat dialog if ctrl+n was pressed before they did."""
+        if self._new_when_loaded:
+            self.new_chat()
 
     def done_created(self, chat: dict[str, Any]) -> None:
         self.reload()

@@ -74,6 +74,7 @@ class HomeScreen(BaseScreen):
 
     def show_snapshot(self, snapshot: Any) -> None:
         self.query_one("#setup", Static).update(setup_text(snapshot))
+        self.chat_list.snapshot_arrived()
 
 
 def setup_text(snapshot: Any) -> str:
