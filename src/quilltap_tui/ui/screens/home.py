@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_list import ChatList
 
@@ -80,7 +82,7 @@ class HomeScreen(BaseScreen):
 def setup_text(snapshot: Any) -> str:
     """The checklist a new user walks down: key, image profile, chat profile."""
     if snapshot.error:
-        return f"[b]Setup[/b]\n\nCould not read your data: {snapshot.error}"
+        return f"[b]Setup[/b]\n\nCould not read your data: {_plain(str(snapshot.error))}"
 
     def line(done: bool, text: str) -> str:
         return f"  {'[green]✓[/]' if done else '[yellow]·[/]'} {text}"
@@ -90,11 +92,16 @@ def setup_text(snapshot: Any) -> str:
         "[b]Setup[/b]",
         "",
         line(keys > 0, f"{keys} API key{'s' if keys != 1 else ''} (F2)"),
-        line(bool(snapshot.image_profiles),
-             f"{len(snapshot.image_profiles)} image profiles, default: {snapshot.default_image or 'none'} (F3)"),
-        line(bool(snapshot.chat_profiles),
-             f"{len(snapshot.chat_profiles)} chat profiles, default: {snapshot.default_chat or 'none'} (F4)"),
+        line(bool(snapshot.image_profiles), f"{len(snapshot.image_profiles)} image profiles, "
+             f"default: {_plain(snapshot.default_image or 'none')} (F3)"),
+        line(bool(snapshot.chat_profiles), f"{len(snapshot.chat_profiles)} chat profiles, "
+             f"default: {_plain(snapshot.default_chat or 'none')} (F4)"),
         "",
-        f"  {snapshot.backend_sentence()}",
+        f"  {_plain(snapshot.backend_sentence())}",
     ]
     return "\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    """User-named things (profile names, paths) shown as typed: no Rich markup, no terminal escapes."""
+    return escape(inert(text))
