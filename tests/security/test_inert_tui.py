@@ -57,3 +57,25 @@ async def test_profile_name_markup_is_shown_literally(make_app: Any, ctx: Any) -
         await pilot.press("f3")
         await settle(pilot)
         assert "[bold]x[/bold]" in screen_text(app)
+
+
+async def test_toasts_chat_titles_and_header_show_names_literally(make_app: Any, ctx: Any) -> None:
+    from quilltap_tui.services import chats
+
+    await arrange(ctx, NAME)
+    profiles.create(ctx, profiles.CHAT, name=NAME + " chat", provider="ollama", model="m", default=True)
+    chat = chats.create_chat(ctx, chat_profile=None, image_profile=NAME, tags=[], title=NAME)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.notify("Saved [italic]toasted[/italic] [link=x]y \x1b[2J")
+        await settle(pilot)
+        # run_test() draws no toasts, so check the notification the Toast widget would render.
+        note = list(app._notifications)[-1]
+        assert note.markup is False
+        assert "[italic]toasted[/italic] [link=x]y" in note.message and "\x1b" not in note.message
+        app.update_header(chat="[b]head[/b]", image="[i]img[/i]")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "[b]head[/b]" in shown and "[i]img[/i]" in shown
+        assert chat["title"] == NAME

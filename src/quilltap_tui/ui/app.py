@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.commands import QuilltapCommands
 from quilltap_tui.ui.tasks import ServiceCalls
 
@@ -167,6 +169,19 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.sub_title = " · ".join(parts)
 
     # -- errors and the vault ------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast shows its text as typed: toasts carry profile names, prompts and provider
+        messages, which must never be read as markup (``[link=...]``) or reach the terminal as escapes."""
+        super().notify(inert(message), title=inert(title), severity=severity, timeout=timeout, markup=False)
 
     def report_error(self, error: BaseException) -> None:
         """A toast for a failed call; a locked vault opens the unlock modal instead. Never a secret."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.base import BaseScreen
 
 REMAP_HINT = (
@@ -31,7 +33,8 @@ class HelpScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             about = getattr(self.under, "HELP", "") or ""
-            yield Static(f"[b]{self.under.title or self.app.title}[/b]  {about}", id="help-about")
+            title = escape(inert(self.under.title or self.app.title))  # a chat's title is user text
+            yield Static(f"[b]{title}[/b]  {about}", id="help-about")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             yield Static(REMAP_HINT, id="help-remap", markup=False)
 

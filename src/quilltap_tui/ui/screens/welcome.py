@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
+from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.base import BaseScreen
 
 INTRO = (
@@ -45,7 +47,7 @@ class WelcomeScreen(BaseScreen):
         }
         for selector, (done, title, detail) in marks.items():
             mark = "[green]✓[/]" if done else "[yellow]·[/]"
-            self.query_one(selector, Static).update(f"{mark} [b]{title}[/b] {detail}")
+            self.query_one(selector, Static).update(f"{mark} [b]{title}[/b] {escape(inert(detail))}")
         env_button = self.query_one("#import-env", Button)
         env_button.display = bool(snapshot.env_keys)
         env_button.label = f"Import {len(snapshot.env_keys)} key(s) from environment variables"
