@@ -81,7 +81,7 @@ async def test_parallel_fragmented_calls_run_and_results_go_back_in_openai_shape
     assert all(set(image) == IMAGE_FIELDS for image in cat["images"] + dogs["images"])
     assert cat["used"]["size"] == "1536x1024" and cat["used"]["quality"] == "high"
     assert any("1792x1024" in w for w in cat["warnings"])
-    assert "iVBOR" not in json.dumps(follow) and "b64" not in json.dumps(follow)  # no image data sent back
+    assert "iVBOR" not in json.dumps(follow) and "b64_json" not in json.dumps(follow)  # no image data sent back
 
     sent = [r.json for r in images.requests_to("/images/generations")]
     assert sorted(b["prompt"] for b in sent) == ["a cat on a windowsill", "two dogs"]
