@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("generation", "scale")
+BENCHES = ("generation", "scale", "tui")
 
 
 def main(argv: list[str]) -> None:

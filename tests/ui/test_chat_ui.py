@@ -4,6 +4,7 @@ widgets, the database and the files."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from quilltap_tui.ui.widgets.preview import ImagePreview
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE
 from tests.unit.chat_support import is_file
 
 CHAT_KEY = "sk-chat-test-0123456789abcdefSECRET"
@@ -41,13 +42,31 @@ def _setup(ctx: Any, chat: FakeChatServer, images: FakeOpenAIImages) -> None:
                     base_url=chat.base_url, default=True)
 
 
+async def settle(pilot: Any, rounds: int = 4) -> None:
+    """Wait for workers and their messages with plain sleeps: Pilot's default wait asks every widget to
+    run a callback, and a Markdown block replaced while a reply streams never does (a 30 s hang)."""
+    for _ in range(rounds):
+        await asyncio.sleep(0.05)
+        await pilot.app.workers.wait_for_complete()
+        await asyncio.sleep(0.05)
+
+
 async def _type(pilot: Any, text: str) -> None:
     await pilot.press(*[" " if c == " " else c for c in text])
 
 
+async def _enter(pilot: Any) -> None:
+    """Press enter in the prompt without Pilot's wait for every widget: a turn that starts then may
+    replace widgets (Markdown blocks, previews), and Pilot would wait for the replaced ones forever."""
+    from textual import events
+
+    pilot.app.focused.post_message(events.Key("enter", "\r"))
+    await asyncio.sleep(0.05)
+
+
 async def _send(pilot: Any, text: str) -> None:
     await _type(pilot, text)
-    await pilot.press("enter")
+    await _enter(pilot)
     await settle(pilot, rounds=6)
 
 
@@ -104,7 +123,7 @@ async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: An
         app.screen.query_one("ChatList").open_chat(chat_id)
         await settle(pilot)
         await _type(pilot, "count slowly")
-        await pilot.press("enter")
+        await _enter(pilot)
         for _ in range(200):  # until a few tokens are on screen
             await pilot.pause(0.05)
             views = _views(app, MessageView)

@@ -1,8 +1,10 @@
 """The chat screen: the conversation, the profile pickers, a status line and the prompt.
 
-A turn runs ``services.chat_turn.ask`` in an async worker; its events come back as
-:class:`TurnUpdate` messages (the worker never touches a widget) and drive the message, tool-call
-and image widgets. ``esc`` cancels the worker: the turn loop stores what arrived, marked cancelled,
+A turn runs ``services.chat_turn.ask`` in an async worker. Its events only go into an inbox (the
+worker never touches a widget); a timer drains the inbox on the UI side, merging the text deltas that
+arrived since the last drain, and drives the message, tool-call and image widgets. One message per
+token would keep the screen's queue so busy that it never found time to lay out and refresh.
+``esc`` cancels the worker: the turn loop stores what arrived, marked cancelled,
 and the screen shows it so at once. A long chat opens on its newest messages; older ones are read a
 page at a time when the view reaches the top (or "load earlier" is pressed).
 """
@@ -15,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button
 
@@ -27,15 +29,6 @@ from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.prompt import PromptArea
 from quilltap_tui.ui.widgets.status import StatusLine
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
-
-
-class TurnUpdate(Message, bubble=False):
-    """One event of the running turn (``turn`` tells stale events of a cancelled turn apart)."""
-
-    def __init__(self, turn: int, event: Any) -> None:
-        super().__init__()
-        self.turn = turn
-        self.event = event
 
 
 def history_widgets(message: dict[str, Any]) -> list[Widget]:
@@ -52,6 +45,9 @@ def history_widgets(message: dict[str, Any]) -> list[Widget]:
                                     status=call["status"], result=call.get("result"), error=call.get("error"),
                                     images=images))
     return widgets
+
+
+TEXT_BATCH = 0.05  # seconds: reply text is handed to the message widget at most this often
 
 
 class ChatScreen(BaseScreen):
@@ -76,6 +72,9 @@ class ChatScreen(BaseScreen):
         self._reply_id: str | None = None
         self._calls: dict[str, ToolCallView] = {}
         self._loading_earlier = False
+        self._inbox: list[tuple[int, Any]] = []
+        self._following = True
+        self._drain_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         yield ProfilePickers(self.chat_id)
@@ -103,7 +102,7 @@ class ChatScreen(BaseScreen):
         self.query_one(ProfilePickers).show(self.chat, snapshot)
 
     def action_focus_prompt(self) -> None:
-        self.query_one("#prompt", PromptArea).focus()
+        self.query_one(PromptArea).focus()
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -117,7 +116,7 @@ class ChatScreen(BaseScreen):
         if widgets:
             await self.conversation.mount_all(widgets)
         self._set_earlier(page)
-        self.conversation.anchor()
+        self.follow(force=True)
 
     def _set_chat(self, chat: dict[str, Any]) -> None:
         self.chat = chat
@@ -131,7 +130,19 @@ class ChatScreen(BaseScreen):
         self.has_earlier = page.has_earlier
         self.query_one("#load-earlier").display = self.has_earlier
 
+    def follow(self, force: bool = False) -> None:
+        """Keep the newest text in view, unless the user scrolled up to read (``force``: scroll anyway).
+
+        Textual's ``anchor()`` is not used: with content shorter than the view it scrolled to a negative
+        offset, and a short chat showed nothing until it filled the screen.
+        """
+        if force:
+            self._following = True
+        if self._following:
+            self.conversation.scroll_end(animate=False)
+
     def _scrolled(self, scroll_y: float) -> None:
+        self._following = scroll_y >= self.conversation.max_scroll_y - 1
         if scroll_y <= 0 and self.has_earlier and self.conversation.max_scroll_y > 0:
             self.load_earlier()
 
@@ -182,25 +193,58 @@ class ChatScreen(BaseScreen):
         self._turn += 1
         self._calls.clear()
         await self.conversation.mount(MessageView("user", text))
-        self.conversation.anchor()
+        self.follow(force=True)
         self.status.start("Waiting for the model…")
         from quilltap_tui.services import chat_turn
 
         turn = self._turn
         self.turn_worker = self.call_async(
             "turn", chat_turn.ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
-            lambda ev: self.post_message(TurnUpdate(turn, ev)),
+            lambda event: self._receive(turn, event),
         )
 
-    async def on_turn_update(self, message: TurnUpdate) -> None:
-        if message.turn != self._turn or self.turn_worker is None:
-            return  # what a cancelled turn still had in flight
+    def _receive(self, turn: int, event: Any) -> None:
+        """The turn's event sink: queue the event; text waits for the next batch, the rest goes at once."""
+        from quilltap_tui.chat.events import TextEvent
+
+        self._inbox.append((turn, event))
+        urgent = not isinstance(event, TextEvent)
+        if self._drain_timer is None or urgent:
+            if self._drain_timer is not None:
+                self._drain_timer.stop()
+            self._drain_timer = self.set_timer(0.001 if urgent else TEXT_BATCH, self._drain)
+
+    async def _drain(self) -> None:
+        from quilltap_tui.chat.events import TextEvent
+
+        self._drain_timer = None
+        batch, self._inbox = self._inbox, []
+        text: list[str] = []
+        structural = False
+        for turn, event in batch:
+            if turn != self._turn or self.turn_worker is None:
+                continue  # what a cancelled turn still had in flight
+            if isinstance(event, TextEvent):
+                text.append(event.delta)
+                continue
+            structural = True
+            if text:
+                await self._text("".join(text))
+                text.clear()
+            await self._handle(event)
+        if text:
+            await self._text("".join(text))
+        if structural:
+            self.follow()
+
+    @on(MessageView.Grew)
+    def _grew(self) -> None:
+        self.follow()
+
+    async def _handle(self, event: Any) -> None:
         from quilltap_tui.chat import events as ev
 
-        event = message.event
-        if isinstance(event, ev.TextEvent):
-            await self._text(event.delta)
-        elif isinstance(event, ev.MessageStarted) and event.role == "assistant":
+        if isinstance(event, ev.MessageStarted) and event.role == "assistant":
             await self._end_live()
             self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
         elif isinstance(event, ev.ToolCallStarted):
@@ -216,6 +260,7 @@ class ChatScreen(BaseScreen):
         elif isinstance(event, ev.DoneEvent):
             await self._end_live("error" if event.status == "error" else "complete")
             self._turn_over()
+            self.call_after_refresh(self.follow)
 
     async def _text(self, delta: str) -> None:
         if self._live is None:
@@ -235,7 +280,7 @@ class ChatScreen(BaseScreen):
     async def _end_live(self, status: str = "complete", error: str | None = None) -> None:
         live, self._live = self._live, None
         if live is not None:
-            await live.finish(status, error)
+            live.finish(status, error)
 
     def _turn_over(self) -> None:
         self.turn_worker = None

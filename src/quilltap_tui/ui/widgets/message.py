@@ -19,6 +19,7 @@ import time
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
@@ -26,8 +27,11 @@ from textual.widgets.markdown import MarkdownStream
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import STATUS_WORDS
 
-MIN_INTERVAL = 1 / 30  # at most ~30 appends a second: the screen does not refresh faster anyway
+MIN_INTERVAL = 0.1  # at most 10 appends a second: reads as live, and each append re-renders the open block
 COST_FACTOR = 4.0  # wait at least this many times the last append's cost before the next one
+# Each append re-renders the block still being written (a paragraph), so appends to a long block are
+# spaced out in proportion to its length: the work per second stays flat and the total linear.
+BLOCK_CHARS_PER_SECOND = 50_000
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "Note", "error": "Error"}
 
 
@@ -49,6 +53,9 @@ class TimedMarkdown(Markdown):
 
 class MessageView(Vertical):
     """A message: a one-line header (who, state) and its Markdown body."""
+
+    class Grew(Message):
+        """More streamed text was handed to the Markdown widget (the chat keeps the end in view)."""
 
     DEFAULT_CSS = """
     MessageView { height: auto; margin: 0 0 1 0; padding: 0 1; }
@@ -102,8 +109,9 @@ class MessageView(Vertical):
         if self._stream is None:
             self._stream = Markdown.get_stream(self.body)
         if self._flush_timer is None:
-            wait = max(MIN_INTERVAL, COST_FACTOR * self.body.last_append_cost)
-            due = max(0.0, self._last_flush + wait - time.monotonic())
+            open_block = len(self.text) - self.text.rfind("\n\n")
+            wait = max(MIN_INTERVAL, COST_FACTOR * self.body.last_append_cost, open_block / BLOCK_CHARS_PER_SECOND)
+            due = max(0.001, self._last_flush + wait - time.monotonic())  # a 0 s timer divides by zero
             self._flush_timer = self.set_timer(due, self._flush)
 
     async def _flush(self) -> None:
@@ -114,20 +122,34 @@ class MessageView(Vertical):
         self._pending.clear()
         self._last_flush = time.monotonic()
         await self._stream.write(chunk)
+        self.post_message(self.Grew())
 
-    async def finish(self, status: str = "complete", error: str | None = None) -> None:
-        """End streaming: stop the stream and render the final text once."""
+    def finish(self, status: str = "complete", error: str | None = None) -> None:
+        """End streaming: show the final state now; stop the stream and render the final text once.
+
+        The stream is stopped in a worker of this widget: its last append mounts Markdown blocks, and
+        awaiting that from the chat screen's own message handler could wait on that very handler.
+        """
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
-        self._pending.clear()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await stream.stop()
         self.live = False
         self.set_status(status, error)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            pending = "".join(self._pending)
+            self._pending.clear()
+            self.run_worker(self._close(stream, pending), group="finish", exit_on_error=False)
+        elif self.body.source != self.text:
+            self.body.update(self.text)
+
+    async def _close(self, stream: MarkdownStream, pending: str) -> None:
+        if pending:
+            await stream.write(pending)
+        await stream.stop()
         if self.body.source != self.text:
-            await self.body.update(self.text)
+            await self.body.update(self.text)  # the one final render of the whole message
+        self.post_message(self.Grew())
 
     def set_status(self, status: str, error: str | None = None) -> None:
         """Show a new state (and error text) in the header."""

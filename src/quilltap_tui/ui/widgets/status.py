@@ -69,4 +69,4 @@ class StatusLine(Static):
 
     def _tick(self) -> None:
         self._frame += 1
-        self.update(self.text())
+        self.update(self.text(), layout=False)  # one fixed line: no need to lay out the screen again

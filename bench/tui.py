@@ -1,0 +1,300 @@
+"""TUI benchmarks: start-up and a 4000-token reply in tmux, render cost, loop stalls, a 5000-message chat.
+
+Run: ``.venv/bin/python -m bench tui``. Prints figures; asserts nothing.
+
+* In tmux at 160x48 (real ``quilltap-tui`` process): time to the first interactive screen (median of
+  5), and a 4000-token reply at 500 tokens/s from ``tests.fakes.chat_servers`` run as its own process,
+  which logs when it wrote the last token: how long after that the last token is visible, and the
+  app's CPU (utime+stime from /proc) over the reply. The screen is polled every 10 ms.
+* In-process (headless Textual): the cost of streaming a 2.5k vs a 10k-character reply through the
+  message widget, the longest event-loop stall while an image is generated, saved and previewed
+  (half-cell previews on), and the time to open a chat of 5000 messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK = os.sysconf("SC_CLK_TCK")
+SOCKET = "qt-bench"
+PASS = "bench passphrase"
+
+
+# -- tmux --------------------------------------------------------------------------------------
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", "-L", SOCKET, "-f", "/dev/null", *args], capture_output=True, text=True,
+                          check=False).stdout
+
+
+def launch(env: dict[str, str]) -> tuple[float, int]:
+    """Start the app in a fresh 160x48 session; return (spawn time, app pid)."""
+    tmux("kill-server")
+    full = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "PATH": os.environ.get("PATH", ""), **env}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in full.items())
+    app = shlex.quote(str(ROOT / ".venv/bin/quilltap-tui"))
+    for _attempt in range(20):  # a server that is still shutting down refuses the new session: retry
+        started = time.monotonic()
+        tmux("new-session", "-d", "-x", "160", "-y", "48", f"exec env -i {exports} {app}")
+        pid = tmux("display-message", "-p", "#{pane_pid}").strip()
+        if pid:
+            return started, int(pid)
+        time.sleep(0.1)
+    raise RuntimeError("tmux would not start a session")
+
+
+def wait_for(text: str, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in tmux("capture-pane", "-p", "-J"):
+            return time.monotonic()
+        time.sleep(0.01)
+    raise RuntimeError(f"{text!r} never appeared:\n{tmux('capture-pane', '-p')}")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK
+
+
+# -- the fake chat upstream, as its own process, logging when the last token left -----------------
+
+
+def serve(port_file: str, log: str, tokens: int, tps: float) -> None:
+    """``python -m bench.tui serve PORTFILE LOG TOKENS TPS``: the fake chat server, timing each reply's end."""
+    from tests.fakes import chat_servers
+
+    original = chat_servers._Handler._stream
+
+    def timed(self: Any, reply: Any, body: Any) -> None:
+        original(self, reply, body)
+        with open(log, "a") as out:
+            out.write(f"{time.monotonic()}\n")
+
+    chat_servers._Handler._stream = timed  # type: ignore[method-assign]
+    chat_servers.main(["--kind", "openai", "--port-file", port_file, "--tokens", str(tokens), "--tps", str(tps)])
+
+
+@contextmanager
+def fake_chat(tmp: Path, tokens: int, tps: float) -> Iterator[tuple[str, Path]]:
+    port_file, log = tmp / "port", tmp / "ends.log"
+    proc = subprocess.Popen([sys.executable, "-m", "bench.tui", "serve", str(port_file), str(log), str(tokens),
+                             str(tps)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (port_file.exists() and port_file.read_text().strip()):
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port_file.read_text().strip()}/v1", log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def make_home(home: Path, chat_url: str | None) -> dict[str, str]:
+    """A home with a key, a chat profile at ``chat_url`` and one chat (made through the services)."""
+    env = {"QUILLTAP_HOME": str(home), "QUILLTAP_VAULT": "file", "QUILLTAP_VAULT_PASSPHRASE": PASS,
+           "QUILLTAP_IMAGES": "off"}
+    if chat_url is None:
+        return env
+    from quilltap_tui.services import chats, keys, profiles
+    from quilltap_tui.services.context import AppContext
+
+    ctx = AppContext(environ=env)
+    keys.add_key(ctx, provider="openai", label="chat", secret="sk-bench-000000000000000abcd")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
+                    base_url=chat_url, default=True)
+    chats.create_chat(ctx, chat_profile="main", title="bench chat", no_images=True)
+    ctx.close()
+    return env
+
+
+def startup(runs: int = 5) -> None:
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(runs + 1):
+            env = make_home(Path(tmp) / f"h{run}", None)
+            started, _pid = launch(env)
+            shown = wait_for("ctrl+n new")
+            if run:  # the first launch warms the disk cache
+                times.append(shown - started)
+            tmux("kill-server")
+    print(f"first interactive screen: median {statistics.median(times):.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f}, {runs} launches; target 0.4 s)")
+
+
+def streaming(tokens: int = 4000, tps: float = 500.0) -> None:
+    with tempfile.TemporaryDirectory() as tmp, fake_chat(Path(tmp), tokens, tps) as (url, log):
+        env = make_home(Path(tmp) / "home", url)
+        _started, pid = launch(env)
+        wait_for("bench chat")
+        tmux("send-keys", "Enter")
+        wait_for("Type a message")
+        time.sleep(0.5)
+        tmux("send-keys", "-l", "go")
+        cpu_before = cpu_seconds(pid)
+        tmux("send-keys", "Enter")
+        sent = time.monotonic()
+        first = wait_for(" word")  # any reply text (early words scroll away fast)
+        visible = wait_for(f"word{tokens - 1}", timeout=120)
+        cpu = cpu_seconds(pid) - cpu_before
+        last_token = float(log.read_text().split()[-1])
+        tmux("kill-server")
+    print(f"{tokens}-token reply at {tps:.0f} tok/s: first token visible {first - sent:.2f} s after enter, "
+          f"last token visible {visible - last_token:+.3f} s after it left the fake (target 0.2 s), "
+          f"app CPU {cpu:.2f} s over {visible - sent:.1f} s (target 3 s)")
+
+
+# -- in-process --------------------------------------------------------------------------------
+
+
+async def _render_cost(chars: int, delta: int = 6) -> tuple[float, float]:
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+
+    from quilltap_tui.ui.widgets.message import MessageView
+
+    words = ("lorem ipsum dolor sit amet consectetur " * (chars // 30 + 1))[:chars]
+    text = "\n\n".join(words[i:i + 400] for i in range(0, chars, 400))  # paragraphs, as models write
+
+    class Bench(App[None]):
+        def compose(self) -> ComposeResult:
+            yield VerticalScroll()
+
+    app = Bench()
+    async with app.run_test(size=(160, 48)) as pilot:
+        view = MessageView("assistant", live=True)
+        await app.query_one(VerticalScroll).mount(view)
+        await pilot.pause()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for start in range(0, len(text), delta):
+            view.add_text(text[start:start + delta])
+            await asyncio.sleep(0.0005)  # a fast stream: about 1500 deltas a second
+        await view.finish()
+        await pilot.pause()
+        return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def render_cost() -> None:
+    small = asyncio.run(_render_cost(2500))
+    large = asyncio.run(_render_cost(10000))
+    print(f"streaming through the widget: 2.5k chars {small[0]:.2f} s CPU ({small[1]:.2f} s wall), "
+          f"10k chars {large[0]:.2f} s CPU ({large[1]:.2f} s wall): x{large[0] / small[0]:.1f} for x4 the text "
+          "(linear = x4)")
+
+
+async def _image_turn(app: Any, text: str) -> None:
+    from textual import events
+
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+
+    prompt = app.screen.query_one(PromptArea)
+    prompt.text = text
+    prompt.post_message(events.Key("enter", "\r"))
+    before = len(app.screen.query("ImagePreview"))
+    for _ in range(400):
+        await asyncio.sleep(0.05)
+        done = len(app.screen.query("ImagePreview .preview-image")) > before and app.screen.turn_worker is None
+        if done:
+            break
+    await asyncio.sleep(0.5)
+
+
+async def _stalls_and_long_chat() -> tuple[float, float, float, float]:
+    sys.path.insert(0, str(ROOT))
+    from tests.fakes.chat_servers import FakeChatServer, tool_then_text
+    from tests.fakes.image_servers import FakeOpenAIImages
+    from tests.unit.chat_support import add_chat_profile, add_image_profile, make_ctx
+
+    from quilltap_tui.db.models import Message
+    from quilltap_tui.services import chats
+    from quilltap_tui.ui.app import QuilltapApp
+
+    with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        ctx = make_ctx(Path(tmp) / "home", QUILLTAP_IMAGES="halfcell")
+        add_image_profile(ctx, images)
+        add_chat_profile(ctx, chat, default=True)
+        chat.decider = tool_then_text(final_text="Here it is.")
+        chat_id = chats.create_chat(ctx, chat_profile="talk")["id"]
+        long_id = chats.create_chat(ctx, chat_profile="talk", title="long")["id"]
+        with ctx.db.session() as session:
+            for seq in range(1, 5001):
+                session.add(Message(chat_id=long_id, seq=seq, role="user" if seq % 2 else "assistant",
+                                    content=f"message {seq} with **some** Markdown"))
+            session.commit()
+        app = QuilltapApp(ctx, image_protocol="halfcell", environ=dict(ctx.environ))
+        app._welcomed = True
+        gaps: list[float] = []
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause(1.0)
+            app.screen.query_one("ChatList").open_chat(chat_id)
+            await pilot.pause(0.5)
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.2)
+            stop = asyncio.Event()
+
+            async def watch() -> None:
+                last = time.perf_counter()
+                while not stop.is_set():
+                    await asyncio.sleep(0.001)
+                    now = time.perf_counter()
+                    gaps.append(now - last)
+                    last = now
+
+            firsts: list[float] = []
+            for turn in range(2):  # the first turn also pays one-time imports (SDKs, Pillow) on the loop
+                gaps.clear()
+                stop.clear()
+                watcher = asyncio.create_task(watch())
+                await _image_turn(app, f"a big picture {turn}")
+                stop.set()
+                await watcher
+                firsts.append(max(gaps))
+            app.pop_screen()
+            await pilot.pause(0.3)
+            opened = time.perf_counter()
+            app.screen.query_one("ChatList").open_chat(long_id)
+            for _ in range(2000):  # poll: the page arrives from a thread worker
+                if app.screen.query("MessageView"):
+                    break
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+            open_time = time.perf_counter() - opened
+        ctx.close()
+    return firsts[0], max(gaps), statistics.quantiles(gaps, n=100)[98], open_time
+
+
+def stalls_and_long_chat() -> None:
+    first, worst, p99, open_time = asyncio.run(_stalls_and_long_chat())
+    print(f"event loop during a tool call that generates, saves and previews an image (half-cell): longest stall "
+          f"{worst * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (target 16 ms); first turn of the process "
+          f"{first * 1000:.0f} ms (one-time imports)")
+    print(f"opening a chat of 5000 messages (last page mounted): {open_time:.2f} s")
+
+
+def main() -> None:
+    if subprocess.run(["which", "tmux"], capture_output=True, check=False).returncode == 0:
+        startup()
+        streaming()
+    else:
+        print("tmux not installed: skipping the start-up and streaming figures")
+    render_cost()
+    stalls_and_long_chat()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+    else:
+        main()
