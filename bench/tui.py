@@ -181,8 +181,8 @@ async def _render_cost(chars: int, delta: int = 6) -> tuple[float, float]:
         for start in range(0, len(text), delta):
             view.add_text(text[start:start + delta])
             await asyncio.sleep(0.0005)  # a fast stream: about 1500 deltas a second
-        await view.finish()
-        await pilot.pause()
+        view.finish()
+        await app.workers.wait_for_complete()  # the stream is closed and the final text rendered
         return time.process_time() - cpu, time.perf_counter() - wall
 
 
