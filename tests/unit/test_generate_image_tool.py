@@ -198,7 +198,8 @@ async def test_handler_uses_the_profile_and_returns_a_short_result(
     assert set(short) == {"images", "used", "warnings", "revised_prompt", "shown_to_user"}
     assert [set(i) for i in short["images"]] == [{"id", "path", "width", "height", "mime_type"}] * 2
     assert short["used"]["size"] == "1536x1024" and any("1792x1024" in w for w in short["warnings"])
-    assert len(result.model_text()) < 2000 and "b64_json" not in result.model_text() and "iVBOR" not in result.model_text()
+    text = result.model_text()
+    assert len(text) < 2000 and "b64_json" not in text and "iVBOR" not in text
     assert set(result.result) == {"images", "profile", "provider", "model", "used", "warnings"}
     assert result.result["images"][0]["sha256"]
 
