@@ -100,10 +100,8 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._apply_themes()
         self.update_header()
         self.refresh_snapshot()
-        from quilltap_tui.services.image_store import sweep_orphans
-
         # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
-        self.call_blocking("sweep_orphans", sweep_orphans, self.ctx)
+        self.call_blocking("sweep_orphans", _sweep_orphans, self.ctx)
 
     def _apply_themes(self) -> None:
         from quilltap_tui.ui.themes import load_themes
@@ -307,3 +305,10 @@ def _title_for(error: BaseException) -> str:
         if isinstance(error, kind):
             return title
     return "Error"
+
+
+def _sweep_orphans(ctx: AppContext) -> list[Any]:
+    # Imported in the worker thread: the image store pulls in SQLAlchemy, which would delay the first paint.
+    from quilltap_tui.services.image_store import sweep_orphans
+
+    return sweep_orphans(ctx)

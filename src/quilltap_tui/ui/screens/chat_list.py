@@ -55,11 +55,16 @@ class ChatList(ServiceCalls, Vertical):
 
     def reload(self) -> None:
         """Read the chats again (in a thread)."""
-        from quilltap_tui.services import chats
-
         self._reloads += 1
         ticket, ctx = self._reloads, self.app.ctx  # type: ignore[attr-defined]
-        self.call_blocking("chats", lambda: (ticket, chats.list_chats(ctx)))
+
+        def load() -> tuple[int, list[dict[str, Any]]]:
+            # Imported in the worker: the services pull in SQLAlchemy, which would delay the first paint.
+            from quilltap_tui.services import chats
+
+            return ticket, chats.list_chats(ctx)
+
+        self.call_blocking("chats", load)
 
     def done_chats(self, result: tuple[int, list[dict[str, Any]]]) -> None:
         ticket, rows = result
