@@ -12,7 +12,7 @@ from typing import Any
 
 from quilltap_tui.services.context import AppContext
 
-PAGE = 40  # messages mounted when a chat opens, and per "load earlier" step
+PAGE = 16  # messages mounted when a chat opens (a 48-row screen shows fewer), and per "load earlier" step
 NO_IMAGES = "\x00no-images"  # the image picker's "no image generation" value (no profile can have this name)
 NO_IMAGES_LABEL = "No image generation"
 
