@@ -102,9 +102,6 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.refresh_snapshot()
         # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
         self.call_blocking("sweep_orphans", _sweep_orphans, self.ctx)
-        # Once the first screen is up, import what the first chat turn needs in a thread: done lazily
-        # on the event loop instead, those imports stalled the first reply for about 0.4 s.
-        self.set_timer(0.5, lambda: self.call_blocking("warm_imports", _warm_imports))
 
     def _apply_themes(self) -> None:
         from quilltap_tui.ui.themes import load_themes
@@ -315,14 +312,3 @@ def _sweep_orphans(ctx: AppContext) -> list[Any]:
     from quilltap_tui.services.image_store import sweep_orphans
 
     return sweep_orphans(ctx)
-
-
-def _warm_imports() -> None:
-    import importlib
-
-    for name in ("quilltap_tui.services.chat_turn", "quilltap_tui.chat.loop", "openai", "anthropic", "PIL.Image",
-                 "textual_image.renderable"):
-        try:
-            importlib.import_module(name)
-        except Exception:  # a missing optional piece shows up later, where it is used, with context
-            logging.getLogger(__name__).debug("warm import of %s failed", name, exc_info=True)

@@ -8,7 +8,9 @@ error reporter (toast, unlock modal for a locked vault).
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +18,36 @@ from textual.message import Message
 from textual.worker import Worker
 
 log = logging.getLogger(__name__)
+
+# The core and its third-party packages (SQLAlchemy, pydantic, the provider SDKs) are imported lazily so
+# the first screen paints fast. Two threads importing the same package at once can see it half
+# initialised ("cannot import name ... from partially initialized module"), so every worker first
+# passes through this lock, which imports them once, in one thread.
+_IMPORT_LOCK = threading.Lock()
+CORE_MODULES = (
+    "quilltap_tui.services.chats",
+    "quilltap_tui.services.image_store",
+    "quilltap_tui.services.keys",
+    "quilltap_tui.services.profiles",
+    "quilltap_tui.services.provider_checks",
+    "quilltap_tui.ui.state",
+)
+_loaded: set[str] = set()
+
+
+def preload(modules: tuple[str, ...] = CORE_MODULES) -> None:
+    """Import ``modules`` under the import lock (cheap once done). Run it in a worker thread."""
+    if _loaded.issuperset(modules):
+        return
+    with _IMPORT_LOCK:
+        for name in modules:
+            if name in _loaded:
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception:  # a missing optional piece shows up where it is used, with context
+                log.debug("preloading %s failed", name, exc_info=True)
+            _loaded.add(name)
 
 
 class Done(Message, bubble=False):
@@ -36,6 +68,7 @@ class ServiceCalls:
 
         def run() -> None:
             try:
+                preload()
                 result = fn(*args, **kwargs)
             except Exception as exc:
                 self._post_failure(tag, exc)

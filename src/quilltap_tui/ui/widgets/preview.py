@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from quilltap_tui.ui import terminal, thumbnails
+from quilltap_tui.ui.tasks import preload
 
 
 class ImagePreview(Widget):
@@ -73,6 +74,7 @@ class ImagePreview(Widget):
 
         def decode() -> None:
             try:
+                preload(("PIL.Image", "textual_image.renderable"))  # imported once, under the import lock
                 image = thumbnails.load(path, box)
             except Exception as exc:  # unreadable or vanished file: say so in place of the picture
                 self.post_message(self.Ready(token, None, f"{type(exc).__name__}: {exc}"))
