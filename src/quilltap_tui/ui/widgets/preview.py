@@ -49,7 +49,9 @@ class ImagePreview(Widget):
         return self._protocol or getattr(self.app, "image_protocol", "off")
 
     def compose(self) -> ComposeResult:
-        yield Static(self._text("Loading preview…"), classes="preview-text", markup=False)
+        # With previews off the final text is known now: no "Loading" flash, nothing left to a later refresh.
+        note = "Previews are off (QUILLTAP_IMAGES=off)." if self.protocol == "off" else "Loading preview…"
+        yield Static(self._text(note), classes="preview-text", markup=False)
 
     def on_mount(self) -> None:
         if self.path is not None:
