@@ -271,3 +271,41 @@ async def test_long_chat_opens_on_its_last_page_and_loads_earlier(make_app: Any,
         await settle(pilot)
         views = _views(app, MessageView)
         assert len(views) == 2 * PAGE and views[0].text == f"message {5001 - 2 * PAGE}"
+
+
+async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: Any, ctx: Any, fakes: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast typist can send while the chat's first page is still being read: the history goes above."""
+    import time as _time
+
+    from quilltap_tui.chat.history import add_message
+    from quilltap_tui.ui.screens import chat as chat_screen
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.decider = lambda _request: Text("second answer")
+    chat_id = chats.create_chat(ctx, chat_profile="main", title="Slow")["id"]
+    add_message(ctx.db, chat_id, "user", "first question")
+    add_message(ctx.db, chat_id, "assistant", "first answer")
+    real_load = chat_screen._load_chat
+
+    def slow_load(*args: Any) -> Any:
+        _time.sleep(2.0)  # a slow disk or a remote PostgreSQL
+        return real_load(*args)
+
+    monkeypatch.setattr(chat_screen, "_load_chat", slow_load)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await asyncio.sleep(0.2)
+        assert type(app.screen).__name__ == "ChatScreen" and not _views(app, MessageView)  # still loading
+        await _type(pilot, "second question")
+        await _enter(pilot)
+        assert [v.text for v in _views(app, MessageView)] == ["second question"]  # sent before the history came
+        await asyncio.sleep(2.0)
+        await settle(pilot, rounds=6)
+        texts = [v.text for v in _views(app, MessageView)]
+        assert texts == ["first question", "first answer", "second question", "second answer"]
+    assert [m["content"] for m in chats.get_messages(ctx, chat_id)] == [
+        "first question", "first answer", "second question", "second answer"]

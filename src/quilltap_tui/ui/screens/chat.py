@@ -75,6 +75,7 @@ class ChatScreen(BaseScreen):
         self._inbox: list[tuple[int, Any]] = []
         self._following = True
         self._drain_timer: Timer | None = None
+        self._queued: str | None = None  # sent before the history was on screen; goes once it is
 
     def compose_body(self) -> ComposeResult:
         yield ProfilePickers(self.chat_id)
@@ -114,9 +115,28 @@ class ChatScreen(BaseScreen):
         self.query_one(ProfilePickers).show(page.chat, getattr(self.app, "snapshot", None))
         widgets = [w for m in page.messages for w in history_widgets(m)]
         if widgets:
-            await self.conversation.mount_all(widgets)
+            # Right after the "load earlier" button: a message sent before the page arrived stays below it.
+            await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
         self.follow(force=True)
+        queued, self._queued = self._queued, None
+        if queued is not None:
+            if page.chat.get("chat_profile"):
+                self._start_turn(queued)
+            else:
+                self.status.stop()
+                await self._not_sent(queued, "this chat has no chat profile: pick one in the bar at the top.")
+
+    def failed_load(self, error: BaseException) -> None:
+        self.app.report_error(error)  # type: ignore[attr-defined]
+        queued, self._queued = self._queued, None
+        if queued is not None:
+            self.status.stop()
+            self.call_later(self._not_sent, queued, "the chat could not be opened.")
+
+    async def _not_sent(self, text: str, reason: str) -> None:
+        await self.conversation.mount(MessageView("error", f"Not sent: {reason}"))
+        self.query_one(PromptArea).text = text  # give the words back to edit and resend
 
     def _set_chat(self, chat: dict[str, Any]) -> None:
         self.chat = chat
@@ -190,16 +210,25 @@ class ChatScreen(BaseScreen):
             self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
             return
         event.prompt.clear()
-        self._turn += 1
-        self._calls.clear()
         await self.conversation.mount(MessageView("user", text))
         self.follow(force=True)
+        if self.chat is None:
+            # The history is still being read: starting the turn now would save it before the page is read
+            # and show it twice. It starts as soon as the page is on screen.
+            self._queued = text
+            self.status.start("Opening the chat…")
+            return
+        self._start_turn(text)
+
+    def _start_turn(self, text: str) -> None:
+        self._turn += 1
+        self._calls.clear()
         self.status.start("Waiting for the model…")
-        from quilltap_tui.services import chat_turn
+        from quilltap_tui.ui.generation import ask
 
         turn = self._turn
         self.turn_worker = self.call_async(
-            "turn", chat_turn.ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
+            "turn", ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
             lambda event: self._receive(turn, event),
         )
 
@@ -312,6 +341,10 @@ class ChatScreen(BaseScreen):
         """Stop the running turn; what arrived stays on screen (and in the database), marked cancelled."""
         worker, self.turn_worker = self.turn_worker, None
         if worker is None:
+            if self._queued is not None:  # not started yet: nothing reached the model or the database
+                self._queued = None
+                self.status.stop()
+                self.call_later(self._not_sent_cancelled)
             return
         worker.cancel()
         for view in self._calls.values():
@@ -320,8 +353,16 @@ class ChatScreen(BaseScreen):
         self.status.stop()
         self.notify("Reply cancelled; what arrived is kept.", timeout=3)
 
+    async def _not_sent_cancelled(self) -> None:
+        views = list(self.conversation.query(MessageView))
+        if views and views[-1].role == "user":
+            text = views[-1].text
+            await views[-1].remove()
+            self.query_one(PromptArea).text = text
+        self.notify("Cancelled before it was sent; your message is back in the prompt.", timeout=3)
+
     def action_back(self) -> None:
-        if self.turn_worker is not None:
+        if self.turn_worker is not None or self._queued is not None:
             self.cancel_reply()
             return
         self.app.update_header()  # type: ignore[attr-defined]
