@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, map_sdk_error, split_params, title
+from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, error_for, map_sdk_error, split_params, title
+from quilltap_tui.chat.providers.sse import ServerEvent, response_lines, server_events
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -28,7 +29,8 @@ from quilltap_tui.chat.spec import (
     Usage,
     parse_arguments,
 )
-from quilltap_tui.errors import Invalid, MalformedResponse, ProviderError, Timeout, Unavailable
+from quilltap_tui.errors import Invalid, MalformedResponse
+from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.tools.render import to_anthropic
 from quilltap_tui.tools.spec import ToolSpec
 
@@ -150,12 +152,20 @@ class _State:
     stopped: bool = False
 
 
-async def stream_events(events: AsyncIterator[Any], provider: str) -> AsyncIterator[ChatEvent]:
-    """Turn SDK raw stream events into chat events."""
+async def stream_events(events: AsyncIterator[ServerEvent], provider: str, key: str | None = None
+                        ) -> AsyncIterator[ChatEvent]:
+    """Turn the Messages API's server-sent events into chat events."""
     state = _State()
     async for event in events:
-        data = event.to_dict()
+        if event.event == "ping":
+            continue
+        data = event.json(provider)
+        if not isinstance(data, dict):
+            raise MalformedResponse(f"{title(provider)} sent a streamed event that is not an object.",
+                                    provider=provider)
         kind = data.get("type")
+        if kind == "error" or event.event == "error":  # e.g. overloaded_error after the 200
+            raise error_for(None, data, provider=provider, key=key)
         if kind == "message_start":
             state.input_tokens = (data.get("message", {}).get("usage") or {}).get("input_tokens")
         elif kind == "content_block_start":
@@ -220,16 +230,6 @@ def _stop_block(state: _State, index: int) -> ToolCallRequest | None:
     )
 
 
-def stream_transport_error(exc: httpx2.TransportError, provider: str) -> ProviderError:
-    """Our error for a transport failure in the middle of a stream (timeout or cut connection)."""
-    import httpx2
-
-    if isinstance(exc, httpx2.TimeoutException):
-        return Timeout(f"{title(provider)} did not answer in time.", provider=provider)
-    detail = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
-    return Unavailable(f"The connection to {title(provider)} failed: {detail}.", provider=provider)
-
-
 class AnthropicProvider:
     """A :class:`~quilltap_tui.chat.spec.ChatProvider` for the Anthropic Messages API."""
 
@@ -277,24 +277,24 @@ class AnthropicProvider:
         system: str | None = None,
     ) -> AsyncIterator[ChatEvent]:
         """Stream one reply; see :mod:`quilltap_tui.chat.spec` for the event and error rules."""
+        await import_off_loop("anthropic")
         import anthropic
-        import httpx2
 
         request = build_request(model=model, messages=messages, tools=tools, params=params, system=system)
         try:
-            async with await self._client().messages.create(**request) as events:
-                async for event in stream_events(events, self.provider_id):
+            # The raw response, read by ``sse``: the SDK's per-event models cost more CPU than the rest of
+            # a streamed turn together.
+            async with self._client().messages.with_streaming_response.create(**request) as response:
+                lines = response_lines(response, self.provider_id)
+                async for event in stream_events(server_events(lines), self.provider_id, self._key):
                     yield event
         except (anthropic.APIError, json.JSONDecodeError) as exc:
             # ``from None``: the SDK exception's text may quote the provider's echo of the key.
             raise map_sdk_error(exc, anthropic, provider=self.provider_id, key=self._key) from None
-        except httpx2.TransportError as exc:
-            # The SDK wraps transport failures only until the stream starts; a read timeout or a cut
-            # connection mid-stream arrives raw and would otherwise end the turn as an unexpected error.
-            raise stream_transport_error(exc, self.provider_id) from None
 
     async def validate_key(self) -> None:
         """List one model; raise ``AuthError`` when the key is refused."""
+        await import_off_loop("anthropic")
         import anthropic
 
         try:
@@ -304,6 +304,7 @@ class AnthropicProvider:
 
     async def list_models(self) -> list[str]:
         """Model ids from ``GET /v1/models``."""
+        await import_off_loop("anthropic")
         import anthropic
 
         try:

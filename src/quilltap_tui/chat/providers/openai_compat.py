@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, map_sdk_error, split_params, title
+from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, error_for, map_sdk_error, split_params, title
+from quilltap_tui.chat.providers.sse import ServerEvent, response_lines, server_events
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -30,6 +31,7 @@ from quilltap_tui.chat.spec import (
     parse_arguments,
 )
 from quilltap_tui.errors import Invalid, MalformedResponse
+from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.tools.render import to_openai_chat
 from quilltap_tui.tools.spec import ToolSpec
 
@@ -186,13 +188,21 @@ class ToolCallAssembler:
         )
 
 
-async def stream_events(chunks: AsyncIterator[Any], provider: str) -> AsyncIterator[ChatEvent]:
-    """Turn SDK ``ChatCompletionChunk`` objects into chat events."""
+async def stream_events(events: AsyncIterator[ServerEvent], provider: str, key: str | None = None
+                        ) -> AsyncIterator[ChatEvent]:
+    """Turn the server-sent ``chat.completion.chunk`` events into chat events."""
     assembler = ToolCallAssembler()
     finish: str | None = None
     calls = 0
-    async for chunk in chunks:
-        data = chunk.to_dict()
+    async for event in events:
+        if event.data.startswith("[DONE]"):
+            break
+        data = event.json(provider)
+        if not isinstance(data, dict):
+            raise MalformedResponse(f"{title(provider)} sent a streamed chunk that is not an object.",
+                                    provider=provider)
+        if data.get("error"):  # an error after the 200 (OpenAI, OpenRouter mid-stream faults)
+            raise error_for(None, data, provider=provider, key=key)
         for choice in data.get("choices") or []:
             delta = choice.get("delta") or {}
             if delta.get("content"):
@@ -262,6 +272,7 @@ class OpenAICompatProvider:
         system: str | None = None,
     ) -> AsyncIterator[ChatEvent]:
         """Stream one reply; see :mod:`quilltap_tui.chat.spec` for the event and error rules."""
+        await import_off_loop("openai")
         import openai
 
         request = build_request(
@@ -273,8 +284,11 @@ class OpenAICompatProvider:
             include_usage=self.include_usage,
         )
         try:
-            async with await self._client().chat.completions.create(**request) as chunks:
-                async for event in stream_events(chunks, self.provider_id):
+            # The raw response, read by ``sse``: the SDK's per-chunk models cost more CPU than the rest of
+            # a streamed turn together.
+            async with self._client().chat.completions.with_streaming_response.create(**request) as response:
+                lines = response_lines(response, self.provider_id)
+                async for event in stream_events(server_events(lines), self.provider_id, self._key):
                     yield event
         except (openai.APIError, json.JSONDecodeError) as exc:
             # ``from None``: the SDK exception's text may quote the provider's echo of the key.
@@ -282,6 +296,7 @@ class OpenAICompatProvider:
 
     async def validate_key(self) -> None:
         """Make one cheap authenticated call; raise ``AuthError`` when the key is refused."""
+        await import_off_loop("openai")
         if self.provider_id != "openrouter":
             await self.list_models()
             return
@@ -294,6 +309,7 @@ class OpenAICompatProvider:
 
     async def list_models(self) -> list[str]:
         """Model ids from ``GET /models`` (Gemini's ``models/`` prefix removed)."""
+        await import_off_loop("openai")
         import openai
 
         try:

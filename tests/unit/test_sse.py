@@ -1,0 +1,39 @@
+"""The server-sent-event reader the chat providers use in place of the SDKs' per-chunk models."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from quilltap_tui.chat.providers.sse import ServerEvent, server_events
+from quilltap_tui.errors import MalformedResponse
+
+
+async def _lines(*lines: str) -> AsyncIterator[str]:
+    for line in lines:
+        yield line
+
+
+async def _read(*lines: str) -> list[ServerEvent]:
+    return [event async for event in server_events(_lines(*lines))]
+
+
+async def test_events_split_on_blank_lines_with_names_and_joined_data() -> None:
+    events = await _read("event: message_start", 'data: {"a":', "data: 1}", "", "data: [DONE]", "")
+    assert events == [ServerEvent("message_start", '{"a":\n1}'), ServerEvent(None, "[DONE]")]
+    assert events[0].json("openai") == {"a": 1}
+
+
+async def test_comments_keepalives_and_unknown_fields_are_skipped() -> None:
+    events = await _read(": OPENROUTER PROCESSING", "", "id: 7", "retry: 100", "data:{}", "", "")
+    assert events == [ServerEvent(None, "{}")]  # "data:" without the space counts too
+
+
+async def test_a_last_event_without_its_blank_line_is_kept() -> None:
+    assert await _read("data: {}", "") == await _read("data: {}")
+
+
+async def test_bad_json_names_the_provider() -> None:
+    with pytest.raises(MalformedResponse, match="OpenRouter sent a streamed event that is not valid JSON"):
+        ServerEvent(None, "{nope").json("openrouter")
