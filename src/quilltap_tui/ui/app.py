@@ -8,6 +8,7 @@ first paint.
 
 from __future__ import annotations
 
+import gc
 import getpass
 import logging
 import os
@@ -133,6 +134,8 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.call_blocking("snapshot", load_snapshot, self.ctx)
 
     def done_snapshot(self, snapshot: Snapshot) -> None:
+        if self.snapshot is None:
+            self.set_timer(0.5, lambda: self._warm_up(snapshot))
         self.snapshot = snapshot
         self.update_header()
         from textual.css.query import NoMatches
@@ -146,6 +149,32 @@ class QuilltapApp(ServiceCalls, App[int]):
             except NoMatches:  # not composed yet: its on_mount reads app.snapshot
                 continue
         self._first_run_checks(snapshot)
+
+    def _warm_up(self, snapshot: Snapshot) -> None:
+        """Import what the first chat turn needs while the user is still choosing a chat.
+
+        The chat-turn services and a provider SDK take a second or more of CPU to import; done here, in
+        a thread through the import lock, the first message starts as fast as the later ones.
+        """
+        from quilltap_tui.lazy_imports import import_once
+
+        modules = ["quilltap_tui.services.chat_turn", "quilltap_tui.chat.registry"]
+        providers = {str(p.get("provider")) for p in snapshot.chat_profiles}
+        if providers - {"anthropic"}:
+            modules.append("openai")
+        if "anthropic" in providers:
+            modules.append("anthropic")
+        if self.image_protocol != "off":
+            modules += ["PIL.Image", "textual_image.renderable"]
+
+        def warm() -> None:
+            import_once(*modules)
+            # Everything alive now (Textual, the SDKs, pydantic's models) lives as long as the app. Frozen,
+            # the collector stops rescanning it: each full collection cost 115-135 ms of frozen screen, a
+            # few times a minute while a reply streamed (bench/tui.py, gc callbacks).
+            gc.freeze()
+
+        self.run_worker(warm, thread=True, group="warm-up", exit_on_error=False)
 
     def _first_run_checks(self, snapshot: Snapshot) -> None:
         if snapshot.vault_locked:

@@ -1,14 +1,28 @@
-"""The TUI's calls into the generation and provider-check services (run in async workers)."""
+"""The TUI's calls into the chat-turn, generation and provider-check services (run in async workers).
+
+Async workers run on the event loop, so each first imports its service in a thread: those modules
+pull in SQLAlchemy, the image stack and the provider SDKs, a second or more of work the first time.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.services.context import AppContext
+
+
+async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any) -> Any:
+    """One chat turn (the reply, tool calls and images), reported to ``sink`` as it happens."""
+    await import_off_loop("quilltap_tui.services.chat_turn")
+    from quilltap_tui.services import chat_turn
+
+    return await chat_turn.ask(ctx, chat_id, text, sink)
 
 
 async def generate(ctx: AppContext, prompt: str, profile: str | None) -> Any:
     """Generate with ``profile`` (or the default image profile); returns a GenerationOutcome."""
+    await import_off_loop("quilltap_tui.services.generation")
     from quilltap_tui.services.generation import GenerationService
 
     return await GenerationService(ctx).generate(prompt, profile=profile, source="tui")
@@ -16,6 +30,7 @@ async def generate(ctx: AppContext, prompt: str, profile: str | None) -> Any:
 
 async def validate_key(ctx: AppContext, label: str, base_url: str | None = None) -> dict[str, Any]:
     """Check a key against its provider; the verdict is remembered on the key."""
+    await import_off_loop("quilltap_tui.services.provider_checks")
     from quilltap_tui.services.provider_checks import validate_key as check
 
     return await check(ctx, label, base_url=base_url)
@@ -25,6 +40,7 @@ async def list_models(
     ctx: AppContext, provider: str, key: str | None, base_url: str | None, chat: bool
 ) -> list[dict[str, Any]]:
     """Models the provider offers (live when a key or custom server is given, else the built-in table)."""
+    await import_off_loop("quilltap_tui.services.provider_checks")
     from quilltap_tui.services.provider_checks import list_models as discover
 
     return await discover(ctx, provider, key=key, base_url=base_url, chat=chat)

@@ -8,22 +8,19 @@ error reporter (toast, unlock modal for a locked vault).
 
 from __future__ import annotations
 
-import importlib
 import logging
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.message import Message
 from textual.worker import Worker
 
+from quilltap_tui.lazy_imports import import_once
+
 log = logging.getLogger(__name__)
 
 # The core and its third-party packages (SQLAlchemy, pydantic, the provider SDKs) are imported lazily so
-# the first screen paints fast. Two threads importing the same package at once can see it half
-# initialised ("cannot import name ... from partially initialized module"), so every worker first
-# passes through this lock, which imports them once, in one thread.
-_IMPORT_LOCK = threading.Lock()
+# the first screen paints fast; workers import them through ``lazy_imports`` (one lock, one thread).
 CORE_MODULES = (
     "quilltap_tui.services.chats",
     "quilltap_tui.services.image_store",
@@ -32,22 +29,11 @@ CORE_MODULES = (
     "quilltap_tui.services.provider_checks",
     "quilltap_tui.ui.state",
 )
-_loaded: set[str] = set()
 
 
 def preload(modules: tuple[str, ...] = CORE_MODULES) -> None:
     """Import ``modules`` under the import lock (cheap once done). Run it in a worker thread."""
-    if _loaded.issuperset(modules):
-        return
-    with _IMPORT_LOCK:
-        for name in modules:
-            if name in _loaded:
-                continue
-            try:
-                importlib.import_module(name)
-            except Exception:  # a missing optional piece shows up where it is used, with context
-                log.debug("preloading %s failed", name, exc_info=True)
-            _loaded.add(name)
+    import_once(*modules)
 
 
 class Done(Message, bubble=False):

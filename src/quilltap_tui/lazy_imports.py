@@ -1,0 +1,48 @@
+"""Heavy packages imported once, in one thread, off the event loop.
+
+The provider SDKs, SQLAlchemy and Pillow are imported lazily so the first screen and every command
+start fast. ``import openai`` alone costs about a second of CPU; done on the event loop it froze the
+chat screen for that long on the first message. Two threads importing the same package at once can
+see it half initialised ("cannot import name ... from partially initialized module"), so every such
+import passes through one lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+_done: set[str] = set()
+
+
+def import_once(*modules: str) -> None:
+    """Import ``modules`` under the lock (free once done). Blocking: call it from a worker thread."""
+    if _done.issuperset(modules):
+        return
+    with _LOCK:
+        for name in modules:
+            if name in _done:
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception:  # a missing optional piece shows up where it is used, with context
+                log.debug("importing %s failed", name, exc_info=True)
+            _done.add(name)
+
+
+def _ready(name: str) -> bool:
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None)
+    return module is not None and not getattr(spec, "_initializing", False)
+
+
+async def import_off_loop(*modules: str) -> None:
+    """Make sure ``modules`` are imported without blocking the running event loop."""
+    if _done.issuperset(modules) or all(_ready(name) for name in modules):
+        return
+    await asyncio.to_thread(import_once, *modules)
