@@ -30,6 +30,14 @@ def image_widget_class(protocol: str) -> Any | None:
     return classes.get(protocol, widget.HalfcellImage)
 
 
+def cell_size() -> tuple[int, int]:
+    """The terminal cell in pixels (width, height) as textual-image measured it in :func:`prepare`."""
+    from textual_image import widget
+
+    measured = widget.get_cell_size()  # cached by textual-image after its first terminal query
+    return int(measured.width) or 10, int(measured.height) or 20
+
+
 @cache
 def takes_on_error(widget_class: Any) -> bool:
     """True for textual-image 0.13+, whose widgets accept ``on_error``."""

@@ -2,7 +2,10 @@
 
 With graphics on it shows a textual-image widget (Kitty graphics, Sixel or half-cell blocks, chosen
 once before the app started); with ``QUILLTAP_IMAGES=off`` a text placeholder with the path and size.
-Decoding and resizing happen in a thread worker; the UI only mounts the finished thumbnail.
+Decoding and resizing happen in a thread worker; the UI only mounts the finished thumbnail. Half-cell
+pictures are drawn in that worker too (:class:`HalfcellPicture`), so showing one costs the UI no frame.
+One decode runs at a time: while it runs, newer requests replace each other and only the newest starts
+next (moving fast through the gallery never queues a decode per row).
 """
 
 from __future__ import annotations
@@ -11,12 +14,45 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
 from quilltap_tui.ui import terminal, thumbnails
 from quilltap_tui.ui.tasks import preload
+
+
+class HalfcellPicture(Widget):
+    """A half-cell picture from strips drawn in a worker; the blocks textual-image's HalfcellImage draws.
+
+    Sized like HalfcellImage with ``width: auto`` and a fixed height: the image's aspect ratio, at most
+    the container's width. A narrower container than the strips were drawn for redraws them (rare: a
+    terminal too narrow for the preview), cached per width.
+    """
+
+    DEFAULT_CSS = "HalfcellPicture { width: auto; height: auto; }"
+
+    def __init__(self, image: Any, strips: list[Strip], *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.image = image  # the decoded thumbnail, as on textual-image's widgets
+        self.rows = len(strips)
+        self.natural_width = strips[0].cell_length if strips else 0
+        self._strips = {self.natural_width: strips}
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return min(self.natural_width, container.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.rows
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        strips = self._strips.get(width)
+        if strips is None:
+            strips = self._strips[width] = thumbnails.halfcell_strips(self.image, width, self.rows)
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(width)
 
 
 class ImagePreview(Widget):
@@ -31,9 +67,9 @@ class ImagePreview(Widget):
     class Ready(Message):
         """A thumbnail was decoded (or failed to) in a worker."""
 
-        def __init__(self, token: int, image: Any, error: str | None) -> None:
+        def __init__(self, token: int, image: Any, error: str | None, strips: list[Strip] | None = None) -> None:
             super().__init__()
-            self.token, self.image, self.error = token, image, error
+            self.token, self.image, self.error, self.strips = token, image, error, strips
 
     def __init__(self, path: Path | None = None, *, columns: int = 40, rows: int = 16, info: str = "",
                  protocol: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -43,6 +79,8 @@ class ImagePreview(Widget):
         self.info = info
         self._protocol = protocol
         self._token = 0  # which show() call the newest decode belongs to
+        self._decoding = False  # a decode worker is running; the newest request waits in _pending
+        self._pending: tuple[int, Path] | None = None
 
     @property
     def protocol(self) -> str:
@@ -65,6 +103,7 @@ class ImagePreview(Widget):
         if not self.is_mounted:
             return  # on_mount shows it
         self._remove_image()
+        self._pending = None  # a request still waiting for the running decode is stale now
         if path is None:
             self._set_text("")
             return
@@ -72,36 +111,57 @@ class ImagePreview(Widget):
             self._set_text(self._text("Previews are off (QUILLTAP_IMAGES=off)."))
             return
         self._set_text(self._text("Loading preview…"))
+        self._pending = (token, path)
+        if not self._decoding:
+            self._start_decode()
+
+    def _start_decode(self) -> None:
+        if self._pending is None:
+            return
+        (token, path), self._pending = self._pending, None
+        self._decoding = True
         box = thumbnails.box_for_cells(self.columns, self.rows)
+        rows, halfcell = self.rows, self.protocol == "halfcell"
 
         def decode() -> None:
+            strips = None
             try:
-                preload(("PIL.Image", "textual_image.renderable"))  # imported once, under the import lock
+                preload(("PIL.Image", "textual_image.widget"))  # imported once, under the import lock
                 image = thumbnails.load(path, box)
+                if halfcell:
+                    width = thumbnails.halfcell_width(image.size, rows, terminal.cell_size())
+                    strips = thumbnails.halfcell_strips(image, width, rows)
             except Exception as exc:  # unreadable or vanished file: say so in place of the picture
                 self.post_message(self.Ready(token, None, f"{type(exc).__name__}: {exc}"))
                 return
-            self.post_message(self.Ready(token, image, None))
+            self.post_message(self.Ready(token, image, None, strips))
 
-        self.run_worker(decode, thread=True, group="preview", exclusive=True, exit_on_error=False)
+        self.run_worker(decode, thread=True, group="preview", exit_on_error=False)
 
     def on_image_preview_ready(self, message: ImagePreview.Ready) -> None:
         message.stop()
+        self._decoding = False
+        self._start_decode()  # the newest request that came while this one decoded, if any
         if message.token != self._token:
             return  # a newer show() superseded this decode (the user moved on, or the same image was re-shown)
         self._remove_image()
         if message.error or message.image is None:
             self._set_text(self._text(f"Cannot preview: {message.error}"))
             return
-        widget_class = terminal.image_widget_class(self.protocol)
-        kwargs: dict[str, Any] = {"classes": "preview-image"}
-        if terminal.takes_on_error(widget_class):
-            kwargs["on_error"] = lambda exc: Static(self._text(f"Cannot preview: {exc}"), markup=False)
-        image_widget = widget_class(message.image, **kwargs)
+        image_widget = self._image_widget(message)
         image_widget.styles.height = self.rows
         self._set_text("")
         self.query_one(".preview-text").display = False
         self.mount(image_widget)
+
+    def _image_widget(self, message: ImagePreview.Ready) -> Widget:
+        if message.strips is not None:
+            return HalfcellPicture(message.image, message.strips, classes="preview-image")
+        widget_class = terminal.image_widget_class(self.protocol)
+        kwargs: dict[str, Any] = {"classes": "preview-image"}
+        if terminal.takes_on_error(widget_class):
+            kwargs["on_error"] = lambda exc: Static(self._text(f"Cannot preview: {exc}"), markup=False)
+        return widget_class(message.image, **kwargs)  # type: ignore[no-any-return]
 
     def _remove_image(self) -> None:
         for child in self.query(".preview-image"):

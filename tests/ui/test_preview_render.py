@@ -1,0 +1,136 @@
+"""Half-cell previews drawn in the worker look exactly like textual-image's, and stale decodes are dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.geometry import Region
+
+from quilltap_tui.ui import terminal, thumbnails
+from quilltap_tui.ui.widgets.preview import HalfcellPicture, ImagePreview
+from tests.fakes.image_servers import make_image
+
+CSS = "Vertical { height: auto; width: 1fr; } .preview-image { width: auto; height: auto; max-width: 100%; }"
+
+
+class _Side(App[None]):
+    """Two columns: textual-image's HalfcellImage and ours, for the same thumbnail."""
+
+    CSS = CSS + " #left, #right { width: 80; }"
+
+    def __init__(self, image: Any, rows: int) -> None:
+        super().__init__()
+        self.image, self.rows = image, rows
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal
+
+        width = thumbnails.halfcell_width(self.image.size, self.rows, terminal.cell_size())
+        with Horizontal():
+            with Vertical(id="left"):
+                old = terminal.image_widget_class("halfcell")(self.image, classes="preview-image")
+                old.styles.height = self.rows
+                yield old
+            with Vertical(id="right"):
+                new = HalfcellPicture(self.image, thumbnails.halfcell_strips(self.image, width, self.rows),
+                                      classes="preview-image")
+                new.styles.height = self.rows
+                yield new
+
+
+def _cells(widget: Any) -> list[list[tuple[str, Any, Any]]]:
+    size = widget.content_size
+    lines = widget.render_lines(Region(0, 0, size.width, size.height))
+    return [[(seg.text, seg.style.color, seg.style.bgcolor) for seg in line if seg.text] for line in lines]
+
+
+async def _compare(tmp_path: Path, width: int, height: int) -> None:
+    path = tmp_path / f"{width}x{height}.png"
+    path.write_bytes(make_image(width, height, seed=f"{width}"))
+    image = thumbnails.load(path, thumbnails.box_for_cells(48, 18))
+    app = _Side(image, 18)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        old, new = app.query_one("#left > *"), app.query_one(HalfcellPicture)
+        assert new.size == old.size and new.size.height == 18
+        assert _cells(new) == _cells(old)
+        assert {text for line in _cells(new) for text, _, _ in line} == {"▀"}
+
+
+async def test_worker_drawn_halfcell_matches_textual_image(tmp_path: Path) -> None:
+    for width, height in ((1024, 1024), (1792, 1024), (1024, 1792), (320, 200)):
+        await _compare(tmp_path, width, height)
+
+
+async def test_narrow_container_redraws_at_its_width(tmp_path: Path) -> None:
+    path = tmp_path / "wide.png"
+    path.write_bytes(make_image(1792, 1024, seed="w"))
+    image = thumbnails.load(path, thumbnails.box_for_cells(48, 18))
+
+    class Narrow(App[None]):
+        CSS = CSS + " Vertical { width: 30; }"
+
+        def compose(self) -> ComposeResult:
+            with Vertical():
+                old = terminal.image_widget_class("halfcell")(image, classes="preview-image")
+                old.styles.height = 18
+                yield old
+            with Vertical():
+                width = thumbnails.halfcell_width(image.size, 18, terminal.cell_size())
+                new = HalfcellPicture(image, thumbnails.halfcell_strips(image, width, 18), classes="preview-image")
+                new.styles.height = 18
+                yield new
+
+    app = Narrow()
+    async with app.run_test(size=(100, 48)) as pilot:
+        await pilot.pause()
+        old, new = app.query("Vertical > *")
+        assert new.size.width == 30 == old.size.width
+        assert _cells(new) == _cells(old)
+
+
+class _One(App[None]):
+    def __init__(self, preview: ImagePreview) -> None:
+        super().__init__()
+        self.preview = preview
+        self.image_protocol = "halfcell"
+
+    def compose(self) -> ComposeResult:
+        yield self.preview
+
+
+async def test_fast_moves_decode_at_most_one_stale_image_and_show_the_last(tmp_path: Path) -> None:
+    paths = []
+    for index in range(30):
+        path = tmp_path / f"{index}.png"
+        path.write_bytes(make_image(640, 480, seed=str(index)))
+        paths.append(path)
+    decoded: list[Path] = []
+    original = thumbnails.load
+
+    def counting(path: Path, box: tuple[int, int]) -> Any:
+        decoded.append(path)
+        return original(path, box)
+
+    thumbnails.load = counting  # type: ignore[assignment]
+    try:
+        preview = ImagePreview(columns=48, rows=16)
+        app = _One(preview)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for path in paths:  # thirty rows in one burst, as a held-down arrow key does
+                preview.show(path, "640x480")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if preview.query(".preview-image"):
+                    break
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert decoded[-1] == paths[-1] and len(decoded) <= 2  # the first (already running) and the last
+            (picture,) = preview.query(".preview-image")
+            assert preview.path == paths[-1]
+            assert picture.image.size == original(paths[-1], thumbnails.box_for_cells(48, 16)).size
+    finally:
+        thumbnails.load = original  # type: ignore[assignment]
