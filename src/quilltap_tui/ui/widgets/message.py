@@ -21,6 +21,7 @@ from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
@@ -36,19 +37,53 @@ ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "Note", "error
 
 
 class TimedMarkdown(Markdown):
-    """A Markdown widget that remembers how long its last ``append`` took (to pace the stream)."""
+    """A Markdown widget that remembers what its last ``append`` cost the UI thread (to pace the stream), and
+    drops the bottom margin of its last block so a message does not end in a blank line.
+
+    That margin was a ``MarkdownBlock:last-child`` CSS rule, but any order pseudo-class makes Textual
+    restyle every block of the message on each mount: a streamed reply became quadratic in its number of
+    paragraphs (bench/tui.py render cost). One inline style on the current last block does the same.
+    """
 
     last_append_cost = 0.0
+    _trimmed: Widget | None = None
 
     def append(self, markdown: str) -> AwaitComplete:
         inner = super().append(markdown)
 
         async def timed() -> None:
-            started = time.perf_counter()
+            started = time.thread_time()
             await inner
-            self.last_append_cost = time.perf_counter() - started
+            self._trim_last_margin()
+            # The append is the small part: the layout and render it causes come in the next frames (a
+            # grown block changes its parent's size, which asks for a second layout). Measure through both,
+            # in CPU time of this (the UI) thread, so the pacing follows what the screen really costs.
+            self.call_after_refresh(self.call_after_refresh, self._measured, started)
 
         return AwaitComplete(timed())
+
+    def _measured(self, started: float) -> None:
+        self.last_append_cost = time.thread_time() - started
+
+    def update(self, markdown: str) -> AwaitComplete:
+        inner = super().update(markdown)
+
+        async def trimmed() -> None:
+            await inner
+            self._trim_last_margin()
+
+        return AwaitComplete(trimmed())
+
+    def _trim_last_margin(self) -> None:
+        last = self.children[-1] if self.children else None
+        if last is self._trimmed:
+            return
+        if self._trimmed is not None and self._trimmed.is_attached:
+            self._trimmed.styles.clear_rule("margin")  # no longer last: its CSS margin again
+        if last is not None:
+            top, right, _bottom, left = last.styles.margin
+            last.styles.margin = (top, right, 0, left)
+        self._trimmed = last
 
 
 class MessageView(Vertical):
@@ -67,7 +102,6 @@ class MessageView(Vertical):
     MessageView.error > .message-head { color: $error; }
     MessageView > Markdown { margin: 0; padding: 0; }
     MessageView > Markdown > MarkdownParagraph { margin: 0 0 1 0; }
-    MessageView > Markdown > MarkdownBlock:last-child { margin-bottom: 0; }
     MessageView > .message-error { color: $error; height: auto; }
     """
 
