@@ -81,6 +81,7 @@ class ImagePreview(Widget):
         self._token = 0  # which show() call the newest decode belongs to
         self._decoding = False  # a decode worker is running; the newest request waits in _pending
         self._pending: tuple[int, Path] | None = None
+        self._shown_text: str | None = None  # what the text placeholder says now
 
     @property
     def protocol(self) -> str:
@@ -89,7 +90,8 @@ class ImagePreview(Widget):
     def compose(self) -> ComposeResult:
         # With previews off the final text is known now: no "Loading" flash, nothing left to a later refresh.
         note = "Previews are off (QUILLTAP_IMAGES=off)." if self.protocol == "off" else "Loading preview…"
-        yield Static(self._text(note), classes="preview-text", markup=False)
+        self._shown_text = self._text(note)
+        yield Static(self._shown_text, classes="preview-text", markup=False)
 
     def on_mount(self) -> None:
         if self.path is not None:
@@ -169,7 +171,11 @@ class ImagePreview(Widget):
         self.query_one(".preview-text").display = True
 
     def _set_text(self, text: str) -> None:
-        self.query_one(".preview-text", Static).update(text)
+        # Each update costs the whole screen a layout pass (5-30 ms in a chat): skip the ones that change nothing,
+        # like the "Loading preview…" the box was composed with.
+        if text != self._shown_text:
+            self._shown_text = text
+            self.query_one(".preview-text", Static).update(text)
 
     def _text(self, note: str) -> str:
         if self.path is None:

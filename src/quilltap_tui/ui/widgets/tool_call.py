@@ -158,7 +158,8 @@ class ToolCallView(Vertical):
         prompt = " ".join(str(self.arguments.get("prompt", "")).split())
         short = prompt[:50] + ("…" if len(prompt) > 50 else "")
         text = f"🖼  Making an image… {elapsed:.0f} s\n{inert(short)}"
-        self.query_one(".image-placeholder", Static).update(text)
+        # The placeholder's size is fixed (CSS): no layout pass for the screen, just a repaint, four times a second.
+        self.query_one(".image-placeholder", Static).update(text, layout=False)
 
     def _title(self) -> Content:
         word = CALL_WORDS.get(self.status, self.status)
