@@ -9,7 +9,7 @@ wire response into :class:`GeneratedImage` objects; the results come back as an 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 
@@ -67,7 +67,11 @@ class UsedParams:
     seed: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is a scalar, so a flat copy is all dataclasses.asdict (a deep copy, slow) would give.
+        return {name: getattr(self, name) for name in _USED_FIELDS}
+
+
+_USED_FIELDS = tuple(f.name for f in fields(UsedParams))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import asyncio
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -126,17 +126,32 @@ class HttpImageProvider:
 
     async def materialize(self, payloads: list[ImagePayload]) -> list[GeneratedImage]:
         """Turn payloads into images: download links at once (they expire), sniff every byte string."""
-        images = []
-        for payload in payloads:
-            data = payload.data
-            if data is None and payload.url:
-                data = await net.download_image(self.client, payload.url, max_bytes=self.download_max_bytes,
-                                                timeout=self.timeout, provider=self.title)
-            if data is None:
-                raise MalformedResponse(f"{self.title} returned an image entry with neither data nor a link.")
-            # Sniffing reads only headers, but off the event loop all the same.
-            images.append(await asyncio.to_thread(to_image, data, self.title, payload.revised_prompt))
-        return images
+        return await self.images_from(lambda: payloads)
+
+    async def images_from(self, parse: Callable[[], list[ImagePayload]]) -> list[GeneratedImage]:
+        """Parse an answer (``parse`` decodes base64) and sniff its inline images in one trip to a thread.
+
+        Links are then downloaded at once (they expire) and sniffed in one more trip. Sniffing reads only
+        headers, but it and the decoding stay off the event loop all the same.
+        """
+        found = await asyncio.to_thread(self._parse_inline, parse)
+        links = {index: item for index, item in enumerate(found) if isinstance(item, ImagePayload)}
+        if links:
+            fetched = [ImagePayload(data=await self._download(p), revised_prompt=p.revised_prompt)
+                       for p in links.values()]
+            sniffed = await asyncio.to_thread(self._parse_inline, lambda: fetched)
+            for index, image in zip(links, sniffed, strict=True):
+                found[index] = image
+        return [item for item in found if isinstance(item, GeneratedImage)]
+
+    def _parse_inline(self, parse: Callable[[], list[ImagePayload]]) -> list[GeneratedImage | ImagePayload]:
+        return [to_image(p.data, self.title, p.revised_prompt) if p.data is not None else p for p in parse()]
+
+    async def _download(self, payload: ImagePayload) -> bytes:
+        if not payload.url:
+            raise MalformedResponse(f"{self.title} returned an image entry with neither data nor a link.")
+        return await net.download_image(self.client, payload.url, max_bytes=self.download_max_bytes,
+                                        timeout=self.timeout, provider=self.title)
 
 
 async def _parse_body(content: bytes) -> Any:

@@ -10,7 +10,6 @@ explains itself when it returns no image -- we quote it in that error. Text is o
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -162,12 +161,17 @@ class GoogleImages(HttpImageProvider):
         """Run one request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
-        # Parsing decodes base64, which is kept off the event loop.
-        if path.endswith(":predict"):
-            payloads, warnings = await asyncio.to_thread(parse_predict, answer)
-        else:
-            payloads, warnings = await asyncio.to_thread(parse_generate_content, answer), []
-        return await self.materialize(payloads), warnings, scrub(answer)
+        # Parsing decodes base64, which images_from keeps off the event loop.
+        warnings: list[str] = []
+
+        def parse() -> list[ImagePayload]:
+            if not path.endswith(":predict"):
+                return parse_generate_content(answer)
+            payloads, found = parse_predict(answer)
+            warnings.extend(found)
+            return payloads
+
+        return await self.images_from(parse), warnings, scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         """One page of ``GET /models``; a bad key is 400 ``API_KEY_INVALID`` and maps to AuthError."""

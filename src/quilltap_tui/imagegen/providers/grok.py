@@ -8,7 +8,7 @@ them; ``size`` and ``style`` are never sent (400 "Argument not supported"). Erro
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 from quilltap_tui.errors import BadRequest
@@ -65,9 +65,8 @@ class GrokImages(HttpImageProvider):
         """Run one request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
-        # A compatible server may ignore response_format and answer with links: materialize fetches them.
-        payloads = await asyncio.to_thread(parse_response, answer)  # base64 decoding, off the loop
-        images = await self.materialize(payloads)
+        # A compatible server may ignore response_format and answer with links: images_from fetches them.
+        images = await self.images_from(partial(parse_response, answer))  # base64 decoding, off the loop
         return images, count_warning(self.title, call.n, len(images)), scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:

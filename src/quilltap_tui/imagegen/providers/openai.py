@@ -7,7 +7,7 @@ dall-e-3; ``output_format``/``background``/``moderation``/``output_compression``
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 from quilltap_tui.errors import MalformedResponse
@@ -91,8 +91,7 @@ class OpenAIImages(HttpImageProvider):
         """Run one ``images/generations`` request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
-        payloads = await asyncio.to_thread(parse_response, answer, self.title)  # base64 decoding
-        images = await self.materialize(payloads)
+        images = await self.images_from(partial(parse_response, answer, self.title))  # base64 decoding
         return images, count_warning(self.title, call.n, len(images)), scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
