@@ -87,14 +87,16 @@ def setup_text(snapshot: Any) -> str:
     def line(done: bool, text: str) -> str:
         return f"  {'[green]✓[/]' if done else '[yellow]·[/]'} {text}"
 
-    keys = len(snapshot.keys)
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
     lines = [
         "[b]Setup[/b]",
         "",
-        line(keys > 0, f"{keys} API key{'s' if keys != 1 else ''} (F2)"),
-        line(bool(snapshot.image_profiles), f"{len(snapshot.image_profiles)} image profiles, "
+        line(bool(snapshot.keys), f"{count(len(snapshot.keys), 'API key')} (F2)"),
+        line(bool(snapshot.image_profiles), f"{count(len(snapshot.image_profiles), 'image profile')}, "
              f"default: {_plain(snapshot.default_image or 'none')} (F3)"),
-        line(bool(snapshot.chat_profiles), f"{len(snapshot.chat_profiles)} chat profiles, "
+        line(bool(snapshot.chat_profiles), f"{count(len(snapshot.chat_profiles), 'chat profile')}, "
              f"default: {_plain(snapshot.default_chat or 'none')} (F4)"),
         "",
         f"  {_plain(snapshot.backend_sentence())}",

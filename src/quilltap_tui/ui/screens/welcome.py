@@ -40,17 +40,27 @@ class WelcomeScreen(BaseScreen):
             yield Button("Done", id="done", variant="success")
 
     def show_snapshot(self, snapshot: Any) -> None:
+        keys = len(snapshot.keys)
         marks = {
-            "#step-key": (bool(snapshot.keys), "1. An API key", f"{len(snapshot.keys)} stored"),
-            "#step-image": (bool(snapshot.image_profiles), "2. An image profile", snapshot.default_image or ""),
-            "#step-chat": (bool(snapshot.chat_profiles), "3. A chat profile", snapshot.default_chat or ""),
+            "#step-key": (bool(keys), "1. An API key", f"{keys} stored" if keys else "none yet", "#add-key"),
+            "#step-image": (bool(snapshot.image_profiles), "2. An image profile",
+                            f"default: {snapshot.default_image}" if snapshot.default_image else "none yet",
+                            "#new-image"),
+            "#step-chat": (bool(snapshot.chat_profiles), "3. A chat profile",
+                           f"default: {snapshot.default_chat}" if snapshot.default_chat else "none yet", "#new-chat"),
         }
-        for selector, (done, title, detail) in marks.items():
+        next_button = "#done"
+        for selector, (done, title, detail, button) in marks.items():
             mark = "[green]✓[/]" if done else "[yellow]·[/]"
-            self.query_one(selector, Static).update(f"{mark} [b]{title}[/b] {escape(inert(detail))}")
+            self.query_one(selector, Static).update(f"{mark} [b]{title}[/b] [dim]— {escape(inert(detail))}[/]")
+            if not done and next_button == "#done":
+                next_button = button
         env_button = self.query_one("#import-env", Button)
         env_button.display = bool(snapshot.env_keys)
         env_button.label = f"Import {len(snapshot.env_keys)} key(s) from environment variables"
+        # Enter always does the next thing to do: a new user can walk through with the keyboard alone.
+        if self.app.screen is self:
+            self.query_one(next_button, Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         from quilltap_tui.ui.screens import keys, profile_form
