@@ -58,9 +58,9 @@ class AddKeyModal(BaseModal):
         from quilltap_tui.services import keys
 
         clear_errors(self)
-        secret_input = self.query_one("#secret", Input)
-        secret = secret_input.value
-        secret_input.value = ""
+        # The pasted key stays (masked) in its input until it is stored: a refused label must not make the
+        # user paste it again. The modal, and with it the value, goes away on success.
+        secret = self.query_one("#secret", Input).value
         provider = self.query_one("#provider", Select).value
         label = self.query_one("#label", Input).value
         self.query_one("#err-form", Static).update("Storing…")
@@ -115,8 +115,7 @@ class RotateKeyModal(BaseModal):
         from quilltap_tui.services import keys
 
         clear_errors(self)
-        field = self.query_one("#secret", Input)
-        secret, field.value = field.value, ""
+        secret = self.query_one("#secret", Input).value  # kept (masked) until stored, as in AddKeyModal
         self.call_blocking("rotate", keys.rotate_key, self.app.ctx, self._label, secret)  # type: ignore[attr-defined]
 
     def done_rotate(self, view: Any) -> None:
