@@ -155,3 +155,32 @@ async def test_test_generate_then_gallery_then_delete(make_app: Any, ctx: Any) -
     from quilltap_tui.ui.gallery_data import load_page
 
     assert load_page(ctx) == []
+
+
+async def test_new_form_preselects_the_key_stored_for_its_provider(make_app: Any, ctx: Any) -> None:
+    """A new user who just added a key finds it chosen; switching provider picks that provider's key."""
+    keys.add_key(ctx, provider="openai", label="work", secret=TEST_KEYS["openai"])
+    keys.add_key(ctx, provider="grok", label="xai", secret="xai-test-0000000000000000wxyz")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        key = app.screen.query_one("#key", Select)
+        assert key.value == "work"
+        app.screen.query_one("#provider", Select).value = "grok"
+        await settle(pilot)
+        assert key.value == "xai"
+        app.screen.query_one("#provider", Select).value = "google"  # no Google key: the choice is left alone
+        await settle(pilot)
+        assert key.value == "xai"
+
+
+async def test_the_first_profile_of_a_kind_starts_as_the_default(make_app: Any, ctx: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f4")
+        assert app.screen.query_one("#default", Switch).value is True
+    profiles.create(ctx, profiles.CHAT, name="main", provider="ollama", model="llama3.2")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f4")
+        assert app.screen.query_one("#default", Switch).value is False

@@ -52,6 +52,10 @@ class ProfileFormScreen(BaseScreen):
         noun = "image profile" if kind == "image" else "chat profile"
         self.title = f"Edit {noun} {profile['name']}" if profile else f"New {noun}"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Chat profiles have no test generation: keep it out of the footer and the key map.
+        return self.kind == "image" if action == "test_generate" else True
+
     # -- layout --------------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
@@ -63,8 +67,8 @@ class ProfileFormScreen(BaseScreen):
             yield field_row("Name", Input(p.get("name", ""), id="name", placeholder="e.g. art"), "name")
             yield field_row("Provider", Select([(provider_ids.PROVIDERS[x].title, x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
-            yield field_row("Key", Select(self._key_options(), value=p.get("key") or "", allow_blank=False,
-                                          id="key"), "key")
+            key = p.get("key") or ("" if self.profile else self._key_for(provider))
+            yield field_row("Key", Select(self._key_options(), value=key, allow_blank=False, id="key"), "key")
             yield field_row("Base URL", Input(p.get("base_url") or "", id="base_url",
                                               placeholder=provider_ids.PROVIDERS[provider].default_base_url),
                             "base_url")
@@ -80,7 +84,7 @@ class ProfileFormScreen(BaseScreen):
                                           placeholder="comma separated, e.g. art, fast"), "tag")
             with Horizontal(classes="field-line switch-row"):
                 yield Label("Default profile", classes="field-label")
-                yield Switch(bool(p.get("default", self.first)), id="default")
+                yield Switch(bool(p.get("default", self.first or self._first_of_kind())), id="default")
             yield ErrorLine(id="err-default")
             with Horizontal(classes="status-line"):
                 yield LoadingIndicator(id="form-busy")
@@ -108,15 +112,28 @@ class ProfileFormScreen(BaseScreen):
                 yield Button("Test generate (ctrl+t)", id="test")
             yield Button("Cancel (esc)", id="cancel")
 
-    def _key_options(self) -> list[tuple[str, str]]:
+    def _keys(self) -> list[Any]:
         snapshot = getattr(self.app, "snapshot", None)
-        keys = list(snapshot.keys) if snapshot else []
-        return [("no key", "")] + [(f"{k.label} ({k.provider}, {k.masked})", k.label) for k in keys]
+        return list(snapshot.keys) if snapshot else []
+
+    def _key_options(self) -> list[tuple[str, str]]:
+        return [("no key", "")] + [(f"{k.label} ({k.provider}, {k.masked})", k.label) for k in self._keys()]
+
+    def _first_of_kind(self) -> bool:
+        """No profile of this kind yet: the new one starts as the default (chats use it without asking)."""
+        snapshot = getattr(self.app, "snapshot", None)
+        if snapshot is None:
+            return False
+        return not (snapshot.image_profiles if self.kind == "image" else snapshot.chat_profiles)
+
+    def _key_for(self, provider: str) -> str:
+        """The first stored key for ``provider`` ("" for none): what a new user just added, preselected."""
+        return next((k.label for k in self._keys() if k.provider == provider), "")
 
     async def on_mount(self) -> None:
         self.query_one("#form-busy").display = False
+        self.query_one("#name", Input).focus()  # before the parameter fields: what is typed at once lands here
         await self.rebuild_params()
-        self.query_one("#name", Input).focus()
         self._ready = True
         self.discover_models()
 
@@ -163,7 +180,7 @@ class ProfileFormScreen(BaseScreen):
 
     def failed_models(self, error: BaseException) -> None:
         self._discovered_for = None  # let the next change try again
-        self._status(f"Could not list models: {error}. Type the model id instead.")
+        self._status(f"Could not list models: {str(error).rstrip('.')}. Type the model id instead.")
 
     @on(Select.Changed, "#model-choices")
     def _model_picked(self, event: Select.Changed) -> None:
@@ -175,6 +192,11 @@ class ProfileFormScreen(BaseScreen):
         if not self._ready or not isinstance(event.value, str):
             return
         self.query_one("#base_url", Input).placeholder = provider_ids.PROVIDERS[event.value].default_base_url
+        key = self.query_one("#key", Select)
+        chosen = next((k for k in self._keys() if k.label == key.value), None)
+        matching = self._key_for(event.value)
+        if matching and (chosen is None or chosen.provider != event.value):  # the old provider's key rarely fits
+            key.value = matching
         await self.rebuild_params()
         self.discover_models()
 
