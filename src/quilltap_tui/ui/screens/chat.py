@@ -22,23 +22,26 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from quilltap_tui.textsafe import inert
-from quilltap_tui.ui.chat_data import PAGE, ChatPage
+from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
+from quilltap_tui.ui.widgets.history import history_message
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.prompt import PromptArea
 from quilltap_tui.ui.widgets.status import StatusLine
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 
 
-def history_widgets(message: dict[str, Any]) -> list[Widget]:
-    """The widgets of one stored message: its text (when it has any) and its tool calls with images."""
+def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -> list[Widget]:
+    """The widgets of one stored message: its text (when it has any) and its tool calls with images.
+
+    ``parsed``: the message's text already parsed by the loading worker (the UI thread only builds).
+    """
     role = "system" if message.get("note") else str(message["role"])
     calls = message.get("tool_calls", [])
     widgets: list[Widget] = []
     if role != "assistant" or message["content"] or message.get("error") or not calls:
-        widgets.append(MessageView(role, message["content"], status=message["status"], error=message.get("error"),
-                                   message_id=message["id"]))
+        widgets.append(history_message(message, role, parsed))
     for call in calls:
         images = [i for i in message.get("images", []) if i.get("tool_call_id") == call["id"]]
         widgets.append(ToolCallView(call["name"], call.get("arguments") or {}, call_id=call["call_id"],
@@ -113,7 +116,7 @@ class ChatScreen(BaseScreen):
     async def _show_loaded(self, page: ChatPage) -> None:
         self._set_chat(page.chat)
         self.query_one(ProfilePickers).show(page.chat, getattr(self.app, "snapshot", None))
-        widgets = [w for m in page.messages for w in history_widgets(m)]
+        widgets = _page_widgets(page)
         if widgets:
             # Right after the "load earlier" button: a message sent before the page arrived stays below it.
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
@@ -181,7 +184,7 @@ class ChatScreen(BaseScreen):
 
     async def _show_earlier(self, page: ChatPage) -> None:
         self._loading_earlier = False
-        widgets = [w for m in page.messages for w in history_widgets(m)]
+        widgets = _page_widgets(page)
         before = self.conversation.max_scroll_y
         if widgets:
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
@@ -376,6 +379,10 @@ class ChatScreen(BaseScreen):
         if self.turn_worker is not None:  # leaving the chat cancels its reply (the loop saves what arrived)
             self.turn_worker.cancel()
             self.app.notify("You left the chat: its reply was cancelled, what arrived is kept.", timeout=4)
+
+
+def _page_widgets(page: ChatPage) -> list[Widget]:
+    return [w for m in page.messages for w in history_widgets(m, page.parsed.get(str(m["id"])))]
 
 
 def _load_chat(ctx: Any, chat_id: str) -> ChatPage:

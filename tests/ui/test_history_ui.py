@@ -1,0 +1,95 @@
+"""History messages (the light views a chat opens with) look exactly like finished streamed messages.
+
+Each case mounts a ``MessageView`` (the widget a streamed reply ends as) next to the view
+``history_message`` builds for the same stored message, at the same width, and compares the rendered
+cells (characters and styles) row by row, in a dark and a light theme.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.strip import Strip
+
+from quilltap_tui.ui.chat_data import parse_text
+from quilltap_tui.ui.widgets.history import InlineMessageView, TreeMessageView, history_message
+from quilltap_tui.ui.widgets.message import MessageView
+
+LONG = " ".join(f"word{i}" for i in range(40))
+CASES: list[tuple[str, str, str, str | None, type]] = [
+    ("user", "Draw a lighthouse at dusk, please.", "complete", None, InlineMessageView),
+    ("assistant", f"Some *em*, **strong**, ~~gone~~ and `code` with [a link](https://example.com).\n\n{LONG}",
+     "complete", None, InlineMessageView),
+    ("assistant", "line one\nsoft break  and   spaces\\\nhard break https://example.org/x", "cancelled", None,
+     InlineMessageView),
+    ("assistant", "", "error", "The provider refused the key (401).", InlineMessageView),
+    ("system", "Image profile switched to **art**.", "complete", None, InlineMessageView),
+    ("assistant", "Here it is:\n\n- **tall** tower\n- warm `light`\n\n[b]not markup[/b]", "complete", None,
+     TreeMessageView),
+    ("assistant", "# Title\n\n```python\nprint('hi')\n```\n\n> quoted", "streaming", None, TreeMessageView),
+    ("user", "an \x1b]52;c;ZXZpbA==\x07 escape", "complete", None, InlineMessageView),
+]
+
+
+class Pair(App[None]):
+    """Two columns of the same width: streamed-style views on the left, history views on the right."""
+
+    CSS = "Horizontal > VerticalScroll { width: 60; height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield VerticalScroll(id="left")
+            yield VerticalScroll(id="right")
+
+
+def _cells(app: Any, widget: Any) -> list[list[tuple[str, Any]]]:
+    """The widget's rows as (character, style) cells, cut from the whole screen's render (without the
+    mouse metadata: offsets inside a widget differ between one widget and several)."""
+    region = widget.region
+    strips: list[Strip] = app.screen._compositor.render_strips()
+    rows = []
+    for strip in strips[region.y:region.bottom]:
+        cropped = strip.crop(region.x, region.right)
+        rows.append([(char, seg.style.clear_meta_and_links() if seg.style else None)
+                     for seg in cropped for char in seg.text])
+    return rows
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_history_views_render_like_finished_messages(theme: str) -> None:
+    app = Pair()
+    async with app.run_test(size=(130, 60)) as pilot:
+        app.theme = theme
+        for role, text, status, error, kind in CASES:
+            stored = {"id": "m", "content": text, "status": status, "error": error}
+            left = MessageView(role, text, status=status, error=error)
+            right = history_message(stored, role, parse_text(MessageView(role, text).text))
+            assert type(right) is kind
+            await app.query_one("#left").remove_children()
+            await app.query_one("#right").remove_children()
+            await app.query_one("#left").mount(left)
+            await app.query_one("#right").mount(right)
+            for _ in range(10):  # the streamed-style Markdown parses in an executor, then mounts its blocks
+                await asyncio.sleep(0.05)
+                await pilot.pause()
+            assert right.size == left.size, text
+            assert _cells(app, right) == _cells(app, left), text
+            assert isinstance(right, MessageView) and right.text == left.text and right.role == role
+
+
+async def test_a_link_in_a_history_message_opens_like_in_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    app = Pair()
+    async with app.run_test(size=(130, 20)) as pilot:
+        monkeypatch.setattr(app, "open_url", lambda url, **_kw: opened.append(url))
+        view = history_message({"id": "m", "content": "see [docs](https://example.com/d)", "status": "complete",
+                                "error": None}, "assistant")
+        await app.query_one("#right").mount(view)
+        await pilot.pause()
+        await pilot.click(view, offset=(2 + len("see "), 1))  # border + padding, then the link's first cell
+        await pilot.pause()
+    assert opened == ["https://example.com/d"]
