@@ -310,7 +310,7 @@ def test_storage_failure_part_way_leaves_no_orphans(
     setup_profile(cli, openai_fake.base_url)
     from quilltap_tui.services import image_store
 
-    real_write = image_store.atomic_write
+    real_write = image_store.write_new
     calls = {"n": 0}
 
     def failing_write(path: Path, data: bytes) -> None:
@@ -319,7 +319,7 @@ def test_storage_failure_part_way_leaves_no_orphans(
             raise OSError(28, "No space left on device")
         real_write(path, data)
 
-    monkeypatch.setattr(image_store, "atomic_write", failing_write)
+    monkeypatch.setattr(image_store, "write_new", failing_write)
     result = cli("generate", "--count", "4", "four cats")
     assert result.code == 1
     assert "No space left" in result.last_err_line

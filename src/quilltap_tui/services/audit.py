@@ -6,14 +6,16 @@ the key that was used before it is written.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlmodel import col, select
 
-from quilltap_tui.db.models import AuditEntry, GeneratedImageRecord
-from quilltap_tui.errors import LimitExceeded, QuilltapError
+from quilltap_tui.db.models import AuditEntry, utcnow
+from quilltap_tui.errors import LimitExceeded
 from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
 from quilltap_tui.secrets import redact
 from quilltap_tui.services.context import AppContext
@@ -22,45 +24,84 @@ from quilltap_tui.services.generation_profile import ResolvedProfile
 
 @dataclass
 class Attempt:
-    """What is known about an attempt when it starts; the clock starts here."""
+    """What is known about an attempt when it starts; the clock starts here.
+
+    ``audit_id``: the attempt's own audit row, written ``pending`` when its images were reserved
+    (:func:`~quilltap_tui.services.generation_profile.reserve`) and given its outcome at the end.
+    """
 
     profile: ResolvedProfile
     request: ImageRequest
     source: str = "cli"
     chat_id: str | None = None
     started: float = field(default_factory=time.monotonic)
+    audit_id: int | None = None
 
-    def base_row(self) -> AuditEntry:
-        return AuditEntry(
-            action="generate",
-            source=self.source,
-            image_profile_id=self.profile.id,
-            profile_name=self.profile.name,
-            provider=self.profile.provider,
-            model=self.profile.model,
-            prompt=self.request.prompt,
-            parameters=_requested(self.request),
-            outcome="ok",
-            latency_ms=int((time.monotonic() - self.started) * 1000),
-            chat_id=self.chat_id,
-        )
+    def base_values(self) -> dict[str, Any]:
+        """The audit row's columns known at the start (no outcome yet)."""
+        return {
+            "action": "generate",
+            "source": self.source,
+            "image_profile_id": self.profile.id,
+            "profile_name": self.profile.name,
+            "provider": self.profile.provider,
+            "model": self.profile.model,
+            "prompt": self.request.prompt,
+            "parameters": _requested(self.request),
+            "image_ids": [],
+            "chat_id": self.chat_id,
+        }
 
-
-def success_row(attempt: Attempt, used: UsedParams, records: list[GeneratedImageRecord]) -> AuditEntry:
-    """The audit row of a successful attempt; the caller commits it with the image rows."""
-    row = attempt.base_row()
-    row.parameters = {"requested": row.parameters, "used": used.as_dict()}
-    row.image_ids = [r.id for r in records]
-    row.image_count = len(records)
-    return row
+    def latency_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
 
 
-def record_failure(ctx: AppContext, attempt: Attempt, error: QuilltapError) -> None:
-    row = attempt.base_row()
-    row.outcome = "limited" if isinstance(error, LimitExceeded) else "error"
-    row.error_class = type(error).__name__
-    row.error_message = redact(str(error), [attempt.profile.secret or ""])
-    _write(ctx, row)
+def finish_ok(conn: Connection, attempt: Attempt, used: UsedParams, image_ids: list[str]) -> None:
+    """Mark the attempt's pending row ``ok``; the caller commits it with the image rows."""
+    values = {
+        "parameters": {"requested": _requested(attempt.request), "used": used.as_dict()},
+        "image_ids": image_ids,
+        "image_count": len(image_ids),
+        "outcome": "ok",
+        "latency_ms": attempt.latency_ms(),
+    }
+    if attempt.audit_id is None:  # never reserved (a caller outside the service): a row of its own
+        conn.execute(_INSERT, {**attempt.base_values(), **values, "created_at": utcnow()})
+    else:
+        conn.execute(_UPDATE, {"row_id": attempt.audit_id, **values})
+
+
+def record_failure(ctx: AppContext, attempt: Attempt, error: BaseException) -> None:
+    """The attempt failed, was cancelled or was refused by a limit: its row says how (message redacted)."""
+    values = {
+        "outcome": _outcome(error),
+        "error_class": type(error).__name__,
+        "error_message": redact(str(error) or _CANCELLED, [attempt.profile.secret or ""]),
+        "latency_ms": attempt.latency_ms(),
+        "image_count": 0,
+    }
+    with ctx.db.engine.begin() as conn:
+        if attempt.audit_id is None:
+            conn.execute(_INSERT, {**attempt.base_values(), **values, "created_at": utcnow()})
+        else:
+            conn.execute(_UPDATE, {"row_id": attempt.audit_id, **values})
+
+
+_CANCELLED = "The generation was stopped before its images were saved."
+
+
+def _outcome(error: BaseException) -> str:
+    if isinstance(error, LimitExceeded):
+        return "limited"
+    if isinstance(error, asyncio.CancelledError | KeyboardInterrupt):
+        return "cancelled"
+    return "error"
+
+
+# Built once (SQLAlchemy caches their compiled forms); the values come as parameters at execution.
+_TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_TABLE)
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
 
 
 def list_entries(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[dict[str, Any]]:
@@ -90,12 +131,6 @@ def entry_json(row: AuditEntry) -> dict[str, Any]:
         "image_ids": row.image_ids,
         "chat_id": row.chat_id,
     }
-
-
-def _write(ctx: AppContext, row: AuditEntry) -> None:
-    with ctx.db.session() as session:
-        session.add(row)
-        session.commit()
 
 
 def _requested(request: ImageRequest) -> dict[str, Any]:

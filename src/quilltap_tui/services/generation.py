@@ -9,7 +9,7 @@ Blocking steps (database, vault, files) run in threads so the caller's event loo
 from __future__ import annotations
 
 import asyncio
-import threading
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,11 +21,12 @@ from quilltap_tui.imagegen.mapping import Plan, plan
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
 from quilltap_tui.services import audit, image_store
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.generation_profile import ResolvedProfile, check_limits, resolve_profile
+from quilltap_tui.services.generation_profile import ResolvedProfile, reserve, resolve_profile
 from quilltap_tui.services.validation import RESTRICTION_KEYS
 
 if TYPE_CHECKING:
     import httpx2
+    from sqlalchemy import Connection
 
 OPTION_FIELDS = ("size", "aspect_ratio", "quality", "style", "count", "negative_prompt", "seed")
 ProviderFactory = Callable[[str], ImageProvider]
@@ -106,21 +107,22 @@ class GenerationService:
         source: str = "cli",
         link: Link | None = None,
     ) -> GenerationOutcome:
-        # Two thread hops in all: one to load the profile and check limits, one to save and audit.
+        # Two thread hops in all: one to load the profile and reserve its images, one to save and audit.
         attempt = await asyncio.to_thread(self._prepare, profile, prompt, options or GenerateOptions(), source, link)
-        resolved, request = attempt.profile, attempt.request
+        resolved = attempt.profile
         try:
-            planned = plan(spec_for(resolved.provider, resolved.model), request)
+            planned = plan(spec_for(resolved.provider, resolved.model), attempt.request)
             check_restrictions(resolved.name, resolved.parameters, planned.used)
             images, warnings = await self._run(resolved, planned)
-            records = await asyncio.to_thread(self._save, attempt, planned, images, link or Link())
-        except QuilltapError as exc:
-            await asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc)
+            saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link())
+        except BaseException as exc:
+            # Every way out but success gives the reservation its outcome; a cancellation (esc) too. If even
+            # that write fails, the original error is what the user needs; the row stops counting by itself.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc))
             raise
-        finally:
-            _release(resolved.id, request.count)
         return GenerationOutcome(
-            images=[image_store.image_json(self.ctx, r) for r in records],
+            images=saved,
             used=planned.used.as_dict(),
             warnings=[*planned.warnings, *warnings],
             profile=resolved.name,
@@ -165,18 +167,18 @@ class GenerationService:
         request = merge_request(resolved, prompt, options)
         attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id)
         try:
-            # Checked and reserved under one lock: concurrent calls (an LLM's parallel tool calls) see
-            # each other's images before any is recorded, so together they cannot exceed the limits.
-            with _PENDING_LOCK:
-                check_limits(self.ctx, resolved, request.count, pending=_PENDING.get(resolved.id, 0))
-                _PENDING[resolved.id] = _PENDING.get(resolved.id, 0) + request.count
+            # Checked and reserved in one transaction under a lock all processes honour: concurrent calls
+            # (an LLM's parallel tool calls, another `generate`) see each other's images before any is made.
+            attempt.audit_id = reserve(self.ctx, resolved, request.count, attempt.base_values())
         except QuilltapError as exc:
             audit.record_failure(self.ctx, attempt, exc)
             raise
         return attempt
 
-    def _save(self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link) -> list[Any]:
-        """Files first, then the image rows and the audit row in one transaction."""
+    def _save(
+        self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link
+    ) -> list[dict[str, Any]]:
+        """Files first, then the image rows and the audit row's outcome in one transaction."""
         resolved, request = attempt.profile, attempt.request
         origin = image_store.ImageOrigin(
             prompt=request.prompt,
@@ -190,9 +192,12 @@ class GenerationService:
             message_id=link.message_id,
             tool_call_id=link.tool_call_id,
         )
-        return image_store.save_batch(
-            self.ctx, images, origin, also=lambda records: [audit.success_row(attempt, planned.used, records)]
-        )
+
+        def finish(conn: Connection, records: list[Any]) -> None:
+            audit.finish_ok(conn, attempt, planned.used, [r.id for r in records])
+
+        records = image_store.save_batch(self.ctx, images, origin, also=finish)
+        return [image_store.image_json(self.ctx, r) for r in records]
 
     def _default_factory(self, provider_id: str) -> ImageProvider:
         from quilltap_tui.imagegen.registry import get_image_provider
@@ -207,21 +212,6 @@ class GenerationService:
             timeout=settings.http_timeout,
             on_retry=self.on_retry,
         )
-
-
-# Images allowed by the limit check but not yet in the audit log, per image profile id (this process).
-_PENDING: dict[str, int] = {}
-_PENDING_LOCK = threading.Lock()
-
-
-def _release(profile_id: str, count: int) -> None:
-    """The reservation of a finished attempt ends: its audit row (if any) now counts instead."""
-    with _PENDING_LOCK:
-        left = _PENDING.get(profile_id, 0) - count
-        if left > 0:
-            _PENDING[profile_id] = left
-        else:
-            _PENDING.pop(profile_id, None)
 
 
 def merge_request(resolved: ResolvedProfile, prompt: str, options: GenerateOptions) -> ImageRequest:

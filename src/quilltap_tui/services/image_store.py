@@ -1,9 +1,10 @@
 """Saving generated images: the provider's exact bytes on disk, their facts in the database.
 
-All-or-nothing per batch: every file is written atomically (temp file, fsync, rename) first, then all
-rows commit in one transaction; if any write or the commit fails, every file of the batch is removed.
-A crash between the two leaves at most files without rows, which :func:`sweep_orphans` removes on the
-next start (rows never point at missing files, because rows commit last).
+All-or-nothing per batch: the batch's paths go into the pending journal, every file is written and
+fsynced under its new name, then all rows commit in one transaction; if any write or the commit fails,
+every file of the batch is removed. A crash in between leaves at most files without rows, listed in
+the journal, which :func:`sweep_orphans` removes on a later start (rows never point at missing files,
+because rows commit last).
 
 Blocking work (hashing, writing, the database) runs in the caller's thread: the generation service
 calls this through ``asyncio.to_thread``, never on the UI thread.
@@ -12,19 +13,22 @@ calls this through ``asyncio.to_thread``, never on the UI thread.
 from __future__ import annotations
 
 import hashlib
-import time
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import Connection, insert
+from sqlmodel import Session, col, select
 
 from quilltap_tui.db.models import GeneratedImageRecord, new_id, utcnow
 from quilltap_tui.imagegen.spec import GeneratedImage
-from quilltap_tui.paths import atomic_write, ensure_dir
+from quilltap_tui.paths import FILE_MODE, ensure_dir
+from quilltap_tui.services import image_sweep
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.image_sweep import sweep_orphans as sweep_orphans  # callers know it from here
 
 
 @dataclass(frozen=True)
@@ -88,33 +92,69 @@ def save_batch(
     images: Sequence[GeneratedImage],
     origin: ImageOrigin,
     *,
-    also: Callable[[list[GeneratedImageRecord]], Sequence[SQLModel]] | None = None,
+    also: Callable[[Connection, list[GeneratedImageRecord]], None] | None = None,
 ) -> list[GeneratedImageRecord]:
     """Write every image and commit every row, or leave nothing behind.
 
-    ``also`` returns more rows (the audit row) to commit in the same transaction as the images.
+    ``also(conn, records)`` writes more (the audit row's outcome) in the same transaction as the images.
+    The batch's paths go into the pending journal before any file exists, so whatever a killed run
+    leaves is found by the next start's :func:`~quilltap_tui.services.image_sweep.sweep_orphans`.
     """
     now = utcnow()
-    records: list[GeneratedImageRecord] = []
-    written: list[Path] = []
+    records = [_record(image, origin, now) for image in images]
+    targets = [ctx.paths.data / record.file_path for record in records]
+    entry = image_sweep.journal_add(ctx, [record.file_path for record in records])
     try:
-        for image in images:
-            record = _record(image, origin, now)
-            target = ctx.paths.data / record.file_path
-            ensure_dir(target.parent)
-            atomic_write(target, image.data)
-            written.append(target)
-            records.append(record)
-        with ctx.db.session() as session:
-            session.add_all(records)
+        for directory in dict.fromkeys(target.parent for target in targets):
+            ensure_dir(directory)
+        for image, target in zip(images, targets, strict=True):
+            write_new(target, image.data)
+        for directory in dict.fromkeys(target.parent for target in targets):
+            sync_dir(directory)
+        with ctx.db.engine.begin() as conn:
+            conn.execute(_INSERT, [_values(record) for record in records])
             if also is not None:
-                session.add_all(also(records))
-            session.commit()
+                also(conn, records)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for target in targets:
+            target.unlink(missing_ok=True)
+        image_sweep.journal_done(entry)
         raise
+    image_sweep.journal_done(entry)
     return records
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` (which must not exist yet) holding ``data``, on disk before this returns.
+
+    No temporary file and rename: the name is a fresh random id that nothing refers to until the row
+    commits, after this returns, so no reader can see a partial file; one a crash cuts short has no row
+    and is in the pending journal, so the sweep removes it. The fsync is what durability needs: the row
+    must never outlive its file's bytes (a power cut with the data still in the page cache).
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # the umask may have narrowed it; never wider than 0600 either way
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_dir(directory: Path) -> None:
+    """Make the new directory entries durable (POSIX asks for it; on ext4 it finds nothing left to do)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not every filesystem lets a directory be opened
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def delete_image(ctx: AppContext, image_id: str) -> GeneratedImageRecord | None:
@@ -129,28 +169,6 @@ def delete_image(ctx: AppContext, image_id: str) -> GeneratedImageRecord | None:
     return record
 
 
-def sweep_orphans(ctx: AppContext, *, min_age_s: float = 600.0) -> list[Path]:
-    """Remove image files that have no row (left by a crash between write and commit) and stale temp files.
-
-    Only files older than ``min_age_s`` go: another process may be between its write and its commit.
-    """
-    root = ctx.paths.images
-    cutoff = time.time() - min_age_s
-    if not root.exists():
-        return []
-    with ctx.db.session() as session:
-        known = set(session.exec(select(GeneratedImageRecord.file_path)).all())
-    removed: list[Path] = []
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(ctx.paths.data).as_posix()
-        if rel not in known and path.stat().st_mtime <= cutoff:
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
-
-
 def list_images(
     session: Session, *, limit: int = 50, offset: int = 0, chat_id: str | None = None
 ) -> list[GeneratedImageRecord]:
@@ -159,6 +177,14 @@ def list_images(
         stmt = stmt.where(GeneratedImageRecord.chat_id == chat_id)
     stmt = stmt.order_by(col(GeneratedImageRecord.created_at).desc(), col(GeneratedImageRecord.id))
     return list(session.exec(stmt.offset(offset).limit(limit)).all())
+
+
+def _values(record: GeneratedImageRecord) -> dict[str, Any]:
+    return {column: getattr(record, column) for column in _COLUMNS}
+
+
+_COLUMNS = tuple(GeneratedImageRecord.__table__.c.keys())  # type: ignore[attr-defined]
+_INSERT = insert(GeneratedImageRecord.__table__)  # type: ignore[attr-defined]  # built once, values as parameters
 
 
 def _record(image: GeneratedImage, origin: ImageOrigin, now: datetime) -> GeneratedImageRecord:
