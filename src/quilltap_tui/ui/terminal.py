@@ -34,7 +34,7 @@ def cell_size() -> tuple[int, int]:
     """The terminal cell in pixels (width, height) as textual-image measured it in :func:`prepare`."""
     from textual_image import widget
 
-    measured = widget.get_cell_size()  # cached by textual-image after its first terminal query
+    measured = widget.get_cell_size()  # type: ignore[attr-defined]  # cached after textual-image's first query
     return int(measured.width) or 10, int(measured.height) or 20
 
 

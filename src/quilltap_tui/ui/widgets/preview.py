@@ -54,6 +54,13 @@ class HalfcellPicture(Widget):
             strips = self._strips[width] = thumbnails.halfcell_strips(self.image, width, self.rows)
         return strips[y] if 0 <= y < len(strips) else Strip.blank(width)
 
+    def on_unmount(self) -> None:
+        # A removed widget lives until a full garbage collection (widgets hold cycles); its strips and their
+        # rendered copies (thousands of objects a picture) would wait with it and make each collection longer:
+        # browsing the gallery left ~25 pictures waiting, a third of what each full collection scanned.
+        self._strips.clear()
+        self._styles_cache.clear()
+
 
 class ImagePreview(Widget):
     """Preview of one image file in a ``columns`` x ``rows`` cell box."""
@@ -85,7 +92,7 @@ class ImagePreview(Widget):
 
     @property
     def protocol(self) -> str:
-        return self._protocol or getattr(self.app, "image_protocol", "off")
+        return self._protocol or str(getattr(self.app, "image_protocol", "off"))
 
     def compose(self) -> ComposeResult:
         # With previews off the final text is known now: no "Loading" flash, nothing left to a later refresh.
@@ -159,7 +166,7 @@ class ImagePreview(Widget):
     def _image_widget(self, message: ImagePreview.Ready) -> Widget:
         if message.strips is not None:
             return HalfcellPicture(message.image, message.strips, classes="preview-image")
-        widget_class = terminal.image_widget_class(self.protocol)
+        widget_class: Any = terminal.image_widget_class(self.protocol)
         kwargs: dict[str, Any] = {"classes": "preview-image"}
         if terminal.takes_on_error(widget_class):
             kwargs["on_error"] = lambda exc: Static(self._text(f"Cannot preview: {exc}"), markup=False)
