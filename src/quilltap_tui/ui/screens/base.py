@@ -7,9 +7,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from quilltap_tui.ui.tasks import ServiceCalls
+from quilltap_tui.ui.widgets.footer import Footer
 
 
 class BaseScreen(ServiceCalls, Screen[Any]):

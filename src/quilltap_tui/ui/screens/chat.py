@@ -62,6 +62,9 @@ class ChatScreen(BaseScreen):
     ]
     HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. Switch the chat "
             "or image profile in the bar at the top; it applies from the next message.")
+    # Focused as the screen is composed: focusing it later in on_mount was a second focus change, and each
+    # one re-renders the footer's keys (twice) while the chat opens.
+    AUTO_FOCUS = "#prompt"
 
     def __init__(self, chat_id: str) -> None:
         super().__init__()
@@ -92,7 +95,6 @@ class ChatScreen(BaseScreen):
         self.call_blocking("load", _load_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
         self.watch(self.conversation, "scroll_y", self._scrolled, init=False)
         super().on_mount()
-        self.action_focus_prompt()
 
     @property
     def conversation(self) -> VerticalScroll:
