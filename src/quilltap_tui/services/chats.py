@@ -156,8 +156,10 @@ def _message_page(
     calls = session.exec(
         select(ToolCall).where(col(ToolCall.message_id).in_(ids)).order_by(col(ToolCall.created_at), col(ToolCall.id))
     ).all()
+    # By chat first: generated_image.message_id has no index, and a page should not scan the whole gallery.
     images = session.exec(
-        select(GeneratedImageRecord).where(col(GeneratedImageRecord.message_id).in_(ids))
+        select(GeneratedImageRecord)
+        .where(GeneratedImageRecord.chat_id == chat_id, col(GeneratedImageRecord.message_id).in_(ids))
         .order_by(col(GeneratedImageRecord.created_at), col(GeneratedImageRecord.id))
     ).all()
     return [_message_view(ctx, m, calls, images) for m in messages]
