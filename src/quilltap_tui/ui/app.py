@@ -15,6 +15,7 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -23,6 +24,7 @@ from textual.screen import Screen
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.commands import QuilltapCommands
 from quilltap_tui.ui.tasks import ServiceCalls
+from quilltap_tui.ui.warmup import IdleCollector
 
 if TYPE_CHECKING:
     from quilltap_tui.services.context import AppContext
@@ -66,6 +68,8 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._theme_loaded = False
         self._welcomed = False
         self._unlock_open = False
+        self.collector = IdleCollector()
+        self._gc_thresholds: tuple[int, int, int] | None = None
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------
@@ -151,30 +155,40 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._first_run_checks(snapshot)
 
     def _warm_up(self, snapshot: Snapshot) -> None:
-        """Import what the first chat turn needs while the user is still choosing a chat.
+        """Load what the first chat turn needs while the user is still choosing a chat (see ``warmup``)."""
+        from quilltap_tui.ui import warmup
 
-        The chat-turn services and a provider SDK take a second or more of CPU to import; done here, in
-        a thread through the import lock, the first message starts as fast as the later ones.
-        """
-        from quilltap_tui.lazy_imports import import_once
-
-        modules = ["quilltap_tui.services.chat_turn", "quilltap_tui.chat.registry"]
-        providers = {str(p.get("provider")) for p in snapshot.chat_profiles}
-        if providers - {"anthropic"}:
-            modules.append("openai")
-        if "anthropic" in providers:
-            modules.append("anthropic")
-        if self.image_protocol != "off":
-            modules += ["PIL.Image", "textual_image.renderable"]
+        modules = warmup.modules_for((str(p.get("provider")) for p in snapshot.chat_profiles),
+                                     previews=self.image_protocol != "off")
 
         def warm() -> None:
-            import_once(*modules)
-            # Everything alive now (Textual, the SDKs, pydantic's models) lives as long as the app. Frozen,
-            # the collector stops rescanning it: each full collection cost 115-135 ms of frozen screen, a
-            # few times a minute while a reply streamed (bench/tui.py, gc callbacks).
-            gc.freeze()
+            warmup.warm(modules)
+            self.call_from_thread(self._collect_when_idle)
 
         self.run_worker(warm, thread=True, group="warm-up", exit_on_error=False)
+
+    def _collect_when_idle(self) -> None:
+        self._gc_thresholds = gc.get_threshold()
+        self.collector.enable()
+        self.set_interval(1.0, self._idle_tick)
+
+    def _idle_tick(self) -> None:
+        from textual.worker import WorkerState
+
+        busy = any(worker.state == WorkerState.RUNNING for worker in self.workers)
+        if self.collector.tick(busy):
+            log.debug("idle full collection done")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.collector.touch()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        # Give the process its usual collector back (several apps run in one test process).
+        if self._gc_thresholds is not None:
+            gc.set_threshold(*self._gc_thresholds)
+            gc.unfreeze()
 
     def _first_run_checks(self, snapshot: Snapshot) -> None:
         if snapshot.vault_locked:
