@@ -93,3 +93,40 @@ async def test_a_link_in_a_history_message_opens_like_in_markdown(monkeypatch: p
         await pilot.click(view, offset=(2 + len("see "), 1))  # border + padding, then the link's first cell
         await pilot.pause()
     assert opened == ["https://example.com/d"]
+
+
+async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(make_app: Any, ctx: Any) -> None:
+    from quilltap_tui.chat.history import add_message
+    from quilltap_tui.services import chats, keys, profiles
+    from quilltap_tui.ui.chat_data import PAGE
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+    from tests.ui.conftest import SIZE, settle
+
+    keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
+                    base_url="http://127.0.0.1:9/v1", default=True)
+    chat_id = chats.create_chat(ctx, title="Mixed")["id"]
+    for n in range(1, 41):
+        text = f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**"
+        add_message(ctx.db, chat_id, "user" if n % 2 else "assistant", text)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        screen = app.screen
+        views = list(screen.query(MessageView))
+        assert [v.text for v in views] == [
+            f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**" for n in range(41 - PAGE, 41)]
+        assert {type(v) for v in views} == {InlineMessageView, TreeMessageView}
+        assert type(views[-3]) is TreeMessageView  # the list keeps its Markdown blocks
+        assert screen.conversation.scroll_y == screen.conversation.max_scroll_y > 0  # opened at the end
+        assert isinstance(app.focused, PromptArea)
+        newest_top = views[0]
+        screen.conversation.scroll_home(animate=False)  # reading up to the top loads the page before
+        await settle(pilot)
+        views = list(screen.query(MessageView))
+        assert len(views) == 2 * PAGE and views[0].text == f"message {41 - 2 * PAGE} with **bold**"
+        assert {type(v) for v in views[:PAGE]} == {InlineMessageView}
+        # The message that was at the top is still at the top: the view moved down by what came above it.
+        assert abs(screen.conversation.scroll_y - newest_top.virtual_region.y) <= 2

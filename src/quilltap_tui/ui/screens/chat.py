@@ -65,6 +65,7 @@ class ChatScreen(BaseScreen):
     # Focused as the screen is composed: focusing it later in on_mount was a second focus change, and each
     # one re-renders the footer's keys (twice) while the chat opens.
     AUTO_FOCUS = "#prompt"
+    _keep: tuple[Widget, int, float] | None = None  # an earlier page is coming: (anchor, its old y, its offset)
 
     def __init__(self, chat_id: str) -> None:
         super().__init__()
@@ -94,6 +95,7 @@ class ChatScreen(BaseScreen):
         self.query_one("#load-earlier").display = False
         self.call_blocking("load", _load_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
         self.watch(self.conversation, "scroll_y", self._scrolled, init=False)
+        self.watch(self.conversation, "virtual_size", self._laid_out, init=False)
         super().on_mount()
 
     @property
@@ -187,14 +189,32 @@ class ChatScreen(BaseScreen):
     async def _show_earlier(self, page: ChatPage) -> None:
         self._loading_earlier = False
         widgets = _page_widgets(page)
-        before = self.conversation.max_scroll_y
+        shown = self.conversation.children
+        anchor = shown[1] if len(shown) > 1 else None  # the oldest message shown so far (after the button)
+        if widgets and anchor is not None:
+            old_y = anchor.virtual_region.y
+            self._keep = (anchor, old_y, old_y - self.conversation.scroll_y)
         if widgets:
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
-        self.conversation.refresh(layout=True)
-        # Keep the message the user was reading where it was: scroll down by what was added on top.
-        self.call_after_refresh(lambda: self.conversation.scroll_to(
-            y=max(0.0, self.conversation.max_scroll_y - before), animate=False))
+
+    def _laid_out(self) -> None:
+        """The conversation's height changed: once an earlier page is placed, keep the reader's place.
+
+        The message that was the oldest goes back to where it was in the view. A callback after the next
+        refresh is not enough: it can come before the layout that places the page, and then did nothing.
+        """
+        if self._keep is None:
+            return
+        anchor, old_y, offset = self._keep
+        if not anchor.is_attached:
+            self._keep = None
+            return
+        y = anchor.virtual_region.y
+        if y == old_y:
+            return  # resized for another reason; the page is not placed yet
+        self._keep = None
+        self.conversation.scroll_to(y=max(0.0, y - offset), animate=False)
 
     def failed_earlier(self, error: BaseException) -> None:
         self._loading_earlier = False
