@@ -144,7 +144,7 @@ def write_new(path: Path, data: bytes) -> None:
 
 
 def sync_dir(directory: Path) -> None:
-    """Make the new directory entries durable (POSIX asks for it; on ext4 it finds nothing left to do)."""
+    """Make the new directory entries durable: POSIX does not promise that a file's fsync covers its name."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:  # not every filesystem lets a directory be opened
