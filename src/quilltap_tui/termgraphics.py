@@ -12,7 +12,9 @@ import sys
 from collections.abc import Mapping
 
 PROTOCOLS = ("tgp", "sixel", "halfcell", "off")
-_CLASS_TO_PROTOCOL = {"TGPImage": "tgp", "SixelImage": "sixel", "HalfcellImage": "halfcell"}
+# textual-image's chosen class, by the name it exports it under: every one of its classes is called
+# ``Image`` (in modules tgp, sixel, halfcell, unicode), so the class name itself says nothing.
+_EXPORTS = (("TGPImage", "tgp"), ("SixelImage", "sixel"), ("HalfcellImage", "halfcell"))
 
 
 def detect(mode: str = "auto") -> str:
@@ -26,7 +28,13 @@ def detect(mode: str = "auto") -> str:
         from textual_image import renderable
     except Exception:  # a broken terminal answer must never stop the app from starting
         return "halfcell"
-    return _CLASS_TO_PROTOCOL.get(renderable.Image.__name__, "halfcell")
+    return protocol_of(renderable)
+
+
+def protocol_of(renderable: object) -> str:
+    """The protocol of the class textual-image picked as ``renderable.Image`` (half-cell if unknown)."""
+    chosen = getattr(renderable, "Image", None)
+    return next((name for export, name in _EXPORTS if getattr(renderable, export, None) is chosen), "halfcell")
 
 
 def environment_notes(environ: Mapping[str, str] | None = None) -> list[str]:
