@@ -309,3 +309,30 @@ async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: 
         assert texts == ["first question", "first answer", "second question", "second answer"]
     assert [m["content"] for m in chats.get_messages(ctx, chat_id)] == [
         "first question", "first answer", "second question", "second answer"]
+
+
+async def test_new_chat_refused_tag_is_shown_beside_it_and_nothing_typed_is_lost(make_app: Any, ctx: Any,
+                                                                                  fakes: Any) -> None:
+    from textual.widgets import Input, Static
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        long_tag = "x" * 60
+        app.screen.query_one("#tags", Input).value = f"art, {long_tag}"
+        app.screen.query_one("#title", Input).value = "Fox studies"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NewChatModal"  # still open, with everything typed
+        assert "longer than 50" in str(app.screen.query_one("#err-tag", Static).render())
+        assert app.screen.query_one("#title", Input).value == "Fox studies"
+        app.screen.query_one("#tags", Input).value = "art"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ChatScreen"
+    [made] = chats.list_chats(ctx)
+    assert made["title"] == "Fox studies" and made["tags"] == ["art"]

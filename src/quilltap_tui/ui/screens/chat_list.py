@@ -18,7 +18,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
 from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import ErrorLine
+from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 from quilltap_tui.ui.tasks import ServiceCalls
 
 COLUMNS = ("Title", "Chat profile", "Images", "Msgs", "Updated (UTC)")
@@ -142,13 +142,11 @@ class ChatList(ServiceCalls, Vertical):
             return
         self._new_when_loaded = False
 
-        def create(request: dict[str, Any] | None) -> None:
-            if request:
-                from quilltap_tui.services import chats
+        def created(chat: dict[str, Any] | None) -> None:
+            if chat:
+                self.done_created(chat)
 
-                self.call_blocking("created", chats.create_chat, self.app.ctx, **request)  # type: ignore[attr-defined]
-
-        self.app.push_screen(NewChatModal(snapshot), create)
+        self.app.push_screen(NewChatModal(snapshot), created)
 
     def snapshot_arrived(self) -> None:
         """The profiles loaded: open the new-chat dialog if ctrl+n was pressed before they did."""
@@ -212,6 +210,7 @@ class NewChatModal(BaseModal):
         self.snapshot = snapshot
         # The image profile follows the tags typed, until the user picks another one than offered.
         self._auto = self._auto_image([])
+        self._creating = False
 
     def compose(self) -> ComposeResult:
         snap = self.snapshot
@@ -226,10 +225,12 @@ class NewChatModal(BaseModal):
                          value=snap.default_chat or snap.chat_profiles[0]["name"], id="chat-profile")
             yield Label("Tags (comma-separated; image profiles with the same tags are offered first)")
             yield Input(placeholder="e.g. art, wide", id="tags")
+            yield ErrorLine(id="err-tag")
             yield Label("Image profile")
             yield Select(self._image_options([]), allow_blank=False, value=self._auto, id="image-profile")
             yield Label("Title (optional; the first message names the chat otherwise)")
             yield Input(placeholder="New chat", id="title")
+            yield ErrorLine(id="err-title")
             yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button("Create", id="create", variant="primary")
@@ -266,17 +267,36 @@ class NewChatModal(BaseModal):
             self.dismiss(None)
 
     def action_create(self) -> None:
-        if not self.snapshot.chat_profiles:
+        """Create the chat here, so a refused field is shown beside it and nothing typed is lost."""
+        if not self.snapshot.chat_profiles or self._creating:
             return
+        from quilltap_tui.services import chats
+
         image = self.query_one("#image-profile", Select).value
         title = self.query_one("#title", Input).value.strip()
-        self.dismiss({
-            "chat_profile": self.query_one("#chat-profile", Select).value,
-            "image_profile": image if isinstance(image, str) and image != NO_IMAGES else None,
-            "no_images": image == NO_IMAGES,
-            "tags": split_tags(self.query_one("#tags", Input).value),
-            "title": title or None,
-        })
+        clear_errors(self)
+        self._creating = True
+        self.call_blocking(
+            "create", chats.create_chat, self.app.ctx,  # type: ignore[attr-defined]
+            chat_profile=self.query_one("#chat-profile", Select).value,
+            image_profile=image if isinstance(image, str) and image != NO_IMAGES else None,
+            no_images=image == NO_IMAGES,
+            tags=split_tags(self.query_one("#tags", Input).value),
+            title=title or None,
+        )
+
+    def done_create(self, chat: dict[str, Any]) -> None:
+        self.dismiss(chat)
+
+    def failed_create(self, error: BaseException) -> None:
+        from quilltap_tui.errors import Invalid, QuilltapError
+
+        self._creating = False
+        if isinstance(error, Invalid):
+            show_field_error(self, error.field or "form", error.message)
+        else:
+            reason = error.message if isinstance(error, QuilltapError) else f"{type(error).__name__}: {error}"
+            show_field_error(self, "form", inert(reason))
 
 
 class RenameModal(BaseModal):
