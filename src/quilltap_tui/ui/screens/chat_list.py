@@ -20,6 +20,7 @@ from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_pro
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 from quilltap_tui.ui.tasks import ServiceCalls
+from quilltap_tui.ui.widgets.fit import fit_rows
 
 COLUMNS = ("Title", "Chat profile", "Images", "Msgs", "Updated (UTC)")
 
@@ -79,10 +80,15 @@ class ChatList(ServiceCalls, Vertical):
         table = self.query_one(DataTable)
         selected = self.selected()
         table.clear()
-        for chat in self.shown:
-            images = chat["image_profile"] if chat["images_enabled"] else "off"
-            table.add_row(inert(chat["title"], keep_newlines=False), chat["chat_profile"] or "(none)", images,
-                          str(chat["messages"]), chat["updated_at"][:16].replace("T", " "), key=chat["id"])
+        rows = [
+            (inert(chat["title"], keep_newlines=False), chat["chat_profile"] or "(none)",
+             chat["image_profile"] if chat["images_enabled"] else "off", str(chat["messages"]),
+             chat["updated_at"][:16].replace("T", " "))
+            for chat in self.shown
+        ]
+        fitted = fit_rows(table.size.width or self.content_size.width, COLUMNS, rows, free=0)
+        for chat, row in zip(self.shown, fitted, strict=True):
+            table.add_row(*row, key=chat["id"])
         if selected is not None and any(c["id"] == selected["id"] for c in self.shown):
             table.move_cursor(row=table.get_row_index(selected["id"]))
         empty = "No chats yet: ctrl+n starts one." if not self.chats else (
@@ -90,6 +96,10 @@ class ChatList(ServiceCalls, Vertical):
         hint = self.query_one("#chats-empty", Static)
         hint.update(empty)
         hint.display = bool(empty)
+
+    def on_resize(self) -> None:
+        if self.chats:
+            self.render_rows()  # titles are clipped to the width there is
 
     def selected(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)

@@ -11,6 +11,7 @@ from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.gallery_data import PAGE_SIZE, ImageItem
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.image_actions import ImageActions
+from quilltap_tui.ui.widgets.fit import fit_rows
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
 COLUMNS = ("Made", "Profile", "Model", "Size", "Prompt")
@@ -65,9 +66,9 @@ class GalleryScreen(ImageActions, BaseScreen):
     def done_page(self, page: list[ImageItem]) -> None:
         self._exhausted = len(page) < PAGE_SIZE
         table = self.query_one(DataTable)
-        for item in page:
-            table.add_row(item.local_time, item.profile or "-", item.model, f"{item.width}x{item.height}",
-                          _one_line(item.prompt), key=item.id)
+        fitted = self._fitted_rows([*self.items, *page])[len(self.items):]
+        for item, row in zip(page, fitted, strict=True):
+            table.add_row(*row, key=item.id)
         self.items.extend(page)
         if not self.items:
             self.query_one("#gallery-meta", Static).update(
@@ -79,6 +80,25 @@ class GalleryScreen(ImageActions, BaseScreen):
             self._select_id = None
             table.move_cursor(row=index)
         self._show_current()
+
+    def _fitted_rows(self, items: list[ImageItem]) -> list[tuple[str, ...]]:
+        rows = [(it.local_time, it.profile or "-", it.model, f"{it.width}x{it.height}", _one_line(it.prompt))
+                for it in items]
+        table = self.query_one(DataTable)
+        # Before the first layout the table has no width yet: the screen less the side panel is close.
+        width = table.size.width or self.size.width - self.query_one("#gallery-side").outer_size.width
+        return fit_rows(width, COLUMNS, rows, free=4)
+
+    def on_resize(self) -> None:
+        """Prompts are clipped to the table's width: draw the rows again at the new one."""
+        if not self.items:
+            return
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item, fitted in zip(self.items, self._fitted_rows(self.items), strict=True):
+            table.add_row(*fitted, key=item.id)
+        table.move_cursor(row=row)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_current()
@@ -122,6 +142,6 @@ class GalleryScreen(ImageActions, BaseScreen):
             self._show_current()
 
 
-def _one_line(text: str, width: int = 60) -> str:
+def _one_line(text: str, width: int = 200) -> str:
     flat = inert(" ".join(text.split()), keep_newlines=False)
     return flat if len(flat) <= width else flat[: width - 1] + "…"

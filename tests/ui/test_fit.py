@@ -1,0 +1,36 @@
+"""Long chat titles and prompts are clipped to the table instead of pushing columns off screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable
+
+from quilltap_tui.services import chats, profiles
+from quilltap_tui.ui.widgets.fit import clip, fit_rows
+from tests.ui.conftest import SIZE, settle
+
+
+def test_clip_counts_terminal_cells_and_marks_the_cut() -> None:
+    assert clip("short", 10) == "short"
+    assert clip("a lighthouse at dusk", 10) == "a lightho…"
+    assert clip("日本語のタイトル", 7) == "日本語…"  # wide characters take two cells
+
+
+def test_only_the_free_column_gives_way() -> None:
+    rows = [("x" * 200, "main", "2026-11-24 02:39")]
+    [row] = fit_rows(60, ("Title", "Profile", "Updated"), rows, free=0)
+    assert row[1:] == rows[0][1:] and row[0].endswith("…")
+    assert len(row[0]) == 60 - 2 - 2 - (len("Profile") + 2) - (16 + 2)  # scrollbar, own padding, the others
+
+
+async def test_a_long_title_does_not_hide_the_other_columns(make_app: Any, ctx: Any) -> None:
+    profiles.create(ctx, profiles.CHAT, name="main", provider="ollama", model="llama3.2", default=True)
+    chats.create_chat(ctx, title=("An extremely long chat title " * 3).strip())
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#chat-table", DataTable)
+        assert table.virtual_size.width <= table.size.width  # no horizontal scrolling
+        title = str(table.get_row_at(0)[0])
+        assert title.endswith("…") and "An extremely long chat title".startswith(title[:-1].rstrip())
