@@ -30,6 +30,7 @@ class ImageItem:
     mime_type: str
     created_at: datetime
     chat_id: str | None
+    chat_title: str | None = None
 
     @property
     def size_text(self) -> str:
@@ -52,7 +53,7 @@ class ImageItem:
             f"Profile: {self.profile or '-'}",
             f"Size: {self.size_text}, {self.mime_type}",
             f"Made: {self.local_time}",
-            f"Chat: {self.chat_id or '-'}",
+            f"Chat: {self.chat_title or self.chat_id or '-'}",
             f"Path: {self.path}",
         ]
         # Prompts come from users and LLMs: never let their escape sequences reach the terminal.
@@ -70,16 +71,22 @@ def human_bytes(count: int) -> str:
 
 def load_page(ctx: AppContext, offset: int = 0, limit: int = PAGE_SIZE) -> list[ImageItem]:
     """One page of images, newest first."""
+    from sqlmodel import col, select
+
+    from quilltap_tui.db.models import Chat
     from quilltap_tui.services import image_store
 
     with ctx.db.session() as session:
         records = image_store.list_images(session, limit=limit, offset=offset)
+        chat_ids = {r.chat_id for r in records if r.chat_id}
+        titles = dict(session.exec(select(Chat.id, Chat.title).where(col(Chat.id).in_(chat_ids))).all()) \
+            if chat_ids else {}
         return [
             ImageItem(
                 id=r.id, path=image_store.absolute_path(ctx, r), prompt=r.prompt, revised_prompt=r.revised_prompt,
                 negative_prompt=r.negative_prompt, provider=r.provider, model=r.model, profile=r.profile_name,
                 width=r.width, height=r.height, bytes=r.bytes, mime_type=r.mime_type, created_at=r.created_at,
-                chat_id=r.chat_id,
+                chat_id=r.chat_id, chat_title=titles.get(r.chat_id) if r.chat_id else None,
             )
             for r in records
         ]
