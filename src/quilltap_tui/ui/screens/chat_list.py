@@ -233,7 +233,7 @@ class NewChatModal(BaseModal):
             yield Label("Chat profile")
             yield Select([(p["name"], p["name"]) for p in snap.chat_profiles], allow_blank=False,
                          value=snap.default_chat or snap.chat_profiles[0]["name"], id="chat-profile")
-            yield Label("Tags (comma-separated; image profiles with the same tags are offered first)")
+            yield Label("Tags (comma-separated; image profiles sharing a tag are offered first)")
             yield Input(placeholder="e.g. art, wide", id="tags")
             yield ErrorLine(id="err-tag")
             yield Label("Image profile")

@@ -99,7 +99,7 @@ def setup_text(snapshot: Any) -> str:
         line(bool(snapshot.chat_profiles), f"{count(len(snapshot.chat_profiles), 'chat profile')}, "
              f"default: {_plain(snapshot.default_chat or 'none')} (F4)"),
         "",
-        f"  {_plain(snapshot.backend_sentence())}",
+        _plain(snapshot.backend_sentence()),  # a paragraph, not a list item: its wrapped lines stay aligned
     ]
     return "\n".join(lines)
 

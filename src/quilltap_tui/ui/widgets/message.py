@@ -112,7 +112,7 @@ class MessageView(Vertical):
         self.live = live  # True while this reply is being received
         self.message_id = message_id
         self.status = status
-        self.error = error
+        self.error = inert(error) if error else error  # provider text: no escape sequence reaches the terminal
         self.text = inert(text)
         self._pending: list[str] = []
         self._stream: MarkdownStream | None = None
