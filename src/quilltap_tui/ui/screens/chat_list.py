@@ -1,4 +1,4 @@
-"""The chat list on the home screen, and the dialogs it opens: new chat and rename.
+"""The chat list on the home screen (its dialogs are in ``chat_dialogs``).
 
 ``ctrl+n`` new (chat profile, image profile, tags; the defaults preselected, and the image profile
 follows the tags typed until the user picks one), ``enter`` opens, ``r`` renames, ``d`` deletes after
@@ -11,14 +11,11 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Static
 
 from quilltap_tui.textsafe import inert
-from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
-from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
 from quilltap_tui.ui.tasks import ServiceCalls
 from quilltap_tui.ui.widgets.fit import fit_rows
 
@@ -208,134 +205,3 @@ class ChatList(ServiceCalls, Vertical):
 
 def _haystack(chat: dict[str, Any]) -> str:
     return " ".join([chat["title"], chat["chat_profile"] or "", chat["image_profile"] or "", *chat["tags"]]).lower()
-
-
-class NewChatModal(BaseModal):
-    """Dismisses with the keyword arguments of ``services.chats.create_chat``, or None."""
-
-    BINDINGS = [*BaseModal.BINDINGS, Binding("ctrl+s", "create", "Create", id="save")]
-
-    def __init__(self, snapshot: Any) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-        # The image profile follows the tags typed, until the user picks another one than offered.
-        self._auto = self._auto_image([])
-        self._creating = False
-
-    def compose(self) -> ComposeResult:
-        snap = self.snapshot
-        with Vertical(classes="dialog wide"):
-            yield Label("New chat", classes="dialog-title")
-            if not snap.chat_profiles:
-                yield Static("There is no chat profile yet: create one first (F4, then ctrl+n).")
-                yield Button("Close", id="cancel")
-                return
-            yield Label("Chat profile")
-            yield Select([(p["name"], p["name"]) for p in snap.chat_profiles], allow_blank=False,
-                         value=snap.default_chat or snap.chat_profiles[0]["name"], id="chat-profile")
-            yield Label("Tags (comma-separated; image profiles sharing a tag are offered first)")
-            yield Input(placeholder="e.g. art, wide", id="tags")
-            yield ErrorLine(id="err-tag")
-            yield Label("Image profile")
-            yield Select(self._image_options([]), allow_blank=False, value=self._auto, id="image-profile")
-            yield Label("Title (optional; the first message names the chat otherwise)")
-            yield Input(placeholder="New chat", id="title")
-            yield ErrorLine(id="err-title")
-            yield ErrorLine(id="err-form")
-            with Horizontal(classes="buttons"):
-                yield Button("Create", id="create", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        if self.snapshot.chat_profiles:
-            self.query_one("#tags", Input).focus()  # enter creates with the preselected defaults
-
-    def _image_options(self, tags: list[str]) -> list[tuple[str, str]]:
-        ranked = tag_ranked(self.snapshot.image_profiles, tags)
-        return [(inert(p["name"]), p["name"]) for p in ranked] + [(NO_IMAGES_LABEL, NO_IMAGES)]
-
-    def _auto_image(self, tags: list[str]) -> str:
-        return best_image_profile(self.snapshot.image_profiles, tags) or NO_IMAGES
-
-    @on(Input.Changed, "#tags")
-    def _tags_changed(self, event: Input.Changed) -> None:
-        tags = split_tags(event.value)
-        picker = self.query_one("#image-profile", Select)
-        current = picker.value
-        following = current == self._auto
-        self._auto = self._auto_image(tags)
-        picker.set_options(self._image_options(tags))
-        picker.value = self._auto if following or current == Select.BLANK else current
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_create()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "create":
-            self.action_create()
-        else:
-            self.dismiss(None)
-
-    def action_create(self) -> None:
-        """Create the chat here, so a refused field is shown beside it and nothing typed is lost."""
-        if not self.snapshot.chat_profiles or self._creating:
-            return
-        from quilltap_tui.services import chats
-
-        image = self.query_one("#image-profile", Select).value
-        title = self.query_one("#title", Input).value.strip()
-        clear_errors(self)
-        self._creating = True
-        self.call_blocking(
-            "create", chats.create_chat, self.app.ctx,  # type: ignore[attr-defined]
-            chat_profile=self.query_one("#chat-profile", Select).value,
-            image_profile=image if isinstance(image, str) and image != NO_IMAGES else None,
-            no_images=image == NO_IMAGES,
-            tags=split_tags(self.query_one("#tags", Input).value),
-            title=title or None,
-        )
-
-    def done_create(self, chat: dict[str, Any]) -> None:
-        self.dismiss(chat)
-
-    def failed_create(self, error: BaseException) -> None:
-        from quilltap_tui.errors import Invalid, QuilltapError
-
-        self._creating = False
-        if isinstance(error, Invalid):
-            show_field_error(self, error.field or "form", error.message)
-        else:
-            reason = error.message if isinstance(error, QuilltapError) else f"{type(error).__name__}: {error}"
-            show_field_error(self, "form", inert(reason))
-
-
-class RenameModal(BaseModal):
-    """Dismisses with the new title, or None."""
-
-    def __init__(self, title: str) -> None:
-        super().__init__()
-        self._title = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Rename chat", classes="dialog-title")
-            yield Input(value=self._title, id="new-title")
-            with Horizontal(classes="buttons"):
-                yield Button("Rename", id="rename", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#new-title", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "rename":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
-        title = self.query_one("#new-title", Input).value.strip()
-        self.dismiss(title or None)
