@@ -10,7 +10,6 @@ import asyncio
 import os
 import statistics
 import tempfile
-import statistics
 import time
 from datetime import timedelta
 from pathlib import Path

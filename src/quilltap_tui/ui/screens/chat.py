@@ -24,6 +24,7 @@ from textual.widgets import Button
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
 from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
 from quilltap_tui.ui.widgets.history import history_message
 from quilltap_tui.ui.widgets.message import MessageView
@@ -50,10 +51,9 @@ def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -
     return widgets
 
 
-TEXT_BATCH = 0.05  # seconds: reply text is handed to the message widget at most this often
 
 
-class ChatScreen(BaseScreen):
+class ChatScreen(LiveReply, BaseScreen):
     """One chat. ``enter`` sends, ``ctrl+j`` adds a newline, ``esc`` cancels a reply (else goes back)."""
 
     BINDINGS = [
@@ -257,84 +257,9 @@ class ChatScreen(BaseScreen):
             lambda event: self._receive(turn, event),
         )
 
-    def _receive(self, turn: int, event: Any) -> None:
-        """The turn's event sink: queue the event; text waits for the next batch, the rest goes at once."""
-        from quilltap_tui.chat.events import TextEvent
-
-        self._inbox.append((turn, event))
-        urgent = not isinstance(event, TextEvent)
-        if self._drain_timer is None or urgent:
-            if self._drain_timer is not None:
-                self._drain_timer.stop()
-            self._drain_timer = self.set_timer(0.001 if urgent else TEXT_BATCH, self._drain)
-
-    async def _drain(self) -> None:
-        from quilltap_tui.chat.events import TextEvent
-
-        self._drain_timer = None
-        batch, self._inbox = self._inbox, []
-        text: list[str] = []
-        structural = False
-        for turn, event in batch:
-            if turn != self._turn or self.turn_worker is None:
-                continue  # what a cancelled turn still had in flight
-            if isinstance(event, TextEvent):
-                text.append(event.delta)
-                continue
-            structural = True
-            if text:
-                await self._text("".join(text))
-                text.clear()
-            await self._handle(event)
-        if text:
-            await self._text("".join(text))
-        if structural:
-            self.follow()
-
     @on(MessageView.Grew)
     def _grew(self) -> None:
         self.follow()
-
-    async def _handle(self, event: Any) -> None:
-        from quilltap_tui.chat import events as ev
-
-        if isinstance(event, ev.MessageStarted) and event.role == "assistant":
-            await self._end_live()
-            self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
-        elif isinstance(event, ev.ToolCallStarted):
-            await self._tool_started(event)
-        elif isinstance(event, ev.ToolResultEvent):
-            view = self._calls.get(event.id)
-            if view is not None:
-                view.set_result(event.ok, event.result)
-            if all(v.status not in ("pending", "running") for v in self._calls.values()):
-                self.status.set_label("Waiting for the model…")
-        elif isinstance(event, ev.ErrorEvent):
-            await self.conversation.mount(MessageView("error", event.message))
-        elif isinstance(event, ev.DoneEvent):
-            await self._end_live("error" if event.status == "error" else "complete")
-            self._turn_over()
-            self.call_after_refresh(self.follow)
-
-    async def _text(self, delta: str) -> None:
-        if self._live is None:
-            self._live = MessageView("assistant", status="streaming", message_id=self._reply_id, live=True)
-            await self.conversation.mount(self._live)
-        self._live.add_text(delta)
-        self.status.set_label("Replying…")
-
-    async def _tool_started(self, event: Any) -> None:
-        await self._end_live()
-        view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="running")
-        self._calls[event.id] = view
-        await self.conversation.mount(view)
-        label = "Making an image…" if view.makes_images else f"Running {view.call_name}…"
-        self.status.set_label(label)
-
-    async def _end_live(self, status: str = "complete", error: str | None = None) -> None:
-        live, self._live = self._live, None
-        if live is not None:
-            live.finish(status, error)
 
     def _turn_over(self) -> None:
         self.turn_worker = None

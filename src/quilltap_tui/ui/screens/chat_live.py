@@ -1,0 +1,111 @@
+"""The running reply on the chat screen: the turn's events reach the widgets from here.
+
+The turn's worker only appends its events to an inbox; a timer drains it on the UI side, merging the
+text deltas that arrived since the last drain, and drives the message, tool-call and image widgets.
+One message per token would keep the screen's queue so busy that it never found time to lay out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from quilltap_tui.ui.widgets.message import MessageView
+from quilltap_tui.ui.widgets.tool_call import ToolCallView
+
+if TYPE_CHECKING:
+    from textual.containers import VerticalScroll
+    from textual.timer import Timer
+
+    from quilltap_tui.ui.widgets.status import StatusLine
+
+TEXT_BATCH = 0.05  # seconds: reply text is handed to the message widget at most this often
+
+
+class LiveReply:
+    """Mixin for :class:`~quilltap_tui.ui.screens.chat.ChatScreen`: the inbox and the live widgets."""
+
+    _inbox: list[tuple[int, Any]]
+    _turn: int
+    _drain_timer: Timer | None
+    _live: MessageView | None
+    _reply_id: str | None
+    _calls: dict[str, ToolCallView]
+    turn_worker: Any
+    conversation: VerticalScroll
+    status: StatusLine
+
+    def _receive(self, turn: int, event: Any) -> None:
+        """The turn's event sink: queue the event; text waits for the next batch, the rest goes at once."""
+        from quilltap_tui.chat.events import TextEvent
+
+        self._inbox.append((turn, event))
+        urgent = not isinstance(event, TextEvent)
+        if self._drain_timer is None or urgent:
+            if self._drain_timer is not None:
+                self._drain_timer.stop()
+            self._drain_timer = self.set_timer(0.001 if urgent else TEXT_BATCH, self._drain)
+
+    async def _drain(self) -> None:
+        from quilltap_tui.chat.events import TextEvent
+
+        self._drain_timer = None
+        batch, self._inbox = self._inbox, []
+        text: list[str] = []
+        structural = False
+        for turn, event in batch:
+            if turn != self._turn or self.turn_worker is None:
+                continue  # what a cancelled turn still had in flight
+            if isinstance(event, TextEvent):
+                text.append(event.delta)
+                continue
+            structural = True
+            if text:
+                await self._text("".join(text))
+                text.clear()
+            await self._handle(event)
+        if text:
+            await self._text("".join(text))
+        if structural:
+            self.follow()
+
+    async def _handle(self, event: Any) -> None:
+        from quilltap_tui.chat import events as ev
+
+        if isinstance(event, ev.MessageStarted) and event.role == "assistant":
+            await self._end_live()
+            self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
+        elif isinstance(event, ev.ToolCallStarted):
+            await self._tool_started(event)
+        elif isinstance(event, ev.ToolResultEvent):
+            view = self._calls.get(event.id)
+            if view is not None:
+                view.set_result(event.ok, event.result)
+            if all(v.status not in ("pending", "running") for v in self._calls.values()):
+                self.status.set_label("Waiting for the model…")
+        elif isinstance(event, ev.ErrorEvent):
+            await self.conversation.mount(MessageView("error", event.message))
+        elif isinstance(event, ev.DoneEvent):
+            await self._end_live("error" if event.status == "error" else "complete")
+            self._turn_over()
+            self.call_after_refresh(self.follow)
+
+    async def _text(self, delta: str) -> None:
+        if self._live is None:
+            self._live = MessageView("assistant", status="streaming", message_id=self._reply_id, live=True)
+            await self.conversation.mount(self._live)
+        self._live.add_text(delta)
+        self.status.set_label("Replying…")
+
+    async def _tool_started(self, event: Any) -> None:
+        await self._end_live()
+        view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="running")
+        self._calls[event.id] = view
+        await self.conversation.mount(view)
+        label = "Making an image…" if view.makes_images else f"Running {view.call_name}…"
+        self.status.set_label(label)
+
+    async def _end_live(self, status: str = "complete", error: str | None = None) -> None:
+        live, self._live = self._live, None
+        if live is not None:
+            live.finish(status, error)
+
