@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -215,17 +216,30 @@ async def _image_turn(app: Any, text: str) -> None:
     await asyncio.sleep(0.5)
 
 
+@contextmanager
+def image_fake_process() -> Iterator[Any]:
+    """The loopback image fake in its own process, as a real provider is: run in this process, its PNG
+    encoding and base64 work held the GIL and showed up as stalls of the app's event loop."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.image_servers", "--kind", "openai"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        yield types.SimpleNamespace(base_url=proc.stdout.readline().strip())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 async def _stalls_and_long_chat() -> tuple[float, float, float, float]:
     sys.path.insert(0, str(ROOT))
     from tests.fakes.chat_servers import FakeChatServer, tool_then_text
-    from tests.fakes.image_servers import FakeOpenAIImages
     from tests.unit.chat_support import add_chat_profile, add_image_profile, make_ctx
 
     from quilltap_tui.db.models import Message
     from quilltap_tui.services import chats
     from quilltap_tui.ui.app import QuilltapApp
 
-    with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+    with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, image_fake_process() as images:
         ctx = make_ctx(Path(tmp) / "home", QUILLTAP_IMAGES="halfcell")
         add_image_profile(ctx, images)
         add_chat_profile(ctx, chat, default=True)
