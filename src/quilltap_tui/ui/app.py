@@ -25,6 +25,7 @@ from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.commands import QuilltapCommands
 from quilltap_tui.ui.tasks import ServiceCalls
 from quilltap_tui.ui.warmup import IdleCollector
+from quilltap_tui.ui.warmup import freeze as warmup_freeze
 
 if TYPE_CHECKING:
     from quilltap_tui.services.context import AppContext
@@ -70,6 +71,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._unlock_open = False
         self.collector = IdleCollector()
         self._gc_thresholds: tuple[int, int, int] | None = None
+        self._unmounted = False
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------
@@ -163,12 +165,17 @@ class QuilltapApp(ServiceCalls, App[int]):
 
         def warm() -> None:
             warmup.warm(modules)
-            self.call_from_thread(self._collect_when_idle)
+            if not self._unmounted:
+                self.call_from_thread(self._collect_when_idle)
 
         self.run_worker(warm, thread=True, group="warm-up", exit_on_error=False)
 
     def _collect_when_idle(self) -> None:
+        """After the warm-up, on the UI thread: freeze what is alive, then collect only when idle."""
+        if self._unmounted:  # the app closed while the warm-up ran: leave the process's collector alone
+            return
         self._gc_thresholds = gc.get_threshold()
+        warmup_freeze()
         self.collector.enable()
         self.set_interval(1.0, self._idle_tick)
 
@@ -186,6 +193,7 @@ class QuilltapApp(ServiceCalls, App[int]):
 
     def on_unmount(self) -> None:
         # Give the process its usual collector back (several apps run in one test process).
+        self._unmounted = True
         if self._gc_thresholds is not None:
             gc.set_threshold(*self._gc_thresholds)
             gc.unfreeze()

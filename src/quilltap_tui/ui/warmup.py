@@ -61,11 +61,15 @@ def modules_for(chat_providers: Iterable[str], previews: bool) -> list[str]:
 
 
 def warm(modules: Iterable[str]) -> None:
-    """Import ``modules``, build the shared TLS context, then freeze what is alive. Run it in a thread."""
+    """Import ``modules`` and build the shared TLS context. Run it in a thread."""
     import_once(*modules)
     from quilltap_tui.net import shared_ssl_context
 
     shared_ssl_context()
+
+
+def freeze() -> None:
+    """Move everything alive now out of the collector's reach (it lives as long as the app)."""
     gc.freeze()
 
 
