@@ -48,6 +48,7 @@ class ProfileFormScreen(BaseScreen):
         self._ready = False
         self._after_save: str | None = None
         self._rebuild_timer: Any = None
+        self._built_for: tuple[str, str] | None = None  # provider and model the parameter fields are for
         self._discovered_for: tuple[str, str | None, str | None] | None = None
         noun = "image profile" if kind == "image" else "chat profile"
         self.title = f"Edit {noun} {profile['name']}" if profile else f"New {noun}"
@@ -153,9 +154,13 @@ class ProfileFormScreen(BaseScreen):
         fields = P.image_fields(provider, model) if self.kind == "image" else P.chat_fields()
         values = {f.name: current.get(f.name) or stored.get(f.name, "") for f in fields}
         self.fields = []  # while the widgets are swapped, nothing may read the old ones
+        self._built_for = (provider, model)
         await container.remove_children()
         await container.mount_all(param_widgets(fields, values))
         self.fields = fields
+
+    def _fields_current(self) -> bool:
+        return self._built_for == (self.value_of("#provider"), self.value_of("#model"))
 
     def _raw_param(self, spec: P.ParamField) -> str:
         widget = self.query_one(f"#param-{spec.name}")
@@ -214,7 +219,8 @@ class ProfileFormScreen(BaseScreen):
 
     async def _rebuild_now(self) -> None:
         self._rebuild_timer = None
-        await self.rebuild_params()
+        if not self._fields_current():  # a save may have rebuilt them already: swapping again loses input
+            await self.rebuild_params()
 
     @on(Input.Submitted, "#base_url")
     @on(Input.Blurred, "#base_url")
@@ -239,8 +245,10 @@ class ProfileFormScreen(BaseScreen):
         from quilltap_tui.errors import Invalid
         from quilltap_tui.services import profiles
 
-        if self._rebuild_timer is not None:  # the model was just typed: show (and read) its fields first
-            self._rebuild_timer.stop()
+        if self._rebuild_timer is not None or not self._fields_current():
+            # The model was just typed (its change may not even be handled yet): show and read its fields first.
+            if self._rebuild_timer is not None:
+                self._rebuild_timer.stop()
             await self._rebuild_now()
         clear_errors(self)
         try:
