@@ -199,8 +199,11 @@ def fill_gallery(ctx: Any, count: int) -> None:
 
 def list_start(home: Path, count: int = 10_000) -> dict[str, float]:
     """``images list`` (in-process, first page) with ``count`` images on disk; its start sweeps leftovers."""
+    sys.path.insert(0, str(ROOT))  # for tests.support, as bench/tui.py does for the fakes
     import contextlib
     import io
+
+    from tests.support import patched_env
 
     from quilltap_tui.cli import main as cli_main
     from quilltap_tui.services.image_store import sweep_orphans
@@ -210,18 +213,10 @@ def list_start(home: Path, count: int = 10_000) -> dict[str, float]:
     full = [timed_ms(lambda: sweep_orphans(ctx, full=True)) for _ in range(3)]
     listed = []
     env = {"QUILLTAP_HOME": str(home), "QUILLTAP_VAULT": "file", "QUILLTAP_VAULT_PASSPHRASE": "bench"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with patched_env(env):
         for _ in range(7):
             with contextlib.redirect_stdout(io.StringIO()):
                 listed.append(timed_ms(lambda: cli_main(["images", "list", "--json"])))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     ctx.close()
     return {"full_scan_ms": statistics.median(full), "list_ms": statistics.median(listed[1:])}
 

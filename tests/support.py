@@ -58,7 +58,7 @@ class Cli:
     def __call__(self, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None) -> Result:
         from quilltap_tui.cli import main
 
-        with self._patched_env(env or {}):
+        with patched_env(env or {}):
             self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -68,18 +68,6 @@ class Cli:
                     code = int(exc.code or 0)
         return Result(code, out.getvalue(), err.getvalue())
 
-    @contextlib.contextmanager
-    def _patched_env(self, env: Mapping[str, str]) -> Iterator[None]:
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 def run_subprocess(
@@ -103,3 +91,18 @@ def run_subprocess(
 
 def all_bytes_under(root: Path) -> list[tuple[Path, bytes]]:
     return [(p, p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()]
+
+
+@contextlib.contextmanager
+def patched_env(env: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``env`` set, restored afterwards (for code that reads the real environment)."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

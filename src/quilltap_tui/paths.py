@@ -112,11 +112,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not every filesystem allows opening a directory.
+def fsync_dir(directory: Path) -> None:
+    """Make new or renamed entries of ``directory`` durable: POSIX does not promise that a file's fsync
+    covers its name. Not every filesystem lets a directory be opened; then this does nothing."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

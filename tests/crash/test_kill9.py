@@ -97,17 +97,22 @@ def wait_for_files(home: Path, proc: subprocess.Popen[bytes], limit: float = 30.
         time.sleep(0.0005)
 
 
+def kill_while_saving(home: Path, images: FakeOpenAIImages, keys: dict[str, str]) -> tuple[set[str], set[str]]:
+    """Start a four-image ``generate`` against ``images``, kill -9 it once its files appear; the orphans."""
+    cli(home, "image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+        "--base-url", images.base_url, "--default")
+    proc = start(["generate", "--count", "4", "--size", "1536x1024", "four big boats"], home, **keys)
+    wait_for_files(home, proc)
+    kill9(proc)
+    return orphans(home)
+
+
 @pytest.mark.parametrize("attempt", range(3))
 def test_kill_while_images_are_saved(tmp_path: Path, attempt: int) -> None:
     home = tmp_path / "home"
     with FakeOpenAIImages() as images:
         keys = {"OPENAI_API_KEY": TEST_KEYS["openai"]}
-        cli(home, "image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
-            "--base-url", images.base_url, "--default")
-        proc = start(["generate", "--count", "4", "--size", "1536x1024", "four big boats"], home, **keys)
-        wait_for_files(home, proc)
-        kill9(proc)
-        files_only, rows_only = orphans(home)
+        files_only, rows_only = kill_while_saving(home, images, keys)
         assert rows_only == set(), "a row points at a missing file"
         assert len(image_rows(home)) in (0, 4), "a batch is all or nothing"
 

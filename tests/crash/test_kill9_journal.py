@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from quilltap_tui.services import image_sweep
-from tests.crash.test_kill9 import SWEEP_MIN_AGE, cli, kill9, start, wait_for_files
+from tests.crash.test_kill9 import SWEEP_MIN_AGE, cli, kill_while_saving
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.faults.support import assert_no_orphans, image_rows, integrity, orphans
 
@@ -30,12 +30,7 @@ def test_a_killed_save_is_swept_through_its_journal_without_the_full_scan(tmp_pa
     home = tmp_path / "home"
     with FakeOpenAIImages() as images:
         keys = {"OPENAI_API_KEY": TEST_KEYS["openai"]}
-        cli(home, "image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
-            "--base-url", images.base_url, "--default")
-        proc = start(["generate", "--count", "4", "--size", "1536x1024", "four big boats"], home, **keys)
-        wait_for_files(home, proc)
-        kill9(proc)
-        files_only, rows_only = orphans(home)
+        files_only, rows_only = kill_while_saving(home, images, keys)
         assert rows_only == set()
         assert len(image_rows(home)) in (0, 4)
         if not files_only:

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from quilltap_tui.db.models import GeneratedImageRecord, new_id, utcnow
 from quilltap_tui.imagegen.spec import GeneratedImage
-from quilltap_tui.paths import FILE_MODE, ensure_dir
+from quilltap_tui.paths import FILE_MODE, ensure_dir, fsync_dir
 from quilltap_tui.services import image_sweep
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.image_sweep import sweep_orphans as sweep_orphans  # callers know it from here
@@ -110,7 +110,7 @@ def save_batch(
         for image, target in zip(images, targets, strict=True):
             write_new(target, image.data)
         for directory in dict.fromkeys(target.parent for target in targets):
-            sync_dir(directory)
+            fsync_dir(directory)
         with ctx.db.engine.begin() as conn:
             conn.execute(_INSERT, [_values(record) for record in records])
             if also is not None:
@@ -139,20 +139,6 @@ def write_new(path: Path, data: bytes) -> None:
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def sync_dir(directory: Path) -> None:
-    """Make the new directory entries durable: POSIX does not promise that a file's fsync covers its name."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # not every filesystem lets a directory be opened
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from quilltap_tui.chat import events as ev
+from quilltap_tui.chat.events import TextEvent  # stdlib-only: cheap to import with the chat screen
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 
@@ -36,8 +38,6 @@ class LiveReply:
 
     def _receive(self, turn: int, event: Any) -> None:
         """The turn's event sink: queue the event; text waits for the next batch, the rest goes at once."""
-        from quilltap_tui.chat.events import TextEvent
-
         self._inbox.append((turn, event))
         urgent = not isinstance(event, TextEvent)
         if self._drain_timer is None or urgent:
@@ -46,8 +46,6 @@ class LiveReply:
             self._drain_timer = self.set_timer(0.001 if urgent else TEXT_BATCH, self._drain)
 
     async def _drain(self) -> None:
-        from quilltap_tui.chat.events import TextEvent
-
         self._drain_timer = None
         batch, self._inbox = self._inbox, []
         text: list[str] = []
@@ -69,8 +67,6 @@ class LiveReply:
             self.follow()
 
     async def _handle(self, event: Any) -> None:
-        from quilltap_tui.chat import events as ev
-
         if isinstance(event, ev.MessageStarted) and event.role == "assistant":
             await self._end_live()
             self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
