@@ -16,7 +16,6 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button
@@ -26,6 +25,7 @@ from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
+from quilltap_tui.ui.widgets.conversation import Conversation
 from quilltap_tui.ui.widgets.history import history_message
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.prompt import PromptArea
@@ -80,13 +80,12 @@ class ChatScreen(LiveReply, BaseScreen):
         self._calls: dict[str, ToolCallView] = {}
         self._loading_earlier = False
         self._inbox: list[tuple[int, Any]] = []
-        self._following = True
         self._drain_timer: Timer | None = None
         self._queued: str | None = None  # sent before the history was on screen; goes once it is
 
     def compose_body(self) -> ComposeResult:
         yield ProfilePickers(self.chat_id)
-        with VerticalScroll(id="conversation"):
+        with Conversation(id="conversation"):
             yield Button("↑ Load earlier messages", id="load-earlier", compact=True)
         yield StatusLine(id="chat-status")
         yield PromptArea(placeholder="Type a message (enter sends, ctrl+j adds a newline)", id="prompt")
@@ -99,8 +98,8 @@ class ChatScreen(LiveReply, BaseScreen):
         super().on_mount()
 
     @property
-    def conversation(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+    def conversation(self) -> Conversation:
+        return self.query_one("#conversation", Conversation)
 
     @property
     def status(self) -> StatusLine:
@@ -160,16 +159,17 @@ class ChatScreen(LiveReply, BaseScreen):
     def follow(self, force: bool = False) -> None:
         """Keep the newest text in view, unless the user scrolled up to read (``force``: scroll anyway).
 
-        Textual's ``anchor()`` is not used: with content shorter than the view it scrolled to a negative
-        offset, and a short chat showed nothing until it filled the screen.
+        While the content overflows the view, :class:`Conversation` already scrolled in the layout pass and
+        this is a no-op; it covers the first overflow and the jump back to the end (``force``).
         """
+        conversation = self.conversation
         if force:
-            self._following = True
-        if self._following:
-            self.conversation.scroll_end(animate=False)
+            conversation.following = True
+        if conversation.following:
+            conversation.scroll_end(animate=False)
 
     def _scrolled(self, scroll_y: float) -> None:
-        self._following = scroll_y >= self.conversation.max_scroll_y - 1
+        self.conversation.following = scroll_y >= self.conversation.max_scroll_y - 1
         if scroll_y <= 0 and self.has_earlier and self.conversation.max_scroll_y > 0:
             self.load_earlier()
 

@@ -15,9 +15,9 @@ from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 
 if TYPE_CHECKING:
-    from textual.containers import VerticalScroll
     from textual.timer import Timer
 
+    from quilltap_tui.ui.widgets.conversation import Conversation
     from quilltap_tui.ui.widgets.status import StatusLine
 
 TEXT_BATCH = 0.05  # seconds: reply text is handed to the message widget at most this often
@@ -33,7 +33,7 @@ class LiveReply:
     _reply_id: str | None
     _calls: dict[str, ToolCallView]
     turn_worker: Any
-    conversation: VerticalScroll
+    conversation: Conversation
     status: StatusLine
 
     def _receive(self, turn: int, event: Any) -> None:

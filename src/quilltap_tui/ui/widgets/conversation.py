@@ -1,0 +1,39 @@
+"""Conversation: the chat's scroll view, kept at its newest line inside the layout pass that grows it.
+
+Following the end with ``scroll_end`` scrolls after the refresh: every growth of a reply (a streamed
+paragraph, a tool call, an image) cost two full frames of the chat screen, one to lay the new content
+out at the old position and one to scroll it into view (10-20 ms each on a 2-vCPU machine). Textual's
+anchor does the scroll in the same pass, so one frame shows it.
+"""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+
+
+class Conversation(VerticalScroll):
+    """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set."""
+
+    following = True  # the reader is at the end; False once they scroll up to read
+
+    # Textual's compositor reads ``_anchored`` while it arranges this widget and, when set, scrolls to
+    # (content bottom - view height) without clamping. With content shorter than the view that is a
+    # negative offset, and a short chat showed nothing. So anchor only while the content already overflows
+    # the view; the first overflow is followed by ``scroll_end`` after the refresh, as before.
+    @property  # type: ignore[override]
+    def _anchored(self) -> bool:
+        return self.following and self.max_scroll_y > 0
+
+    @_anchored.setter
+    def _anchored(self, value: bool) -> None:
+        """Textual's own anchor (``anchor()``) is not used: following is ours to say."""
+
+    # Textual "releases" its anchor on every scroll call, ours included, and restores it only on some paths.
+    # Whether the reader left the end is already in ``following`` (the chat screen watches scroll_y).
+    @property
+    def _anchor_released(self) -> bool:
+        return False
+
+    @_anchor_released.setter
+    def _anchor_released(self, value: bool) -> None:
+        pass

@@ -1,0 +1,131 @@
+"""The conversation view follows a growing reply within the frame that grows it, and only while followed.
+
+Before, the chat scrolled to the end after the refresh: each growth of a reply showed one frame with the
+new lines still below the view, then a second full frame scrolled. Each test records the scroll position
+the screen was drawn with, frame by frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
+
+from quilltap_tui.ui.widgets.conversation import Conversation
+from quilltap_tui.ui.widgets.message import MessageView
+
+
+class Chat(App[None]):
+    CSS = "Conversation { height: 12; }"
+
+    def compose(self) -> ComposeResult:
+        yield Conversation()
+
+
+def record_frames(monkeypatch: pytest.MonkeyPatch, app: App[None]) -> list[tuple[float, int]]:
+    """(scroll_y, max_scroll_y) of the conversation as each layout pass left it for the screen."""
+    frames: list[tuple[float, int]] = []
+    original = Screen._refresh_layout
+
+    def recorded(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        view = app.query_one(Conversation)
+        frames.append((view.scroll_y, view.max_scroll_y))
+
+    monkeypatch.setattr(Screen, "_refresh_layout", recorded)
+    return frames
+
+
+async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Chat()
+    async with app.run_test(size=(60, 16)) as pilot:
+        view = app.query_one(Conversation)
+        await view.mount_all([Static(f"earlier message {n}") for n in range(20)])
+        view.scroll_end(animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        frames = record_frames(monkeypatch, app)
+        reply = MessageView("assistant", live=True)
+        await view.mount(reply)
+        for n in range(12):
+            reply.add_text(f"line {n} of the reply\n\n")
+            await pilot.pause(0.12)  # the widget appends at most ten times a second
+        reply.finish()
+        await pilot.pause(0.2)
+        grown = [frame for frame in frames if frame[1] > 8]
+        assert grown, "the reply never grew the conversation"
+        assert all(scroll_y == max_y for scroll_y, max_y in frames), frames
+        assert view.region.y <= reply.region.bottom - 1 < view.region.bottom  # its last line is on screen
+
+
+async def test_a_short_conversation_starts_at_the_top_and_follows_once_it_overflows() -> None:
+    app = Chat()
+    async with app.run_test(size=(60, 16)) as pilot:
+        view = app.query_one(Conversation)
+        first = Static("the first message")
+        await view.mount_all([first, Static("the second")])
+        await pilot.pause()
+        assert view.scroll_y == 0 and first.region.y == view.region.y  # not pushed off or down the view
+        await view.mount_all([Static(f"more {n}") for n in range(20)])
+        view.scroll_end(animate=False)  # the chat screen's follow() covers the first overflow
+        await pilot.pause()
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        last = Static("and the newest")
+        await view.mount(last)
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y and last.region.bottom == view.region.bottom
+
+
+async def test_a_reader_who_scrolled_up_is_not_moved_by_new_lines() -> None:
+    app = Chat()
+    async with app.run_test(size=(60, 16)) as pilot:
+        view = app.query_one(Conversation)
+        await view.mount_all([Static(f"message {n}") for n in range(30)])
+        view.scroll_end(animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        view.following = False  # what the chat screen sets when the reader scrolls up
+        view.scroll_to(y=5, animate=False)
+        await pilot.pause()
+        await view.mount_all([Static(f"new {n}") for n in range(5)])
+        await pilot.pause()
+        assert view.scroll_y == 5 and view.max_scroll_y > 5
+
+
+async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_app: Any, ctx: Any) -> None:
+    from quilltap_tui.chat.history import add_message
+    from quilltap_tui.services import chats, keys, profiles
+    from tests.ui.conftest import SIZE, settle
+
+    keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
+                    base_url="http://127.0.0.1:9/v1", default=True)
+    chat_id = chats.create_chat(ctx, title="Long")["id"]
+    for n in range(1, 31):
+        add_message(ctx.db, chat_id, "user" if n % 2 else "assistant", f"message {n}")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        for _ in range(100):
+            await settle(pilot)
+            view = app.screen.query_one(Conversation)
+            if view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y:
+                break
+        assert view.following
+        view.focus()  # the reader moves to the conversation and pages up
+        await pilot.press("pageup")
+        await settle(pilot)
+        held = view.scroll_y
+        assert not view.following and held < view.max_scroll_y
+        await view.mount(MessageView("assistant", "a reply that arrived meanwhile"))
+        await settle(pilot)
+        assert view.scroll_y == held  # not pulled to the end
+        app.screen.follow(force=True)  # sending a message jumps back to the end
+        await settle(pilot)
+        assert view.following and view.scroll_y == view.max_scroll_y
