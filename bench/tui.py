@@ -14,6 +14,7 @@ Run: ``.venv/bin/python -m bench tui``. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import os
 import shlex
@@ -230,7 +231,65 @@ def image_fake_process() -> Iterator[Any]:
         proc.wait(timeout=10)
 
 
-async def _stalls_and_long_chat() -> tuple[float, float, float, float]:
+@contextmanager
+def frame_spans() -> Iterator[list[tuple[float, float]]]:
+    """Record when each Textual frame ran: (start, end) of every screen update (layout, render or both).
+
+    A frame is one ``Screen._on_timer_update`` (or a ``_refresh_layout`` called outside one, as on a
+    resize). Lets the stall figure say what filled each stall: one frame, several, or our own code.
+    """
+    from textual.screen import Screen
+
+    spans: list[tuple[float, float]] = []
+    depth = [0]
+    originals = {name: getattr(Screen, name) for name in ("_on_timer_update", "_refresh_layout")}
+
+    def timed(original: Any) -> Any:
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            depth[0] += 1
+            started = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if not depth[0]:
+                    spans.append((started, time.perf_counter()))
+        return run
+
+    for name, original in originals.items():
+        setattr(Screen, name, timed(original))
+    try:
+        yield spans
+    finally:
+        for name, original in originals.items():
+            setattr(Screen, name, original)
+
+
+def stall_makeup(gaps: list[tuple[float, float]], frames: list[tuple[float, float]]) -> tuple[int, float, float]:
+    """Over the stalls (gaps between watcher wake-ups), return the most frames any one stall held, the
+    longest single frame, and the longest time the loop spent on anything but frames in one stall."""
+    most, longest_frame, other = 0, 0.0, 0.0
+    for start, end in gaps:
+        inside = [(a, b) for a, b in frames if a >= start and b <= end]
+        most = max(most, len(inside))
+        longest_frame = max([longest_frame, *(b - a for a, b in inside)])
+        other = max(other, (end - start) - sum(b - a for a, b in inside))
+    return most, longest_frame, other
+
+
+@dataclasses.dataclass
+class Stalls:
+    first_turn: float  # longest stall of the process's first turn (one-time imports)
+    longest: float  # longest stall of the second turn, seconds
+    p99: float
+    frames_in_one: int  # the most Textual frames any one stall held
+    longest_frame: float  # the longest single frame
+    other: float  # the longest time one stall spent outside frames (our code, decoding, saving)
+    frames_over: int  # frames of the second turn longer than 16.7 ms (one 60 Hz frame)
+    open_time: float  # opening a chat of 5000 messages
+
+
+async def _stalls_and_long_chat() -> Stalls:
     sys.path.insert(0, str(ROOT))
     from tests.fakes.chat_servers import FakeChatServer, tool_then_text
     from tests.unit.chat_support import add_chat_profile, add_image_profile, make_ctx
@@ -253,7 +312,7 @@ async def _stalls_and_long_chat() -> tuple[float, float, float, float]:
             session.commit()
         app = QuilltapApp(ctx, image_protocol="halfcell", environ=dict(ctx.environ))
         app._welcomed = True
-        gaps: list[float] = []
+        gaps: list[tuple[float, float]] = []
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause(1.0)
             app.screen.query_one("ChatList").open_chat(chat_id)
@@ -273,18 +332,21 @@ async def _stalls_and_long_chat() -> tuple[float, float, float, float]:
                 while not stop.is_set():
                     await asyncio.sleep(0.001)
                     now = time.perf_counter()
-                    gaps.append(now - last)
+                    gaps.append((last, now))
                     last = now
 
             firsts: list[float] = []
-            for turn in range(2):  # the first turn also pays one-time imports (SDKs, Pillow) on the loop
-                gaps.clear()
-                stop.clear()
-                watcher = asyncio.create_task(watch())
-                await _image_turn(app, f"a big picture {turn}")
-                stop.set()
-                await watcher
-                firsts.append(max(gaps))
+            with frame_spans() as frames:
+                for turn in range(2):  # the first turn also pays one-time imports (SDKs, Pillow) on the loop
+                    gaps.clear()
+                    frames.clear()
+                    stop.clear()
+                    watcher = asyncio.create_task(watch())
+                    await _image_turn(app, f"a big picture {turn}")
+                    stop.set()
+                    await watcher
+                    firsts.append(max(end - start for start, end in gaps))
+                turn_frames = list(frames)
             app.pop_screen()
             await pilot.pause(0.3)
             opened = time.perf_counter()
@@ -296,15 +358,21 @@ async def _stalls_and_long_chat() -> tuple[float, float, float, float]:
             await pilot.pause()
             open_time = time.perf_counter() - opened
         ctx.close()
-    return firsts[0], max(gaps), statistics.quantiles(gaps, n=100)[98], open_time
+    lengths = [end - start for start, end in gaps]
+    most, longest_frame, other = stall_makeup([g for g in gaps if g[1] - g[0] > 0.004], turn_frames)
+    return Stalls(firsts[0], max(lengths), statistics.quantiles(lengths, n=100)[98], most, longest_frame, other,
+                  sum(1 for a, b in turn_frames if b - a > 1 / 60), open_time)
 
 
 def stalls_and_long_chat() -> None:
-    first, worst, p99, open_time = asyncio.run(_stalls_and_long_chat())
+    s = asyncio.run(_stalls_and_long_chat())
     print(f"event loop during a tool call that generates, saves and previews an image (half-cell): longest stall "
-          f"{worst * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (target 16 ms); first turn of the process "
-          f"{first * 1000:.0f} ms (one-time imports)")
-    print(f"opening a chat of 5000 messages (last page mounted): {open_time:.2f} s")
+          f"{s.longest * 1000:.1f} ms, p99 {s.p99 * 1000:.1f} ms; first turn of the process "
+          f"{s.first_turn * 1000:.0f} ms (one-time imports)")
+    print(f"  what filled the stalls: at most {s.frames_in_one} Textual frame(s) in one stall (target 1); longest "
+          f"frame {s.longest_frame * 1000:.1f} ms, {s.frames_over} frame(s) over 16.7 ms; longest work outside "
+          f"frames in one stall {s.other * 1000:.1f} ms (decoding, saving, our code)")
+    print(f"opening a chat of 5000 messages (last page mounted): {s.open_time:.2f} s")
 
 
 def main() -> None:
