@@ -62,7 +62,8 @@ async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monke
         assert view.region.y <= reply.region.bottom - 1 < view.region.bottom  # its last line is on screen
 
 
-async def test_a_short_conversation_starts_at_the_top_and_follows_once_it_overflows() -> None:
+async def test_a_short_conversation_starts_at_the_top_and_follows_from_its_first_overflow(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     app = Chat()
     async with app.run_test(size=(60, 16)) as pilot:
         view = app.query_one(Conversation)
@@ -70,10 +71,10 @@ async def test_a_short_conversation_starts_at_the_top_and_follows_once_it_overfl
         await view.mount_all([first, Static("the second")])
         await pilot.pause()
         assert view.scroll_y == 0 and first.region.y == view.region.y  # not pushed off or down the view
-        await view.mount_all([Static(f"more {n}") for n in range(20)])
-        view.scroll_end(animate=False)  # the chat screen's follow() covers the first overflow
+        frames = record_frames(monkeypatch, app)
+        await view.mount_all([Static(f"more {n}") for n in range(20)])  # a whole page at once, as a chat opens
         await pilot.pause()
-        await pilot.pause()
+        assert frames and all(scroll_y == max_y for scroll_y, max_y in frames), frames
         assert view.scroll_y == view.max_scroll_y > 0
         last = Static("and the newest")
         await view.mount(last)
@@ -122,6 +123,9 @@ async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_a
         await pilot.press("pageup")
         await settle(pilot)
         held = view.scroll_y
+        view.styles.height = 10  # a shorter view: the content still overflows, and the reader stays put
+        await settle(pilot)
+        assert view.scroll_y == held
         assert not view.following and held < view.max_scroll_y
         await view.mount(MessageView("assistant", "a reply that arrived meanwhile"))
         await settle(pilot)

@@ -9,20 +9,30 @@ anchor does the scroll in the same pass, so one frame shows it.
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
 
 
 class Conversation(VerticalScroll):
     """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set."""
 
     following = True  # the reader is at the end; False once they scroll up to read
+    _overflows = False  # the content, as last arranged, is taller than the view
 
-    # Textual's compositor reads ``_anchored`` while it arranges this widget and, when set, scrolls to
-    # (content bottom - view height) without clamping. With content shorter than the view that is a
-    # negative offset, and a short chat showed nothing. So anchor only while the content already overflows
-    # the view; the first overflow is followed by ``scroll_end`` after the refresh, as before.
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        # Textual's compositor arranges the children, then reads ``_anchored`` and scrolls to (content bottom
+        # - view height) without clamping: for content shorter than the view that is a negative offset, and a
+        # short chat showed nothing. So note here, from this very arrangement, whether there is anything to
+        # scroll, with the compositor's own formula.
+        result = super().arrange(size, optimal=optimal)
+        if not optimal:
+            view_height = self.container_size.height - self.scrollbar_size_horizontal
+            self._overflows = result.spatial_map.total_region.bottom > view_height
+        return result
+
     @property  # type: ignore[override]
     def _anchored(self) -> bool:
-        return self.following and self.max_scroll_y > 0
+        return self.following and self._overflows
 
     @_anchored.setter
     def _anchored(self, value: bool) -> None:
