@@ -7,6 +7,7 @@ the screen was drawn with, frame by frame.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -37,6 +38,28 @@ def record_frames(monkeypatch: pytest.MonkeyPatch, app: App[None]) -> list[tuple
 
     monkeypatch.setattr(Screen, "_refresh_layout", recorded)
     return frames
+
+
+async def open_long_chat(app: Any, ctx: Any, pilot: Any) -> Conversation:
+    """Open a 30-message chat (with a chat profile) and wait until it is shown at its end."""
+    from quilltap_tui.chat.history import add_message
+    from quilltap_tui.services import chats, keys, profiles
+    from tests.ui.conftest import settle
+
+    keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
+                    base_url="http://127.0.0.1:9/v1", default=True)
+    chat_id = chats.create_chat(ctx, title="Long")["id"]
+    for n in range(1, 31):
+        add_message(ctx.db, chat_id, "user" if n % 2 else "assistant", f"message {n}")
+    await settle(pilot)
+    app.screen.query_one("ChatList").open_chat(chat_id)
+    for _ in range(100):
+        await settle(pilot)
+        view: Conversation = app.screen.query_one(Conversation)
+        if view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y:
+            break
+    return view
 
 
 async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,25 +122,11 @@ async def test_a_reader_who_scrolled_up_is_not_moved_by_new_lines() -> None:
 
 
 async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_app: Any, ctx: Any) -> None:
-    from quilltap_tui.chat.history import add_message
-    from quilltap_tui.services import chats, keys, profiles
     from tests.ui.conftest import SIZE, settle
 
-    keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
-    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
-                    base_url="http://127.0.0.1:9/v1", default=True)
-    chat_id = chats.create_chat(ctx, title="Long")["id"]
-    for n in range(1, 31):
-        add_message(ctx.db, chat_id, "user" if n % 2 else "assistant", f"message {n}")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        app.screen.query_one("ChatList").open_chat(chat_id)
-        for _ in range(100):
-            await settle(pilot)
-            view = app.screen.query_one(Conversation)
-            if view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y:
-                break
+        view = await open_long_chat(app, ctx, pilot)
         assert view.following
         view.focus()  # the reader moves to the conversation and pages up
         await pilot.press("pageup")
@@ -133,3 +142,37 @@ async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_a
         app.screen.follow(force=True)  # sending a message jumps back to the end
         await settle(pilot)
         assert view.following and view.scroll_y == view.max_scroll_y
+
+
+async def test_a_page_up_during_a_stream_stops_following_at_once(make_app: Any, ctx: Any) -> None:
+    """The page-up scroll is animated: its first steps are still near the end. The growing reply must not pull
+    the view back down meanwhile (it did: the reader could not scroll up while a reply streamed)."""
+    from tests.ui.conftest import SIZE
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_long_chat(app, ctx, pilot)
+        reply = MessageView("assistant", live=True)
+        await view.mount(reply)
+
+        async def stream() -> None:
+            for n in range(30):
+                reply.add_text(f"line {n} of the reply\n\n")
+                await asyncio.sleep(0.1)
+
+        streaming = asyncio.create_task(stream())
+        try:
+            await pilot.pause(0.5)
+            assert view.following and view.scroll_y == view.max_scroll_y
+            view.focus()
+            await pilot.press("pageup")
+            await pilot.pause(1.0)  # the animation has ended and the reply grew several times
+            held = view.scroll_y
+            assert not view.following and held < view.max_scroll_y - 10
+            await pilot.pause(0.5)
+            assert view.scroll_y == held
+            await pilot.press("end")  # back to the end: following again
+            await pilot.pause(1.0)
+            assert view.following and view.scroll_y == view.max_scroll_y
+        finally:
+            streaming.cancel()

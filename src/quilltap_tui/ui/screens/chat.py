@@ -159,8 +159,8 @@ class ChatScreen(LiveReply, BaseScreen):
     def follow(self, force: bool = False) -> None:
         """Keep the newest text in view, unless the user scrolled up to read (``force``: scroll anyway).
 
-        While the content overflows the view, :class:`Conversation` already scrolled in the layout pass and
-        this is a no-op; it covers the first overflow and the jump back to the end (``force``).
+        :class:`Conversation` scrolls itself in the layout pass that grows it, so this is mostly a no-op; it
+        matters for the jump back to the end (``force``: the reader sent a message while scrolled up).
         """
         conversation = self.conversation
         if force:
@@ -169,7 +169,6 @@ class ChatScreen(LiveReply, BaseScreen):
             conversation.scroll_end(animate=False)
 
     def _scrolled(self, scroll_y: float) -> None:
-        self.conversation.following = scroll_y >= self.conversation.max_scroll_y - 1
         if scroll_y <= 0 and self.has_earlier and self.conversation.max_scroll_y > 0:
             self.load_earlier()
 

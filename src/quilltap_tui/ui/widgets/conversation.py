@@ -38,8 +38,15 @@ class Conversation(VerticalScroll):
     def _anchored(self, value: bool) -> None:
         """Textual's own anchor (``anchor()``) is not used: following is ours to say."""
 
+    def watch_scroll_target_y(self, target: float) -> None:
+        # Every scroll the reader makes (keys, wheel, scrollbar, a focus that scrolls) sets where the view is
+        # going before it moves: follow exactly when that is the end. Judging by scroll_y instead lost a page
+        # up during a stream: its first animated step was still near the end, and the next growth, still
+        # "following", pulled the view back down. The anchor's own scrolls set the target without a watcher.
+        self.following = target >= self.max_scroll_y - 1
+
     # Textual "releases" its anchor on every scroll call, ours included, and restores it only on some paths.
-    # Whether the reader left the end is already in ``following`` (the chat screen watches scroll_y).
+    # Whether the reader left the end is already in ``following``.
     @property
     def _anchor_released(self) -> bool:
         return False
