@@ -7,6 +7,12 @@ time), which keeps the work per second bounded and the total roughly linear in t
 When the message ends, ONE ``update()`` renders the final text. Re-rendering the whole message per
 token would be quadratic.
 
+A long reply streams into a new Markdown widget every ``CHUNK_BLOCKS`` paragraphs. Each append to
+one Markdown widget costs in proportion to the blocks it already holds (Textual re-measures every
+block whose container grew, and re-splits the whole source), so one widget made a long stream
+quadratic; a finished chunk keeps its size and costs a frame nothing. The final render replaces the
+chunks with one widget, so the finished message is exactly what one ``update()`` of its text draws.
+
 Text from the LLM or a provider is made inert first (control characters become visible symbols):
 Markdown is rendered, but no terminal escape sequence reaches the terminal, and the Markdown
 widget never interprets Rich markup.
@@ -14,6 +20,7 @@ widget never interprets Rich markup.
 
 from __future__ import annotations
 
+import re
 import time
 
 from textual.app import ComposeResult
@@ -33,6 +40,8 @@ COST_FACTOR = 4.0  # wait at least this many times the last append's cost before
 # Each append re-renders the block still being written (a paragraph), so appends to a long block are
 # spaced out in proportion to its length: the work per second stays flat and the total linear.
 BLOCK_CHARS_PER_SECOND = 50_000
+CHUNK_BLOCKS = 20  # paragraph breaks a streaming Markdown widget takes before the next one starts
+FENCE_LINE = re.compile(r"^ {0,3}(?:```|~~~)", re.MULTILINE)
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "Note", "error": "Error"}
 
 
@@ -46,6 +55,7 @@ class TimedMarkdown(Markdown):
     """
 
     last_append_cost = 0.0
+    keep_last_margin = False  # a finished chunk of a longer stream: its last block is not the message's last
     _trimmed: Widget | None = None
 
     def append(self, markdown: str) -> AwaitComplete:
@@ -75,6 +85,11 @@ class TimedMarkdown(Markdown):
         return AwaitComplete(trimmed())
 
     def _trim_last_margin(self) -> None:
+        if self.keep_last_margin:
+            if self._trimmed is not None and self._trimmed.is_attached:
+                self._trimmed.styles.clear_rule("margin")
+            self._trimmed = None
+            return
         last = self.children[-1] if self.children else None
         if last is self._trimmed:
             return
@@ -84,6 +99,32 @@ class TimedMarkdown(Markdown):
             top, right, _bottom, left = last.styles.margin
             last.styles.margin = (top, right, 0, left)
         self._trimmed = last
+
+
+def chunk_boundary(text: str, start: int, fresh: int, blocks: int = CHUNK_BLOCKS) -> int | None:
+    """Where a new Markdown widget may take over a stream whose live widget shows ``text[start:]``, or None.
+
+    Only once the live part holds ``blocks`` paragraph breaks, only in the text not yet handed to the
+    widget (from ``fresh``), and only between top-level blocks: outside a fenced code block and before a
+    line that starts flush left (an indented one may continue a list item or be indented code). A wrong
+    guess would only show for a moment: the final render redraws the whole text as one document.
+    """
+    if text.count("\n\n", start) < blocks:
+        return None
+    end = len(text)
+    while True:
+        found = text.rfind("\n\n", start, end)
+        if found < 0:
+            return None
+        begin = found + 2
+        while begin < len(text) and text[begin] == "\n":
+            begin += 1
+        if begin < fresh:
+            return None  # every break left is already in the live widget
+        if (begin < len(text) and not text[begin].isspace()
+                and len(FENCE_LINE.findall(text, start, begin)) % 2 == 0):
+            return begin
+        end = found + 1  # look further back (the next search must not find this break again)
 
 
 class MessageView(Vertical):
@@ -102,6 +143,7 @@ class MessageView(Vertical):
     MessageView.error > .message-head { color: $error; }
     MessageView > Markdown { margin: 0; padding: 0; }
     MessageView > Markdown > MarkdownParagraph { margin: 0 0 1 0; }
+    MessageView > Markdown > .chunk-end { height: 0; }
     MessageView > .message-error { color: $error; height: auto; }
     """
 
@@ -118,6 +160,8 @@ class MessageView(Vertical):
         self._stream: MarkdownStream | None = None
         self._flush_timer: Timer | None = None
         self._last_flush = 0.0
+        self._live: TimedMarkdown | None = None  # the chunk the stream writes to
+        self._chunk_start = 0  # where in ``text`` the live chunk begins
 
     def compose(self) -> ComposeResult:
         yield Static(self._head(), classes="message-head", markup=False)
@@ -141,10 +185,12 @@ class MessageView(Vertical):
         self.text += clean
         self._pending.append(clean)
         if self._stream is None:
-            self._stream = Markdown.get_stream(self.body)
+            self._live = self.body
+            self._stream = Markdown.get_stream(self._live)
         if self._flush_timer is None:
             open_block = len(self.text) - self.text.rfind("\n\n")
-            wait = max(MIN_INTERVAL, COST_FACTOR * self.body.last_append_cost, open_block / BLOCK_CHARS_PER_SECOND)
+            cost = self._live.last_append_cost if self._live is not None else 0.0
+            wait = max(MIN_INTERVAL, COST_FACTOR * cost, open_block / BLOCK_CHARS_PER_SECOND)
             due = max(0.001, self._last_flush + wait - time.monotonic())  # a 0 s timer divides by zero
             self._flush_timer = self.set_timer(due, self._flush)
 
@@ -155,8 +201,31 @@ class MessageView(Vertical):
         chunk = "".join(self._pending)
         self._pending.clear()
         self._last_flush = time.monotonic()
-        await self._stream.write(chunk)
+        fresh = len(self.text) - len(chunk)
+        split = chunk_boundary(self.text, self._chunk_start, fresh)
+        if split is None:
+            await self._stream.write(chunk)
+        else:
+            await self._next_chunk(chunk[:split - fresh], chunk[split - fresh:], split)
         self.post_message(self.Grew())
+
+    async def _next_chunk(self, head: str, tail: str, split: int) -> None:
+        """End the live chunk with ``head`` and stream ``tail`` (from ``text[split]`` on) into a new one."""
+        assert self._stream is not None and self._live is not None
+        if head:
+            await self._stream.write(head)
+        self._live.keep_last_margin = True  # the paragraph gap to the next chunk stays
+        await self._stream.stop()
+        self._live._trim_last_margin()
+        # Textual measures a container whose children all have a dynamic height at its parent's height,
+        # which grows with every append: every block of every finished chunk was measured again in each
+        # frame. One fixed-height, empty child puts the chunk on the other path, measured at its width only.
+        await self._live.mount(Widget(classes="chunk-end"))
+        self._live = TimedMarkdown()
+        await self.mount(self._live, before=self.query_one(".message-error"))
+        self._chunk_start = split
+        self._stream = Markdown.get_stream(self._live)
+        await self._stream.write(tail)
 
     def finish(self, status: str = "complete", error: str | None = None) -> None:
         """End streaming: show the final state now; stop the stream and render the final text once.
@@ -181,8 +250,17 @@ class MessageView(Vertical):
         if pending:
             await stream.write(pending)
         await stream.stop()
-        if self.body.source != self.text:
-            await self.body.update(self.text)  # the one final render of the whole message
+        self._live, self._chunk_start = None, 0
+        first, *rest = self.query(TimedMarkdown)
+        if rest:
+            # The whole text goes into the first chunk and the others leave, within one batch: no frame
+            # shows the text twice.
+            with self.app.batch_update():
+                first.keep_last_margin = False
+                await first.update(self.text)  # the one final render of the whole message
+                await self.remove_children(rest)
+        elif first.source != self.text:
+            await first.update(self.text)  # the one final render of the whole message
         self.post_message(self.Grew())
 
     def set_status(self, status: str, error: str | None = None) -> None:
