@@ -8,7 +8,8 @@ Run: ``.venv/bin/python -m bench tui``. Prints figures; asserts nothing.
   app's CPU (utime+stime from /proc) over the reply. The screen is polled every 10 ms.
 * In-process (headless Textual): the cost of streaming a 2.5k vs a 10k-character reply through the
   message widget, the longest event-loop stall while an image is generated, saved and previewed
-  (half-cell previews on), and the time to open a chat of 5000 messages.
+  (half-cell previews on) with what filled each stall (how many Textual frames, the longest frame, the
+  loop's work outside frames), and the time to open a chat of 5000 messages.
 """
 
 from __future__ import annotations
