@@ -62,14 +62,20 @@ async def open_long_chat(app: Any, ctx: Any, pilot: Any) -> Conversation:
     return view
 
 
+async def filled(app: Chat, pilot: Any, lines: int) -> Conversation:
+    """The conversation with ``lines`` one-line messages, scrolled to its end."""
+    view = app.query_one(Conversation)
+    await view.mount_all([Static(f"message {n}") for n in range(lines)])
+    view.scroll_end(animate=False)
+    await pilot.pause()
+    await pilot.pause()
+    return view
+
+
 async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monkeypatch: pytest.MonkeyPatch) -> None:
     app = Chat()
     async with app.run_test(size=(60, 16)) as pilot:
-        view = app.query_one(Conversation)
-        await view.mount_all([Static(f"earlier message {n}") for n in range(20)])
-        view.scroll_end(animate=False)
-        await pilot.pause()
-        await pilot.pause()
+        view = await filled(app, pilot, 20)
         assert view.scroll_y == view.max_scroll_y > 0
         frames = record_frames(monkeypatch, app)
         reply = MessageView("assistant", live=True)
@@ -108,11 +114,7 @@ async def test_a_short_conversation_starts_at_the_top_and_follows_from_its_first
 async def test_a_reader_who_scrolled_up_is_not_moved_by_new_lines() -> None:
     app = Chat()
     async with app.run_test(size=(60, 16)) as pilot:
-        view = app.query_one(Conversation)
-        await view.mount_all([Static(f"message {n}") for n in range(30)])
-        view.scroll_end(animate=False)
-        await pilot.pause()
-        await pilot.pause()
+        view = await filled(app, pilot, 30)
         view.following = False  # what the chat screen sets when the reader scrolls up
         view.scroll_to(y=5, animate=False)
         await pilot.pause()
@@ -129,6 +131,8 @@ async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_a
         view = await open_long_chat(app, ctx, pilot)
         assert view.following
         view.focus()  # the reader moves to the conversation and pages up
+        await pilot.pause()
+        assert app.focused is view  # else the prompt would take the page-up key
         await pilot.press("pageup")
         await settle(pilot)
         held = view.scroll_y
@@ -139,7 +143,7 @@ async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_a
         await view.mount(MessageView("assistant", "a reply that arrived meanwhile"))
         await settle(pilot)
         assert view.scroll_y == held  # not pulled to the end
-        app.screen.follow(force=True)  # sending a message jumps back to the end
+        app.screen.follow_end()  # what sending a message does: back to the end
         await settle(pilot)
         assert view.following and view.scroll_y == view.max_scroll_y
 
@@ -165,6 +169,8 @@ async def test_a_page_up_during_a_stream_stops_following_at_once(make_app: Any, 
             await pilot.pause(0.5)
             assert view.following and view.scroll_y == view.max_scroll_y
             view.focus()
+            await pilot.pause()
+            assert app.focused is view  # else the prompt would take the page-up key
             await pilot.press("pageup")
             await pilot.pause(1.0)  # the animation has ended and the reply grew several times
             held = view.scroll_y

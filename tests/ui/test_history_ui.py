@@ -11,13 +11,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.strip import Strip
 
 from quilltap_tui.ui.chat_data import parse_text
 from quilltap_tui.ui.widgets.history import InlineMessageView, TreeMessageView, history_message
 from quilltap_tui.ui.widgets.message import MessageView
+from tests.ui.columns import Columns, cells
 
 LONG = " ".join(f"word{i}" for i in range(40))
 CASES: list[tuple[str, str, str, str | None, type]] = [
@@ -35,33 +33,9 @@ CASES: list[tuple[str, str, str, str | None, type]] = [
 ]
 
 
-class Pair(App[None]):
-    """Two columns of the same width: streamed-style views on the left, history views on the right."""
-
-    CSS = "Horizontal > VerticalScroll { width: 60; height: 1fr; }"
-
-    def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield VerticalScroll(id="left")
-            yield VerticalScroll(id="right")
-
-
-def _cells(app: Any, widget: Any) -> list[list[tuple[str, Any]]]:
-    """The widget's rows as (character, style) cells, cut from the whole screen's render (without the
-    mouse metadata: offsets inside a widget differ between one widget and several)."""
-    region = widget.region
-    strips: list[Strip] = app.screen._compositor.render_strips()
-    rows = []
-    for strip in strips[region.y:region.bottom]:
-        cropped = strip.crop(region.x, region.right)
-        rows.append([(char, seg.style.clear_meta_and_links() if seg.style else None)
-                     for seg in cropped for char in seg.text])
-    return rows
-
-
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_history_views_render_like_finished_messages(theme: str) -> None:
-    app = Pair()
+    app = Columns()
     async with app.run_test(size=(130, 60)) as pilot:
         app.theme = theme
         for role, text, status, error, kind in CASES:
@@ -77,13 +51,13 @@ async def test_history_views_render_like_finished_messages(theme: str) -> None:
                 await asyncio.sleep(0.05)
                 await pilot.pause()
             assert right.size == left.size, text
-            assert _cells(app, right) == _cells(app, left), text
+            assert cells(app, right) == cells(app, left), text
             assert isinstance(right, MessageView) and right.text == left.text and right.role == role
 
 
 async def test_a_link_in_a_history_message_opens_like_in_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    app = Pair()
+    app = Columns()
     async with app.run_test(size=(130, 20)) as pilot:
         monkeypatch.setattr(app, "open_url", lambda url, **_kw: opened.append(url))
         view = history_message({"id": "m", "content": "see [docs](https://example.com/d)", "status": "complete",

@@ -124,7 +124,7 @@ class ChatScreen(LiveReply, BaseScreen):
             # Right after the "load earlier" button: a message sent before the page arrived stays below it.
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
-        self.follow(force=True)
+        self.follow_end()
         queued, self._queued = self._queued, None
         if queued is not None:
             if page.chat.get("chat_profile"):
@@ -156,17 +156,16 @@ class ChatScreen(LiveReply, BaseScreen):
         self.has_earlier = page.has_earlier
         self.query_one("#load-earlier").display = self.has_earlier
 
-    def follow(self, force: bool = False) -> None:
-        """Keep the newest text in view, unless the user scrolled up to read (``force``: scroll anyway).
+    def follow_end(self) -> None:
+        """Follow the newest line again (the chat opened, or the reader sent a message while scrolled up).
 
-        :class:`Conversation` scrolls itself in the layout pass that grows it, so this is mostly a no-op; it
-        matters for the jump back to the end (``force``: the reader sent a message while scrolled up).
+        The conversation scrolls there itself, in its next layout pass (see :class:`Conversation`), as it
+        does for every growth while it follows. Not ``scroll_end``: that scrolls after the next refresh,
+        and a page up pressed in between was undone by it.
         """
         conversation = self.conversation
-        if force:
-            conversation.following = True
-        if conversation.following:
-            conversation.scroll_end(animate=False)
+        conversation.following = True
+        conversation.refresh(layout=True)
 
     def _scrolled(self, scroll_y: float) -> None:
         if scroll_y <= 0 and self.has_earlier and self.conversation.max_scroll_y > 0:
@@ -235,7 +234,7 @@ class ChatScreen(LiveReply, BaseScreen):
             return
         event.prompt.clear()
         await self.conversation.mount(MessageView("user", text))
-        self.follow(force=True)
+        self.follow_end()
         if self.chat is None:
             # The history is still being read: starting the turn now would save it before the page is read
             # and show it twice. It starts as soon as the page is on screen.
@@ -255,10 +254,6 @@ class ChatScreen(LiveReply, BaseScreen):
             "turn", ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
             lambda event: self._receive(turn, event),
         )
-
-    @on(MessageView.Grew)
-    def _grew(self) -> None:
-        self.follow()
 
     def _turn_over(self) -> None:
         self.turn_worker = None

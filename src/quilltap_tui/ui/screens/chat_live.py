@@ -49,22 +49,18 @@ class LiveReply:
         self._drain_timer = None
         batch, self._inbox = self._inbox, []
         text: list[str] = []
-        structural = False
         for turn, event in batch:
             if turn != self._turn or self.turn_worker is None:
                 continue  # what a cancelled turn still had in flight
             if isinstance(event, TextEvent):
                 text.append(event.delta)
                 continue
-            structural = True
             if text:
                 await self._text("".join(text))
                 text.clear()
             await self._handle(event)
         if text:
             await self._text("".join(text))
-        if structural:
-            self.follow()
 
     async def _handle(self, event: Any) -> None:
         if isinstance(event, ev.MessageStarted) and event.role == "assistant":
@@ -83,7 +79,6 @@ class LiveReply:
         elif isinstance(event, ev.DoneEvent):
             await self._end_live("error" if event.status == "error" else "complete")
             self._turn_over()
-            self.call_after_refresh(self.follow)
 
     async def _text(self, delta: str) -> None:
         if self._live is None:

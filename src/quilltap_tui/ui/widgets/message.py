@@ -26,7 +26,6 @@ import time
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
@@ -42,6 +41,7 @@ COST_FACTOR = 4.0  # wait at least this many times the last append's cost before
 BLOCK_CHARS_PER_SECOND = 50_000
 CHUNK_BLOCKS = 20  # paragraph breaks a streaming Markdown widget takes before the next one starts
 FENCE_LINE = re.compile(r"^ {0,3}(?:```|~~~)", re.MULTILINE)
+UNDERLINE = re.compile(r" {0,3}[=\-|: ]+$")  # a setext heading's underline or a table's delimiter row
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "Note", "error": "Error"}
 
 
@@ -105,9 +105,11 @@ def chunk_boundary(text: str, start: int, fresh: int, blocks: int = CHUNK_BLOCKS
     """Where a new Markdown widget may take over a stream whose live widget shows ``text[start:]``, or None.
 
     Only once the live part holds ``blocks`` paragraph breaks, only in the text not yet handed to the
-    widget (from ``fresh``), and only between top-level blocks: outside a fenced code block and before a
-    line that starts flush left (an indented one may continue a list item or be indented code). A wrong
-    guess would only show for a moment: the final render redraws the whole text as one document.
+    widget (from ``fresh``), only outside a fenced code block, and only before a plain paragraph: its
+    top margin is 0, so the gap to the chunk above is that block's bottom margin, as in one widget
+    (vertical margins do not collapse across widgets: a code block or heading starting a chunk would
+    sit one line lower). A wrong guess would only show for a moment: the final render redraws the
+    whole text as one document.
     """
     if text.count("\n\n", start) < blocks:
         return None
@@ -121,17 +123,28 @@ def chunk_boundary(text: str, start: int, fresh: int, blocks: int = CHUNK_BLOCKS
             begin += 1
         if begin < fresh:
             return None  # every break left is already in the live widget
-        if (begin < len(text) and not text[begin].isspace()
-                and len(FENCE_LINE.findall(text, start, begin)) % 2 == 0):
+        if _starts_paragraph(text, begin) and len(FENCE_LINE.findall(text, start, begin)) % 2 == 0:
             return begin
         end = found + 1  # look further back (the next search must not find this break again)
 
 
+def _starts_paragraph(text: str, begin: int) -> bool:
+    """Does a plain paragraph start at ``begin`` (known from its first two lines)?"""
+    line_end = text.find("\n", begin)
+    if line_end < 0:
+        return False  # its first line is still coming
+    first = text[begin:line_end]
+    if not first[:1].isalpha() or "|" in first:
+        return False  # a list, quote, heading, fence, HTML or table, or indented: not a paragraph
+    next_end = text.find("\n", line_end + 1)
+    if next_end < 0:
+        return False  # the next line is still coming: "===", "---" or a table's "|---|" would change the block
+    second = text[line_end + 1:next_end]
+    return not (second.strip() and UNDERLINE.match(second))
+
+
 class MessageView(Vertical):
     """A message: a one-line header (who, state) and its Markdown body."""
-
-    class Grew(Message):
-        """More streamed text was handed to the Markdown widget (the chat keeps the end in view)."""
 
     DEFAULT_CSS = """
     MessageView { height: auto; margin: 0 0 1 0; padding: 0 1; }
@@ -207,20 +220,22 @@ class MessageView(Vertical):
             await self._stream.write(chunk)
         else:
             await self._next_chunk(chunk[:split - fresh], chunk[split - fresh:], split)
-        self.post_message(self.Grew())
 
     async def _next_chunk(self, head: str, tail: str, split: int) -> None:
         """End the live chunk with ``head`` and stream ``tail`` (from ``text[split]`` on) into a new one."""
         assert self._stream is not None and self._live is not None
-        if head:
-            await self._stream.write(head)
-        self._live.keep_last_margin = True  # the paragraph gap to the next chunk stays
-        await self._stream.stop()
-        self._live._trim_last_margin()
+        done = self._live
+        done.keep_last_margin = True  # the paragraph gap to the next chunk stays (restored on each append)
+        done._trim_last_margin()
         # Textual measures a container whose children all have a dynamic height at its parent's height,
         # which grows with every append: every block of every finished chunk was measured again in each
         # frame. One fixed-height, empty child puts the chunk on the other path, measured at its width only.
-        await self._live.mount(Widget(classes="chunk-end"))
+        # Mounted before the last text: an append still in flight after the stream stops (the stream
+        # shields it) may mount its blocks after this child, which changes nothing on screen.
+        await done.mount(Widget(classes="chunk-end"))
+        if head:
+            await self._stream.write(head)
+        await self._stream.stop()
         self._live = TimedMarkdown()
         await self.mount(self._live, before=self.query_one(".message-error"))
         self._chunk_start = split
@@ -261,7 +276,6 @@ class MessageView(Vertical):
                 await self.remove_children(rest)
         elif first.source != self.text:
             await first.update(self.text)  # the one final render of the whole message
-        self.post_message(self.Grew())
 
     def set_status(self, status: str, error: str | None = None) -> None:
         """Show a new state (and error text) in the header."""
