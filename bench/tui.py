@@ -194,14 +194,14 @@ async def _render_cost(chars: int, delta: int = 6) -> tuple[float, float]:
 
 def render_cost() -> None:
     asyncio.run(_render_cost(500))  # one-time imports and style parsing, not part of any figure
-    small, large, huge = (asyncio.run(_render_cost(chars)) for chars in (2500, 10000, 40000))
+    small, large = (asyncio.run(_render_cost(chars)) for chars in (2500, 10000))
+    with frame_spans() as frames:  # the 40k run also tells what one frame costs early and late in it
+        huge = asyncio.run(_render_cost(40000))
+        lengths = [end - start for start, end in frames]
     print(f"streaming through the widget: 2.5k chars {small[0]:.2f} s CPU ({small[1]:.2f} s wall), "
           f"10k chars {large[0]:.2f} s CPU ({large[1]:.2f} s wall): x{large[0] / small[0]:.1f} for x4 the text "
           f"(linear = x4; 2.5k chars do not fill the 48-line screen, so its frames are cheaper); "
           f"40k chars {huge[0]:.2f} s CPU: x{huge[0] / large[0]:.1f} over 10k")
-    with frame_spans() as frames:  # what one frame costs early and late in a long reply
-        asyncio.run(_render_cost(40000))
-        lengths = [end - start for start, end in frames]
     quarter = max(1, len(lengths) // 4)
     early, late = statistics.mean(lengths[:quarter]) * 1000, statistics.mean(lengths[-quarter:]) * 1000
     print(f"  frames of the 40k stream: {len(lengths)}, first quarter {early:.1f} ms on average, "

@@ -9,8 +9,8 @@ token would be quadratic.
 
 A long reply streams into a new Markdown widget every ``CHUNK_BLOCKS`` paragraphs. Each append to
 one Markdown widget costs in proportion to the blocks it already holds (Textual re-measures every
-block whose container grew, and re-splits the whole source), so one widget made a long stream
-quadratic; a finished chunk keeps its size and costs a frame nothing. The final render replaces the
+block whose container grew, and re-splits the whole source), so frames grew with the reply; a
+finished chunk keeps its size and its blocks are not measured again. The final render replaces the
 chunks with one widget, so the finished message is exactly what one ``update()`` of its text draws.
 
 Text from the LLM or a provider is made inert first (control characters become visible symbols):
