@@ -44,3 +44,21 @@ async def test_preview_off_shows_path_and_size(make_app: Any, ctx: Any) -> None:
         text = str(preview.query_one(".preview-text").render())
         assert str(image_store.absolute_path(ctx, record)) in text and "320x200" in text
         assert not preview.query(".preview-image")
+
+
+async def test_viewer_shows_the_image(make_app: Any, ctx: Any) -> None:
+    """Bug: enter on a gallery row opened the viewer at 'Loading preview…' for ever."""
+    from quilltap_tui.ui.screens.viewer import ViewerScreen
+
+    _save(ctx)
+    app = make_app(image_protocol="halfcell")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewerScreen)
+        preview = app.screen.query_one("#viewer-image", ImagePreview)
+        assert len(preview.query(".preview-image")) == 1
+        assert "Loading preview" not in str(preview.query_one(".preview-text").render())

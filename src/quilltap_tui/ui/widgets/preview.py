@@ -101,7 +101,12 @@ class ImagePreview(Widget):
         yield Static(self._shown_text, classes="preview-text", markup=False)
 
     def on_mount(self) -> None:
-        if self.path is not None:
+        # ``on_mount`` runs before the widget counts as mounted, so ``show()`` here would return at once and the
+        # box would say "Loading preview…" for ever: ask again after the first refresh.
+        self.call_after_refresh(self._show_now)
+
+    def _show_now(self) -> None:
+        if self.path is not None and self.is_attached and self.query(".preview-text"):
             self.show(self.path, self.info)
 
     def show(self, path: Path | None, info: str = "") -> None:

@@ -27,21 +27,6 @@ ICONS = {"pending": "…", "running": "⚙", "ok": "✓", "error": "✗", "cance
 MAX_RESULT_CHARS = 600
 
 
-class ChatImagePreview(ImagePreview):
-    """The app's preview widget, asked to show its image once it is fully mounted.
-
-    ``ImagePreview.on_mount`` runs before the widget counts as mounted, so on its own it never starts
-    the decode (or the "previews are off" text); asking again after the first refresh does.
-    """
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._show_now)
-
-    def _show_now(self) -> None:
-        if self.is_attached and self.query(".preview-text"):
-            self.show(self.path, self.info)
-
-
 class ImageBlock(Vertical):
     """A generated image: its preview (or, with previews off, its path) and a caption."""
 
@@ -59,7 +44,7 @@ class ImageBlock(Vertical):
         path = Path(str(self.image["path"]))
         previews_on = getattr(self.app, "image_protocol", "off") != "off"
         size = f"{self.image.get('width', '?')}x{self.image.get('height', '?')}"
-        yield ChatImagePreview(path, columns=48, rows=18, info=size)
+        yield ImagePreview(path, columns=48, rows=18, info=size)
         revised = inert(self.revised_prompt) if self.revised_prompt else None
         caption = image_caption({**self.image, "path": inert(str(path))}, revised, with_path=previews_on)
         if previews_on or revised:
