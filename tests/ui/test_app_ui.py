@@ -103,3 +103,15 @@ async def test_copy_path_sends_osc52_wrapped_for_tmux(make_app: Any, ctx: Any, u
         await settle(pilot)
         app.copy_to_clipboard("/tmp/a.png")
         assert app.clipboard == "/tmp/a.png"
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app: Any, ctx: Any) -> None:
+    """Bug: ctrl+c showed the raw markup 'Press [b]ctrl+q[/b] to quit the app'."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert "Press ctrl+q to quit the app." in messages
+        assert not any("[b]" in m for m in messages)

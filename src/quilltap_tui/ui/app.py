@@ -232,6 +232,13 @@ class QuilltapApp(ServiceCalls, App[int]):
         messages, which must never be read as markup (``[link=...]``) or reach the terminal as escapes."""
         super().notify(inert(message), title=inert(title), severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit. Textual's own text is markup, which the plain-text toasts would show raw."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app.", title="Do you want to quit?")
+                return
+
     def report_error(self, error: BaseException) -> None:
         """A toast for a failed call; a locked vault opens the unlock modal instead. Never a secret."""
         from quilltap_tui.errors import QuilltapError, VaultLocked
