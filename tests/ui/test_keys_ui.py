@@ -128,3 +128,83 @@ async def test_unlock_modal_wrong_then_right_passphrase(make_app: Any, ctx: Any,
         assert type(app.screen).__name__ == "HomeScreen"
         assert app.snapshot is not None and not app.snapshot.vault_locked
     assert keys.secret_for(ctx, keys.list_keys(ctx)[0].id) == SECRET
+
+
+def _no_passphrase_app(ui_env: dict[str, str], monkeypatch: Any) -> tuple[Any, Any]:
+    """A first run with the file vault and no QUILLTAP_VAULT_PASSPHRASE: the app must ask for one."""
+    from quilltap_tui.ui.app import QuilltapApp
+    from tests.ui.conftest import make_ctx
+
+    monkeypatch.delenv("QUILLTAP_VAULT_PASSPHRASE")
+    env = {k: v for k, v in ui_env.items() if k != "QUILLTAP_VAULT_PASSPHRASE"}
+    context = make_ctx(env)
+    return QuilltapApp(context, environ=env), context
+
+
+async def test_first_key_is_stored_once_the_passphrase_is_chosen(ui_env: dict[str, str], monkeypatch: Any) -> None:
+    """Bug: Add asked for a passphrase with a toast of command-line advice, then the key was not stored."""
+    from quilltap_tui.ui.screens.unlock import UnlockModal
+
+    app, context = _no_passphrase_app(ui_env, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        await pilot.click("#add-key")
+        await pilot.pause()
+        app.screen.query_one("#label", Input).value = "first"
+        app.screen.query_one("#secret", Input).value = SECRET
+        await pilot.click("#add")
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockModal)
+        assert app.screen.query("#repeat")  # a new vault's passphrase is typed twice
+        await pilot.press(*"horse", "enter", *"horsf", "enter")  # a typo: refused, nothing created
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockModal)
+        assert "differ" in str(app.screen.query_one("#err-passphrase", Static).render())
+        assert not context.paths.vault_file.exists()
+        await pilot.press(*"horse", "enter", *"horse", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "WelcomeScreen"  # the Add dialog finished by itself
+        toasts = " ".join(str(n.message) for n in app._notifications)
+        assert "QUILLTAP_VAULT_PASSPHRASE" not in toasts and "Key first stored" in toasts
+    assert [k.label for k in keys.list_keys(context)] == ["first"]
+    assert keys.secret_for(context, keys.list_keys(context)[0].id) == SECRET
+    context.close()
+
+
+async def test_locked_vault_opens_the_dialog_without_command_line_advice(
+        ui_env: dict[str, str], monkeypatch: Any, ctx: Any) -> None:
+    """Bug: a locked vault in the TUI said 'set QUILLTAP_VAULT_PASSPHRASE or run in a terminal'."""
+    from quilltap_tui.ui.screens.unlock import UnlockModal
+
+    keys.add_key(ctx, provider="openai", label="work", secret=SECRET)  # the vault exists, with a passphrase
+    app, context = _no_passphrase_app(ui_env, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockModal)
+        assert not app.screen.query("#repeat")  # an existing vault: one passphrase
+        await pilot.press("escape", "f2")
+        await settle(pilot)
+        await pilot.press("v")  # validating needs the secret: the vault must be opened
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockModal)
+        assert "QUILLTAP_VAULT_PASSPHRASE" not in " ".join(str(n.message) for n in app._notifications)
+    context.close()
+
+
+async def test_dialog_errors_start_under_their_field(make_app: Any, ctx: Any) -> None:
+    """Bug: error lines in dialogs were indented ~29 columns (the form's label column) and wrapped mid-word."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        app.screen.query_one("#secret", Input).value = SECRET
+        await pilot.click("#add")
+        await settle(pilot)
+        error = app.screen.query_one("#err-label", Static)
+        field = app.screen.query_one("#label", Input)
+        assert error.display and str(error.render())
+        assert abs(error.content_region.x - field.region.x) <= 2

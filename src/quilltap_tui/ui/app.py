@@ -13,6 +13,7 @@ import getpass
 import logging
 import os
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -244,15 +245,18 @@ class QuilltapApp(ServiceCalls, App[int]):
         from quilltap_tui.errors import QuilltapError, VaultLocked
 
         if isinstance(error, VaultLocked):
-            self.notify(str(error), title="Vault locked", severity="warning")
+            # The service's sentence is advice for the command line (set QUILLTAP_VAULT_PASSPHRASE); here the
+            # dialog asks for the passphrase, and only a wrong one needs its own words.
+            if not is_plain_lock(error):
+                self.notify(str(error), title="Vault locked", severity="warning")
             self.request_unlock()
         elif isinstance(error, QuilltapError):
             self.notify(error.message, title=_title_for(error), severity="error", markup=False)
         else:
             self.notify(f"Unexpected {type(error).__name__}; details are in the log (F6).", severity="error")
 
-    def request_unlock(self) -> None:
-        """Open the passphrase modal once; on success reload everything."""
+    def request_unlock(self, then: Callable[[], None] | None = None) -> None:
+        """Open the passphrase modal once; on success reload everything, then call ``then`` (a retry)."""
         if self._unlock_open:
             return
         from quilltap_tui.ui.screens.unlock import UnlockModal
@@ -264,6 +268,8 @@ class QuilltapApp(ServiceCalls, App[int]):
             if unlocked:
                 self.notify("Vault unlocked.", timeout=3)
                 self.refresh_snapshot()
+                if then is not None:
+                    then()
 
         self.push_screen(UnlockModal(), closed)
 
@@ -353,6 +359,13 @@ class QuilltapApp(ServiceCalls, App[int]):
             return
         for sequence in sequences(text, self.environ):
             self._driver.write(sequence)
+
+
+def is_plain_lock(error: BaseException) -> bool:
+    """True for "the vault is locked, no passphrase yet" (as opposed to a wrong passphrase)."""
+    from quilltap_tui.secrets.file_vault import LOCKED_MESSAGE
+
+    return str(error) == LOCKED_MESSAGE
 
 
 def _title_for(error: BaseException) -> str:

@@ -270,8 +270,12 @@ class ChatScreen(LiveReply, BaseScreen):
         from quilltap_tui.errors import QuilltapError, VaultLocked
 
         await self._end_live("error")
+        from quilltap_tui.ui.app import is_plain_lock
+
         reason = error.message if isinstance(error, QuilltapError) else (
             f"The reply failed unexpectedly ({type(error).__name__}); details are in the log (F6).")
+        if is_plain_lock(error):  # not the command line's advice: the unlock dialog opens below
+            reason = "The key vault is locked; unlock it, then send again."
         await self.conversation.mount(MessageView("error", f"Not sent: {reason}"))
         self._turn_over()
         if isinstance(error, VaultLocked):

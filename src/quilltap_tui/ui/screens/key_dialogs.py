@@ -72,11 +72,16 @@ class AddKeyModal(BaseModal):
         self.dismiss(view)
 
     def failed_add(self, error: BaseException) -> None:
-        from quilltap_tui.errors import Invalid
+        from quilltap_tui.errors import Invalid, VaultLocked
 
         self.query_one("#err-form", Static).update("")
         if isinstance(error, Invalid):
             show_field_error(self, error.field, error.message)
+        elif isinstance(error, VaultLocked):
+            # First key (the vault is created now) or a locked vault: ask for the passphrase, then store the key
+            # still waiting in this dialog, so nothing has to be typed or pressed again.
+            self.query_one("#err-form", Static).update("The key is stored once the vault is unlocked.")
+            self.app.request_unlock(then=self._submit)  # type: ignore[attr-defined]
         else:
             self.app.report_error(error)  # type: ignore[attr-defined]
 

@@ -24,6 +24,8 @@ class UnlockModal(BaseModal):
             yield Label("Unlock the key vault", classes="dialog-title")
             yield Static(hint, markup=False)
             yield Input(placeholder="passphrase", password=True, id="passphrase")
+            if creating:  # a typo here would make a vault nobody can open: ask twice
+                yield Input(placeholder="repeat the passphrase", password=True, id="repeat")
             yield ErrorLine(id="err-passphrase")
             with Horizontal(classes="buttons"):
                 yield Button("Unlock", id="unlock", variant="primary")
@@ -33,6 +35,10 @@ class UnlockModal(BaseModal):
         self.query_one("#passphrase", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        repeat = self.query("#repeat")
+        if event.input.id == "passphrase" and repeat:
+            repeat.first(Input).focus()
+            return
         self._submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -44,9 +50,15 @@ class UnlockModal(BaseModal):
     def _submit(self) -> None:
         field = self.query_one("#passphrase", Input)
         passphrase = field.value
-        field.value = ""  # do not keep the passphrase in a widget longer than needed
-        if not passphrase:
-            self.query_one("#err-passphrase", Static).update("Type the passphrase first.")
+        repeats = list(self.query("#repeat").results(Input))
+        repeated = repeats[0].value if repeats else passphrase
+        for widget in (field, *repeats):
+            widget.value = ""  # do not keep the passphrase in a widget longer than needed
+        error = ("Type the passphrase first." if not passphrase else
+                 "The two passphrases differ; type them again." if repeated != passphrase else "")
+        if error:
+            self.query_one("#err-passphrase", Static).update(error)
+            field.focus()
             return
         self.query_one("#err-passphrase", Static).update("Checking…")
         vault = self.app.ctx.vault  # type: ignore[attr-defined]
