@@ -1,79 +1,81 @@
-"""Provider ids, their aliases, default base URLs and environment variables, as data.
+"""Provider ids as the rest of the app asks for them, read from the one provider registry.
 
-Ids are case-insensitive; the seed's upper-case enum names (``OPENAI``, ``GROK``, ``GOOGLE_IMAGEN``,
-``ANTHROPIC``, ``OPENROUTER``, ``OLLAMA``, ``OPENAI_COMPATIBLE``) are accepted too.
+Ids are case-insensitive; each unit's aliases and the seed's upper-case enum names (``OPENAI``, ``GROK``,
+``GOOGLE_IMAGEN``, ``ANTHROPIC``, ``OPENROUTER``, ``OLLAMA``, ``OPENAI_COMPATIBLE``) are accepted too.
+The facts themselves live in the provider units (:mod:`quilltap_tui.providers`); this module only asks
+the registry, so a plug-in's provider is accepted everywhere a built-in one is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from quilltap_tui.errors import Invalid
-
-IMAGE_PROVIDERS = ("openai", "grok", "google")
-CHAT_PROVIDERS = ("openai", "anthropic", "grok", "google", "openrouter", "ollama", "openai-compatible")
-KEY_PROVIDERS = tuple(dict.fromkeys(CHAT_PROVIDERS + IMAGE_PROVIDERS))
-
-_ALIASES = {
-    "google-imagen": "google",
-    "google_imagen": "google",
-    "gemini": "google",
-    "xai": "grok",
-    "openai_compatible": "openai-compatible",
-}
+from quilltap_tui.providers.registry import any_unit, registry
+from quilltap_tui.providers.unit import ProviderUnit
 
 
-@dataclass(frozen=True)
-class ProviderInfo:
-    id: str
-    title: str
-    default_base_url: str
-    env_vars: tuple[str, ...]  # read-only key sources, first wins
-    needs_key: bool = True
+def image_ids() -> tuple[str, ...]:
+    """Every image provider id, built-ins first."""
+    return registry().ids("image")
 
 
-PROVIDERS: dict[str, ProviderInfo] = {
-    "openai": ProviderInfo("openai", "OpenAI", "https://api.openai.com/v1", ("OPENAI_API_KEY",)),
-    "anthropic": ProviderInfo("anthropic", "Anthropic", "https://api.anthropic.com", ("ANTHROPIC_API_KEY",)),
-    "grok": ProviderInfo("grok", "xAI Grok", "https://api.x.ai/v1", ("XAI_API_KEY", "GROK_API_KEY")),
-    "google": ProviderInfo(
-        "google",
-        "Google Gemini",
-        "https://generativelanguage.googleapis.com/v1beta",
-        ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    ),
-    "openrouter": ProviderInfo(
-        "openrouter", "OpenRouter", "https://openrouter.ai/api/v1", ("OPENROUTER_API_KEY",)
-    ),
-    "ollama": ProviderInfo("ollama", "Ollama", "http://localhost:11434/v1", (), needs_key=False),
-    "openai-compatible": ProviderInfo(
-        "openai-compatible", "OpenAI-compatible server", "http://localhost:8000/v1", (), needs_key=False
-    ),
-}
+def chat_ids() -> tuple[str, ...]:
+    """Every chat provider id, built-ins first."""
+    return registry().ids("chat")
 
 
-def normalize(value: str, allowed: tuple[str, ...], field: str = "provider") -> str:
-    """Return the canonical provider id for ``value`` or raise :class:`Invalid` naming ``field``."""
-    raw = (value or "").strip()
-    key = raw.lower()
-    key = _ALIASES.get(key, key)
-    if key not in allowed:
-        raise Invalid(field, f"Unknown {field} {raw!r}: use one of {', '.join(allowed)}.")
-    return key
+def key_ids() -> tuple[str, ...]:
+    """Every provider a key may be stored for."""
+    return registry().key_ids()
+
+
+def info(provider: str) -> ProviderUnit:
+    """The unit of a chat or image provider (aliases accepted)."""
+    return any_unit(provider)
+
+
+def title(provider: str) -> str:
+    """The provider's display name ("xAI Grok"); the id itself for an unknown provider."""
+    try:
+        return any_unit(provider).title
+    except Invalid:  # a profile of a plug-in that is no longer installed still has to be shown
+        return provider
+
+
+def badge(provider: str) -> str:
+    """The provider's short label in profile lists ("xAI"); the id itself for an unknown provider."""
+    try:
+        return any_unit(provider).short_label
+    except Invalid:
+        return provider
 
 
 def normalize_image(value: str) -> str:
-    return normalize(value, IMAGE_PROVIDERS)
+    return registry().normalize(value, "image")
 
 
 def normalize_chat(value: str) -> str:
-    return normalize(value, CHAT_PROVIDERS)
+    return registry().normalize(value, "chat")
 
 
 def normalize_key_provider(value: str) -> str:
-    return normalize(value, KEY_PROVIDERS)
+    return registry().normalize(value, None)
 
 
 def base_url_for(provider: str, base_url: str | None) -> str:
     """The base URL to call: the profile's own, else the provider's documented default."""
-    return (base_url or PROVIDERS[provider].default_base_url).rstrip("/")
+    return any_unit(provider).base_url(base_url)
+
+
+def __getattr__(name: str) -> Any:
+    """The old constant names, computed from the registry when asked for."""
+    if name == "IMAGE_PROVIDERS":
+        return image_ids()
+    if name == "CHAT_PROVIDERS":
+        return chat_ids()
+    if name == "KEY_PROVIDERS":
+        return key_ids()
+    if name == "PROVIDERS":
+        return {pid: any_unit(pid) for pid in key_ids()}
+    raise AttributeError(name)

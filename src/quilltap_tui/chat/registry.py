@@ -1,4 +1,4 @@
-"""Provider id -> :class:`~quilltap_tui.chat.spec.ChatProvider`.
+"""Provider id -> :class:`~quilltap_tui.chat.spec.ChatProvider`, through the provider units.
 
 Importing this module imports no SDK: each provider imports its SDK on first use.
 """
@@ -8,17 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from quilltap_tui.chat.providers.anthropic import AnthropicProvider
-from quilltap_tui.chat.providers.openai_compat import OpenAICompatProvider
 from quilltap_tui.chat.spec import ChatProvider
 from quilltap_tui.errors import AuthError, Invalid
-from quilltap_tui.provider_ids import PROVIDERS, base_url_for, normalize_chat
+from quilltap_tui.providers.registry import chat_unit
+from quilltap_tui.providers.unit import resolve
 
 if TYPE_CHECKING:
     import httpx2
-
-# OpenRouter ranks apps by these optional headers; they identify the app, never the user.
-_OPENROUTER_HEADERS = {"X-Title": "quilltap-tui", "HTTP-Referer": "https://github.com/quilltap/quilltap-tui"}
 
 
 def get_chat_provider(
@@ -37,33 +33,21 @@ def get_chat_provider(
     :class:`AuthError` when no key is given for a provider's own API (a server at a custom base URL
     may be key-less).
     """
-    pid = normalize_chat(provider_id)
-    info = PROVIDERS[pid]
-    url = _checked(base_url_for(pid, base_url))
+    unit = chat_unit(provider_id)
+    assert unit.chat is not None
+    url = _checked(unit.base_url(base_url))
     # A compatible server at its own address may run without keys; the provider's own API never does.
-    if info.needs_key and not api_key and url == info.default_base_url.rstrip("/"):
-        raise AuthError(f"{info.title} needs an API key; add one with `keys add --provider {pid}`.", provider=pid)
-    if pid == "anthropic":
-        return AnthropicProvider(
-            api_key=api_key, base_url=url, http_client=http_client, max_retries=max_retries, timeout=timeout
-        )
-    if pid == "google":
-        url = compat_base_for_gemini(url)
-    headers = _OPENROUTER_HEADERS if pid == "openrouter" else None
-    return OpenAICompatProvider(
-        pid,
-        api_key=api_key,
-        base_url=url,
-        http_client=http_client,
-        max_retries=max_retries,
+    if unit.needs_key and not api_key and unit.is_default_host(url):
+        raise AuthError(f"{unit.title} needs an API key; add one with `keys add --provider {unit.id}`.",
+                        provider=unit.id)
+    suffix = unit.chat.compat_suffix
+    if suffix and not url.endswith(suffix):
+        url += suffix
+    provider: ChatProvider = resolve(unit.chat.factory)(
+        unit=unit, api_key=api_key, base_url=url, http_client=http_client, max_retries=max_retries,
         timeout=timeout,
-        default_headers=headers,
     )
-
-
-def compat_base_for_gemini(base_url: str) -> str:
-    """Gemini's OpenAI-compatible root is ``{base}/openai`` (``.../v1beta/openai``)."""
-    return base_url if base_url.endswith("/openai") else f"{base_url}/openai"
+    return provider
 
 
 def _checked(url: str) -> str:

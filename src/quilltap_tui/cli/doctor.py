@@ -35,10 +35,11 @@ def run(ns: argparse.Namespace) -> int:
             ("vault", _vault_line(report["vault"])),
             ("images", f"{report['images']['setting']} -> {report['images']['detected']}"),
             ("python", report["python"]),
+            *[(f"provider {p['id']}", _provider_line(p)) for p in report["providers"]],
             *[(name, version) for name, version in report["packages"].items()],
         ]
     )
-    for note in report["notes"]:
+    for note in [*report["notes"], *report["provider_notes"]]:
         print(f"note: {note}")
     return 0
 
@@ -60,7 +61,25 @@ def collect(ctx: AppContext) -> dict[str, Any]:
         "images": {"setting": ctx.settings.images, "detected": termgraphics.detect(ctx.settings.images)},
         "packages": {name: _version(name) for name in _PACKAGES},
         "notes": termgraphics.environment_notes(ctx.environ),
+        **_providers(),
     }
+
+
+def _providers() -> dict[str, Any]:
+    """Every provider unit the registry holds (built-in and plug-in), and why a plug-in was skipped."""
+    from quilltap_tui.providers.registry import registry
+
+    reg = registry()
+    rows = []
+    for pid in reg.key_ids():
+        unit = reg.unit(pid)
+        kinds = [kind for kind in ("chat", "image") if pid in reg.units[kind]]  # type: ignore[index]
+        rows.append({"id": pid, "title": unit.title, "kinds": kinds, "origin": unit.origin})
+    return {"providers": rows, "provider_notes": list(reg.notes)}
+
+
+def _provider_line(row: dict[str, Any]) -> str:
+    return f"{row['title']} ({' + '.join(row['kinds'])}; {row['origin']})"
 
 
 def _database(ctx: AppContext) -> dict[str, Any]:

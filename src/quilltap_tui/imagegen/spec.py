@@ -126,7 +126,11 @@ class ImageProvider(Protocol):
     """An image API. Implementations live in ``imagegen/providers``, one module each."""
 
     id: str
-    default_base_url: str
+
+    @property
+    def default_base_url(self) -> str:
+        """The provider's own API root."""
+        ...
 
     async def generate(self, call: ProviderCall, *, api_key: str | None, base_url: str) -> tuple[
         list[GeneratedImage], list[str], Any
@@ -140,4 +144,8 @@ class ImageProvider(Protocol):
 
     async def list_models(self, *, api_key: str | None, base_url: str) -> list[str]:
         """Model ids the provider offers for image generation (live list, already filtered)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the HTTP client the provider created (an injected client is left open)."""
         ...

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from quilltap_tui import provider_ids
 from quilltap_tui.errors import VaultError
-from quilltap_tui.provider_ids import PROVIDERS
 from quilltap_tui.secrets.masking import last4
 
 
@@ -22,7 +22,7 @@ class EnvKey:
 def find_env_keys(environ: Mapping[str, str]) -> list[EnvKey]:
     """Every provider variable that is set and not empty, in provider order then variable order."""
     found: list[EnvKey] = []
-    for info in PROVIDERS.values():
+    for info in map(provider_ids.info, provider_ids.key_ids()):
         for var in info.env_vars:
             value = environ.get(var, "").strip()
             if value:

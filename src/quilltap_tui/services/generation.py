@@ -19,6 +19,7 @@ from quilltap_tui.errors import Invalid, ProviderError, QuilltapError
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import Plan, plan
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
+from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import audit, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation_profile import ResolvedProfile, reserve, resolve_profile
@@ -111,7 +112,7 @@ class GenerationService:
         attempt = await asyncio.to_thread(self._prepare, profile, prompt, options or GenerateOptions(), source, link)
         resolved = attempt.profile
         try:
-            planned = plan(spec_for(resolved.provider, resolved.model), attempt.request)
+            planned = plan(spec_for(catalogue_id(resolved.provider), resolved.model), attempt.request)
             check_restrictions(resolved.name, resolved.parameters, planned.used)
             images, warnings = await self._run(resolved, planned)
             saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link())

@@ -95,7 +95,7 @@ def resolve_profile(ctx: AppContext, name: str | None) -> ResolvedProfile:
 
 def env_secret(ctx: AppContext, provider: str) -> str | None:
     """A provider environment variable (OPENAI_API_KEY, ...) as a read-only fallback key."""
-    for var in provider_ids.PROVIDERS[provider].env_vars:
+    for var in provider_ids.info(provider).env_vars:
         value = ctx.environ.get(var, "").strip()
         if value:
             return value

@@ -32,12 +32,12 @@ async def validate_key(ctx: AppContext, label: str, *, base_url: str | None = No
         "provider": view.provider,
         "base_url": root,
         "valid": True,
-        "message": f"Key {view.label} works with {provider_ids.PROVIDERS[view.provider].title} at {root}.",
+        "message": f"Key {view.label} works with {provider_ids.title(view.provider)} at {root}.",
     }
 
 
 async def _probe(provider: str, secret: str, root: str, ctx: AppContext) -> None:
-    if provider in provider_ids.IMAGE_PROVIDERS:
+    if provider in provider_ids.image_ids():
         from quilltap_tui.imagegen.registry import get_image_provider
 
         image_provider = get_image_provider(provider, max_retries=ctx.settings.max_retries,
@@ -76,8 +76,8 @@ async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str |
 
     table = list(known_chat_models(pid))
     live: list[str] = []
-    info = provider_ids.PROVIDERS[pid]
-    custom = url is not None and url != info.default_base_url
+    info = provider_ids.info(pid)
+    custom = url is not None and not info.is_default_host(url)
     if secret or custom or not info.needs_key:
         from quilltap_tui.chat.registry import get_chat_provider
 

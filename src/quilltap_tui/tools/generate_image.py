@@ -17,7 +17,8 @@ from typing import Any
 
 from quilltap_tui.db.models import ImageProfile
 from quilltap_tui.errors import Invalid
-from quilltap_tui.imagegen.capabilities import PROVIDER_TITLES, ModelSpec, spec_for
+from quilltap_tui.imagegen.capabilities import ModelSpec, spec_for
+from quilltap_tui.providers.registry import catalogue_id, image_unit
 from quilltap_tui.services.generation import (
     GenerateOptions,
     GenerationOutcome,
@@ -61,7 +62,7 @@ def build_spec(profile: ImageToolProfile) -> ToolSpec:
 
 def describe(profile: ImageToolProfile) -> str:
     """The tool description: what the profile is, and that the user sees the images without help."""
-    title = PROVIDER_TITLES.get(profile.provider, profile.provider)
+    title = image_unit(profile.provider).sentence_name
     return (
         f'Generate images with the image profile "{profile.name}" ({title} {profile.model}). '
         "The images are saved and shown to the user automatically: do not repeat file paths or "
@@ -72,7 +73,7 @@ def describe(profile: ImageToolProfile) -> str:
 
 def input_schema(profile: ImageToolProfile) -> dict[str, Any]:
     """The JSON Schema of the tool input for ``profile``'s model."""
-    spec = spec_for(profile.provider, profile.model)
+    spec = spec_for(catalogue_id(profile.provider), profile.model)
     defaults = profile.parameters
     props: dict[str, Any] = {"prompt": _prompt(spec)}
     props.update(_geometry(spec, defaults))

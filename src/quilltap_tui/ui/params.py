@@ -31,8 +31,9 @@ class ParamField:
 def image_fields(provider: str, model: str) -> list[ParamField]:
     """The fields the model behind ``provider``/``model`` takes, from its capability spec."""
     from quilltap_tui.imagegen.capabilities import EXTRA_RANGES, EXTRA_VALUES, spec_for
+    from quilltap_tui.providers.registry import catalogue_id
 
-    spec = spec_for(provider, model or "").describe()
+    spec = spec_for(catalogue_id(provider), model or "").describe()
     found: list[ParamField] = []
     free = spec["free_size"]
     size_hint = f"or any WxH, multiples of {free['multiple_of']}" if free else ""

@@ -28,9 +28,6 @@ TURN_MODULES = (
     "quilltap_tui.services.image_store",
     "quilltap_tui.tools.generate_image",
     "quilltap_tui.imagegen.registry",
-    "quilltap_tui.imagegen.providers.openai",
-    "quilltap_tui.imagegen.providers.grok",
-    "quilltap_tui.imagegen.providers.google",
     "PIL.Image",
     "PIL.PngImagePlugin",
     "PIL.JpegImagePlugin",
@@ -49,12 +46,10 @@ _NO_AUTOMATIC_FULL = 1_000_000  # gen-2 threshold: full collections only when we
 
 def modules_for(chat_providers: Iterable[str], previews: bool) -> list[str]:
     """The modules to warm for these chat providers (an SDK each) and preview setting."""
-    providers = set(chat_providers)
-    modules = list(TURN_MODULES)
-    if providers - {"anthropic"}:
-        modules.append("openai")
-    if "anthropic" in providers:
-        modules.append("anthropic")
+    from quilltap_tui.providers.registry import registry
+
+    # The provider units say which module makes their images and which SDK their chats need.
+    modules = [*TURN_MODULES, *registry().warm_modules(chat_providers)]
     if previews:
         modules += PREVIEW_MODULES
     return modules

@@ -23,7 +23,7 @@ from quilltap_tui.errors import (
     Timeout,
     Unavailable,
 )
-from quilltap_tui.provider_ids import PROVIDERS
+from quilltap_tui.provider_ids import title as provider_title
 
 _MAX_DETAIL = 300
 # Both SDKs refuse to build a client without a key, or else read one from the environment
@@ -48,8 +48,7 @@ _REFUSAL_CODES = {"content_policy_violation", "moderation_blocked", "content_fil
 
 def title(provider: str) -> str:
     """The provider's display name, for messages."""
-    info = PROVIDERS.get(provider)
-    return info.title if info else provider
+    return provider_title(provider)
 
 
 def redact(text: str, secret: str | None) -> str:

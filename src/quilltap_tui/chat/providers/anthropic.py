@@ -32,6 +32,8 @@ from quilltap_tui.chat.spec import (
 from quilltap_tui.errors import Invalid, MalformedResponse
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.net import shared_ssl_context
+from quilltap_tui.providers.registry import chat_unit
+from quilltap_tui.providers.unit import ProviderUnit
 from quilltap_tui.tools.render import to_anthropic
 from quilltap_tui.tools.spec import ToolSpec
 
@@ -244,7 +246,9 @@ class AnthropicProvider:
         http_client: httpx2.AsyncClient | None = None,
         max_retries: int = 2,
         timeout: float = 120.0,
+        unit: ProviderUnit | None = None,
     ) -> None:
+        self.unit = unit or chat_unit(self.provider_id)
         # The SDK appends /v1/... itself; accept a base URL written with /v1 too.
         self.base_url = base_url.rstrip("/").removesuffix("/v1")
         self._key = api_key

@@ -33,6 +33,8 @@ from quilltap_tui.chat.spec import (
 from quilltap_tui.errors import Invalid, MalformedResponse
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.net import shared_ssl_context
+from quilltap_tui.providers.registry import chat_unit
+from quilltap_tui.providers.unit import ProviderUnit
 from quilltap_tui.tools.render import to_openai_chat
 from quilltap_tui.tools.spec import ToolSpec
 
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
 
 # Every profile param travels in ``extra_body`` (see ``split_params``).
 SDK_PARAMS: frozenset[str] = frozenset()
-# Servers known to accept ``stream_options.include_usage``; others may reject the unknown field.
-USAGE_PROVIDERS = frozenset({"openai", "grok", "openrouter", "ollama"})
 _FINISH = {
     "stop": FINISH_STOP,
     "tool_calls": FINISH_TOOL_CALLS,
@@ -230,24 +230,27 @@ class OpenAICompatProvider:
 
     def __init__(
         self,
-        provider_id: str,
+        provider_id: str | None = None,
         *,
+        unit: ProviderUnit | None = None,
         api_key: str | None,
         base_url: str,
         http_client: httpx2.AsyncClient | None = None,
         max_retries: int = 2,
         timeout: float = 120.0,
-        default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.provider_id = provider_id
+        self.unit = unit or chat_unit(provider_id or "")
+        assert self.unit.chat is not None
+        self.provider_id = self.unit.id
         self.base_url = base_url
         self._key = api_key
         self._http_client = http_client
         self._max_retries = max_retries
         self._timeout = timeout
-        self._headers = dict(default_headers or {})
+        # Quirks come from the unit: OpenRouter's app headers, whether usage may be asked for.
+        self._headers = dict(self.unit.chat.default_headers)
         self._sdk: Any = None
-        self.include_usage = provider_id in USAGE_PROVIDERS
+        self.include_usage = self.unit.chat.include_usage
 
     def _client(self) -> Any:
         if self._sdk is None:
@@ -300,13 +303,14 @@ class OpenAICompatProvider:
     async def validate_key(self) -> None:
         """Make one cheap authenticated call; raise ``AuthError`` when the key is refused."""
         await import_off_loop("openai")
-        if self.provider_id != "openrouter":
+        assert self.unit.chat is not None
+        if self.unit.chat.validation_path == "/models":
             await self.list_models()
             return
         import openai
 
         try:  # OpenRouter's /models needs no key, so it proves nothing; /key does.
-            await self._client().get("/key", cast_to=object)
+            await self._client().get(self.unit.chat.validation_path, cast_to=object)
         except openai.APIError as exc:
             raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
 

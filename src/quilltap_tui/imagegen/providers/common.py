@@ -18,11 +18,12 @@ from typing import Any
 import httpx2
 
 from quilltap_tui import net
-from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.errors import MalformedResponse, ProviderError
 from quilltap_tui.imagegen.providers import blobs
-from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.sniff import inspect_image
 from quilltap_tui.imagegen.spec import GeneratedImage
+from quilltap_tui.providers.registry import image_unit
+from quilltap_tui.providers.unit import ProviderUnit, resolve
 
 DEFAULT_TIMEOUT = 120.0  # seconds; matches Settings.http_timeout's default
 # Keys whose string values are image payloads: kept out of the debugging copy of a response.
@@ -47,16 +48,14 @@ class HttpImageProvider:
     ``sleep`` is injectable so retry tests never really wait.
     """
 
+    # The id of the provider unit this class serves when none is passed (a plug-in passes its own).
     id = ""
-    title = ""
-    default_base_url = ""
-    # The net.classify_* function for this provider's error body shape.
-    classifier = staticmethod(provider_errors.classify_openai)
 
     def __init__(
         self,
         client: httpx2.AsyncClient | None = None,
         *,
+        unit: ProviderUnit | None = None,
         max_retries: int = 2,
         max_total_wait: float = 60.0,
         timeout: float = DEFAULT_TIMEOUT,
@@ -64,6 +63,8 @@ class HttpImageProvider:
         on_retry: net.RetryHook | None = None,
         sleep: net.Sleep = asyncio.sleep,
     ) -> None:
+        self.unit = unit or image_unit(self.id)
+        self.id = self.unit.id
         self._client = client
         self._owns_client = client is None
         self.max_retries = max_retries
@@ -72,6 +73,24 @@ class HttpImageProvider:
         self.download_max_bytes = download_max_bytes
         self.on_retry = on_retry
         self.sleep = sleep
+
+    @property
+    def title(self) -> str:
+        """The provider as named in messages ("xAI")."""
+        return self.unit.sentence_name
+
+    @property
+    def default_base_url(self) -> str:
+        """The provider's own API root."""
+        return self.unit.default_base_url
+
+    def classifier(self, response: httpx2.Response, *, provider: str,
+                   secrets: tuple[str | None, ...]) -> ProviderError:
+        """The unit's error classifier for this provider's error body shape."""
+        assert self.unit.image is not None
+        classify = resolve(self.unit.image.classifier)
+        error: ProviderError = classify(response, provider=provider, secrets=secrets)
+        return error
 
     @property
     def client(self) -> httpx2.AsyncClient:
@@ -121,8 +140,8 @@ class HttpImageProvider:
         return parsed
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:
-        """Bearer auth by default; keyless compatible servers get no header at all."""
-        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        """The unit's auth header; keyless compatible servers get no header at all."""
+        return self.unit.auth_headers(api_key)
 
     async def materialize(self, payloads: list[ImagePayload]) -> list[GeneratedImage]:
         """Turn payloads into images: download links at once (they expire), sniff every byte string."""

@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from quilltap_tui.errors import ContentRefused, MalformedResponse
 from quilltap_tui.imagegen.capabilities import spec_for
-from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -25,8 +24,9 @@ from quilltap_tui.imagegen.providers.common import (
     short,
 )
 from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.providers.google import UNIT
 
-TITLE = "Google"
+TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
 IMAGEN_API = "imagen-predict"
 # finishReason values that mean a safety or policy filter stopped the image (FinishReason enum).
 REFUSAL_REASONS = frozenset({
@@ -147,13 +147,6 @@ class GoogleImages(HttpImageProvider):
     """Gemini API image generation (Gemini image models and, while they last, Imagen)."""
 
     id = "google"
-    title = TITLE
-    default_base_url = "https://generativelanguage.googleapis.com/v1beta"
-    classifier = staticmethod(provider_errors.classify_google)
-
-    def auth_headers(self, api_key: str | None) -> dict[str, str]:
-        """The header form of the key; never a query parameter."""
-        return {"x-goog-api-key": api_key} if api_key else {}
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str

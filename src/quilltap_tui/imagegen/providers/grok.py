@@ -12,14 +12,14 @@ from functools import partial
 from typing import Any
 
 from quilltap_tui.errors import BadRequest
-from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
 from quilltap_tui.imagegen.providers.openai import count_warning, parse_model_ids
 from quilltap_tui.imagegen.providers.openai import parse_response as parse_openai_like
 from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.providers.grok import UNIT
 
 PATH = "/images/generations"
-TITLE = "xAI"
+TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
 
 
 def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
@@ -55,9 +55,6 @@ class GrokImages(HttpImageProvider):
     """xAI's image API."""
 
     id = "grok"
-    title = TITLE
-    default_base_url = "https://api.x.ai/v1"
-    classifier = staticmethod(provider_errors.classify_xai)
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str

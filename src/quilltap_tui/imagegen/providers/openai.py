@@ -12,7 +12,6 @@ from typing import Any
 
 from quilltap_tui.errors import MalformedResponse
 from quilltap_tui.imagegen.capabilities import is_image_model, spec_for
-from quilltap_tui.imagegen.providers import errors as provider_errors
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -21,13 +20,14 @@ from quilltap_tui.imagegen.providers.common import (
     scrub,
 )
 from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.providers.openai import UNIT
 
 PATH = "/images/generations"
 DALLE_FAMILIES = frozenset({"dall-e-2", "dall-e-3"})
 STYLE_FAMILIES = frozenset({"dall-e-3"})
 # GPT-image wire fields passed through from ProviderCall.extras; anything else there is not ours to send.
 GPT_IMAGE_EXTRAS = ("output_format", "background", "moderation", "output_compression")
-TITLE = "OpenAI"
+TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
 
 
 def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
@@ -81,9 +81,6 @@ class OpenAIImages(HttpImageProvider):
     """OpenAI's Images API; also any OpenAI-compatible image server (pass its ``base_url``)."""
 
     id = "openai"
-    title = TITLE
-    default_base_url = "https://api.openai.com/v1"
-    classifier = staticmethod(provider_errors.classify_openai)
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str

@@ -25,7 +25,7 @@ class AddKeyModal(BaseModal):
         self._provider = provider
 
     def compose(self) -> ComposeResult:
-        options = [(provider_ids.PROVIDERS[p].title, p) for p in provider_ids.KEY_PROVIDERS]
+        options = [(provider_ids.title(p), p) for p in provider_ids.key_ids()]
         with Vertical(classes="dialog wide"):
             yield Label("Add an API key", classes="dialog-title")
             yield Label("Provider")

@@ -61,17 +61,17 @@ class ProfileFormScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         p = self.profile or {}
-        providers = provider_ids.IMAGE_PROVIDERS if self.kind == "image" else provider_ids.CHAT_PROVIDERS
+        providers = provider_ids.image_ids() if self.kind == "image" else provider_ids.chat_ids()
         provider = p.get("provider", providers[0])
         with VerticalScroll(id="form"):
             yield ErrorLine(id="err-form")
             yield field_row("Name", Input(p.get("name", ""), id="name", placeholder="e.g. art"), "name")
-            yield field_row("Provider", Select([(provider_ids.PROVIDERS[x].title, x) for x in providers],
+            yield field_row("Provider", Select([(provider_ids.title(x), x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
             key = p.get("key") or ("" if self.profile else self._key_for(provider))
             yield field_row("Key", Select(self._key_options(), value=key, allow_blank=False, id="key"), "key")
             yield field_row("Base URL", Input(p.get("base_url") or "", id="base_url",
-                                              placeholder=provider_ids.PROVIDERS[provider].default_base_url),
+                                              placeholder=provider_ids.info(provider).default_base_url),
                             "base_url")
             yield field_row("Model", Input(p.get("model", ""), id="model", placeholder="model id (free text)"),
                             "model")
@@ -196,7 +196,7 @@ class ProfileFormScreen(BaseScreen):
     async def _provider_changed(self, event: Select.Changed) -> None:
         if not self._ready or not isinstance(event.value, str):
             return
-        self.query_one("#base_url", Input).placeholder = provider_ids.PROVIDERS[event.value].default_base_url
+        self.query_one("#base_url", Input).placeholder = provider_ids.info(event.value).default_base_url
         key = self.query_one("#key", Select)
         chosen = next((k for k in self._keys() if k.label == key.value), None)
         matching = self._key_for(event.value)

@@ -10,11 +10,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
+from quilltap_tui.provider_ids import badge
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.modals import ConfirmModal
 
-BADGES = {"openai": "OpenAI", "grok": "xAI", "google": "Google", "anthropic": "Anthropic",
-          "openrouter": "OpenRouter", "ollama": "Ollama", "openai-compatible": "compatible"}
 COLUMNS = ("", "Name", "Provider", "Model", "Key", "Tags")
 
 
@@ -61,7 +60,7 @@ class ProfilesScreen(BaseScreen):
         table = self.query_one(DataTable)
         table.clear()
         for p in self._shown:
-            table.add_row("★" if p["default"] else "", p["name"], BADGES.get(p["provider"], p["provider"]),
+            table.add_row("★" if p["default"] else "", p["name"], badge(p["provider"]),
                           p["model"], p["key"] or "no key", ", ".join(p["tags"]), key=p["name"])
         noun = "image" if self.kind == "image" else "chat"
         empty = f"No {noun} profiles yet: ctrl+n creates one." if not self._all else (
