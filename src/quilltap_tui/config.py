@@ -6,6 +6,7 @@ Precedence, highest first: environment, settings file, defaults. Unknown keys in
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
@@ -29,6 +30,12 @@ class Settings:
     theme: str = "quilltap-dark"
     max_tool_rounds: int = 4
     http_timeout: float = 120.0
+    # Hard limits on what a server may do to us (netguard.py): whole-request time, answer size, and
+    # the pixels an image may decode to. Small values make the hostile-server tests fast.
+    request_deadline: float = 600.0
+    max_response_mb: float = 64.0
+    max_tool_argument_kb: int = 256
+    max_image_pixels: int = 36_000_000
     max_retries: int = 2
     keyring_timeout: float = 5.0
     mouse: bool = True
@@ -45,7 +52,18 @@ class Settings:
             raise Invalid("max_retries", "max_retries must be between 0 and 10.")
         if self.http_timeout <= 0:
             raise Invalid("http_timeout", "http_timeout must be a positive number of seconds.")
+        self._validate_caps()
         return self
+
+    def _validate_caps(self) -> None:
+        if not 0 < self.request_deadline < math.inf:
+            raise Invalid("request_deadline", "request_deadline must be a positive number of seconds.")
+        if not 0 < self.max_response_mb < math.inf:
+            raise Invalid("max_response_mb", "max_response_mb must be a positive number of MiB.")
+        if self.max_tool_argument_kb < 1:
+            raise Invalid("max_tool_argument_kb", "max_tool_argument_kb must be at least 1.")
+        if self.max_image_pixels < 1:
+            raise Invalid("max_image_pixels", "max_image_pixels must be at least 1.")
 
 
 # Environment variable -> settings field. Kept explicit so the README can list them.
@@ -57,6 +75,10 @@ ENV_OVERRIDES = {
     "QUILLTAP_MAX_TOOL_ROUNDS": "max_tool_rounds",
     "QUILLTAP_HTTP_TIMEOUT": "http_timeout",
     "QUILLTAP_MAX_RETRIES": "max_retries",
+    "QUILLTAP_REQUEST_DEADLINE": "request_deadline",
+    "QUILLTAP_MAX_RESPONSE_MB": "max_response_mb",
+    "QUILLTAP_MAX_TOOL_ARGUMENT_KB": "max_tool_argument_kb",
+    "QUILLTAP_MAX_IMAGE_PIXELS": "max_image_pixels",
 }
 
 

@@ -48,7 +48,9 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 def make_client(timeout: float) -> httpx2.AsyncClient:
     """An HTTP client for provider calls, reusing the process-wide TLS context."""
-    return httpx2.AsyncClient(timeout=timeout, verify=shared_ssl_context())
+    from quilltap_tui.netguard import guarded_transport
+
+    return httpx2.AsyncClient(timeout=timeout, transport=guarded_transport(shared_ssl_context()))
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

@@ -32,6 +32,7 @@ from quilltap_tui.chat.spec import (
 from quilltap_tui.errors import Invalid, MalformedResponse
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.net import shared_ssl_context
+from quilltap_tui.netguard import guarded_transport
 from quilltap_tui.providers.registry import chat_unit
 from quilltap_tui.providers.unit import ProviderUnit
 from quilltap_tui.tools.render import to_anthropic
@@ -270,7 +271,8 @@ class AnthropicProvider:
                 timeout=self._timeout,
                 # The SDK's own default client would load the CA bundle again for every turn (27-43 ms on
                 # the event loop); this one shares the process-wide TLS context.
-                http_client=self._http_client or anthropic.DefaultAsyncHttpxClient(verify=shared_ssl_context()),
+                http_client=self._http_client
+                or anthropic.DefaultAsyncHttpxClient(transport=guarded_transport(shared_ssl_context())),
             )
         return self._sdk
 

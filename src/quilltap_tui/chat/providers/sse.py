@@ -10,10 +10,12 @@ newlines, ``event:`` names, ``:`` comments (OpenRouter's keep-alives), a blank l
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from quilltap_tui import netguard
 from quilltap_tui.chat.providers import title
 from quilltap_tui.errors import MalformedResponse, ProviderError, Timeout, Unavailable
 
@@ -36,11 +38,12 @@ async def server_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]
     """Events from a stream of lines (without their line endings)."""
     event: str | None = None
     data: list[str] = []
+    size, cap = 0, netguard.current().max_sse_line_bytes
     async for line in lines:
         if not line:
             if data:
                 yield ServerEvent(event, "\n".join(data))
-            event, data = None, []
+            event, data, size = None, [], 0
             continue
         if line.startswith(":"):
             continue
@@ -48,25 +51,61 @@ async def server_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]
         value = value.removeprefix(" ")
         if name == "data":
             data.append(value)
+            size += len(value)
+            if size > cap:
+                raise MalformedResponse(f"A streamed event is longer than the {netguard.size_text(cap)} cap "
+                                        "(setting max_response_mb).")
         elif name == "event":
             event = value
     if data:  # a last event without its blank line: servers that close right after it
         yield ServerEvent(event, "\n".join(data))
 
 
-async def response_lines(response: Any, provider: str) -> AsyncIterator[str]:
-    """``response.iter_lines()`` with transport failures mid-body turned into our errors.
+async def response_lines(response: Any, provider: str, max_line: int | None = None) -> AsyncIterator[str]:
+    """The body's lines (without endings), each at most ``max_line`` bytes (the SSE line cap).
 
-    The SDKs map failures only while they send the request; once we read the body ourselves a read
-    timeout or a cut connection surfaces as a raw httpx2 exception.
+    Split here rather than by ``iter_lines()``, which grows one line without bound: a server sending a
+    single endless line would fill memory. Transport failures mid-body become our errors: the SDKs map
+    failures only while they send the request, so a read timeout or a cut connection here surfaces as a
+    raw httpx2 exception.
     """
     import httpx2
 
+    cap = max_line or netguard.current().max_sse_line_bytes
+    pending = bytearray()
     try:
-        async for line in response.iter_lines():
-            yield line
+        async for chunk in response.iter_bytes():
+            pending += chunk
+            for line in _complete_lines(pending):
+                yield line.decode("utf-8", "replace")
+            if len(pending) > cap:
+                raise _line_too_long(provider, cap)
     except httpx2.TransportError as exc:
         raise stream_transport_error(exc, provider) from None
+    if pending:
+        yield bytes(pending).rstrip(b"\r").decode("utf-8", "replace")
+
+
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+def _complete_lines(pending: bytearray) -> list[bytes]:
+    """Remove and return every line of ``pending`` whose ending has fully arrived."""
+    lines: list[bytes] = []
+    start = 0
+    for match in _EOL.finditer(pending):
+        if match.group() == b"\r" and match.end() == len(pending):
+            break  # a CR at the very end may be the first half of CRLF
+        lines.append(bytes(pending[start:match.start()]))
+        start = match.end()
+    del pending[:start]
+    return lines
+
+
+def _line_too_long(provider: str, cap: int) -> MalformedResponse:
+    return MalformedResponse(
+        f"{title(provider)} sent a streamed line longer than the {netguard.size_text(cap)} cap "
+        "(setting max_response_mb).", provider=provider)
 
 
 def stream_transport_error(exc: Exception, provider: str) -> ProviderError:
