@@ -238,7 +238,7 @@ async def _read_capped(
                               f"{response.status_code}.", status=response.status_code)
         declared = response.headers.get("content-length", "")
         too_big = MalformedResponse(f"The image from {provider} is larger than {_size(max_bytes)}.")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isdigit() and (len(declared) > 15 or int(declared) > max_bytes):
             raise too_big
         chunks: list[bytes] = []
         size = 0

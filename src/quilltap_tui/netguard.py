@@ -20,56 +20,14 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 
+from quilltap_tui.caps import MIB, Caps, current, size_text
 from quilltap_tui.errors import MalformedResponse, Timeout
 
-MIB = 1024 * 1024
 _STEP = MIB  # most bytes one inflate call may produce
-
-
-@dataclass(frozen=True)
-class Caps:
-    """The limits in force (see the README's Settings section for each one's setting)."""
-
-    request_deadline: float = 600.0
-    max_response_bytes: int = 64 * MIB
-    max_decoded_bytes: int = 64 * MIB
-    max_sse_line_bytes: int = 4 * MIB
-    max_tool_argument_bytes: int = 256 * 1024
-    max_image_pixels: int = 36_000_000
-
-
-_current = Caps()
-
-
-def configure(caps: Caps) -> None:
-    """Set the caps for this process (done wherever settings are loaded)."""
-    global _current
-    _current = caps
-
-
-def current() -> Caps:
-    return _current
-
-
-def caps_from(settings: Any) -> Caps:
-    """The caps a :class:`~quilltap_tui.config.Settings` asks for."""
-    return Caps(
-        request_deadline=float(settings.request_deadline),
-        max_response_bytes=int(settings.max_response_mb * MIB),
-        max_decoded_bytes=int(settings.max_response_mb * MIB),
-        max_sse_line_bytes=min(Caps.max_sse_line_bytes, int(settings.max_response_mb * MIB)),
-        max_tool_argument_bytes=int(settings.max_tool_argument_kb * 1024),
-        max_image_pixels=int(settings.max_image_pixels),
-    )
-
-
-def size_text(count: int) -> str:
-    return f"{count / MIB:g} MiB" if count >= MIB else f"{count / 1024:g} KiB" if count >= 1024 else f"{count} bytes"
 
 
 class DeadlineExceeded(Timeout):
@@ -115,7 +73,7 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
         except TimeoutError:
             raise deadline_error(host, caps) from None
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > caps.max_response_bytes:
+        if declared.isdigit() and (len(declared) > 15 or int(declared) > caps.max_response_bytes):
             await response.aclose()
             raise too_large(host, "answer", caps.max_response_bytes)
         encoding = response.headers.get("content-encoding", "").strip().lower()

@@ -170,3 +170,31 @@ def giant_sse_line(sock: socket.socket, request: Request) -> None:
     sock.sendall(sse_head())
     start = b'data: {"choices": [{"index": 0, "delta": {"content": "'
     chunked(sock, itertools.chain([start], forever(b"x" * 262144)))
+
+
+def sse_tool_call(arguments: str, *, fragment: int = 65536) -> bytes:
+    """An OpenAI-shaped stream calling ``generate_image`` with ``arguments`` sent in fragments."""
+    events = []
+    for start in range(0, max(len(arguments), 1), fragment):
+        call: dict[str, Any] = {"index": 0, "function": {"arguments": arguments[start:start + fragment]}}
+        if start == 0:
+            call.update(id="call_1", type="function")
+            call["function"]["name"] = "generate_image"
+        events.append({"choices": [{"index": 0, "delta": {"tool_calls": [call]}}]})
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
+def sse_text(text: str) -> bytes:
+    done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    return sse_delta(text) + b"data: " + json.dumps(done).encode() + b"\n\ndata: [DONE]\n\n"
+
+
+def chat_turns(*bodies: bytes) -> Behaviour:
+    """Answer the n-th chat request with the n-th SSE body (the last one repeats)."""
+    seen = itertools.count()
+
+    def behave(sock: socket.socket, request: Request) -> None:
+        body = bodies[min(next(seen), len(bodies) - 1)]
+        sock.sendall(head(content_type="text/event-stream", Content_Length=str(len(body))) + body)
+    return behave

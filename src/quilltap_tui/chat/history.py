@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from quilltap_tui.caps import clip, current
 from quilltap_tui.chat.spec import ChatMessage, ToolCallRequest, TurnBuilder
 from quilltap_tui.db.engine import Database
 from quilltap_tui.db.models import Chat, Message, ToolCall, utcnow
@@ -63,7 +64,9 @@ def add_tool_call(db: Database, chat_id: str, message_id: str, call: ToolCallReq
         call_id=call.id,
         name=call.name,
         arguments=dict(call.arguments),
-        raw_arguments=call.raw_arguments if call.parse_error is not None else None,
+        # Unreadable arguments are kept for the record, but never more of them than the cap allows.
+        raw_arguments=clip(call.raw_arguments, current().max_tool_argument_bytes)
+        if call.parse_error is not None else None,
         status="pending",
     )
     with db.session() as session:

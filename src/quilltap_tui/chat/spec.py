@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from quilltap_tui import caps
 from quilltap_tui.tools.spec import ToolSpec
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -158,13 +159,23 @@ class ChatProvider(Protocol):
 
 
 def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
-    """Parse tool-call arguments defensively: ``("", None)`` gives ``{}``; bad JSON gives an error text."""
+    """Parse tool-call arguments defensively: ``("", None)`` gives ``{}``; bad JSON gives an error text.
+
+    Arguments over the cap (``max_tool_argument_kb``) are not parsed at all, and a number past Python's
+    4300-digit conversion limit is an error text too, never an exception: the LLM gets a failed result.
+    """
     if not raw.strip():
         return {}, None
+    cap = caps.current().max_tool_argument_bytes
+    if len(raw) > cap:
+        return {}, (f"The arguments are {caps.size_text(len(raw))}, more than the {caps.size_text(cap)} "
+                    "limit (setting max_tool_argument_kb).")
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         return {}, f"The arguments are not valid JSON ({exc.msg} at position {exc.pos})."
+    except ValueError:
+        return {}, "The arguments hold a number with too many digits."
     if not isinstance(value, dict):
         return {}, f"The arguments must be a JSON object, not {type(value).__name__}."
     return value, None

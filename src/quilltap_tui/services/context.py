@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from quilltap_tui import config, netguard, paths
+from quilltap_tui import caps, config, paths
 
 if TYPE_CHECKING:
     from quilltap_tui.db.engine import Database
@@ -33,7 +33,7 @@ class AppContext:
         self.paths = paths.resolve(dict(self.environ)).ensure()
         self.settings = config.load(self.paths, dict(self.environ))
         # The caps are process-wide: every HTTP client's transport reads them at each request.
-        netguard.configure(netguard.caps_from(self.settings))
+        caps.configure(caps.caps_from(self.settings))
         self.passphrase_provider = passphrase_provider
         self._lock = threading.Lock()
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from quilltap_tui import netguard
+from quilltap_tui import caps
 from quilltap_tui.chat.providers import title
 from quilltap_tui.errors import MalformedResponse, ProviderError, Timeout, Unavailable
 
@@ -32,13 +32,17 @@ class ServerEvent:
             raise MalformedResponse(
                 f"{title(provider)} sent a streamed event that is not valid JSON ({exc.msg}).", provider=provider
             ) from None
+        except ValueError:  # an integer past Python's 4300-digit conversion limit
+            raise MalformedResponse(
+                f"{title(provider)} sent a streamed event holding a number with too many digits.", provider=provider
+            ) from None
 
 
 async def server_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]:
     """Events from a stream of lines (without their line endings)."""
     event: str | None = None
     data: list[str] = []
-    size, cap = 0, netguard.current().max_sse_line_bytes
+    size, cap = 0, caps.current().max_sse_line_bytes
     async for line in lines:
         if not line:
             if data:
@@ -53,7 +57,7 @@ async def server_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]
             data.append(value)
             size += len(value)
             if size > cap:
-                raise MalformedResponse(f"A streamed event is longer than the {netguard.size_text(cap)} cap "
+                raise MalformedResponse(f"A streamed event is longer than the {caps.size_text(cap)} cap "
                                         "(setting max_response_mb).")
         elif name == "event":
             event = value
@@ -71,7 +75,7 @@ async def response_lines(response: Any, provider: str, max_line: int | None = No
     """
     import httpx2
 
-    cap = max_line or netguard.current().max_sse_line_bytes
+    cap = max_line or caps.current().max_sse_line_bytes
     pending = bytearray()
     try:
         async for chunk in response.iter_bytes():
@@ -104,7 +108,7 @@ def _complete_lines(pending: bytearray) -> list[bytes]:
 
 def _line_too_long(provider: str, cap: int) -> MalformedResponse:
     return MalformedResponse(
-        f"{title(provider)} sent a streamed line longer than the {netguard.size_text(cap)} cap "
+        f"{title(provider)} sent a streamed line longer than the {caps.size_text(cap)} cap "
         "(setting max_response_mb).", provider=provider)
 
 
