@@ -2,11 +2,14 @@
 
 Every failure a user can meet is a :class:`QuilltapError` subclass carrying the process exit code the
 command line uses (see CONTRACT.md) and a message that is one clear sentence. Messages never contain a
-secret: callers pass provider text through :func:`quilltap_tui.secrets.redact` first when it may echo a
-key back.
+secret: every message (and every provider-given field) goes through :func:`quilltap_tui.redaction.redact`
+when the error is built and again when it is turned into text, so a key echoed anywhere in a provider's
+answer (its message, its ``code``, its ``param``) is masked in the final composed sentence.
 """
 
 from __future__ import annotations
+
+from quilltap_tui.redaction import redact
 
 
 class QuilltapError(Exception):
@@ -15,11 +18,13 @@ class QuilltapError(Exception):
     exit_code = 1
 
     def __init__(self, message: str) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
 
     def __str__(self) -> str:
-        return self.message
+        # Again here: a key registered after the error was built (rare, but cheap to cover).
+        return redact(self.message)
 
 
 class Invalid(QuilltapError):
@@ -90,7 +95,7 @@ class BadRequest(ProviderError):
         self, message: str, *, provider: str = "", status: int | None = None, field: str | None = None
     ) -> None:
         super().__init__(message, provider=provider, status=status)
-        self.field = field
+        self.field = redact(field) if field else field  # the provider's ``param``: provider text too
 
 
 class ContentRefused(ProviderError):

@@ -2,7 +2,7 @@
 
 Everything here works on an injected ``httpx2.AsyncClient`` so tests can point it at a loopback fake
 or an ``httpx2.MockTransport``. Nothing here logs or formats a secret: provider text that may echo a
-key goes through :func:`redact` before it reaches an error message.
+key goes through :func:`quilltap_tui.redaction.redact` before it reaches an error message.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import random
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx2
@@ -51,14 +51,6 @@ def make_client(timeout: float) -> httpx2.AsyncClient:
     from quilltap_tui.netguard import guarded_transport
 
     return httpx2.AsyncClient(timeout=timeout, transport=guarded_transport(shared_ssl_context()))
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of each secret (4+ chars) in ``text`` with ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:

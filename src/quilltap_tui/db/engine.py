@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from quilltap_tui.config import Settings
+from quilltap_tui.db import scrub
 from quilltap_tui.errors import Invalid, QuilltapError
 from quilltap_tui.paths import FILE_MODE, Paths, ensure_dir
 
@@ -113,10 +114,11 @@ def _parse_url(raw: str) -> URL:
 
 def _create_engine(url: URL) -> Engine:
     try:
-        if url.get_backend_name() == "sqlite":
-            return _sqlite_engine(url)
         # pre_ping replaces connections a server dropped while the app sat idle.
-        return create_engine(url, pool_pre_ping=True)
+        sqlite = url.get_backend_name() == "sqlite"
+        engine = _sqlite_engine(url) if sqlite else create_engine(url, pool_pre_ping=True)
+        scrub.install(engine)  # no key reaches a stored row, whichever code path wrote it
+        return engine
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise Invalid(
             "database_url",

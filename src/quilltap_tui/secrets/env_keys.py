@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from quilltap_tui import provider_ids
 from quilltap_tui.errors import VaultError
-from quilltap_tui.secrets.masking import last4
+from quilltap_tui.redaction import last4, register
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ def find_env_keys(environ: Mapping[str, str]) -> list[EnvKey]:
         for var in info.env_vars:
             value = environ.get(var, "").strip()
             if value:
+                register(value)  # the SDKs may read it too; any echo of it must be redacted
                 found.append(EnvKey(info.id, var, last4(value)))
     return found
 
@@ -37,4 +38,5 @@ def read_env_key(environ: Mapping[str, str], env_var: str | None) -> str:
     value = environ.get(env_var, "").strip()
     if not value:
         raise VaultError(f"The environment variable {env_var} is not set, so its key is not available.")
+    register(value)
     return value

@@ -1,39 +1,11 @@
-"""Showing a secret without revealing it.
+"""Showing a secret without revealing it: the masked form ``…abcd`` and the app's one redactor.
 
-A key is only ever shown as an ellipsis plus its last four characters, and only when the secret is
-long enough that four characters are a small part of it: for a short secret (under eight characters)
-four characters would be half the secret, so nothing of it is shown.
+Both live in :mod:`quilltap_tui.redaction` so that the vault, the providers, the database, the logs
+and the terminal all mask the same way; this module keeps the vault's historical import path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from quilltap_tui.redaction import ELLIPSIS, MIN_REVEAL_LENGTH, last4, mask, redact, register
 
-ELLIPSIS = "\u2026"
-# Below this length the last four characters would reveal too much of the secret.
-MIN_REVEAL_LENGTH = 8
-# Shorter strings are too likely to occur by chance in ordinary text to be worth redacting.
-MIN_REDACT_LENGTH = 4
-
-
-def last4(secret: str) -> str:
-    """The last four characters of ``secret``, or ``""`` when it is shorter than eight characters."""
-    if len(secret) < MIN_REVEAL_LENGTH:
-        return ""
-    return secret[-4:]
-
-
-def mask(secret: str) -> str:
-    """``secret`` as shown to a user: ``'…'`` plus its last four characters (``'…'`` alone when short)."""
-    return ELLIPSIS + last4(secret)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret (four characters or longer) in ``text`` with its mask.
-
-    Longer secrets are replaced first so that a secret containing another is hidden whole.
-    """
-    candidates = sorted({s for s in secrets if len(s) >= MIN_REDACT_LENGTH}, key=len, reverse=True)
-    for secret in candidates:
-        text = text.replace(secret, mask(secret))
-    return text
+__all__ = ["ELLIPSIS", "MIN_REVEAL_LENGTH", "last4", "mask", "redact", "register"]

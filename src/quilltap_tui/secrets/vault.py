@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from quilltap_tui.config import Settings
 from quilltap_tui.errors import Invalid, VaultError, VaultUnavailable
 from quilltap_tui.paths import Paths
+from quilltap_tui.redaction import register
 from quilltap_tui.secrets import file_format
 from quilltap_tui.secrets.env_keys import EnvKey, find_env_keys, read_env_key
 from quilltap_tui.secrets.file_vault import FileVault, PassphraseProvider
@@ -85,6 +86,7 @@ class Vault:
         _check_key_id(key_id)
         if not secret:
             raise Invalid("secret", "The key is empty.")
+        register(secret)
         backend = self.write_backend()
         if backend == "keyring":
             self._keyring.set(key_id, secret)
@@ -96,7 +98,7 @@ class Vault:
         """The secret for ``key_id`` from ``backend`` ('env' reads ``environ[env_var]``)."""
         _check_backend(backend)
         if backend == "env":
-            return read_env_key(self._environ, env_var)
+            return read_env_key(self._environ, env_var)  # registers the key it reads
         _check_key_id(key_id)
         if backend == "keyring":
             secret = self._keyring.get(key_id)
@@ -106,6 +108,7 @@ class Vault:
             where = f"the file vault {self._file.path}"
         if secret is None:
             raise VaultError(f"No secret for key {key_id!r} is stored in {where}; add the key again.")
+        register(secret)  # from now on every text this process writes is redacted against it
         return secret
 
     def delete(self, key_id: str, backend: str) -> None:

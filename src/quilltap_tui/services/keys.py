@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from quilltap_tui import provider_ids
 from quilltap_tui.db.models import ApiKey, ChatProfile, ImageProfile, new_id, utcnow
 from quilltap_tui.errors import Invalid, NotFound, VaultUnavailable
+from quilltap_tui.redaction import register
 from quilltap_tui.secrets import last4
 from quilltap_tui.services import validation
 from quilltap_tui.services.context import AppContext
@@ -58,6 +59,7 @@ def clean_secret(secret: str | None) -> str:
         raise Invalid("secret", "The key is empty: paste or pipe the API key.")
     if any(ch.isspace() or ord(ch) < 32 for ch in text):
         raise Invalid("secret", "The key contains spaces or control characters; check what was pasted.")
+    register(text)  # a key being added or validated is known to the redactor before any provider sees it
     return text
 
 

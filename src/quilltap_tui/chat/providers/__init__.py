@@ -24,6 +24,7 @@ from quilltap_tui.errors import (
     Unavailable,
 )
 from quilltap_tui.provider_ids import title as provider_title
+from quilltap_tui.redaction import redact
 
 _MAX_DETAIL = 300
 # Both SDKs refuse to build a client without a key, or else read one from the environment
@@ -49,13 +50,6 @@ _REFUSAL_CODES = {"content_policy_violation", "moderation_blocked", "content_fil
 def title(provider: str) -> str:
     """The provider's display name, for messages."""
     return provider_title(provider)
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` masked (providers sometimes echo the key back)."""
-    if secret and len(secret) >= 4:
-        return text.replace(secret, "****" + secret[-4:] if len(secret) > 12 else "****")
-    return text
 
 
 def retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -103,6 +97,7 @@ def error_for(
 ) -> ProviderError:
     """The :mod:`quilltap_tui.errors` exception for a provider's error status and body."""
     message, code, param = body_detail(body)
+    param = redact(param, [key]) if param else None  # becomes BadRequest.field: provider text too
     if status is None or status < 400:  # an error inside a 200 stream: its body says what it is
         status = code if isinstance(code, int) else ERROR_TYPE_STATUS.get(str(code))
     detail = _detail(message or f"HTTP {status}", key)
@@ -157,7 +152,7 @@ def split_params(params: Mapping[str, Any] | None, known: frozenset[str]) -> tup
 
 
 def _detail(text: str, key: str | None) -> str:
-    clean = " ".join(redact(text, key).split())
+    clean = " ".join(redact(text, [key]).split())
     if len(clean) > _MAX_DETAIL:
         clean = clean[: _MAX_DETAIL - 1] + "…"
     return clean if clean.endswith((".", "!", "?", "…")) else clean + "."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx2
@@ -24,7 +24,8 @@ from quilltap_tui.errors import (
     Timeout,
     Unavailable,
 )
-from quilltap_tui.net import json_body, redact, retry_after_seconds
+from quilltap_tui.net import json_body, retry_after_seconds
+from quilltap_tui.redaction import redact
 
 _MAX_TEXT = 300
 
@@ -43,9 +44,14 @@ class ErrorFacts:
     quota: bool = False
 
 
-def error_from_facts(provider: str, facts: ErrorFacts) -> ProviderError:
-    """Map provider-neutral facts onto the error tree, with one clear sentence as the message."""
-    text = _sentence_body(facts)
+def error_from_facts(provider: str, facts: ErrorFacts, secrets: Iterable[str | None] = ()) -> ProviderError:
+    """Map provider-neutral facts onto the error tree, with one clear sentence as the message.
+
+    The composed body (message and code alike: a provider may echo the key in either) is redacted.
+    """
+    given = tuple(secrets)
+    text = redact(_sentence_body(facts), given)
+    facts = replace(facts, param=redact(facts.param, given) if facts.param else None)
     status = facts.status
     if facts.bad_key or status == 401:
         return AuthError(f"{provider} rejected the API key: {text}", provider=provider, status=status)
@@ -97,7 +103,7 @@ def classify_openai(response: httpx2.Response, *, provider: str = "OpenAI",
         or err.get("type") == "image_generation_user_error",
         quota=code == "insufficient_quota",
     )
-    return error_from_facts(provider, facts)
+    return error_from_facts(provider, facts, secrets)
 
 
 _XAI_UNSUPPORTED = re.compile(r"Argument not supported:\s*([A-Za-z_]+)")
@@ -122,7 +128,7 @@ def classify_xai(response: httpx2.Response, *, provider: str = "xAI",
         bad_key="api key" in lowered and response.status_code in (400, 401, 403),
         refused=any(word in lowered for word in _XAI_REFUSAL_WORDS),
     )
-    return error_from_facts(provider, facts)
+    return error_from_facts(provider, facts, secrets)
 
 
 def classify_google(response: httpx2.Response, *, provider: str = "Google",
@@ -146,7 +152,7 @@ def classify_google(response: httpx2.Response, *, provider: str = "Google",
         # Imagen's prompt pre-filter answers 400 with this wording rather than a dedicated status.
         refused="prompt could not be submitted" in message.lower(),
     )
-    return error_from_facts(provider, facts)
+    return error_from_facts(provider, facts, secrets)
 
 
 def _google_delay(value: Any) -> float | None:
