@@ -336,3 +336,23 @@ async def test_new_chat_refused_tag_is_shown_beside_it_and_nothing_typed_is_lost
         assert type(app.screen).__name__ == "ChatScreen"
     [made] = chats.list_chats(ctx)
     assert made["title"] == "Fox studies" and made["tags"] == ["art"]
+
+
+async def test_profiles_reloaded_inside_a_chat_keep_its_image_profile(make_app: Any, ctx: Any, fakes: Any) -> None:
+    """Bug: unlocking the vault inside a chat (which reloads the profiles) turned image generation off."""
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        assert app.screen.query_one("#pick-image", Select).value == "art"
+        app.refresh_snapshot()  # what "Unlock the file vault" does once the passphrase is right
+        await settle(pilot)
+        assert app.screen.query_one("#pick-image", Select).value == "art"
+        assert "image: art" in app.sub_title
+        assert not any("no image generation" in str(n.message) for n in app._notifications)
+    stored = chats.get_chat(ctx, chat_id)
+    assert stored["images_enabled"] is True and stored["image_profile"] == "art"

@@ -48,16 +48,22 @@ class ProfilePickers(ServiceCalls, Horizontal):
             self.chat = chat
         if self.chat is None or snapshot is None:
             return
-        tags = list(self.chat.get("tags", []))
+        # Filling a picker posts Changed for each intermediate value (set_options selects the first option,
+        # "No image generation"); handled later, that looked like a user's choice and switched images off.
+        with self.prevent(Select.Changed):
+            self._fill(self.chat, snapshot)
+
+    def _fill(self, chat: dict[str, Any], snapshot: Any) -> None:
+        tags = list(chat.get("tags", []))
         chat_picker = self.query_one("#pick-chat", Select)
         chat_picker.set_options([(inert(picker_label(p, tags)), p["name"])
                                  for p in tag_ranked(snapshot.chat_profiles, tags)])
-        if self.chat.get("chat_profile") in snapshot.chat_profile_names:
-            chat_picker.value = self.chat["chat_profile"]
+        if chat.get("chat_profile") in snapshot.chat_profile_names:
+            chat_picker.value = chat["chat_profile"]
         image_picker = self.query_one("#pick-image", Select)
         image_picker.set_options([(NO_IMAGES_LABEL, NO_IMAGES), *[
             (inert(picker_label(p, tags)), p["name"]) for p in tag_ranked(snapshot.image_profiles, tags)]])
-        image_picker.value = self.image_value(self.chat)
+        image_picker.value = self.image_value(chat)
         shown = "  #" + " #".join(tags) if tags else ""
         self.query_one("#chat-tags", Static).update(inert(shown))
 
