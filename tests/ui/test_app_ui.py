@@ -115,3 +115,19 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app: Any, ctx: Any) -
         messages = [n.message for n in app._notifications]
         assert "Press ctrl+q to quit the app." in messages
         assert not any("[b]" in m for m in messages)
+
+
+async def test_keys_typed_right_after_ctrl_n_reach_the_dialog(make_app: Any, ctx: Any) -> None:
+    """Bug: keys typed right after ctrl+n went to the list underneath; the dialog opened empty."""
+    from textual import events
+
+    keys.add_key(ctx, provider="openai", label="k", secret="sk-aaaaaaaaaaaaaaaaaaaaaaaa1234")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="k", default=True)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in (("ctrl+n", None), ("a", "a"), ("r", "r"), ("t", "t")):
+            app.post_message(events.Key(key, char))  # all at once, as a fast typist or a paste does
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NewChatModal"
+        assert app.screen.query_one("#tags", Input).value == "art"

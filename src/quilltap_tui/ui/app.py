@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_THEME = "quilltap-dark"
+KEY_HOLD_STEP, KEY_HOLD_TRIES = 0.01, 100  # wait up to a second for a new screen before handing keys on
 
 
 class QuilltapApp(ServiceCalls, App[int]):
@@ -73,6 +74,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.collector = IdleCollector()
         self._gc_thresholds: tuple[int, int, int] | None = None
         self._unmounted = False
+        self._held_keys: list[events.Key] = []  # typed while a new screen was still being built
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------
@@ -190,7 +192,35 @@ class QuilltapApp(ServiceCalls, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.collector.touch()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys or not self.screen.is_mounted:
+                self._hold_key(event)
+                return
+            event.typed_on = self.screen  # type: ignore[attr-defined]
         await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # A key comes back here once no widget used it. If a screen opened meanwhile (the key typed right
+        # after ctrl+n went to the list underneath before the binding ran), it was meant for the new screen.
+        typed_on = getattr(event, "typed_on", None)
+        if typed_on is not None and typed_on is not self.screen and typed_on in self.screen_stack[:-1]:
+            event.prevent_default()  # Textual calls App._on_key next (handlers run per class): not for this key
+            self._hold_key(event)
+
+    def _hold_key(self, event: events.Key) -> None:
+        """A key typed while a just-opened screen is still being built (ctrl+n, then typing at once) would
+        reach a screen with nothing focused and be lost: keep it, and hand it over once the screen is up."""
+        self._held_keys.append(events.Key(event.key, event.character))
+        if len(self._held_keys) == 1:
+            self.set_timer(KEY_HOLD_STEP, lambda: self._release_keys(0))
+
+    def _release_keys(self, tries: int) -> None:
+        if not self.screen.is_mounted and tries < KEY_HOLD_TRIES:
+            self.set_timer(KEY_HOLD_STEP, lambda: self._release_keys(tries + 1))
+            return
+        held, self._held_keys = self._held_keys, []
+        for key in held:  # posted in order, behind the screen's own mount messages
+            self.post_message(key)
 
     def on_unmount(self) -> None:
         # Give the process its usual collector back (several apps run in one test process).
