@@ -62,6 +62,11 @@ class QuilltapApp(ServiceCalls, App[int]):
         image_protocol: str = "off",
         environ: dict[str, str] | None = None,
     ) -> None:
+        from quilltap_tui.redact_sinks import install_log_redaction
+        from quilltap_tui.ui import textual_log
+
+        install_log_redaction()  # our log file and every library's log record: redacted
+        textual_log.install()  # Textual's own log (TEXTUAL_LOG, devtools): redacted too
         super().__init__()
         self.environ = dict(os.environ if environ is None else environ)
         self._ctx = ctx

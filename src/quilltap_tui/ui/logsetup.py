@@ -12,6 +12,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from quilltap_tui.paths import FILE_MODE, ensure_dir
+from quilltap_tui.redact_sinks import add_filter
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _HANDLER_NAME = "quilltap-file"
@@ -31,6 +32,7 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> Path:
     handler = RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
     handler.name = _HANDLER_NAME
     handler.setFormatter(logging.Formatter(FORMAT))
+    add_filter(handler)  # every record written here passes the redactor, whoever logged it
     root.addHandler(handler)
     root.setLevel(level)
     return log_file

@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from quilltap_tui import provider_ids
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.widgets.secret_input import SecretInput
 
 
 class AddKeyModal(BaseModal):
@@ -35,7 +36,7 @@ class AddKeyModal(BaseModal):
             yield Input(placeholder="e.g. work", id="label")
             yield ErrorLine(id="err-label")
             yield Label("Key (pasted here; it is never shown again)")
-            yield Input(placeholder="sk-…", password=True, id="secret")
+            yield SecretInput(placeholder="sk-…", id="secret")
             yield ErrorLine(id="err-secret")
             yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):
@@ -97,7 +98,7 @@ class RotateKeyModal(BaseModal):
         with Vertical(classes="dialog wide"):
             yield Label(f"Rotate key {self._label}", classes="dialog-title")
             yield Static("Paste the new key. Profiles using this label keep working with it.")
-            yield Input(placeholder="new key", password=True, id="secret")
+            yield SecretInput(placeholder="new key", id="secret")
             yield ErrorLine(id="err-secret")
             yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):

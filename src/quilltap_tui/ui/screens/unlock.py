@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine
+from quilltap_tui.ui.widgets.secret_input import SecretInput
 
 
 class UnlockModal(BaseModal):
@@ -23,9 +24,9 @@ class UnlockModal(BaseModal):
         with Vertical(classes="dialog"):
             yield Label("Unlock the key vault", classes="dialog-title")
             yield Static(hint, markup=False)
-            yield Input(placeholder="passphrase", password=True, id="passphrase")
+            yield SecretInput(placeholder="passphrase", id="passphrase")
             if creating:  # a typo here would make a vault nobody can open: ask twice
-                yield Input(placeholder="repeat the passphrase", password=True, id="repeat")
+                yield SecretInput(placeholder="repeat the passphrase", id="repeat")
             yield ErrorLine(id="err-passphrase")
             with Horizontal(classes="buttons"):
                 yield Button("Unlock", id="unlock", variant="primary")
