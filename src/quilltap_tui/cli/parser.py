@@ -31,6 +31,7 @@ def build() -> argparse.ArgumentParser:
     _profiles(sub, common, "chat-profiles", image=False)
     _images(sub, common)
     _chats(sub, common)
+    _mcp(sub, common)
     sub.add_parser("doctor", parents=[common], help="paths, schema, vault, terminal graphics, versions")
     return parser
 
@@ -66,6 +67,19 @@ def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentP
     models.add_argument("--key", help="key label: adds the live list to the built-in table")
     models.add_argument("--base-url")
     models.add_argument("--chat", action="store_true", help="chat models instead of image models")
+
+
+def _mcp(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+    mcp = sub.add_parser("mcp", parents=[common], help="serve image profiles to MCP clients")
+    mcp.add_argument("--profile", action="append", default=[], metavar="N",
+                     help="serve only this image profile (repeatable; all when omitted)")
+    mcp.add_argument("--transport", choices=("stdio", "http"), default="stdio",
+                     help="stdio (default) or Streamable HTTP at /mcp")
+    mcp.add_argument("--host", help="HTTP address (default 127.0.0.1; any other needs QUILLTAP_MCP_TOKEN)")
+    mcp.add_argument("--port", type=int, help="HTTP port (default 8765; 0 picks a free one)")
+    mcp.add_argument("--print-config", metavar="CLIENT",
+                     choices=("claude-desktop", "claude-code", "cursor", "codex"),
+                     help="print ready configuration for claude-desktop, claude-code, cursor or codex")
 
 
 def _keys(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:

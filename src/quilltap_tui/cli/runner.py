@@ -59,6 +59,7 @@ _COMMANDS: dict[tuple[str, str | None], str] = {
     ("images", "list"): "commands_images:images_list",
     ("audit", None): "commands_images:audit_list",
     ("models", None): "commands_models:run",
+    ("mcp", None): "commands_mcp:run",
     ("ask", None): "commands_chat:ask",
     ("chats", "list"): "commands_chat:chats_list",
     ("chats", "show"): "commands_chat:chats_show",

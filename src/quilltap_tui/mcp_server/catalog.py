@@ -1,0 +1,229 @@
+"""Which image profiles the MCP server exposes, and what an MCP client is told about them.
+
+The per-profile input schema is the chat tool's (:func:`quilltap_tui.tools.generate_image.input_schema`):
+only what the profile's model takes, with its allowed values. MCP's ``generate_image`` serves several
+profiles through one tool, so those schemas are merged here into one object schema: ``profile`` is an
+enum of the exposed names, every option keeps the union of the values the profiles allow, and its
+description says which profile allows what. A top-level ``oneOf`` per profile would be exact, but
+several clients (and Anthropic's tool API behind them) refuse combinators at the top of a tool schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from quilltap_tui.errors import NotFound
+from quilltap_tui.imagegen.capabilities import PROVIDER_TITLES
+from quilltap_tui.services import profiles
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.tools.generate_image import TOOL_NAME, ImageToolProfile, input_schema
+
+LIST_TOOL = "list_image_profiles"
+
+
+@dataclass(frozen=True)
+class ExposedProfile:
+    """An image profile this server serves (never its key)."""
+
+    tool: ImageToolProfile
+    tags: tuple[str, ...]
+    default: bool
+
+    @property
+    def name(self) -> str:
+        return self.tool.name
+
+    def title(self) -> str:
+        """``OpenAI gpt-image-1``: the provider's title and the model."""
+        return f"{PROVIDER_TITLES.get(self.tool.provider, self.tool.provider)} {self.tool.model}"
+
+    def good_for(self) -> str:
+        return ", ".join(self.tags) if self.tags else "general use (no tags)"
+
+    def accepts(self) -> dict[str, Any]:
+        """What this profile's model accepts: its own tool schema's options (the prompt aside)."""
+        props = dict(input_schema(self.tool)["properties"])
+        return {key: value for key, value in props.items() if key != "prompt"}
+
+    def describe(self) -> dict[str, Any]:
+        """One ``list_image_profiles`` entry."""
+        return {
+            "name": self.name,
+            "provider": self.tool.provider,
+            "model": self.tool.model,
+            "tags": list(self.tags),
+            "default": self.default,
+            "max_images_per_call": self.tool.max_images_per_call,
+            "accepts": self.accepts(),
+        }
+
+
+def load_exposed(ctx: AppContext, only: Sequence[str] = ()) -> list[ExposedProfile]:
+    """The profiles to serve: those named by ``--profile`` (in that order), else every image profile.
+
+    The one marked ``default`` is used when a call names none: the stored default when it is served,
+    else the first one served. A name that matches no profile raises :class:`NotFound`.
+    """
+    views = {view["name"]: view for view in profiles.list_profiles(ctx, profiles.IMAGE)}
+    for name in only:
+        if name not in views:
+            raise NotFound("image profile", name)
+    chosen = [views[name] for name in dict.fromkeys(only)] if only else list(views.values())
+    default = next((v["name"] for v in chosen if v["default"]), chosen[0]["name"] if chosen else None)
+    return [
+        ExposedProfile(
+            tool=ImageToolProfile(
+                view["name"], view["provider"], view["model"], dict(view["parameters"]),
+                int(view["max_images_per_call"]),
+            ),
+            tags=tuple(view["tags"]),
+            default=view["name"] == default,
+        )
+        for view in chosen
+    ]
+
+
+def default_profile(exposed: Sequence[ExposedProfile]) -> ExposedProfile | None:
+    return next((p for p in exposed if p.default), None)
+
+
+@dataclass(frozen=True)
+class ToolDecl:
+    """One MCP tool as plain data; the server turns it into the SDK's ``Tool``."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None = None
+    read_only: bool = False
+
+
+def declare_tools(exposed: Sequence[ExposedProfile]) -> list[ToolDecl]:
+    """The tools offered for ``exposed``. An ``edit_image`` declaration joins this list (and the server's
+    handler table) once a profile's model can take input images; until then no profile can, so it is
+    never offered."""
+    return [generate_tool(exposed), list_tool(exposed)]
+
+
+def generate_tool(exposed: Sequence[ExposedProfile]) -> ToolDecl:
+    return ToolDecl(
+        name=TOOL_NAME,
+        title="Generate images",
+        description=generate_description(exposed),
+        input_schema=merged_schema(exposed),
+        output_schema=GENERATE_OUTPUT_SCHEMA,
+    )
+
+
+def list_tool(exposed: Sequence[ExposedProfile]) -> ToolDecl:
+    return ToolDecl(
+        name=LIST_TOOL,
+        title="List image profiles",
+        description="List the image profiles this server can generate with: name, provider, model, tags "
+        "(what each is good for), which one is the default, and the options and values each model accepts.",
+        input_schema={"type": "object", "properties": {}, "additionalProperties": False},
+        output_schema={"type": "object", "properties": {"profiles": {"type": "array", "items": {"type": "object"}}},
+                       "required": ["profiles"]},
+        read_only=True,
+    )
+
+
+def generate_description(exposed: Sequence[ExposedProfile]) -> str:
+    if not exposed:
+        return ("Generate images with an image profile. No image profile exists yet: the user can add one "
+                "with `quilltap-tui image-profiles add`.")
+    lines = [
+        "Generate images with one of the user's image profiles; the images are saved to the user's gallery "
+        "and each is also a resource (quilltap://images/<id>). Write a complete, specific prompt. "
+        "The result lists the saved images, the settings actually used and any adjustments made.",
+        "Profiles (pick by what they are good for; the default is used when none is named):",
+    ]
+    for profile in exposed:
+        mark = " [default]" if profile.default else ""
+        lines.append(f'- "{profile.name}"{mark}: {profile.title()}; good for: {profile.good_for()}')
+    return "\n".join(lines)
+
+
+def merged_schema(exposed: Sequence[ExposedProfile]) -> dict[str, Any]:
+    """One input schema for every exposed profile (see the module docstring)."""
+    schemas = [(p, input_schema(p.tool)["properties"]) for p in exposed]
+    props: dict[str, Any] = {"prompt": _merge("prompt", schemas) if schemas else _PROMPT}
+    if exposed:
+        default = default_profile(exposed)
+        props["profile"] = {
+            "type": "string",
+            "enum": [p.name for p in exposed],
+            "description": "The image profile to use (the default profile when omitted).",
+        }
+        if default is not None:
+            props["profile"]["default"] = default.name
+    for key in dict.fromkeys(k for _, prop in schemas for k in prop):
+        if key != "prompt":
+            props[key] = _merge(key, schemas)
+    return {"type": "object", "properties": props, "required": ["prompt"], "additionalProperties": False}
+
+
+_PROMPT = {"type": "string", "description": "A detailed description of the image to make."}
+
+
+def _merge(key: str, schemas: list[tuple[ExposedProfile, dict[str, Any]]]) -> dict[str, Any]:
+    having = [(p, prop[key]) for p, prop in schemas if key in prop]
+    first = dict(having[0][1])
+    if len(having) == len(schemas) and all(s == first for _, s in having):
+        return first  # every profile takes it the same way: exact, defaults included
+    merged: dict[str, Any] = {"type": first["type"]}
+    if all("enum" in s for _, s in having):
+        merged["enum"] = list(dict.fromkeys(v for _, s in having for v in s["enum"]))
+    if first["type"] == "integer":
+        for bound, pick in (("minimum", min), ("maximum", max)):
+            values = [s[bound] for _, s in having if bound in s]
+            if len(values) == len(having):
+                merged[bound] = pick(values)
+    lengths = [s.get("maxLength") for _, s in having]
+    if key == "prompt" and all(lengths) and len(having) == len(schemas):
+        merged["maxLength"] = max(int(n) for n in lengths if n)
+    merged["description"] = _per_profile(first.get("description", ""), having, len(schemas))
+    return merged
+
+
+def _per_profile(base: str, having: list[tuple[ExposedProfile, dict[str, Any]]], total: int) -> str:
+    parts = []
+    for profile, schema in having:
+        if "enum" in schema:
+            parts.append(f"{profile.name}: {', '.join(str(v) for v in schema['enum'])}")
+        elif "maximum" in schema:
+            parts.append(f"{profile.name}: {schema.get('minimum', 1)} to {schema['maximum']}")
+        elif "maxLength" in schema:
+            parts.append(f"{profile.name}: at most {schema['maxLength']} characters")
+        else:
+            parts.append(f"{profile.name}: {schema.get('description', 'any')}")
+    scope = "" if len(having) == total else " Only for: " + ", ".join(p.name for p, _ in having) + "."
+    return f"{base}{scope} Per profile: {'; '.join(parts)}."
+
+
+# ``generate --json``'s document (CONTRACT.md), which a successful call returns as structuredContent.
+_NULLABLE_STR = {"type": ["string", "null"]}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+GENERATE_OUTPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "images": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "path": {"type": "string"}, "mime_type": {"type": "string"},
+            "width": {"type": "integer"}, "height": {"type": "integer"}, "bytes": {"type": "integer"},
+            "sha256": {"type": "string"}, "revised_prompt": _NULLABLE_STR, "seed": _NULLABLE_INT,
+        }, "required": ["id", "path", "mime_type", "width", "height", "bytes", "sha256"]}},
+        "profile": {"type": "string"},
+        "provider": {"type": "string"},
+        "model": {"type": "string"},
+        "used": {"type": "object", "properties": {
+            "size": _NULLABLE_STR, "aspect_ratio": _NULLABLE_STR, "quality": _NULLABLE_STR,
+            "style": _NULLABLE_STR, "count": {"type": "integer"}, "negative_prompt": _NULLABLE_STR,
+            "seed": _NULLABLE_INT,
+        }},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["images", "profile", "provider", "model", "used", "warnings"],
+}

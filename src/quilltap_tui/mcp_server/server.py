@@ -1,0 +1,242 @@
+"""The MCP server: tools, resources and their handlers on the official SDK's low-level ``Server``.
+
+The low-level server is used (not ``MCPServer``'s decorators) because the tools are built at run time
+from the stored profiles: ``tools/list`` reads them on every call, so a profile added while a client is
+connected is offered from its next listing. Every generation goes through the same
+:class:`~quilltap_tui.services.generation.GenerationService` and ``as_json`` as ``quilltap-tui
+generate``, so limits, audit rows and the JSON document cannot drift from the command line's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+
+from quilltap_tui import __version__
+from quilltap_tui.db.models import GeneratedImageRecord
+from quilltap_tui.errors import QuilltapError
+from quilltap_tui.mcp_server import catalog, results
+from quilltap_tui.mcp_server.progress import Progress, on_retry
+from quilltap_tui.services import image_store
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.tools.generate_image import TOOL_NAME, parse_input
+
+log = logging.getLogger(__name__)
+SOURCE = "mcp"  # the audit log's source for every generation made over MCP
+RESOURCE_NOT_FOUND = -32002  # the MCP specification's code for an unknown resource
+PAGE_SIZE = 100
+INSTRUCTIONS = (
+    "quilltap-tui serves the user's image profiles. Call list_image_profiles to see what each profile is "
+    "good for and accepts, then generate_image. Images are saved to the user's gallery; each is a resource "
+    "quilltap://images/<id> holding the full image."
+)
+
+Ctx = ServerRequestContext[Any, Any]
+ToolHandler = Callable[["QuilltapMcp", Ctx, dict[str, Any]], Awaitable[types.CallToolResult]]
+
+
+class QuilltapMcp:
+    """What every connection shares: the context (which never prompts), the served names, one service."""
+
+    def __init__(self, ctx: AppContext, only: Sequence[str] = ()) -> None:
+        self.ctx = ctx
+        self.only = tuple(only)
+        self.service = GenerationService(ctx, on_retry=on_retry)
+
+    async def exposed(self) -> list[catalog.ExposedProfile]:
+        return await asyncio.to_thread(catalog.load_exposed, self.ctx, self.only)
+
+    async def aclose(self) -> None:
+        await self.service.aclose()
+
+
+def build_server(app: QuilltapMcp) -> Server[Any]:
+    """The SDK server bound to ``app``."""
+
+    @asynccontextmanager
+    async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
+        try:
+            yield {}
+        finally:
+            await app.aclose()
+
+    async def list_tools(ctx: Ctx, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[_tool(d) for d in catalog.declare_tools(await app.exposed())])
+
+    async def call_tool(ctx: Ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+        handler = TOOL_HANDLERS.get(params.name)
+        if handler is None:
+            raise MCPError(types.INVALID_PARAMS, f"There is no tool named {params.name!r}.")
+        return await handler(app, ctx, dict(params.arguments or {}))
+
+    async def list_resources(ctx: Ctx, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+        offset = _offset((params.cursor if params else None) or "0")
+        page = await asyncio.to_thread(_gallery_page, app.ctx, offset)
+        more = len(page) > PAGE_SIZE
+        return types.ListResourcesResult(
+            resources=[_resource(row) for row in page[:PAGE_SIZE]],
+            next_cursor=str(offset + PAGE_SIZE) if more else None,
+        )
+
+    async def list_templates(
+        ctx: Ctx, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        template = types.ResourceTemplate(
+            name="image", title="A gallery image", uri_template=results.IMAGE_URI_PREFIX + "{id}",
+            description="The full bytes of a generated image, by its gallery id.",
+        )
+        return types.ListResourceTemplatesResult(resource_templates=[template])
+
+    async def read_resource(ctx: Ctx, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        data, mime = await asyncio.to_thread(_read_image, app.ctx, uri)
+        blob = types.BlobResourceContents(uri=uri, mime_type=mime, blob=base64.b64encode(data).decode("ascii"))
+        return types.ReadResourceResult(contents=[blob])
+
+    return Server(
+        "quilltap-tui",
+        version=__version__,
+        title="quilltap-tui image profiles",
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_templates,
+        on_read_resource=read_resource,
+    )
+
+
+def _tool(decl: catalog.ToolDecl) -> types.Tool:
+    return types.Tool(
+        name=decl.name,
+        title=decl.title,
+        description=decl.description,
+        input_schema=decl.input_schema,
+        output_schema=decl.output_schema,
+        annotations=types.ToolAnnotations(
+            title=decl.title, read_only_hint=decl.read_only, destructive_hint=False, open_world_hint=not decl.read_only
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------------- tools
+def failure(message: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+
+
+async def generate_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
+    """Validate, generate through the service, answer with the JSON document, a summary and previews."""
+    exposed = await app.exposed()
+    chosen = _chosen_profile(exposed, arguments.pop("profile", None))
+    if isinstance(chosen, types.CallToolResult):
+        return chosen  # a profile this server does not serve: refused before anything is sent
+    try:
+        prompt, options = parse_input(arguments)
+        async with Progress(ctx.session) as progress:
+            outcome = await app.service.generate(prompt, profile=chosen, options=options, source=SOURCE)
+            await progress.finish(len(outcome.images))
+    except QuilltapError as exc:
+        log.info("generate_image failed: %s", type(exc).__name__)
+        return failure(results.error_text(exc))
+    except Exception as exc:
+        log.exception("generate_image failed unexpectedly")
+        return failure(f"The {TOOL_NAME} tool failed unexpectedly ({type(exc).__name__}).")
+    document = outcome.as_json()
+    content: list[types.ContentBlock] = [types.TextContent(text=results.summary(document))]
+    content.extend(await asyncio.to_thread(_previews, document["images"]))
+    return types.CallToolResult(content=content, structured_content=document)
+
+
+def _chosen_profile(exposed: Sequence[catalog.ExposedProfile], requested: Any) -> str | types.CallToolResult:
+    names = [p.name for p in exposed]
+    if requested is None:
+        default = catalog.default_profile(exposed)
+        if default is None:
+            return failure("There is no image profile yet: add one with `quilltap-tui image-profiles add`.")
+        return default.name
+    if not isinstance(requested, str) or requested.strip() not in names:
+        return failure(
+            f"Image profile {requested!r} is not served by this MCP server; it serves: {', '.join(names) or 'none'}."
+        )
+    return requested.strip()
+
+
+def _previews(images: Sequence[Mapping[str, Any]]) -> list[types.ContentBlock]:
+    """One small image block per image (worker thread: decoding and encoding are CPU work)."""
+    blocks: list[types.ContentBlock] = []
+    for image in images:
+        try:
+            data, mime = results.make_preview(Path(image["path"]))
+        except Exception as exc:  # a format Pillow cannot open must not lose the saved images' result
+            log.warning("no preview for %s (%s)", image["id"], type(exc).__name__)
+            blocks.append(types.TextContent(text=f"(no preview for {image['id']}: {type(exc).__name__})"))
+            continue
+        blocks.append(types.ImageContent(data=base64.b64encode(data).decode("ascii"), mime_type=mime))
+    return blocks
+
+
+async def list_image_profiles(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
+    import json
+
+    document = {"profiles": [p.describe() for p in await app.exposed()]}
+    text = json.dumps(document, ensure_ascii=False)
+    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=document)
+
+
+# The handler of every declared tool, by name (catalog.declare_tools declares them).
+TOOL_HANDLERS: dict[str, ToolHandler] = {
+    TOOL_NAME: generate_image,
+    catalog.LIST_TOOL: list_image_profiles,
+}
+
+
+# --------------------------------------------------------------------------------------- resources
+def _gallery_page(ctx: AppContext, offset: int) -> list[GeneratedImageRecord]:
+    with ctx.db.session() as session:
+        return image_store.list_images(session, limit=PAGE_SIZE + 1, offset=offset)
+
+
+def _resource(row: GeneratedImageRecord) -> types.Resource:
+    prompt = " ".join(row.prompt.split())
+    clipped = prompt if len(prompt) <= 80 else prompt[:79] + "…"
+    return types.Resource(
+        uri=results.image_uri(row.id),
+        name=Path(row.file_path).name,
+        title=clipped,
+        description=f"{row.width}x{row.height} {row.model} ({row.profile_name or 'no profile'}), "
+        f"{row.created_at:%Y-%m-%d %H:%M} UTC: {prompt}",
+        mime_type=row.mime_type,
+        size=row.bytes,
+    )
+
+
+def _read_image(ctx: AppContext, uri: str) -> tuple[bytes, str]:
+    image_id = uri.removeprefix(results.IMAGE_URI_PREFIX) if uri.startswith(results.IMAGE_URI_PREFIX) else ""
+    with ctx.db.session() as session:
+        record = session.get(GeneratedImageRecord, image_id) if image_id else None
+    if record is None:
+        raise MCPError(RESOURCE_NOT_FOUND, f"No gallery image at {uri}.", {"uri": uri})
+    try:
+        return image_store.absolute_path(ctx, record).read_bytes(), record.mime_type
+    except OSError as exc:
+        message = f"The file of {uri} cannot be read ({exc.strerror})."
+        raise MCPError(RESOURCE_NOT_FOUND, message, {"uri": uri}) from None
+
+
+def _offset(cursor: str) -> int:
+    if not cursor.isdigit():
+        raise MCPError(types.INVALID_PARAMS, f"Invalid cursor {cursor!r}.")
+    return int(cursor)
+
