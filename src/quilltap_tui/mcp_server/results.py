@@ -52,7 +52,7 @@ def make_preview(path: Path) -> tuple[bytes, str]:
 def _encode_small(image: Any) -> tuple[bytes, str] | None:
     transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     if transparent:
-        data = _save(image.convert("RGBA"), "PNG", optimize=True)
+        data = _save(image.convert("RGBA"), "PNG")
         if len(data) <= PREVIEW_MAX_BYTES:
             return data, "image/png"
         for quality in _JPEG_QUALITIES:  # WebP keeps the transparency that JPEG would lose
