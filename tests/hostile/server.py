@@ -198,3 +198,33 @@ def chat_turns(*bodies: bytes) -> Behaviour:
         body = bodies[min(next(seen), len(bodies) - 1)]
         sock.sendall(head(content_type="text/event-stream", Content_Length=str(len(body))) + body)
     return behave
+
+
+def png_claiming(width: int, height: int, payload: bytes) -> bytes:
+    """A PNG whose header (CRC correct) claims ``width`` x ``height`` over the zlib data ``payload``."""
+    import struct
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", payload) + chunk(b"IEND", b"")
+
+
+def png_bomb(side: int) -> bytes:
+    """A real, whole PNG of ``side`` x ``side`` black RGB pixels: tiny on the wire, huge decoded."""
+    row = b"\0" * (1 + side * 3)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    return png_claiming(side, side, data)
+
+
+def images_answer(*images: bytes) -> Behaviour:
+    """An OpenAI images answer carrying ``images`` as base64."""
+    import base64
+
+    body = {"created": 1, "data": [{"b64_json": base64.b64encode(i).decode()} for i in images]}
+
+    def behave(sock: socket.socket, request: Request) -> None:
+        send_json(sock, body)
+    return behave

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import os
 import struct
+import zlib
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image
 
+from quilltap_tui import caps
 from quilltap_tui.errors import MalformedResponse
 from quilltap_tui.imagegen.sniff import inspect_image, sniff_mime
 
@@ -94,16 +96,36 @@ def test_right_magic_with_a_broken_header_is_refused() -> None:
     assert "header" in info.value.message
 
 
-def test_only_the_header_is_read_for_a_large_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    # About 4 MiB of incompressible pixels: decoding them is what inspect_image must not do.
+def _png_claiming(width: int, height: int, payload: bytes) -> bytes:
+    """A well-formed PNG header (with a correct CRC) claiming ``width`` x ``height`` over ``payload``."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", payload) + chunk(b"IEND", b"")
+
+
+def test_a_header_claiming_8000x8000_over_1_kb_of_data_is_refused() -> None:
+    data = _png_claiming(8000, 8000, zlib.compress(b"\0" * 4000))
+    assert len(data) < 1200
+    with pytest.raises(MalformedResponse, match=r"budget of 36,000,000 .*max_image_pixels"):
+        inspect_image(data)
+
+
+def test_under_the_budget_a_header_over_too_little_data_is_refused_too() -> None:
+    data = _png_claiming(2000, 2000, zlib.compress(b"\0" * 4000))
+    with pytest.raises(MalformedResponse, match="pixel data is unreadable or incomplete"):
+        inspect_image(data)
+
+
+def test_the_budget_follows_its_setting_and_a_whole_image_decodes() -> None:
     noise = Image.frombytes("RGB", (1200, 1200), os.urandom(1200 * 1200 * 3))
     buffer = io.BytesIO()
     noise.save(buffer, "PNG", compress_level=1)
-    data = buffer.getvalue()
-    assert len(data) > 4 * 1024 * 1024
-
-    def no_decoding(self: Image.Image) -> None:
-        raise AssertionError("pixels were decoded")
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
-    assert inspect_image(data) == ("image/png", 1200, 1200)
+    assert inspect_image(buffer.getvalue()) == ("image/png", 1200, 1200)
+    caps.configure(caps.Caps(max_image_pixels=1_000_000))
+    try:
+        with pytest.raises(MalformedResponse, match="1200x1200 pixels, more than the budget of 1,000,000"):
+            inspect_image(buffer.getvalue())
+    finally:
+        caps.configure(caps.Caps())

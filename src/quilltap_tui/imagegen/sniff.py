@@ -2,18 +2,30 @@
 
 A provider's ``mime_type`` or ``output_format`` field is never trusted for the file type (see
 CONTRACT.md): the magic bytes decide. Obviously truncated files are refused too, because a cut-off
-download otherwise lands in the gallery as a half-grey picture. Only headers are read, so this stays
-fast for multi-megabyte images.
+download otherwise lands in the gallery as a half-grey picture.
+
+Every image is then decoded in full before it is saved, but only within the pixel budget
+(``max_image_pixels``): a header claiming 13000x13000 would otherwise make the decoder (and every
+preview) allocate gigabytes, and one claiming 8000x8000 over 1 KB of data is not a picture at all.
+:func:`open_capped` is the one way previews open a file, with Pillow's own bomb limit set to the budget.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
+import warnings
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from quilltap_tui import caps
 from quilltap_tui.errors import MalformedResponse
+
+# Pillow warns past MAX_IMAGE_PIXELS and fails only past twice that; past our budget is an error, for
+# every opener in the process (textual-image opens files itself).
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 _PIL_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -64,13 +76,60 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
     if reason is not None:
         raise MalformedResponse(f"The returned data is not an image: {reason} (the file is truncated).")
     try:
-        # Image.open parses the header only; the pixels are never decoded here.
-        with Image.open(io.BytesIO(data)) as image:
-            found = _PIL_FORMATS.get(image.format or "")
-            width, height = image.size
-    except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        message = f"The returned data is not an image: its {mime} header is unreadable."
-        raise MalformedResponse(message) from exc
-    if found != mime or width < 1 or height < 1:
-        raise MalformedResponse(f"The returned data is not an image: its {mime} header is inconsistent.")
+        image = open_capped(io.BytesIO(data))
+    except OverBudget as exc:
+        raise MalformedResponse(str(exc)) from None
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise MalformedResponse(f"The returned data is not an image: its {mime} header is unreadable.") from exc
+    with image:
+        found = _PIL_FORMATS.get(image.format or "")
+        width, height = image.size
+        if found != mime or width < 1 or height < 1:
+            raise MalformedResponse(f"The returned data is not an image: its {mime} header is inconsistent.")
+        _decode_all(image, mime)
     return mime, width, height
+
+
+def _decode_all(image: Image.Image, mime: str) -> None:
+    """Decode every pixel, so a header over too little (or broken) data is caught before saving."""
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise MalformedResponse(
+            f"The returned data is not a usable image: its {mime} pixel data is unreadable or incomplete."
+        ) from exc
+
+
+class OverBudget(ValueError):
+    """An image whose declared size is past the pixel budget; its text is one sentence."""
+
+
+def check_pixels(width: int, height: int) -> None:
+    """Raise :class:`OverBudget` when ``width`` x ``height`` is past ``max_image_pixels``."""
+    budget = caps.current().max_image_pixels
+    if width * height > budget:
+        raise OverBudget(f"it declares {width}x{height} pixels, more than the budget of {budget:,} "
+                         "(setting max_image_pixels).")
+
+
+def open_capped(source: Any) -> Image.Image:
+    """``Image.open`` (headers only) refusing, before any pixel is decoded, an image past the budget.
+
+    Pillow's own decompression-bomb check is set to the same budget, for code that decodes later.
+    """
+    budget = caps.current().max_image_pixels
+    Image.MAX_IMAGE_PIXELS = budget
+    try:
+        image = Image.open(source)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refused before we saw the size; its message carries the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        declared = f"{int(found.group(1)):,} pixels" if found else "more pixels than that"
+        raise OverBudget(f"it declares {declared}, more than the budget of {budget:,} "
+                         "(setting max_image_pixels).") from None
+    try:
+        check_pixels(*image.size)
+    except OverBudget:
+        image.close()
+        raise
+    return image

@@ -147,13 +147,21 @@ class GenerationService:
         images: list[GeneratedImage] = []
         warnings: list[str] = []
         failures: list[BaseException] = []
-        for outcome in results:
+        extra = 0
+        for call, outcome in zip(planned.calls, results, strict=True):
             if isinstance(outcome, BaseException):
                 failures.append(outcome)
                 continue
             batch, batch_warnings, _raw = outcome
-            images.extend(batch)
+            # A server sending more than asked (300 for 1) gets what was asked kept; the rest is never saved.
+            extra += getattr(batch, "dropped", 0) + max(len(batch) - call.n, 0)
+            images.extend(list(batch)[:call.n])
             warnings.extend(w for w in batch_warnings if w not in warnings)
+        if extra or len(images) > resolved.max_images_per_call:
+            extra += max(len(images) - resolved.max_images_per_call, 0)
+            images = images[:resolved.max_images_per_call]
+            warnings.append(f"The provider sent {extra} more images than were asked for; only "
+                            f"{len(images)} were kept.")
         unexpected = [f for f in failures if not isinstance(f, ProviderError)]
         if unexpected or (failures and not images):
             raise (unexpected or failures)[0]

@@ -49,7 +49,9 @@ def load(path: Path, box: tuple[int, int]) -> Any:
 def _decode(path: Path, box: tuple[int, int]) -> Any:
     from PIL import Image
 
-    with Image.open(path) as source:
+    from quilltap_tui.imagegen.sniff import open_capped
+
+    with open_capped(path) as source:  # refuses an image past the pixel budget before decoding it
         source.draft("RGB", box)  # JPEG: decode at a reduced scale directly, much cheaper
         mode = "RGBA" if "A" in source.getbands() else "RGB"
         image = source.convert(mode)

@@ -31,6 +31,14 @@ _PAYLOAD_KEYS = frozenset({"b64_json", "bytesBase64Encoded", "data"})
 _DATA_URI = re.compile(r"^data:[^,]{0,100};base64,", re.IGNORECASE)
 
 
+class Delivered(list[GeneratedImage]):
+    """The images one request yields, and how many more the server sent than were asked for."""
+
+    def __init__(self, images: list[GeneratedImage], *, dropped: int = 0) -> None:
+        super().__init__(images)
+        self.dropped = dropped
+
+
 @dataclass(frozen=True)
 class ImagePayload:
     """One image as a response describes it: inline bytes or a link, plus a revised prompt."""
@@ -143,28 +151,34 @@ class HttpImageProvider:
         """The unit's auth header; keyless compatible servers get no header at all."""
         return self.unit.auth_headers(api_key)
 
-    async def materialize(self, payloads: list[ImagePayload]) -> list[GeneratedImage]:
+    async def materialize(self, payloads: list[ImagePayload], limit: int | None = None) -> list[GeneratedImage]:
         """Turn payloads into images: download links at once (they expire), sniff every byte string."""
-        return await self.images_from(lambda: payloads)
+        return await self.images_from(lambda: payloads, limit=limit)
 
-    async def images_from(self, parse: Callable[[], list[ImagePayload]]) -> list[GeneratedImage]:
+    async def images_from(self, parse: Callable[[], list[ImagePayload]], *, limit: int | None = None) -> Delivered:
         """Parse an answer (``parse`` decodes base64) and sniff its inline images in one trip to a thread.
 
-        Links are then downloaded at once (they expire) and sniffed in one more trip. Sniffing reads only
-        headers, but it and the decoding stay off the event loop all the same.
+        ``limit``: how many images were asked for. A server sending more gets only that many used (the
+        rest is never verified, fetched or saved) and the result's ``dropped`` says how many were not.
+        Links are then downloaded at once (they expire) and verified in one more trip.
         """
-        found = await asyncio.to_thread(self._parse_inline, parse)
+        found, dropped = await asyncio.to_thread(self._parse_inline, parse, limit)
         links = {index: item for index, item in enumerate(found) if isinstance(item, ImagePayload)}
         if links:
             fetched = [ImagePayload(data=await self._download(p), revised_prompt=p.revised_prompt)
                        for p in links.values()]
-            sniffed = await asyncio.to_thread(self._parse_inline, lambda: fetched)
+            sniffed, _ = await asyncio.to_thread(self._parse_inline, lambda: fetched, None)
             for index, image in zip(links, sniffed, strict=True):
                 found[index] = image
-        return [item for item in found if isinstance(item, GeneratedImage)]
+        return Delivered([item for item in found if isinstance(item, GeneratedImage)], dropped=dropped)
 
-    def _parse_inline(self, parse: Callable[[], list[ImagePayload]]) -> list[GeneratedImage | ImagePayload]:
-        return [to_image(p.data, self.title, p.revised_prompt) if p.data is not None else p for p in parse()]
+    def _parse_inline(
+        self, parse: Callable[[], list[ImagePayload]], limit: int | None
+    ) -> tuple[list[GeneratedImage | ImagePayload], int]:
+        payloads = parse()
+        kept = payloads if limit is None else payloads[:max(limit, 0)]
+        items = [to_image(p.data, self.title, p.revised_prompt) if p.data is not None else p for p in kept]
+        return items, len(payloads) - len(kept)
 
     async def _download(self, payload: ImagePayload) -> bytes:
         if not payload.url:

@@ -88,7 +88,7 @@ class OpenAIImages(HttpImageProvider):
         """Run one ``images/generations`` request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
-        images = await self.images_from(partial(parse_response, answer, self.title))  # base64 decoding
+        images = await self.images_from(partial(parse_response, answer, self.title), limit=call.n)  # decodes base64
         return images, count_warning(self.title, call.n, len(images)), scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
