@@ -85,7 +85,13 @@ def openai_error(
 
 GPT_SIZES = ("1024x1024", "1536x1024", "1024x1536", "auto")
 DALLE_SIZES = {"dall-e-3": ("1024x1024", "1792x1024", "1024x1792"), "dall-e-2": ("256x256", "512x512", "1024x1024")}
-OPENAI_MODELS = ("gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini", "dall-e-3", "dall-e-2")
+# What the fake serves: today's models and, since compatible servers still serve them, the retired ones.
+OPENAI_MODELS = (
+    "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-sunburst-2026-09-08",
+    "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2", "gpt-image-2-2026-04-21",
+    "gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest",
+    "dall-e-3", "dall-e-2",
+)
 
 
 class FakeOpenAIImages(FakeServer):
@@ -182,14 +188,18 @@ class FakeOpenAIImages(FakeServer):
         for name in ("response_format", "style"):
             if name in body:
                 return openai_error(400, f"Unknown parameter: '{name}'.", code="unknown_parameter", param=name)
+        newer = model.startswith(("gpt-image-2.5", "gpt-image-2.6"))
         quality = body.get("quality", "auto")
-        if quality not in ("low", "medium", "high", "auto"):
+        if quality not in ("low", "medium", "high", "auto", *(("xhigh", "max") if newer else ())):
+            # As gpt-image-2 answers xhigh (lobehub/lobehub#19342).
             return openai_error(
-                400,
-                f"Invalid value: '{quality}'. Supported values are: 'low', 'medium', 'high', and 'auto'.",
-                code="invalid_value",
+                400, f"The model '{model}' does not support quality '{quality}'.", code="invalid_value",
                 param="quality",
             )
+        if "complexity" in body and not model.startswith("gpt-image-2.6"):
+            return openai_error(400, "Unknown parameter: 'complexity'.", code="unknown_parameter", param="complexity")
+        if body.get("complexity", "high") not in ("low", "medium", "high"):
+            return openai_error(400, "Invalid value for complexity.", code="invalid_value", param="complexity")
         size = body.get("size", "auto")
         if size not in GPT_SIZES and not (model.startswith("gpt-image-2") and _free_size_ok(size)):
             return openai_error(
@@ -198,7 +208,8 @@ class FakeOpenAIImages(FakeServer):
                 code="invalid_value",
                 param="size",
             )
-        if body.get("output_format", "png") not in ("png", "jpeg", "webp"):
+        formats = ("png", "jpeg", "webp", *(("gif", "svg") if model.startswith("gpt-image-2.6") else ()))
+        if body.get("output_format", "png") not in formats:
             return openai_error(400, "Invalid value for output_format.", code="invalid_value", param="output_format")
         return None
 
@@ -211,7 +222,8 @@ class FakeOpenAIImages(FakeServer):
             image = (
                 NOT_AN_IMAGE
                 if "[not-image]" in prompt
-                else make_image(width, height, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt], f"{prompt}{i}")
+                else make_image(width, height, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}[fmt],
+                                f"{prompt}{i}")
             )
             item: dict[str, Any] = {}
             if dalle and body.get("response_format", "url") == "url":
@@ -273,6 +285,8 @@ XAI_RATIOS = (
     "auto",
 )
 XAI_MODELS = ("grok-imagine-image", "grok-imagine-image-2.0")
+# Retired slugs xAI still resolves (redirected to 2.0), and grok-2-image as compatible servers serve it.
+XAI_LEGACY = ("grok-imagine-image-quality", "grok-imagine-image-pro", "grok-2-image", "grok-2-image-1212")
 
 
 class FakeXAIImages(FakeServer):
@@ -361,7 +375,7 @@ class FakeXAIImages(FakeServer):
 
     def _validate(self, body: dict[str, Any]) -> Reply | None:
         model = body.get("model")
-        if model not in self.served:
+        if model not in self.served and model not in XAI_LEGACY:
             return xai_error(
                 404,
                 f"The model {model} does not exist or your team does not have access to it.",
@@ -374,7 +388,7 @@ class FakeXAIImages(FakeServer):
         checks = (
             ("aspect_ratio", ratios),
             ("resolution", ("1k", "2k")),
-            ("quality", ("low", "medium")),
+            ("quality", ("low", "medium", "auto")),
             ("response_format", ("url", "b64_json")),
         )
         for name, allowed in checks:
@@ -435,6 +449,10 @@ def google_bad_key() -> Reply:
 
 
 GEMINI_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+WIDE_RATIOS = ("1:4", "4:1", "1:8", "8:1")  # gemini-3.1-flash-image and gemini-nano-banana-2.1 only
+# Image sizes per Gemini image model (the rest take 1K, 2K and 4K).
+GEMINI_SIZES = {"gemini-3.1-flash-lite-image": ("1K",), "gemini-3.1-flash-image": ("512", "1K", "2K", "4K"),
+                "gemini-3.1-flash-image-preview": ("512", "1K", "2K", "4K"), "gemini-2.5-flash-image": ("1K",)}
 IMAGE_SIZES = {"512": 512, "1K": 1024, "2K": 2048, "4K": 4096}
 GOOGLE_MODELS = (
     ("gemini-2.5-flash", ("generateContent", "countTokens")),
@@ -443,6 +461,10 @@ GOOGLE_MODELS = (
     ("gemini-3-pro-image", ("generateContent", "countTokens")),
     ("gemini-3.1-flash-image-preview", ("generateContent", "countTokens")),
     ("gemini-3.1-flash-image", ("generateContent", "countTokens")),
+    ("gemini-nano-banana-2.1", ("generateContent", "countTokens")),
+    ("gemini-3.1-flash-lite-image", ("generateContent", "countTokens")),
+    ("imagen-4.0-ultra-generate-001", ("predict",)),
+    ("imagen-4.0-fast-generate-001", ("predict",)),
     ("imagen-4.0-generate-001", ("predict",)),
     ("text-embedding-004", ("embedContent",)),
 )
@@ -508,7 +530,7 @@ class FakeGoogle(FakeServer):
         width, height = dims_for_ratio(config.get("aspectRatio", "1:1"), IMAGE_SIZES[config.get("imageSize", "1K")])
         image = NOT_AN_IMAGE if "[not-image]" in prompt else make_image(width, height, "PNG", prompt)
         parts: list[dict[str, Any]] = [{"text": "Here is the picture you asked for."}]
-        if match[1].startswith("gemini-3"):
+        if match[1].startswith(("gemini-3", "gemini-nano")):
             # Gemini 3 image models emit an interim "thought" image before the final one.
             parts.insert(
                 0,
@@ -530,7 +552,7 @@ class FakeGoogle(FakeServer):
                 f"models/{model} is not found for API version v1beta, or is not supported for generateContent.",
             )
         config = body.get("generationConfig", {})
-        if "IMAGE" in config.get("responseModalities", []) and "image" not in model:
+        if "IMAGE" in config.get("responseModalities", []) and not ("image" in model or "nano-banana" in model):
             return google_error(
                 400, "INVALID_ARGUMENT", "Model does not support the requested response modalities: image"
             )
@@ -545,9 +567,10 @@ class FakeGoogle(FakeServer):
                     f"Invalid JSON payload received. Unknown name "
                     f"\"{name}\" at 'generation_config.image_config': Cannot find field.",
                 )
-        sizes = ("512", "1K", "2K", "4K") if model.startswith("gemini-3.1") else ("1K", "2K", "4K")
+        sizes = GEMINI_SIZES.get(model, ("1K", "2K", "4K"))
+        wide = model.startswith(("gemini-3.1-flash-image", "gemini-nano-banana"))
         if (
-            image_config.get("aspectRatio", "1:1") not in GEMINI_RATIOS
+            image_config.get("aspectRatio", "1:1") not in GEMINI_RATIOS + (WIDE_RATIOS if wide else ())
             or image_config.get("imageSize", "1K") not in sizes
         ):
             return google_error(400, "INVALID_ARGUMENT", "Request contains an invalid argument.")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from quilltap_tui.errors import AuthError, ContentRefused, MalformedResponse
+from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.providers import google
 from quilltap_tui.imagegen.providers.google import GoogleImages
 from quilltap_tui.imagegen.spec import ProviderCall
@@ -59,6 +60,7 @@ def test_gemini_minimal_request_from_a_live_list_name_has_no_image_config() -> N
 def test_imagen_request_shape_with_extras_in_wire_case() -> None:
     call = ProviderCall(
         model="imagen-4.0-generate-001",
+        spec=spec_for("google", "imagen-4.0-generate-001"),  # the planned call says which API to use
         prompt="a fox",
         n=4,
         aspect_ratio="9:16",
@@ -155,7 +157,9 @@ async def test_no_image_answers_via_fake(
 
 
 async def test_imagen_predict_via_fake(fake: FakeGoogle, provider: GoogleImages) -> None:
-    call = ProviderCall(model="imagen-4.0-generate-001", prompt="fox [filter-one]", n=4, aspect_ratio="16:9")
+    imagen = spec_for("google", "imagen-4.0-generate-001")
+    call = ProviderCall(model="imagen-4.0-generate-001", prompt="fox [filter-one]", n=4, aspect_ratio="16:9",
+                        spec=imagen)
     images, warnings, _ = await provider.generate(call, api_key=KEY, base_url=fake.base_url)
     assert fake.requests[0].json == google.build_request(call)[1]
     assert len(images) == 3 and len(warnings) == 1
@@ -163,7 +167,8 @@ async def test_imagen_predict_via_fake(fake: FakeGoogle, provider: GoogleImages)
     for prompt in ("fox [refuse]", "fox [empty]"):
         with pytest.raises(ContentRefused, match="safety filter removed every image"):
             await provider.generate(
-                ProviderCall(model="imagen-4.0-generate-001", prompt=prompt, n=2), api_key=KEY, base_url=fake.base_url
+                ProviderCall(model="imagen-4.0-generate-001", prompt=prompt, n=2, spec=imagen), api_key=KEY,
+                base_url=fake.base_url,
             )
 
 
@@ -194,7 +199,11 @@ async def test_list_models_follows_pages_and_filters(fake: FakeGoogle, provider:
         "gemini-3-pro-image",
         "gemini-3.1-flash-image-preview",
         "gemini-3.1-flash-image",
+        "gemini-nano-banana-2.1",  # no "image" in its name: the catalogue's family pattern finds it
+        "gemini-3.1-flash-lite-image",
+        "imagen-4.0-ultra-generate-001",
+        "imagen-4.0-fast-generate-001",
         "imagen-4.0-generate-001",
     ]
-    assert [r.query.get("pageToken") for r in fake.requests] == [None, ["3"], ["6"]]
+    assert [r.query.get("pageToken") for r in fake.requests] == [None, ["3"], ["6"], ["9"]]
     assert all(r.headers["x-goog-api-key"] == KEY and "key" not in r.query for r in fake.requests)

@@ -12,9 +12,11 @@ import httpx2
 import pytest
 
 from quilltap_tui.errors import AuthError, BadRequest, ContentRefused, MalformedResponse, Timeout
+from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.mapping import plan
 from quilltap_tui.imagegen.providers import openai
 from quilltap_tui.imagegen.providers.openai import OpenAIImages
-from quilltap_tui.imagegen.spec import ProviderCall
+from quilltap_tui.imagegen.spec import ImageRequest, ProviderCall
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, make_image, openai_error
 from tests.fakes.server import RecordingSleep, Reply, malformed_json, truncated
 
@@ -24,7 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAIImages]:
-    with FakeOpenAIImages(models=(*openai.DALLE_FAMILIES, "gpt-image-1", "gpt-image-2", "gpt-image-9")) as server:
+    with FakeOpenAIImages(models=("dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-2", "gpt-image-9")) as server:
         yield server
 
 
@@ -39,20 +41,20 @@ def fixture(name: str) -> Any:
 
 
 # ----------------------------------------------------------------------------------------- build_request
+def planned(model: str, **fields: Any) -> ProviderCall:
+    """The first wire call the planner makes: providers write what the planned call carries, no more."""
+    return plan(spec_for("openai", model), ImageRequest(model=model, prompt=fields.pop("prompt", "a fox"),
+                                                        **fields)).calls[0]
+
+
 def test_gpt_image_request_sends_extras_but_never_response_format_or_style() -> None:
-    call = ProviderCall(
-        model="gpt-image-1",
-        prompt="a fox",
-        n=2,
-        size="1536x1024",
-        quality="high",
-        style="vivid",
-        extras={"output_format": "webp", "background": "opaque", "resolution": "2k"},
-    )
+    call = planned("gpt-image-2", count=2, size="1536x1024", quality="high", style="vivid",
+                   extras={"output_format": "webp", "background": "opaque", "resolution": "2k"})
+    assert call.spec is not None and call.spec.family == "gpt-image-2"
     assert openai.build_request(call) == (
         "/images/generations",
         {
-            "model": "gpt-image-1",
+            "model": "gpt-image-2",
             "prompt": "a fox",
             "n": 2,
             "size": "1536x1024",
@@ -63,10 +65,16 @@ def test_gpt_image_request_sends_extras_but_never_response_format_or_style() -> 
     )
 
 
+def test_gpt_image_2_6_sends_complexity_and_its_new_quality_words() -> None:
+    call = planned("gpt-image-2.6-flare", quality="xhigh", extras={"complexity": "low", "output_format": "gif"})
+    assert openai.build_request(call)[1] == {
+        "model": "gpt-image-2.6-flare", "prompt": "a fox", "n": 1, "quality": "xhigh", "complexity": "low",
+        "output_format": "gif",
+    }
+
+
 def test_dall_e_3_request_asks_for_base64_and_keeps_style() -> None:
-    call = ProviderCall(
-        model="dall-e-3", prompt="a fox", size="1792x1024", quality="hd", style="natural", extras={"user": "u-1"}
-    )
+    call = planned("dall-e-3", size="1792x1024", quality="hd", style="natural", extras={"user": "u-1"})
     assert openai.build_request(call)[1] == {
         "model": "dall-e-3",
         "prompt": "a fox",
@@ -80,9 +88,7 @@ def test_dall_e_3_request_asks_for_base64_and_keeps_style() -> None:
 
 
 def test_dall_e_2_gets_response_format_but_no_style_or_gpt_extras() -> None:
-    call = ProviderCall(
-        model="dall-e-2", prompt="p", n=3, size="512x512", style="vivid", extras={"output_format": "png"}
-    )
+    call = planned("dall-e-2", prompt="p", count=3, size="512x512", style="vivid", extras={"output_format": "png"})
     assert openai.build_request(call)[1] == {
         "model": "dall-e-2",
         "prompt": "p",

@@ -36,13 +36,16 @@ def test_ids_and_aliases_resolve_to_providers() -> None:
 async def test_live_list_is_merged_with_the_table_and_labelled() -> None:
     with FakeOpenAIImages(models=("gpt-image-1", "dall-e-3", "gpt-image-9")) as fake:
         infos = {m.id: m for m in await discover_models("openai", api_key=TEST_KEYS["openai"], base_url=fake.base_url)}
-    assert infos["gpt-image-1"].source == ("live", "built-in")
+    assert infos["gpt-image-1"].source == ("built-in", "live")
     assert infos["gpt-image-9"].source == ("live",)
     assert infos["gpt-image-9"].capabilities["family"] == "gpt-image-2"
     assert infos["chatgpt-image-latest"].source == ("built-in",)
-    assert infos["dall-e-3"].retired and not infos["gpt-image-1"].retired
+    assert infos["dall-e-3"].retired and infos["gpt-image-1"].retired and not infos["gpt-image-2"].retired
     assert "gpt-4o" not in infos
-    assert infos["gpt-image-1"].as_dict()["source"] == "live+built-in"
+    assert infos["gpt-image-1"].as_dict() == {
+        "id": "gpt-image-1", "source": ["built-in", "live"], "retired": True, "shutdown_date": "2026-10-23",
+        "replacement": "gpt-image-2.5-sunburst", "capabilities": infos["gpt-image-1"].capabilities,
+    }
 
 
 async def test_without_key_on_the_default_url_only_the_table_is_shown() -> None:
@@ -63,7 +66,7 @@ async def test_keyless_compatible_server_is_listed_live() -> None:
     with FakeOpenAIImages(api_key=None, models=("gpt-image-1",)) as fake:
         infos = await discover_models("openai", api_key=None, base_url=fake.base_url)
         assert "authorization" not in fake.requests[0].headers
-    assert {m.id: m.source for m in infos}["gpt-image-1"] == ("live", "built-in")
+    assert {m.id: m.source for m in infos}["gpt-image-1"] == ("built-in", "live")
 
 
 def test_fake_runs_as_a_standalone_process_and_can_be_scripted(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Every built-in model, a typical and an awkward (seed-vocabulary) request, end to end on the wire.
+"""Every catalogue model, a typical and an awkward (seed-vocabulary) request, end to end on the wire.
 
 Each case goes through the real mapping and the real provider against its loopback fake, and pins the
 exact JSON body, the path, the auth header, what was ``used`` and the warnings. The expected values
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.capabilities import known_models, spec_for
 from quilltap_tui.imagegen.mapping import plan
 from quilltap_tui.imagegen.registry import get_image_provider
 from quilltap_tui.imagegen.spec import ImageRequest
@@ -26,6 +26,283 @@ AUTH = {
 }
 
 CASES = [
+    (
+        "openai",
+        "gpt-image-2.6-sunburst",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2.6-sunburst", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2.6-sunburst",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2.6-sunburst",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2.6-sunburst.",
+            "style vivid is not a setting on gpt-image-2.6-sunburst; dropped.",
+            'negative prompt is not a setting on gpt-image-2.6-sunburst; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-2.6-flare",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2.6-flare", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2.6-flare",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2.6-flare",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2.6-flare.",
+            "style vivid is not a setting on gpt-image-2.6-flare; dropped.",
+            'negative prompt is not a setting on gpt-image-2.6-flare; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-sunburst",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2.5-sunburst", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-sunburst",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2.5-sunburst",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2.5-sunburst.",
+            "style vivid is not a setting on gpt-image-2.5-sunburst; dropped.",
+            'negative prompt is not a setting on gpt-image-2.5-sunburst; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-sunburst-2026-09-08",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2.5-sunburst-2026-09-08", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-sunburst-2026-09-08",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2.5-sunburst-2026-09-08",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2.5-sunburst-2026-09-08.",
+            "style vivid is not a setting on gpt-image-2.5-sunburst-2026-09-08; dropped.",
+            'negative prompt is not a setting on gpt-image-2.5-sunburst-2026-09-08; added to the prompt as an "Avoid:" '
+            "line.",
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-flare",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2.5-flare", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-flare",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2.5-flare",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2.5-flare.",
+            "style vivid is not a setting on gpt-image-2.5-flare; dropped.",
+            'negative prompt is not a setting on gpt-image-2.5-flare; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-flare-2026-09-08",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2.5-flare-2026-09-08", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2.5-flare-2026-09-08",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2.5-flare-2026-09-08",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2.5-flare-2026-09-08.",
+            "style vivid is not a setting on gpt-image-2.5-flare-2026-09-08; dropped.",
+            'negative prompt is not a setting on gpt-image-2.5-flare-2026-09-08; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
     (
         "openai",
         "gpt-image-2",
@@ -68,6 +345,52 @@ CASES = [
     ),
     (
         "openai",
+        "gpt-image-2-2026-04-21",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-2-2026-04-21", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "openai",
+        "gpt-image-2-2026-04-21",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "gpt-image-2-2026-04-21",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1792x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1792x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "quality hd was translated to high for gpt-image-2-2026-04-21.",
+            "style vivid is not a setting on gpt-image-2-2026-04-21; dropped.",
+            'negative prompt is not a setting on gpt-image-2-2026-04-21; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
         "gpt-image-1.5",
         "typical",
         1,
@@ -82,7 +405,10 @@ CASES = [
             "negative_prompt": None,
             "seed": None,
         },
-        ["gpt-image-1.5 is deprecated by OpenAI and shuts down 2026-12-01."],
+        [
+            "gpt-image-1.5 was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still serve it. "
+            "Use gpt-image-2.6-sunburst instead."
+        ],
     ),
     (
         "openai",
@@ -107,7 +433,8 @@ CASES = [
             "seed": None,
         },
         [
-            "gpt-image-1.5 is deprecated by OpenAI and shuts down 2026-12-01.",
+            "gpt-image-1.5 was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still serve it. "
+            "Use gpt-image-2.6-sunburst instead.",
             "size 1792x1024 is not available on gpt-image-1.5; used 1536x1024 (nearest).",
             "quality hd was translated to high for gpt-image-1.5.",
             "style vivid is not a setting on gpt-image-1.5; dropped.",
@@ -116,11 +443,11 @@ CASES = [
     ),
     (
         "openai",
-        "gpt-image-1",
+        "gpt-image-1.5-2025-12-16",
         "typical",
         1,
         "/images/generations",
-        {"model": "gpt-image-1", "prompt": "a red fox", "n": 1},
+        {"model": "gpt-image-1.5-2025-12-16", "prompt": "a red fox", "n": 1},
         {
             "size": None,
             "aspect_ratio": None,
@@ -130,15 +457,24 @@ CASES = [
             "negative_prompt": None,
             "seed": None,
         },
-        [],
+        [
+            "gpt-image-1.5-2025-12-16 was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still "
+            "serve it. Use gpt-image-2.6-sunburst instead."
+        ],
     ),
     (
         "openai",
-        "gpt-image-1",
+        "gpt-image-1.5-2025-12-16",
         "awkward",
         1,
         "/images/generations",
-        {"model": "gpt-image-1", "prompt": "a red fox\n\nAvoid: blur", "n": 4, "size": "1536x1024", "quality": "high"},
+        {
+            "model": "gpt-image-1.5-2025-12-16",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1536x1024",
+            "quality": "high",
+        },
         {
             "size": "1536x1024",
             "aspect_ratio": None,
@@ -149,10 +485,12 @@ CASES = [
             "seed": None,
         },
         [
-            "size 1792x1024 is not available on gpt-image-1; used 1536x1024 (nearest).",
-            "quality hd was translated to high for gpt-image-1.",
-            "style vivid is not a setting on gpt-image-1; dropped.",
-            'negative prompt is not a setting on gpt-image-1; added to the prompt as an "Avoid:" line.',
+            "gpt-image-1.5-2025-12-16 was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still "
+            "serve it. Use gpt-image-2.6-sunburst instead.",
+            "size 1792x1024 is not available on gpt-image-1.5-2025-12-16; used 1536x1024 (nearest).",
+            "quality hd was translated to high for gpt-image-1.5-2025-12-16.",
+            "style vivid is not a setting on gpt-image-1.5-2025-12-16; dropped.",
+            'negative prompt is not a setting on gpt-image-1.5-2025-12-16; added to the prompt as an "Avoid:" line.',
         ],
     ),
     (
@@ -171,7 +509,10 @@ CASES = [
             "negative_prompt": None,
             "seed": None,
         },
-        ["gpt-image-1-mini is deprecated by OpenAI and shuts down 2026-12-01."],
+        [
+            "gpt-image-1-mini was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still serve it. "
+            "Use gpt-image-2.6-flare instead."
+        ],
     ),
     (
         "openai",
@@ -196,11 +537,110 @@ CASES = [
             "seed": None,
         },
         [
-            "gpt-image-1-mini is deprecated by OpenAI and shuts down 2026-12-01.",
+            "gpt-image-1-mini was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still serve it. "
+            "Use gpt-image-2.6-flare instead.",
             "size 1792x1024 is not available on gpt-image-1-mini; used 1536x1024 (nearest).",
             "quality hd was translated to high for gpt-image-1-mini.",
             "style vivid is not a setting on gpt-image-1-mini; dropped.",
             'negative prompt is not a setting on gpt-image-1-mini; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
+        "chatgpt-image-latest",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "chatgpt-image-latest", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "chatgpt-image-latest was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still serve "
+            "it. Use gpt-image-2.6-sunburst instead."
+        ],
+    ),
+    (
+        "openai",
+        "chatgpt-image-latest",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "chatgpt-image-latest",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "size": "1536x1024",
+            "quality": "high",
+        },
+        {
+            "size": "1536x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "chatgpt-image-latest was retired by OpenAI on 2026-12-01; sent anyway because compatible servers may still serve "
+            "it. Use gpt-image-2.6-sunburst instead.",
+            "size 1792x1024 is not available on chatgpt-image-latest; used 1536x1024 (nearest).",
+            "quality hd was translated to high for chatgpt-image-latest.",
+            "style vivid is not a setting on chatgpt-image-latest; dropped.",
+            'negative prompt is not a setting on chatgpt-image-latest; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-1",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-1", "prompt": "a red fox", "n": 1},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "gpt-image-1 was retired by OpenAI on 2026-10-23; sent anyway because compatible servers may still serve it. Use "
+            "gpt-image-2.5-sunburst instead."
+        ],
+    ),
+    (
+        "openai",
+        "gpt-image-1",
+        "awkward",
+        1,
+        "/images/generations",
+        {"model": "gpt-image-1", "prompt": "a red fox\n\nAvoid: blur", "n": 4, "size": "1536x1024", "quality": "high"},
+        {
+            "size": "1536x1024",
+            "aspect_ratio": None,
+            "quality": "high",
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "gpt-image-1 was retired by OpenAI on 2026-10-23; sent anyway because compatible servers may still serve it. Use "
+            "gpt-image-2.5-sunburst instead.",
+            "size 1792x1024 is not available on gpt-image-1; used 1536x1024 (nearest).",
+            "quality hd was translated to high for gpt-image-1.",
+            "style vivid is not a setting on gpt-image-1; dropped.",
+            'negative prompt is not a setting on gpt-image-1; added to the prompt as an "Avoid:" line.',
         ],
     ),
     (
@@ -220,7 +660,8 @@ CASES = [
             "seed": None,
         },
         [
-            "dall-e-3 is retired by OpenAI (since 2026-05-12); sent anyway because compatible servers may still serve it."
+            "dall-e-3 was retired by OpenAI on 2026-05-12; sent anyway because compatible servers may still serve it. Use "
+            "gpt-image-2 instead."
         ],
     ),
     (
@@ -248,7 +689,8 @@ CASES = [
             "seed": None,
         },
         [
-            "dall-e-3 is retired by OpenAI (since 2026-05-12); sent anyway because compatible servers may still serve it.",
+            "dall-e-3 was retired by OpenAI on 2026-05-12; sent anyway because compatible servers may still serve it. Use "
+            "gpt-image-2 instead.",
             'negative prompt is not a setting on dall-e-3; added to the prompt as an "Avoid:" line.',
             "count 4 split into 4 requests (dall-e-3 makes 1 image per request).",
         ],
@@ -270,7 +712,8 @@ CASES = [
             "seed": None,
         },
         [
-            "dall-e-2 is retired by OpenAI (since 2026-05-12); sent anyway because compatible servers may still serve it."
+            "dall-e-2 was retired by OpenAI on 2026-05-12; sent anyway because compatible servers may still serve it. Use "
+            "gpt-image-2 instead."
         ],
     ),
     (
@@ -297,59 +740,12 @@ CASES = [
             "seed": None,
         },
         [
-            "dall-e-2 is retired by OpenAI (since 2026-05-12); sent anyway because compatible servers may still serve it.",
+            "dall-e-2 was retired by OpenAI on 2026-05-12; sent anyway because compatible servers may still serve it. Use "
+            "gpt-image-2 instead.",
             "size 1792x1024 is not available on dall-e-2; used 1024x1024 (nearest).",
             "quality hd was translated to standard for dall-e-2.",
             "style vivid is not a setting on dall-e-2; dropped.",
             'negative prompt is not a setting on dall-e-2; added to the prompt as an "Avoid:" line.',
-        ],
-    ),
-    (
-        "grok",
-        "grok-imagine-image",
-        "typical",
-        1,
-        "/images/generations",
-        {"model": "grok-imagine-image", "prompt": "a red fox", "n": 1, "response_format": "b64_json"},
-        {
-            "size": None,
-            "aspect_ratio": None,
-            "quality": None,
-            "style": None,
-            "count": 1,
-            "negative_prompt": None,
-            "seed": None,
-        },
-        [],
-    ),
-    (
-        "grok",
-        "grok-imagine-image",
-        "awkward",
-        1,
-        "/images/generations",
-        {
-            "model": "grok-imagine-image",
-            "prompt": "a red fox\n\nAvoid: blur",
-            "n": 4,
-            "response_format": "b64_json",
-            "aspect_ratio": "16:9",
-            "resolution": "2k",
-        },
-        {
-            "size": None,
-            "aspect_ratio": "16:9",
-            "quality": None,
-            "style": None,
-            "count": 4,
-            "negative_prompt": "blur",
-            "seed": None,
-        },
-        [
-            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2k (grok-imagine-image takes an aspect ratio, not a size).",
-            "quality hd is not a setting on grok-imagine-image; dropped.",
-            "style vivid is not a setting on grok-imagine-image; dropped.",
-            'negative prompt is not a setting on grok-imagine-image; added to the prompt as an "Avoid:" line.',
         ],
     ),
     (
@@ -395,18 +791,268 @@ CASES = [
             "seed": None,
         },
         [
-            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2k (grok-imagine-image-2.0 takes an aspect ratio, not a size).",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2k (grok-imagine-image-2.0 takes an aspect ratio, not "
+            "a size).",
             "quality hd was translated to medium for grok-imagine-image-2.0.",
             "style vivid is not a setting on grok-imagine-image-2.0; dropped.",
             'negative prompt is not a setting on grok-imagine-image-2.0; added to the prompt as an "Avoid:" line.',
         ],
     ),
     (
-        "google",
-        "gemini-2.5-flash-image",
+        "grok",
+        "grok-imagine-image",
         "typical",
         1,
-        "/models/gemini-2.5-flash-image:generateContent",
+        "/images/generations",
+        {"model": "grok-imagine-image", "prompt": "a red fox", "n": 1, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "grok",
+        "grok-imagine-image",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "grok-imagine-image",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "response_format": "b64_json",
+            "aspect_ratio": "16:9",
+            "resolution": "2k",
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2k (grok-imagine-image takes an aspect ratio, not a "
+            "size).",
+            "quality hd is not a setting on grok-imagine-image; dropped.",
+            "style vivid is not a setting on grok-imagine-image; dropped.",
+            'negative prompt is not a setting on grok-imagine-image; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "grok",
+        "grok-imagine-image-quality",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "grok-imagine-image-quality", "prompt": "a red fox", "n": 1, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "grok-imagine-image-quality was retired by xAI on 2026-11-02; xAI now serves grok-imagine-image-2.0 at quality "
+            "low in its place. Use grok-imagine-image-2.0 instead."
+        ],
+    ),
+    (
+        "grok",
+        "grok-imagine-image-quality",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "grok-imagine-image-quality",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "response_format": "b64_json",
+            "aspect_ratio": "16:9",
+            "resolution": "2k",
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "grok-imagine-image-quality was retired by xAI on 2026-11-02; xAI now serves grok-imagine-image-2.0 at quality "
+            "low in its place. Use grok-imagine-image-2.0 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2k (grok-imagine-image-quality takes an aspect ratio, "
+            "not a size).",
+            "quality hd is not a setting on grok-imagine-image-quality; dropped.",
+            "style vivid is not a setting on grok-imagine-image-quality; dropped.",
+            'negative prompt is not a setting on grok-imagine-image-quality; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "grok",
+        "grok-imagine-image-pro",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "grok-imagine-image-pro", "prompt": "a red fox", "n": 1, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "grok-imagine-image-pro was retired by xAI on 2026-05-15; xAI now serves grok-imagine-image-2.0 at quality low in "
+            "its place. Use grok-imagine-image-2.0 instead."
+        ],
+    ),
+    (
+        "grok",
+        "grok-imagine-image-pro",
+        "awkward",
+        1,
+        "/images/generations",
+        {
+            "model": "grok-imagine-image-pro",
+            "prompt": "a red fox\n\nAvoid: blur",
+            "n": 4,
+            "response_format": "b64_json",
+            "aspect_ratio": "16:9",
+            "resolution": "2k",
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "grok-imagine-image-pro was retired by xAI on 2026-05-15; xAI now serves grok-imagine-image-2.0 at quality low in "
+            "its place. Use grok-imagine-image-2.0 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2k (grok-imagine-image-pro takes an aspect ratio, not "
+            "a size).",
+            "quality hd is not a setting on grok-imagine-image-pro; dropped.",
+            "style vivid is not a setting on grok-imagine-image-pro; dropped.",
+            'negative prompt is not a setting on grok-imagine-image-pro; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "grok",
+        "grok-2-image",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "grok-2-image", "prompt": "a red fox", "n": 1, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "grok-2-image was retired by xAI; sent anyway because compatible servers may still serve it. Use "
+            "grok-imagine-image-2.0 instead."
+        ],
+    ),
+    (
+        "grok",
+        "grok-2-image",
+        "awkward",
+        1,
+        "/images/generations",
+        {"model": "grok-2-image", "prompt": "a red fox\n\nAvoid: blur", "n": 4, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "grok-2-image was retired by xAI; sent anyway because compatible servers may still serve it. Use "
+            "grok-imagine-image-2.0 instead.",
+            "size 1792x1024 is not a setting on grok-2-image; dropped.",
+            "quality hd is not a setting on grok-2-image; dropped.",
+            "style vivid is not a setting on grok-2-image; dropped.",
+            'negative prompt is not a setting on grok-2-image; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "grok",
+        "grok-2-image-1212",
+        "typical",
+        1,
+        "/images/generations",
+        {"model": "grok-2-image-1212", "prompt": "a red fox", "n": 1, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "grok-2-image-1212 was retired by xAI; sent anyway because compatible servers may still serve it. Use "
+            "grok-imagine-image-2.0 instead."
+        ],
+    ),
+    (
+        "grok",
+        "grok-2-image-1212",
+        "awkward",
+        1,
+        "/images/generations",
+        {"model": "grok-2-image-1212", "prompt": "a red fox\n\nAvoid: blur", "n": 4, "response_format": "b64_json"},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "grok-2-image-1212 was retired by xAI; sent anyway because compatible servers may still serve it. Use "
+            "grok-imagine-image-2.0 instead.",
+            "size 1792x1024 is not a setting on grok-2-image-1212; dropped.",
+            "quality hd is not a setting on grok-2-image-1212; dropped.",
+            "style vivid is not a setting on grok-2-image-1212; dropped.",
+            'negative prompt is not a setting on grok-2-image-1212; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "google",
+        "gemini-nano-banana-2.1",
+        "typical",
+        1,
+        "/models/gemini-nano-banana-2.1:generateContent",
         {
             "contents": [{"role": "user", "parts": [{"text": "a red fox"}]}],
             "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
@@ -424,13 +1070,16 @@ CASES = [
     ),
     (
         "google",
-        "gemini-2.5-flash-image",
+        "gemini-nano-banana-2.1",
         "awkward",
         4,
-        "/models/gemini-2.5-flash-image:generateContent",
+        "/models/gemini-nano-banana-2.1:generateContent",
         {
             "contents": [{"role": "user", "parts": [{"text": "a red fox\n\nAvoid: blur"}]}],
-            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": {"aspectRatio": "16:9"}},
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {"aspectRatio": "16:9", "imageSize": "2K"},
+            },
         },
         {
             "size": None,
@@ -442,11 +1091,64 @@ CASES = [
             "seed": None,
         },
         [
-            "size 1792x1024 was sent as aspect ratio 16:9 (gemini-2.5-flash-image takes an aspect ratio, not a size).",
-            "quality hd is not a setting on gemini-2.5-flash-image; dropped.",
-            "style vivid is not a setting on gemini-2.5-flash-image; dropped.",
-            'negative prompt is not a setting on gemini-2.5-flash-image; added to the prompt as an "Avoid:" line.',
-            "count 4 split into 4 requests (gemini-2.5-flash-image makes 1 image per request).",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-nano-banana-2.1 takes an aspect ratio, not "
+            "a size).",
+            "quality hd is not a setting on gemini-nano-banana-2.1; dropped (resolution 2K was already chosen).",
+            "style vivid is not a setting on gemini-nano-banana-2.1; dropped.",
+            'negative prompt is not a setting on gemini-nano-banana-2.1; added to the prompt as an "Avoid:" line.',
+            "count 4 split into 4 requests (gemini-nano-banana-2.1 makes 1 image per request).",
+        ],
+    ),
+    (
+        "google",
+        "gemini-3.1-flash-lite-image",
+        "typical",
+        1,
+        "/models/gemini-3.1-flash-lite-image:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox"}]}],
+            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+        },
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [],
+    ),
+    (
+        "google",
+        "gemini-3.1-flash-lite-image",
+        "awkward",
+        4,
+        "/models/gemini-3.1-flash-lite-image:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox\n\nAvoid: blur"}]}],
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {"aspectRatio": "16:9", "imageSize": "1K"},
+            },
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 1K (gemini-3.1-flash-lite-image takes an aspect "
+            "ratio, not a size).",
+            "quality hd is not a setting on gemini-3.1-flash-lite-image; dropped.",
+            "style vivid is not a setting on gemini-3.1-flash-lite-image; dropped.",
+            'negative prompt is not a setting on gemini-3.1-flash-lite-image; added to the prompt as an "Avoid:" line.',
+            "count 4 split into 4 requests (gemini-3.1-flash-lite-image makes 1 image per request).",
         ],
     ),
     (
@@ -493,7 +1195,8 @@ CASES = [
             "seed": None,
         },
         [
-            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-3-pro-image takes an aspect ratio, not a size).",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-3-pro-image takes an aspect ratio, not a "
+            "size).",
             "quality hd is not a setting on gemini-3-pro-image; dropped (resolution 2K was already chosen).",
             "style vivid is not a setting on gemini-3-pro-image; dropped.",
             'negative prompt is not a setting on gemini-3-pro-image; added to the prompt as an "Avoid:" line.',
@@ -519,7 +1222,7 @@ CASES = [
             "negative_prompt": None,
             "seed": None,
         },
-        [],
+        ["gemini-3.1-flash-image is deprecated by Google. Use gemini-nano-banana-2.1 instead."],
     ),
     (
         "google",
@@ -544,11 +1247,180 @@ CASES = [
             "seed": None,
         },
         [
-            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-3.1-flash-image takes an aspect ratio, not a size).",
+            "gemini-3.1-flash-image is deprecated by Google. Use gemini-nano-banana-2.1 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-3.1-flash-image takes an aspect ratio, not "
+            "a size).",
             "quality hd is not a setting on gemini-3.1-flash-image; dropped (resolution 2K was already chosen).",
             "style vivid is not a setting on gemini-3.1-flash-image; dropped.",
             'negative prompt is not a setting on gemini-3.1-flash-image; added to the prompt as an "Avoid:" line.',
             "count 4 split into 4 requests (gemini-3.1-flash-image makes 1 image per request).",
+        ],
+    ),
+    (
+        "google",
+        "gemini-2.5-flash-image",
+        "typical",
+        1,
+        "/models/gemini-2.5-flash-image:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox"}]}],
+            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+        },
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "gemini-2.5-flash-image was retired by Google on 2026-10-02; sent anyway because compatible servers may still "
+            "serve it. Use gemini-nano-banana-2.1 instead."
+        ],
+    ),
+    (
+        "google",
+        "gemini-2.5-flash-image",
+        "awkward",
+        4,
+        "/models/gemini-2.5-flash-image:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox\n\nAvoid: blur"}]}],
+            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": {"aspectRatio": "16:9"}},
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "gemini-2.5-flash-image was retired by Google on 2026-10-02; sent anyway because compatible servers may still "
+            "serve it. Use gemini-nano-banana-2.1 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 (gemini-2.5-flash-image takes an aspect ratio, not a size).",
+            "quality hd is not a setting on gemini-2.5-flash-image; dropped.",
+            "style vivid is not a setting on gemini-2.5-flash-image; dropped.",
+            'negative prompt is not a setting on gemini-2.5-flash-image; added to the prompt as an "Avoid:" line.',
+            "count 4 split into 4 requests (gemini-2.5-flash-image makes 1 image per request).",
+        ],
+    ),
+    (
+        "google",
+        "gemini-3-pro-image-preview",
+        "typical",
+        1,
+        "/models/gemini-3-pro-image-preview:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox"}]}],
+            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+        },
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "gemini-3-pro-image-preview was retired by Google on 2026-06-25; sent anyway because compatible servers may still "
+            "serve it. Use gemini-3-pro-image instead."
+        ],
+    ),
+    (
+        "google",
+        "gemini-3-pro-image-preview",
+        "awkward",
+        4,
+        "/models/gemini-3-pro-image-preview:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox\n\nAvoid: blur"}]}],
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {"aspectRatio": "16:9", "imageSize": "2K"},
+            },
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "gemini-3-pro-image-preview was retired by Google on 2026-06-25; sent anyway because compatible servers may still "
+            "serve it. Use gemini-3-pro-image instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-3-pro-image-preview takes an aspect ratio, "
+            "not a size).",
+            "quality hd is not a setting on gemini-3-pro-image-preview; dropped (resolution 2K was already chosen).",
+            "style vivid is not a setting on gemini-3-pro-image-preview; dropped.",
+            'negative prompt is not a setting on gemini-3-pro-image-preview; added to the prompt as an "Avoid:" line.',
+            "count 4 split into 4 requests (gemini-3-pro-image-preview makes 1 image per request).",
+        ],
+    ),
+    (
+        "google",
+        "gemini-3.1-flash-image-preview",
+        "typical",
+        1,
+        "/models/gemini-3.1-flash-image-preview:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox"}]}],
+            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+        },
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "gemini-3.1-flash-image-preview was retired by Google on 2026-06-25; sent anyway because compatible servers may "
+            "still serve it. Use gemini-nano-banana-2.1 instead."
+        ],
+    ),
+    (
+        "google",
+        "gemini-3.1-flash-image-preview",
+        "awkward",
+        4,
+        "/models/gemini-3.1-flash-image-preview:generateContent",
+        {
+            "contents": [{"role": "user", "parts": [{"text": "a red fox\n\nAvoid: blur"}]}],
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {"aspectRatio": "16:9", "imageSize": "2K"},
+            },
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "gemini-3.1-flash-image-preview was retired by Google on 2026-06-25; sent anyway because compatible servers may "
+            "still serve it. Use gemini-nano-banana-2.1 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (gemini-3.1-flash-image-preview takes an aspect "
+            "ratio, not a size).",
+            "quality hd is not a setting on gemini-3.1-flash-image-preview; dropped (resolution 2K was already chosen).",
+            "style vivid is not a setting on gemini-3.1-flash-image-preview; dropped.",
+            'negative prompt is not a setting on gemini-3.1-flash-image-preview; added to the prompt as an "Avoid:" line.',
+            "count 4 split into 4 requests (gemini-3.1-flash-image-preview makes 1 image per request).",
         ],
     ),
     (
@@ -568,7 +1440,8 @@ CASES = [
             "seed": None,
         },
         [
-            "imagen-4.0-generate-001 is retired by Google (since 2026-08-17); sent anyway because compatible servers may still serve it."
+            "imagen-4.0-generate-001 was retired by Google on 2026-08-17; sent anyway because compatible servers may still "
+            "serve it. Use gemini-nano-banana-2.1 instead."
         ],
     ),
     (
@@ -591,14 +1464,122 @@ CASES = [
             "seed": None,
         },
         [
-            "imagen-4.0-generate-001 is retired by Google (since 2026-08-17); sent anyway because compatible servers may still serve it.",
-            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (imagen-4.0-generate-001 takes an aspect ratio, not a size).",
+            "imagen-4.0-generate-001 was retired by Google on 2026-08-17; sent anyway because compatible servers may still "
+            "serve it. Use gemini-nano-banana-2.1 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (imagen-4.0-generate-001 takes an aspect ratio, "
+            "not a size).",
             "quality hd is not a setting on imagen-4.0-generate-001; dropped (resolution 2K was already chosen).",
             "style vivid is not a setting on imagen-4.0-generate-001; dropped.",
             'negative prompt is not a setting on imagen-4.0-generate-001; added to the prompt as an "Avoid:" line.',
         ],
     ),
+    (
+        "google",
+        "imagen-4.0-ultra-generate-001",
+        "typical",
+        1,
+        "/models/imagen-4.0-ultra-generate-001:predict",
+        {"instances": [{"prompt": "a red fox"}], "parameters": {"sampleCount": 1, "includeRaiReason": True}},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "imagen-4.0-ultra-generate-001 was retired by Google on 2026-08-17; sent anyway because compatible servers may "
+            "still serve it. Use gemini-nano-banana-2.1 instead."
+        ],
+    ),
+    (
+        "google",
+        "imagen-4.0-ultra-generate-001",
+        "awkward",
+        1,
+        "/models/imagen-4.0-ultra-generate-001:predict",
+        {
+            "instances": [{"prompt": "a red fox\n\nAvoid: blur"}],
+            "parameters": {"sampleCount": 4, "includeRaiReason": True, "aspectRatio": "16:9", "sampleImageSize": "2K"},
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "imagen-4.0-ultra-generate-001 was retired by Google on 2026-08-17; sent anyway because compatible servers may "
+            "still serve it. Use gemini-nano-banana-2.1 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 at resolution 2K (imagen-4.0-ultra-generate-001 takes an aspect "
+            "ratio, not a size).",
+            "quality hd is not a setting on imagen-4.0-ultra-generate-001; dropped (resolution 2K was already chosen).",
+            "style vivid is not a setting on imagen-4.0-ultra-generate-001; dropped.",
+            'negative prompt is not a setting on imagen-4.0-ultra-generate-001; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
+    (
+        "google",
+        "imagen-4.0-fast-generate-001",
+        "typical",
+        1,
+        "/models/imagen-4.0-fast-generate-001:predict",
+        {"instances": [{"prompt": "a red fox"}], "parameters": {"sampleCount": 1, "includeRaiReason": True}},
+        {
+            "size": None,
+            "aspect_ratio": None,
+            "quality": None,
+            "style": None,
+            "count": 1,
+            "negative_prompt": None,
+            "seed": None,
+        },
+        [
+            "imagen-4.0-fast-generate-001 was retired by Google on 2026-08-17; sent anyway because compatible servers may "
+            "still serve it. Use gemini-nano-banana-2.1 instead."
+        ],
+    ),
+    (
+        "google",
+        "imagen-4.0-fast-generate-001",
+        "awkward",
+        1,
+        "/models/imagen-4.0-fast-generate-001:predict",
+        {
+            "instances": [{"prompt": "a red fox\n\nAvoid: blur"}],
+            "parameters": {"sampleCount": 4, "includeRaiReason": True, "aspectRatio": "16:9"},
+        },
+        {
+            "size": None,
+            "aspect_ratio": "16:9",
+            "quality": None,
+            "style": None,
+            "count": 4,
+            "negative_prompt": "blur",
+            "seed": None,
+        },
+        [
+            "imagen-4.0-fast-generate-001 was retired by Google on 2026-08-17; sent anyway because compatible servers may "
+            "still serve it. Use gemini-nano-banana-2.1 instead.",
+            "size 1792x1024 was sent as aspect ratio 16:9 (imagen-4.0-fast-generate-001 takes an aspect ratio, not a size).",
+            "quality hd is not a setting on imagen-4.0-fast-generate-001; dropped.",
+            "style vivid is not a setting on imagen-4.0-fast-generate-001; dropped.",
+            'negative prompt is not a setting on imagen-4.0-fast-generate-001; added to the prompt as an "Avoid:" line.',
+        ],
+    ),
 ]
+
+
+def test_the_matrix_covers_every_catalogue_model() -> None:
+    covered = {(c[0], c[1], c[2]) for c in CASES}
+    for provider in FAKES:
+        for model, _spec in known_models(provider):
+            assert {(provider, model, "typical"), (provider, model, "awkward")} <= covered, model
 
 
 def request_for(model: str, label: str) -> ImageRequest:

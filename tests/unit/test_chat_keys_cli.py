@@ -33,4 +33,4 @@ def test_validate_and_list_chat_models(cli: Cli, kind: str) -> None:
                      "--json").json()
         live = [m["id"] for m in models if "live" in m["source"]]
         assert live == ["fake-chat-1", "fake-chat-2"]
-        assert any(m["source"] == "built-in" for m in models)
+        assert any(m["source"] == ["built-in"] for m in models)

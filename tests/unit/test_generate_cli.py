@@ -386,11 +386,16 @@ def test_keys_validate_and_models(cli: Cli, openai_fake: FakeOpenAIImages) -> No
         "models", "--provider", "openai", "--key", "k-art", "--base-url", openai_fake.base_url, "--json"
     ).json()
     by_id = {m["id"]: m for m in models}
-    assert by_id["gpt-image-1"]["source"] == "live+built-in"
+    assert by_id["gpt-image-1"]["source"] == ["built-in", "live"]
     assert by_id["dall-e-3"]["retired"] is True
     assert "gpt-4o" not in by_id
     table_only = cli("models", "--provider", "google", "--json").json()
-    assert {m["source"] for m in table_only} == {"built-in"}
+    assert {tuple(m["source"]) for m in table_only} == {("built-in",)}
+    # Exactly the contract's keys, retired models dated and given a replacement.
+    assert all(set(m) == {"id", "source", "retired", "shutdown_date", "replacement", "capabilities"}
+               for m in models + table_only)
+    assert by_id["gpt-image-1"]["shutdown_date"] == "2026-10-23"
+    assert by_id["gpt-image-1"]["replacement"] == "gpt-image-2.5-sunburst"
 
 
 def test_profile_restrictions_refuse_what_the_profile_does_not_allow(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
@@ -401,6 +406,6 @@ def test_profile_restrictions_refuse_what_the_profile_does_not_allow(cli: Cli, o
     assert refused.code == 2 and "allowed: 1024x1024" in refused.last_err_line
     assert openai_fake.requests_to("/images/generations") == []
     ok = cli("generate", "--json", "--size", "1024x1024", "square")
-    assert ok.code == 0 and ok.json()["warnings"] == []
+    assert ok.code == 0 and [w for w in ok.json()["warnings"] if "retired" not in w] == []
     bad = cli("image-profiles", "edit", "art", "--param", "allowed_sizes=1024x1024")
     assert bad.code == 2 and "allowed_sizes must be a non-empty JSON list" in bad.last_err_line

@@ -36,17 +36,37 @@ def shape(p: Plan) -> tuple[Any, ...]:
     )
 
 
+def adjustments(p: Plan) -> list[str]:
+    """The plan's warnings without the retired/deprecated one (tested on its own below)."""
+    model = p.calls[0].model
+    return [w for w in p.warnings if not w.startswith((f"{model} was retired", f"{model} is deprecated"))]
+
+
 def lifecycle(model: str) -> list[str]:
     spec = spec_for(PROVIDER[model], model)
     title = {"openai": "OpenAI", "grok": "xAI", "google": "Google"}[spec.provider]
+    when = f" on {spec.shutdown_date}" if spec.shutdown_date else ""
+    if spec.retired and spec.redirect:
+        return [f"{model} was retired by {title}{when}; {title} now serves {spec.redirect} in its place. "
+                f"Use {spec.replacement} instead."]
     if spec.retired:
-        return [
-            f"{model} is retired by {title} ({spec.retired_note}); sent anyway because compatible "
-            "servers may still serve it."
-        ]
-    if spec.retired_note:
-        return [f"{model} is deprecated by OpenAI and shuts down 2026-12-01."]
+        return [f"{model} was retired by {title}{when}; sent anyway because compatible servers may still serve it. "
+                f"Use {spec.replacement} instead."]
+    if spec.deprecated:
+        return [f"{model} is deprecated by {title}. Use {spec.replacement} instead."]
     return []
+
+
+def test_lifecycle_warnings_read_as_a_user_would_want() -> None:
+    assert run("gpt-image-1").warnings[0] == (
+        "gpt-image-1 was retired by OpenAI on 2026-10-23; sent anyway because compatible servers may still "
+        "serve it. Use gpt-image-2.5-sunburst instead.")
+    assert run("grok-imagine-image-quality").warnings[0] == (
+        "grok-imagine-image-quality was retired by xAI on 2026-11-02; xAI now serves grok-imagine-image-2.0 at "
+        "quality low in its place. Use grok-imagine-image-2.0 instead.")
+    assert run("gemini-3.1-flash-image").warnings[0] == (
+        "gemini-3.1-flash-image is deprecated by Google. Use gemini-nano-banana-2.1 instead.")
+    assert run("gpt-image-2.6-flare").warnings == []
 
 
 # --- the seed's awkward request: size 1792x1024, quality hd, style vivid, count 4, negative prompt -------
@@ -71,14 +91,19 @@ SEED_CASES: dict[str, tuple[Any, ...]] = {
         None,
         [HD_HIGH, NO_STYLE, NEG],
     ),
-    "gpt-image-2-2026-04-21": (
-        ([4], "1792x1024", None, None, "high", None),
-        "1792x1024",
-        None,
-        "high",
-        None,
-        [HD_HIGH, NO_STYLE, NEG],
-    ),
+    **{
+        m: (
+            ([4], "1792x1024", None, None, "high", None),
+            "1792x1024",
+            None,
+            "high",
+            None,
+            [HD_HIGH, NO_STYLE, NEG],
+        )
+        for m in ("gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst", "gpt-image-2.5-sunburst-2026-09-08",
+                  "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2.6-sunburst",
+                  "gpt-image-2.6-flare")
+    },
     **{
         m: (
             ([4], "1536x1024", None, None, "high", None),
@@ -88,7 +113,8 @@ SEED_CASES: dict[str, tuple[Any, ...]] = {
             None,
             [SNAP_GPT, HD_HIGH, NO_STYLE, NEG],
         )
-        for m in ("gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest")
+        for m in ("gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1", "gpt-image-1-mini",
+                  "chatgpt-image-latest")
     },
     "dall-e-3": (
         ([1, 1, 1, 1], "1792x1024", None, None, "hd", "vivid"),
@@ -168,8 +194,17 @@ SEED_CASES: dict[str, tuple[Any, ...]] = {
             "gemini-3-pro-image-preview",
             "gemini-3.1-flash-image",
             "gemini-3.1-flash-image-preview",
+            "gemini-nano-banana-2.1",
         )
     },
+    "gemini-3.1-flash-lite-image": (
+        ([1, 1, 1, 1], None, "16:9", "1K", None, None),
+        None,
+        "16:9",
+        None,
+        None,
+        [TO_169.replace("{at}", " at resolution 1K"), NO_QUALITY, NO_STYLE, NEG, SPLIT4],
+    ),
     **{
         m: (
             ([4], None, "16:9", "2K", None, None),
@@ -219,12 +254,16 @@ def test_seed_request_on_every_built_in_model(model: str) -> None:
 TYPICAL: dict[str, dict[str, Any]] = {
     "gpt-image": {"size": "1536x1024", "quality": "high", "extras": {"output_format": "webp"}},
     "gpt-image-2": {"size": "2048x1152", "quality": "medium", "extras": {"background": "opaque"}},
+    "gpt-image-2.5": {"size": "2048x1152", "quality": "xhigh", "extras": {"background": "transparent"}},
+    "gpt-image-2.6": {"size": "1024x1024", "quality": "max", "extras": {"complexity": "low", "output_format": "gif"}},
     "dall-e-3": {"size": "1024x1792", "quality": "hd", "style": "natural"},
     "dall-e-2": {"size": "512x512", "count": 2},
     "grok-imagine": {"aspect_ratio": "16:9", "count": 3, "extras": {"resolution": "2k"}},
     "grok-imagine-2": {"aspect_ratio": "21:9", "quality": "low", "count": 2},
     "grok-2-image": {"count": 2},
     "gemini-image": {"aspect_ratio": "4:5"},
+    "nano-banana": {"aspect_ratio": "8:1", "extras": {"resolution": "4K"}},
+    "gemini-flash-lite-image": {"aspect_ratio": "21:9"},
     "imagen": {"aspect_ratio": "9:16", "count": 4},
 }
 
@@ -263,7 +302,7 @@ def test_aspect_ratio_on_gpt_image_2_becomes_a_size(aspect: str, size: str) -> N
     result = run("gpt-image-2", aspect_ratio=aspect)
     shown = {"wide": "16:9"}.get(aspect, aspect)
     assert (result.used.size, result.used.aspect_ratio) == (size, None)
-    assert result.warnings == [
+    assert adjustments(result) == [
         f"aspect ratio {shown} was sent as size {size} (gpt-image-2 takes a size, not an aspect ratio)."
     ]
 
@@ -281,7 +320,7 @@ def test_aspect_ratio_on_gpt_image_2_becomes_a_size(aspect: str, size: str) -> N
 def test_free_size_is_rounded_and_clamped(asked: str, used: str) -> None:
     result = run("gpt-image-2", size=asked)
     assert result.used.size == used
-    assert result.warnings == [f"size {asked} is not available on gpt-image-2; used {used} (nearest it allows)."]
+    assert adjustments(result) == [f"size {asked} is not available on gpt-image-2; used {used} (nearest it allows)."]
     width, height = (int(x) for x in used.split("x"))
     assert width % 16 == 0 and height % 16 == 0 and width * height <= 3840 * 2160
     assert 1 / 3 <= width / height <= 3
@@ -290,7 +329,7 @@ def test_free_size_is_rounded_and_clamped(asked: str, used: str) -> None:
 @pytest.mark.parametrize("size", ["3840x2160", "2160x3840", "1792x1024", "auto", "1024x1536"])
 def test_sizes_gpt_image_2_allows_are_kept(size: str) -> None:
     result = run("gpt-image-2", size=size)
-    assert (result.used.size, result.warnings) == (size, [])
+    assert (result.used.size, adjustments(result)) == (size, [])
 
 
 @pytest.mark.parametrize(
@@ -306,7 +345,7 @@ def test_sizes_gpt_image_2_allows_are_kept(size: str) -> None:
 def test_aspect_ratio_on_a_fixed_size_model_picks_the_nearest_size(model: str, aspect: str, size: str) -> None:
     result = run(model, aspect_ratio=aspect)
     assert (result.used.size, result.used.aspect_ratio) == (size, None)
-    assert result.warnings[-1] == (
+    assert adjustments(result)[-1] == (
         f"aspect ratio {aspect} was sent as size {size} ({model} takes a size, not an aspect ratio)."
     )
 
@@ -327,21 +366,24 @@ def test_size_on_an_aspect_model_becomes_ratio_and_tier(model: str, size: str, a
     assert (result.used.size, result.used.aspect_ratio, result.calls[0].resolution) == (None, aspect, tier)
     at = f" at resolution {tier}" if tier else ""
     assert result.warnings == [
-        f"size {size} was sent as aspect ratio {aspect}{at} ({model} takes an aspect ratio, not a size)."
+        *lifecycle(model),
+        f"size {size} was sent as aspect ratio {aspect}{at} ({model} takes an aspect ratio, not a size).",
     ]
 
 
 def test_size_wins_on_size_models_and_aspect_wins_on_aspect_models() -> None:
     on_size = run("gpt-image-1", size="1024x1024", aspect_ratio="16:9")
     assert (on_size.used.size, on_size.used.aspect_ratio) == ("1024x1024", None)
-    assert on_size.warnings == ["aspect ratio 16:9 was ignored: size 1024x1024 was given and gpt-image-1 takes a size."]
+    assert adjustments(on_size) == [
+        "aspect ratio 16:9 was ignored: size 1024x1024 was given and gpt-image-1 takes a size."
+    ]
     on_aspect = run("gemini-3-pro-image", size="1024x1024", aspect_ratio="16:9")
     assert (on_aspect.used.size, on_aspect.used.aspect_ratio, on_aspect.calls[0].resolution) == (
         None,
         "16:9",
         None,
     )
-    assert on_aspect.warnings == [
+    assert adjustments(on_aspect) == [
         "size 1024x1024 was ignored: aspect ratio 16:9 was given and gemini-3-pro-image takes an aspect ratio."
     ]
 
@@ -349,21 +391,23 @@ def test_size_wins_on_size_models_and_aspect_wins_on_aspect_models() -> None:
 def test_unsupported_aspect_ratio_snaps_to_the_nearest() -> None:
     result = run("grok-imagine-image", aspect_ratio="21:9")
     assert result.used.aspect_ratio == "20:9"
-    assert result.warnings == ["aspect ratio 21:9 is not available on grok-imagine-image; used 20:9 (nearest)."]
+    assert adjustments(result) == ["aspect ratio 21:9 is not available on grok-imagine-image; used 20:9 (nearest)."]
 
 
 def test_auto_only_where_allowed() -> None:
-    assert (run("gpt-image-1", size="auto").used.size, run("gpt-image-1", size="AUTO").warnings) == (
+    assert (run("gpt-image-1", size="auto").used.size, adjustments(run("gpt-image-1", size="AUTO"))) == (
         "auto",
         [],
     )
     assert run("grok-imagine-image", aspect_ratio="auto").used.aspect_ratio == "auto"
     dalle = run("dall-e-3", size="auto")
     assert dalle.used.size is None
-    assert dalle.warnings[-1] == "size auto is not available on dall-e-3; left to the model's default."
+    assert adjustments(dalle)[-1] == "size auto is not available on dall-e-3; left to the model's default."
     gemini = run("gemini-3-pro-image", aspect_ratio="auto")
     assert gemini.used.aspect_ratio is None
-    assert gemini.warnings == ["aspect ratio auto is not available on gemini-3-pro-image; left to the model's default."]
+    assert adjustments(gemini) == [
+        "aspect ratio auto is not available on gemini-3-pro-image; left to the model's default."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -389,7 +433,7 @@ def test_auto_only_where_allowed() -> None:
 def test_resolution_extra(model: str, value: str, tier: str | None, warning: str | None) -> None:
     result = run(model, extras={"resolution": value})
     assert result.calls[0].resolution == tier and "resolution" not in result.calls[0].extras
-    assert result.warnings == ([warning] if warning else [])
+    assert adjustments(result) == ([warning] if warning else [])
 
 
 # --- quality, style, seed, count -------------------------------------------------------------------
@@ -454,7 +498,7 @@ def test_quality_vocabularies(
         used,
         resolution,
     )
-    assert result.warnings == ([warning] if warning else [])
+    assert adjustments(result) == ([warning] if warning else [])
 
 
 def test_dall_e_3_quality_words() -> None:
@@ -468,7 +512,7 @@ def test_dall_e_3_quality_words() -> None:
 
 def test_style_kept_only_where_the_model_has_it() -> None:
     assert run("dall-e-3", style="Natural").used.style == "natural"
-    assert run("dall-e-3", style="anime").warnings[-1] == (
+    assert adjustments(run("dall-e-3", style="anime"))[-1] == (
         "style anime is not known for dall-e-3 (it takes vivid, natural); dropped."
     )
 
@@ -476,14 +520,14 @@ def test_style_kept_only_where_the_model_has_it() -> None:
 def test_seed_is_dropped_where_unsupported() -> None:
     result = run("gemini-3-pro-image", seed=42)
     assert result.used.seed is None and result.calls[0].seed is None
-    assert result.warnings == ["seed is not a setting on gemini-3-pro-image; dropped."]
+    assert adjustments(result) == ["seed is not a setting on gemini-3-pro-image; dropped."]
 
 
 def test_seed_is_sent_where_supported() -> None:
     spec = replace(spec_for("openai", "gpt-image-1"), seed=True, negative_prompt=True)
     result = plan(spec, ImageRequest(prompt=PROMPT, model="x", seed=7, negative_prompt="fog"))
     call = result.calls[0]
-    assert (call.seed, call.negative_prompt, call.prompt, result.warnings) == (7, "fog", PROMPT, [])
+    assert (call.seed, call.negative_prompt, call.prompt, adjustments(result)) == (7, "fog", PROMPT, [])
 
 
 @pytest.mark.parametrize(
@@ -499,7 +543,7 @@ def test_count_is_split_by_images_per_request(max_n: int, count: int, chunks: li
     spec = replace(spec_for("openai", "gpt-image-1"), max_n=max_n)
     result = plan(spec, ImageRequest(prompt=PROMPT, model="m", count=count))
     assert [c.n for c in result.calls] == chunks and result.used.count == count
-    assert result.warnings == ([warning] if warning else [])
+    assert adjustments(result) == ([warning] if warning else [])
 
 
 # --- extras ----------------------------------------------------------------------------------------
@@ -530,7 +574,7 @@ def test_count_is_split_by_images_per_request(max_n: int, count: int, chunks: li
             "gpt-image-1",
             {"output_format": "gif"},
             {},
-            ["option output_format='gif' is not allowed (use png, jpeg, webp); dropped."],
+            ["option output_format='gif' is not allowed on gpt-image-1 (use png, jpeg, webp); dropped."],
         ),
         (
             "gpt-image-1",
@@ -554,7 +598,7 @@ def test_extras_pass_only_where_supported(
 ) -> None:
     result = run(model, extras=extras)
     assert dict(result.calls[0].extras) == sent
-    assert result.warnings == warnings
+    assert adjustments(result) == warnings
 
 
 def test_imagen_extras_and_typed_guidance_scale() -> None:
@@ -615,7 +659,7 @@ def test_meaningless_requests_raise_invalid_naming_the_field(
 
 
 def test_unknown_family_models_are_mapped_by_family() -> None:
-    assert run("gpt-image-9", provider="openai", size="1792x1024").warnings == []
+    assert adjustments(run("gpt-image-9", provider="openai", size="1792x1024")) == []
     grok3 = run("grok-imagine-image-3.0", provider="grok", quality="draft", aspect_ratio="5:2")
     assert (grok3.used.quality, grok3.used.aspect_ratio) == ("low", "5:2")
     gemini4 = run("gemini-4-flash-image", provider="google", count=2)

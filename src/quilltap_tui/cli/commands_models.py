@@ -18,9 +18,20 @@ def run(ns: argparse.Namespace) -> int:
     if ns.json:
         io.emit_json(models)
         return 0
-    rows = [(m["id"], m["source"], "retired" if m["retired"] else "", _summary(m["capabilities"])) for m in models]
+    rows = [(m["id"], "+".join(m["source"]), _status(m), _summary(m["capabilities"])) for m in models]
     io.emit_table(rows, ("MODEL", "SOURCE", "STATUS", "CAPABILITIES"))
     return 0
+
+
+def _status(model: dict[str, Any]) -> str:
+    """``retired 2026-10-23 -> gpt-image-2.5-sunburst``, ``deprecated -> ...`` or nothing."""
+    caps = model["capabilities"]
+    word = "retired" if model["retired"] else "deprecated" if caps.get("deprecated") else ""
+    if not word:
+        return ""
+    when = f" {model['shutdown_date']}" if model.get("shutdown_date") else ""
+    use = f" -> {model['replacement']}" if model.get("replacement") else ""
+    return f"{word}{when}{use}"
 
 
 _SHOWN = (("sizes", "sizes"), ("aspect_ratios", "ratios"), ("resolutions", "resolutions"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quilltap_tui.errors import Invalid
-from quilltap_tui.imagegen.capabilities import EXTRA_RANGES, EXTRA_VALUES, PROVIDER_TITLES, ModelSpec
+from quilltap_tui.imagegen.capabilities import EXTRA_RANGES, ModelSpec, extra_choices, provider_name
 from quilltap_tui.imagegen.geometry import map_geometry
 from quilltap_tui.imagegen.spec import ImageRequest, ProviderCall, UsedParams
 
@@ -33,6 +33,9 @@ class Draft:
     spec: ModelSpec
     model: str
     warnings: list[str] = field(default_factory=list)
+    # Strict (checking a profile's saved parameters): an option the model cannot take, or a word it does
+    # not know, is an error instead of a dropped option. Both modes follow the same rules otherwise.
+    strict: bool = False
     size: str | None = None
     aspect_ratio: str | None = None
     resolution: str | None = None
@@ -43,14 +46,23 @@ class Draft:
     def warn(self, text: str) -> None:
         self.warnings.append(text)
 
+    def refuse(self, name: str, text: str) -> None:
+        """An option that cannot mean anything on this model: an error when strict, else dropped."""
+        if self.strict:
+            raise Invalid(name, text.replace("; dropped.", "."))
+        self.warn(text)
 
-def plan(spec: ModelSpec, request: ImageRequest) -> Plan:
-    """Map ``request`` onto ``spec``. Raises :class:`Invalid` (naming the field) for meaningless input."""
+
+def plan(spec: ModelSpec, request: ImageRequest, *, strict: bool = False) -> Plan:
+    """Map ``request`` onto ``spec``. Raises :class:`Invalid` (naming the field) for meaningless input.
+
+    ``strict`` also refuses options the model cannot take (a profile being saved) instead of dropping them.
+    """
     model = request.model
     prompt = _check_prompt(spec, model, request.prompt)
     count = _check_count(request.count)
     seed = _check_seed(request.seed)
-    draft = Draft(spec, model)
+    draft = Draft(spec, model, strict=strict)
     _lifecycle_warning(draft)
     extras = _collect_extras(request)
     map_geometry(draft, request.size, request.aspect_ratio, extras.pop("resolution", None))
@@ -67,7 +79,7 @@ def plan(spec: ModelSpec, request: ImageRequest) -> Plan:
             model=model, prompt=prompt, n=n, size=draft.size, aspect_ratio=draft.aspect_ratio,
             resolution=draft.resolution, quality=draft.quality, style=draft.style,
             negative_prompt=negative if spec.negative_prompt else None, seed=seed,
-            extras=dict(draft.extras),
+            extras=dict(draft.extras), spec=spec,
         )
         for n in _split(draft, count)
     ]
@@ -115,14 +127,27 @@ def _word(value: object, name: str) -> str | None:
     return value.strip().lower() or None
 
 
+def lifecycle_warning(spec: ModelSpec, model: str) -> str | None:
+    """The plain-words warning for a retired or deprecated model, naming its replacement; else None."""
+    title = provider_name(spec.provider)
+    when = f" on {spec.shutdown_date}" if spec.shutdown_date else ""
+    use = f" Use {spec.replacement} instead." if spec.replacement else ""
+    if spec.retired and spec.redirect:
+        return (f"{model} was retired by {title}{when}; {title} now serves {spec.redirect} in its place."
+                f"{use}")
+    if spec.retired:
+        return (f"{model} was retired by {title}{when}; sent anyway because compatible servers may still "
+                f"serve it.{use}")
+    if spec.deprecated:
+        shuts = f" and shuts down on {spec.shutdown_date}" if spec.shutdown_date else ""
+        return f"{model} is deprecated by {title}{shuts}.{use}"
+    return None
+
+
 def _lifecycle_warning(d: Draft) -> None:
-    title = PROVIDER_TITLES.get(d.spec.provider, d.spec.provider)
-    if d.spec.retired:
-        note = f" ({d.spec.retired_note})" if d.spec.retired_note else ""
-        d.warn(f"{d.model} is retired by {title}{note}; sent anyway because compatible servers may "
-               "still serve it.")
-    elif d.spec.retired_note:
-        d.warn(f"{d.model} is deprecated by {title} and {d.spec.retired_note}.")
+    text = lifecycle_warning(d.spec, d.model)
+    if text is not None:
+        d.warn(text)
 
 
 def _collect_extras(request: ImageRequest) -> dict[str, Any]:
@@ -151,7 +176,8 @@ def _map_quality(d: Draft, word: str | None) -> None:
         d.warn(f"quality {word} is not a setting on {model}; dropped (resolution {d.resolution} "
                "was already chosen).")
     elif spec.qualities:
-        d.warn(f"quality {word} is not known for {model} (it takes {', '.join(spec.qualities)}); dropped.")
+        d.refuse("quality", f"quality {word} is not known for {model} (it takes {', '.join(spec.qualities)}); "
+                 "dropped.")
     else:
         d.warn(f"quality {word} is not a setting on {model}; dropped.")
 
@@ -162,7 +188,8 @@ def _map_style(d: Draft, word: str | None) -> None:
     if word in d.spec.styles:
         d.style = word
     elif d.spec.styles:
-        d.warn(f"style {word} is not known for {d.model} (it takes {', '.join(d.spec.styles)}); dropped.")
+        d.refuse("style", f"style {word} is not known for {d.model} (it takes {', '.join(d.spec.styles)}); "
+                 "dropped.")
     else:
         d.warn(f"style {word} is not a setting on {d.model}; dropped.")
 
@@ -186,6 +213,8 @@ def _map_negative(d: Draft, prompt: str, negative: str | None) -> str:
 
 def _split(d: Draft, count: int) -> list[int]:
     max_n = max(1, d.spec.max_n)
+    if d.extras.get("output_format") in d.spec.single_image_formats:
+        max_n = 1  # e.g. SVG output: one image per request
     chunks = [max_n] * (count // max_n) + ([count % max_n] if count % max_n else [])
     if len(chunks) > 1:
         per = "1 image per request" if max_n == 1 else f"at most {max_n} images per request"
@@ -196,7 +225,7 @@ def _split(d: Draft, count: int) -> list[int]:
 def _map_extras(d: Draft, extras: dict[str, Any]) -> None:
     for key, value in extras.items():
         if key not in d.spec.extras:
-            d.warn(f"option {key} is not a setting on {d.model}; dropped.")
+            d.refuse(key, f"option {key} is not a setting on {d.model}; dropped.")
             continue
         checked = _check_extra(d, key, value)
         if checked is not None:
@@ -212,10 +241,12 @@ def _check_extra(d: Draft, key: str, value: Any) -> Any:
             kind = "a whole number" if whole else "a number"
             raise Invalid(key, f"{key} must be {kind} from {low:g} to {high:g}, not {value!r}.")
         return value
-    if key in EXTRA_VALUES:
+    choices = extra_choices(d.spec, key)
+    if choices is not None:
         word = value.strip().lower() if isinstance(value, str) else None
-        if word not in EXTRA_VALUES[key]:
-            d.warn(f"option {key}={value!r} is not allowed (use {', '.join(EXTRA_VALUES[key])}); dropped.")
+        if word not in choices:
+            d.refuse(key, f"option {key}={value!r} is not allowed on {d.model} (use {', '.join(choices)}); "
+                     "dropped.")
             return None
         return word
     if not isinstance(value, str | int | float | bool):

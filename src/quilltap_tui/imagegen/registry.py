@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quilltap_tui.imagegen.capabilities import known_models, spec_for
+from quilltap_tui.imagegen.capabilities import known_models, origin_of, spec_for
 from quilltap_tui.imagegen.spec import ImageProvider, ModelInfo
 from quilltap_tui.providers import registry
 
@@ -44,9 +44,9 @@ async def discover_models(
     infos = []
     for model in ordered:
         spec = table.get(model) or spec_for(catalogue, model)
-        source = tuple(label for label, present in (("live", model in live), ("built-in", model in table))
-                       if present)
-        infos.append(ModelInfo(id=model, source=source, retired=spec.retired, capabilities=spec.describe()))
+        source = (*origin_of(catalogue, model), *(("live",) if model in live else ()))
+        infos.append(ModelInfo(id=model, source=source, retired=spec.retired, capabilities=spec.describe(),
+                               shutdown_date=spec.shutdown_date, replacement=spec.replacement))
     return infos
 
 

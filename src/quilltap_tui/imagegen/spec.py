@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from quilltap_tui.imagegen.spec_model import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class ProviderCall:
     negative_prompt: str | None = None
     seed: int | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # The model's facts, set by the planner: providers read the wire rules here (which API, whether to
+    # ask for ``response_format``) instead of looking the model up by name.
+    spec: ModelSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -109,15 +115,20 @@ class ModelInfo:
     """One entry of a provider's model list, as shown by ``models`` and the profile editor."""
 
     id: str
-    source: tuple[str, ...]  # ("live",), ("built-in",) or ("live", "built-in")
+    source: tuple[str, ...]  # any of "built-in", "catalogue" (models.toml) and "live"
     retired: bool
     capabilities: Mapping[str, Any]
+    shutdown_date: str | None = None
+    replacement: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """One ``models --json`` item, exactly as the contract spells it."""
         return {
             "id": self.id,
-            "source": "+".join(self.source),
+            "source": list(self.source),
             "retired": self.retired,
+            "shutdown_date": self.shutdown_date,
+            "replacement": self.replacement,
             "capabilities": dict(self.capabilities),
         }
 

@@ -34,12 +34,16 @@ from quilltap_tui.services.context import AppContext
 
 IMAGE_TOOL = "generate_image"
 MIN_ID_PREFIX = 6
-# Chat provider -> (image provider, a current image model it serves). Other chat providers make no images.
-IMAGE_CAPABLE = {
-    "openai": ("openai", "gpt-image-1"),
-    "grok": ("grok", "grok-imagine-image"),
-    "google": ("google", "gemini-2.5-flash-image"),
-}
+
+
+def image_capable() -> dict[str, tuple[str, str]]:
+    """Chat provider -> (image provider, the current model suggested for it), from the model catalogue.
+
+    Other chat providers make no images. The catalogue test fails the build if a suggestion is retired.
+    """
+    from quilltap_tui.imagegen.capabilities import suggested_models
+
+    return {s["chat_provider"]: (s["image_provider"], s["model"]) for s in suggested_models()}
 
 
 def create_chat(
@@ -176,9 +180,10 @@ def image_profile_from_chat_profile(
     """Create an image profile from a chat profile of an image-capable provider, reusing its key."""
     with ctx.db.session() as session:
         source = profiles.find(session, profiles.CHAT, chat_profile)
-        capable = IMAGE_CAPABLE.get(source.provider)
+        capable_by_provider = image_capable()
+        capable = capable_by_provider.get(source.provider)
         if capable is None:
-            able = ", ".join(IMAGE_CAPABLE)
+            able = ", ".join(capable_by_provider)
             raise Invalid(
                 "chat_profile",
                 f"Chat profile {source.name} uses {source.provider}, which makes no images; only {able} do.",

@@ -57,7 +57,14 @@ async def _probe(provider: str, secret: str, root: str, ctx: AppContext) -> None
 async def list_models(
     ctx: AppContext, provider: str, *, key: str | None = None, base_url: str | None = None, chat: bool = False
 ) -> list[dict[str, Any]]:
-    """Models a provider offers: the live list (with a key or a custom server) merged with the table."""
+    """Models a provider offers: the live list (with a key or a custom server) merged with the table.
+
+    A malformed ``models.toml`` is an error here (exit 2 naming its file, line and field): this is the
+    command that shows the catalogue, so it must not quietly show another one.
+    """
+    from quilltap_tui.imagegen.catalogue import check_user_file
+
+    check_user_file()
     url = check_base_url(base_url)
     secret = None
     if key:
@@ -83,14 +90,29 @@ async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str |
 
         chat = get_chat_provider(pid, api_key=secret, base_url=url, max_retries=ctx.settings.max_retries,
                                  timeout=ctx.settings.http_timeout)
-        live = await chat.list_models()
+        live = _without_image_models(pid, await chat.list_models())
     ordered = list(dict.fromkeys([*live, *table]))
     return [
         {
             "id": model,
-            "source": "+".join(s for s, on in (("live", model in live), ("built-in", model in table)) if on),
+            "source": [s for s, on in (("built-in", model in table), ("live", model in live)) if on],
             "retired": False,
+            "shutdown_date": None,
+            "replacement": None,
             "capabilities": {"tools": True} if model in table else {},
         }
         for model in ordered
     ]
+
+
+def _without_image_models(chat_provider: str, ids: list[str]) -> list[str]:
+    """Drop the image models (dall-e-3, gpt-image-*, imagen-*) a chat provider's live list also names.
+
+    Which image provider shares a chat provider's model list is catalogue data (its ``suggested``
+    entries), and what is an image model is the catalogue's families; a generic compatible server is
+    never filtered, since any name may be a chat model there.
+    """
+    from quilltap_tui.imagegen.capabilities import is_image_model, suggested_models
+
+    image_side = {s["image_provider"] for s in suggested_models() if s["chat_provider"] == chat_provider}
+    return [i for i in ids if not any(is_image_model(p, i) for p in image_side)]

@@ -52,8 +52,10 @@ def image_fields(provider: str, model: str) -> list[ParamField]:
         found.append(ParamField("negative_prompt", "Negative prompt", "text", hint="what to keep out of the image"))
     if spec["seed"]:
         found.append(ParamField("seed", "Seed", "int", hint="same seed, same picture (where supported)"))
+    # output_format's words are the model's own formats (gif and svg only where the model makes them).
+    values = {**EXTRA_VALUES, "output_format": tuple(spec["output_formats"])}
     for extra in spec["extras"]:
-        found.append(_extra_field(extra, EXTRA_VALUES, EXTRA_RANGES))
+        found.append(_extra_field(extra, values, dict(EXTRA_RANGES)))
     return found
 
 
@@ -107,8 +109,9 @@ def display_value(value: Any) -> str:
 
 
 def model_label(model: dict[str, Any]) -> str:
-    """``gpt-image-1  live, built-in`` / ``dall-e-3  built-in, retired``: where a model id came from."""
-    tags = [part for part in str(model.get("source", "")).split("+") if part]
+    """``gpt-image-2  (built-in, live)`` / ``dall-e-3  (built-in, retired)``: where a model id came from."""
+    source = model.get("source") or []
+    tags = [str(part) for part in (source if isinstance(source, list) else str(source).split("+")) if part]
     if model.get("retired"):
         tags.append("retired")
     return f"{model['id']}  ({', '.join(tags)})" if tags else str(model["id"])

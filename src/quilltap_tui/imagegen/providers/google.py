@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from quilltap_tui.errors import ContentRefused, MalformedResponse
-from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.capabilities import is_image_model
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -51,7 +51,7 @@ def model_path(model: str, method: str) -> str:
 
 def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     """Path and JSON body for one call: ``generateContent`` or, for Imagen models, ``predict``."""
-    if spec_for("google", call.model).api == IMAGEN_API:
+    if call.spec is not None and call.spec.api == IMAGEN_API:
         return build_predict(call)
     image_config: dict[str, Any] = {}
     if call.aspect_ratio:
@@ -137,7 +137,9 @@ def parse_model_list(body: dict[str, Any]) -> tuple[list[str], str | None]:
     for model in list_of_dicts(body.get("models")):
         name = str(model.get("name", "")).removeprefix("models/")
         methods = model.get("supportedGenerationMethods") or []
-        if ("generateContent" in methods and "image" in name) or ("predict" in methods and "imagen" in name):
+        # The catalogue's family patterns decide what is an image model (gemini-nano-banana-2.1 has no
+        # "image" in its name); the methods say how it is called.
+        if ("generateContent" in methods or "predict" in methods) and is_image_model("google", name):
             ids.append(name)
     token = body.get("nextPageToken")
     return ids, token if isinstance(token, str) and token else None

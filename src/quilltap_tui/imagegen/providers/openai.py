@@ -1,8 +1,11 @@
 """OpenAI Images API (``POST {base}/images/generations``) and servers compatible with it.
 
 Wire rules (provider-wire.md 2.1): always send ``model`` (the API default, dall-e-2, is shut down);
-``response_format`` only for dall-e (GPT-image answers 400 ``unknown_parameter``); ``style`` only for
-dall-e-3; ``output_format``/``background``/``moderation``/``output_compression`` only for GPT-image.
+``response_format`` only when the model's spec asks for it (dall-e and generic servers; GPT-image answers
+400 ``unknown_parameter``). Everything else comes from the planned call, which the planner has already
+limited to what the model takes: ``style`` only where the spec has styles, extras (``output_format``,
+``background``, ``complexity``, ``steps``, ...) only where the spec lists them, and ``seed`` and
+``negative_prompt`` only for models that take them (generic compatible servers), as snake_case fields.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from quilltap_tui.errors import MalformedResponse
-from quilltap_tui.imagegen.capabilities import is_image_model, spec_for
+from quilltap_tui.imagegen.capabilities import is_image_model
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -23,30 +26,20 @@ from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
 from quilltap_tui.providers.openai import UNIT
 
 PATH = "/images/generations"
-DALLE_FAMILIES = frozenset({"dall-e-2", "dall-e-3"})
-STYLE_FAMILIES = frozenset({"dall-e-3"})
-# GPT-image wire fields passed through from ProviderCall.extras; anything else there is not ours to send.
-GPT_IMAGE_EXTRAS = ("output_format", "background", "moderation", "output_compression")
 TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
 
 
 def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     """The path and JSON body for one call. Pure: the call is already valid for the model."""
-    family = spec_for("openai", call.model).family
     body: dict[str, Any] = {"model": call.model, "prompt": call.prompt, "n": call.n}
-    if call.size:
-        body["size"] = call.size
-    if call.quality:
-        body["quality"] = call.quality
-    if call.style and family in STYLE_FAMILIES:
-        body["style"] = call.style
-    if family in DALLE_FAMILIES:
-        # dall-e defaults to short-lived URLs; ask for the bytes inline instead.
-        body["response_format"] = "b64_json"
-    else:
-        body.update({k: call.extras[k] for k in GPT_IMAGE_EXTRAS if k in call.extras})
-    if "user" in call.extras:
-        body["user"] = call.extras["user"]
+    optional = {"size": call.size, "quality": call.quality, "style": call.style,
+                "negative_prompt": call.negative_prompt, "seed": call.seed}
+    body.update({name: value for name, value in optional.items() if value is not None})
+    if call.spec is not None and call.spec.response_format:
+        # dall-e and many compatible servers default to short-lived links; ask for the bytes inline.
+        body["response_format"] = call.spec.response_format
+    # The planner kept only the extras this model takes; each is a body field of the same name.
+    body.update(call.extras)
     return PATH, body
 
 
