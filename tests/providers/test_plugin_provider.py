@@ -116,7 +116,7 @@ def test_a_broken_plug_in_is_noted_and_skipped() -> None:
     for ref in registry.BUILTIN:
         reg.load(ref)
     reg.load_entry_points(entry_points)
-    assert reg.ids("image") == ("openai", "grok", "google")
+    assert reg.ids("image") == ("openai", "grok", "google", "openai-compatible")
     assert reg.unit("openai").title == "OpenAI"
     assert any("broken" in note and "failed to load" in note for note in reg.notes)
     assert any("reuses the image provider id 'openai'" in note for note in reg.notes)
