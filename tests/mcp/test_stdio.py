@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.ui.gallery_data import load_page
 from tests.fakes.image_servers import FakeOpenAIImages
 from tests.mcp.harness import add_profile, file_bytes, gallery_count, server_env, stdio_session
 from tests.support import Cli
@@ -70,6 +73,18 @@ async def test_tools_generate_resources_and_gallery(cli: Cli, home: Path, openai
     # Audited like generate, and marked as made over MCP.
     (row,) = cli("audit", "--json").json()
     assert (row["source"], row["outcome"], row["image_ids"]) == ("mcp", "ok", [image["id"]])
+
+    # The terminal app's gallery shows it, marked as made over MCP (an image from `generate` is not).
+    assert (await asyncio.to_thread(cli, "generate", "--json", "a second lighthouse")).code == 0
+    ctx = AppContext(environ=server_env(home))
+    try:
+        by_source = {item.id: item for item in await asyncio.to_thread(load_page, ctx)}
+    finally:
+        ctx.close()
+    assert len(by_source) == 2 and by_source[image["id"]].source == "mcp"
+    assert "over MCP" in by_source[image["id"]].details()
+    (other,) = (item for item in by_source.values() if item.id != image["id"])
+    assert other.source == "cli" and "over MCP" not in other.details()
 
 
 async def test_list_image_profiles_says_what_each_model_accepts(

@@ -249,7 +249,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _ts(index=True)
     action: str  # generate | validate_key
-    source: str = "cli"  # cli | tool | tui
+    source: str = "cli"  # cli | tool | tui | mcp
     image_profile_id: str | None = Field(
         default=None, foreign_key="image_profile.id", ondelete="SET NULL", index=True
     )

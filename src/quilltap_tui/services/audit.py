@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from quilltap_tui.db.models import AuditEntry, utcnow
@@ -19,7 +22,7 @@ from quilltap_tui.errors import LimitExceeded
 from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
 from quilltap_tui.secrets import redact
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.generation_profile import ResolvedProfile
+from quilltap_tui.services.generation_profile import PENDING_TTL, ResolvedProfile
 
 
 @dataclass
@@ -102,6 +105,25 @@ def _outcome(error: BaseException) -> str:
 _TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_TABLE)
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+
+
+def image_sources(ctx: AppContext, images: Sequence[tuple[str, datetime]]) -> dict[str, str]:
+    """How each image was asked for (``cli``, ``tool``, ``tui``, ``mcp``), from the ``ok`` row that saved it.
+
+    ``images``: ``(id, created_at)`` pairs. An attempt's row is written when it starts and its images
+    when it ends, at most :data:`PENDING_TTL` later, which bounds the rows read.
+    """
+    if not images:
+        return {}
+    wanted = {image_id for image_id, _ in images}
+    times = [created for _, created in images]
+    a = _TABLE.c
+    stmt = sa_select(a.source, a.image_ids).where(
+        a.outcome == "ok", a.created_at >= min(times) - PENDING_TTL, a.created_at <= max(times)
+    )
+    with ctx.db.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return {image_id: row.source for row in rows for image_id in (row.image_ids or []) if image_id in wanted}
 
 
 def list_entries(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[dict[str, Any]]:

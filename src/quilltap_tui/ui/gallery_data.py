@@ -31,6 +31,7 @@ class ImageItem:
     created_at: datetime
     chat_id: str | None
     chat_title: str | None = None
+    source: str | None = None  # how it was asked for: cli, tool, tui or mcp (from the audit log)
 
     @property
     def size_text(self) -> str:
@@ -52,7 +53,7 @@ class ImageItem:
             f"Model: {self.model} ({self.provider})",
             f"Profile: {self.profile or '-'}",
             f"Size: {self.size_text}, {self.mime_type}",
-            f"Made: {self.local_time}",
+            f"Made: {self.local_time}{' over MCP' if self.source == 'mcp' else ''}",
             f"Chat: {self.chat_title or self.chat_id or '-'}",
             f"Path: {self.path}",
         ]
@@ -74,19 +75,20 @@ def load_page(ctx: AppContext, offset: int = 0, limit: int = PAGE_SIZE) -> list[
     from sqlmodel import col, select
 
     from quilltap_tui.db.models import Chat
-    from quilltap_tui.services import image_store
+    from quilltap_tui.services import audit, image_store
 
     with ctx.db.session() as session:
         records = image_store.list_images(session, limit=limit, offset=offset)
         chat_ids = {r.chat_id for r in records if r.chat_id}
         titles = dict(session.exec(select(Chat.id, Chat.title).where(col(Chat.id).in_(chat_ids))).all()) \
             if chat_ids else {}
+        sources = audit.image_sources(ctx, [(r.id, r.created_at) for r in records])
         return [
             ImageItem(
                 id=r.id, path=image_store.absolute_path(ctx, r), prompt=r.prompt, revised_prompt=r.revised_prompt,
                 negative_prompt=r.negative_prompt, provider=r.provider, model=r.model, profile=r.profile_name,
                 width=r.width, height=r.height, bytes=r.bytes, mime_type=r.mime_type, created_at=r.created_at,
-                chat_id=r.chat_id, chat_title=titles.get(r.chat_id) if r.chat_id else None,
+                chat_id=r.chat_id, chat_title=titles.get(r.chat_id) if r.chat_id else None, source=sources.get(r.id),
             )
             for r in records
         ]
