@@ -47,5 +47,5 @@ def test_the_tui_thumbnail_refuses_an_image_past_the_budget(tmp_path: Path) -> N
     buffer = io.BytesIO()
     Image.new("RGB", (1200, 1000), "blue").save(buffer, "PNG")
     path.write_bytes(buffer.getvalue())
-    with pytest.raises(OverBudget, match="1200x1000 pixels, more than the budget of 1,000,000"):
+    with pytest.raises(OverBudget, match="1,200,000 pixels, more than the budget of 1,000,000"):
         thumbnails.load(path, (200, 200))

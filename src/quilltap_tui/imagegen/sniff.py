@@ -108,7 +108,7 @@ def check_pixels(width: int, height: int) -> None:
     """Raise :class:`OverBudget` when ``width`` x ``height`` is past ``max_image_pixels``."""
     budget = caps.current().max_image_pixels
     if width * height > budget:
-        raise OverBudget(f"it declares {width}x{height} pixels, more than the budget of {budget:,} "
+        raise OverBudget(f"it declares {width * height:,} pixels, more than the budget of {budget:,} "
                          "(setting max_image_pixels).")
 
 
