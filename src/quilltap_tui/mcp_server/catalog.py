@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quilltap_tui.errors import NotFound
-from quilltap_tui.imagegen.capabilities import PROVIDER_TITLES
+from quilltap_tui.imagegen.capabilities import provider_name
 from quilltap_tui.services import profiles
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools.generate_image import TOOL_NAME, ImageToolProfile, input_schema
@@ -37,7 +37,7 @@ class ExposedProfile:
 
     def title(self) -> str:
         """``OpenAI gpt-image-1``: the provider's title and the model."""
-        return f"{PROVIDER_TITLES.get(self.tool.provider, self.tool.provider)} {self.tool.model}"
+        return f"{provider_name(self.tool.provider)} {self.tool.model}"
 
     def good_for(self) -> str:
         return ", ".join(self.tags) if self.tags else "general use (no tags)"
