@@ -30,6 +30,7 @@ CASES: list[tuple[str, str, str, str | None, type]] = [
      TreeMessageView),
     ("assistant", "# Title\n\n```python\nprint('hi')\n```\n\n> quoted", "streaming", None, TreeMessageView),
     ("user", "an \x1b]52;c;ZXZpbA==\x07 escape", "complete", None, InlineMessageView),
+    ("user", "first line\nsecond *line*\n\n- not a list", "complete", None, InlineMessageView),
 ]
 
 
@@ -53,6 +54,21 @@ async def test_history_views_render_like_finished_messages(theme: str) -> None:
             assert right.size == left.size, text
             assert cells(app, right) == cells(app, left), text
             assert isinstance(right, MessageView) and right.text == left.text and right.role == role
+
+
+async def test_a_multi_line_user_message_keeps_its_lines() -> None:
+    """Bug: a message typed with ctrl+j went through Markdown and showed on one line."""
+    text = "first line\nsecond *line*\n  - not a list"
+    app = Columns()
+    async with app.run_test(size=(130, 20)) as pilot:
+        live = MessageView("user", text)
+        stored = history_message({"id": "m", "content": text, "status": "complete", "error": None}, "user")
+        await app.query_one("#left").mount(live)
+        await app.query_one("#right").mount(stored)
+        await pilot.pause()
+        for view in (live, stored):
+            rows = ["".join(ch for ch, _style in row)[2:].rstrip() for row in cells(app, view)]  # after the bar
+            assert rows[1:4] == ["first line", "second *line*", "  - not a list"], rows
 
 
 async def test_a_link_in_a_history_message_opens_like_in_markdown(monkeypatch: pytest.MonkeyPatch) -> None:

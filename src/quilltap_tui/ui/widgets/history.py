@@ -36,9 +36,12 @@ def history_message(message: dict[str, Any], role: str, parsed: ParsedText | Non
 
     ``parsed``: its inert text already parsed by the loading worker; parsed here when not given.
     """
-    parsed = parsed if parsed is not None else parse_text(inert(message["content"]))
     options: dict[str, Any] = {"status": message["status"], "error": message.get("error"),
                                "message_id": message["id"]}
+    if role == "user":  # what the user typed, as typed: line breaks kept, no Markdown
+        plain = InlineText(inert(message["content"]), ())
+        return InlineMessageView(role, message["content"], inline=plain, **options)
+    parsed = parsed if parsed is not None else parse_text(inert(message["content"]))
     if parsed.inline is not None:
         return InlineMessageView(role, message["content"], inline=parsed.inline, **options)
     return TreeMessageView(role, message["content"], tokens=parsed.tokens, **options)

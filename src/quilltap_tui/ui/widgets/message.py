@@ -158,6 +158,7 @@ class MessageView(Vertical):
     MessageView > Markdown > MarkdownParagraph { margin: 0 0 1 0; }
     MessageView > Markdown > .chunk-end { height: 0; }
     MessageView > .message-error { color: $error; height: auto; }
+    MessageView > .message-plain { height: auto; }
     """
 
     def __init__(self, role: str, text: str = "", *, status: str = "complete", error: str | None = None,
@@ -178,7 +179,10 @@ class MessageView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._head(), classes="message-head", markup=False)
-        yield TimedMarkdown(self.text or None)
+        if self.role == "user":  # shown as typed: Markdown would join the lines of a ctrl+j message
+            yield Static(self.text, classes="message-plain", markup=False)
+        else:
+            yield TimedMarkdown(self.text or None)
         yield Static(self._error_text(), classes="message-error", markup=False)
 
     def on_mount(self) -> None:
