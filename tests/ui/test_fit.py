@@ -33,4 +33,22 @@ async def test_a_long_title_does_not_hide_the_other_columns(make_app: Any, ctx: 
         table = app.screen.query_one("#chat-table", DataTable)
         assert table.virtual_size.width <= table.size.width  # no horizontal scrolling
         title = str(table.get_row_at(0)[0])
-        assert title.endswith("…") and "An extremely long chat title".startswith(title[:-1].rstrip())
+        assert title.endswith("…") and ("An extremely long chat title " * 3).startswith(title[:-1].rstrip())
+
+
+async def test_home_at_80x24_drops_columns_instead_of_scrolling(make_app: Any, ctx: Any) -> None:
+    """Bug: at 80x24 the chat table scrolled sideways (a stray bar at its foot) and titles were stubs."""
+    profiles.create(ctx, profiles.CHAT, name="assistant", provider="ollama", model="llama3.2", default=True)
+    profiles.create(ctx, profiles.IMAGE, name="watercolor", provider="openai", model="gpt-image-1", default=True)
+    for title in ("a fox in the snow", "a red bicycle leaning on a wall"):
+        chats.create_chat(ctx, title=title, chat_profile="assistant")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#chat-table", DataTable)
+        assert table.virtual_size.width <= table.size.width  # no horizontal scrolling
+        assert table.max_scroll_x == 0
+        headers = [str(column.label) for column in table.columns.values()]
+        assert headers == ["Title", "Chat profile"]  # the least needed columns went first
+        titles = sorted(str(table.get_row_at(i)[0]) for i in range(table.row_count))
+        assert titles[0] == "a fox in the snow" and titles[1].startswith("a red bicycle lean")

@@ -17,9 +17,10 @@ from textual.widgets import DataTable, Input, Static
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
 from quilltap_tui.ui.tasks import ServiceCalls
-from quilltap_tui.ui.widgets.fit import fit_rows
+from quilltap_tui.ui.widgets.fit import fit_columns, fit_rows
 
 COLUMNS = ("Title", "Chat profile", "Images", "Msgs", "Updated (UTC)")
+DROP_ORDER = (4, 3, 2, 1)  # on a narrow terminal: the date goes first, the chat profile last
 
 
 class ChatList(ServiceCalls, Vertical):
@@ -27,7 +28,7 @@ class ChatList(ServiceCalls, Vertical):
 
     DEFAULT_CSS = """
     ChatList { height: 1fr; }
-    ChatList > .list-title { text-style: bold; height: 1; }
+    ChatList > .list-title { text-style: bold; height: auto; }
     ChatList > #chat-filter { margin: 0; }
     ChatList > #chat-table { height: 1fr; }
     ChatList > #chats-empty { color: $text-muted; height: auto; }
@@ -83,7 +84,13 @@ class ChatList(ServiceCalls, Vertical):
              chat["updated_at"][:16].replace("T", " "))
             for chat in self.shown
         ]
-        fitted = fit_rows(table.size.width or self.content_size.width, COLUMNS, rows, free=0)
+        width = table.size.width or self.content_size.width
+        kept = fit_columns(width, COLUMNS, rows, free=0, drop_order=DROP_ORDER)
+        headers = tuple(COLUMNS[i] for i in kept)
+        if headers != tuple(str(c.label) for c in table.columns.values()):
+            table.clear(columns=True)
+            table.add_columns(*headers)
+        fitted = fit_rows(width, headers, [tuple(row[i] for i in kept) for row in rows], free=0)
         for chat, row in zip(self.shown, fitted, strict=True):
             table.add_row(*row, key=chat["id"])
         if selected is not None and any(c["id"] == selected["id"] for c in self.shown):

@@ -27,6 +27,10 @@ class HomeScreen(BaseScreen):
     """First screen: drawn at once, filled in when the snapshot arrives."""
 
     HELP = "The start screen: your chats, setup status and where to go next."
+    # Below 110 columns the side panels take a fixed, slimmer width, so the chat list keeps the rest; below 30
+    # rows the "Go to" panel (the footer, F1 and ctrl+p say the same) makes way for the setup checklist.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("escape", "back", "Clear filter", id="back", show=False),
         Binding("ctrl+n", "new_chat", "New chat", id="new_chat"),

@@ -13,6 +13,7 @@ from rich.cells import cell_len, set_cell_size
 CELL_PADDING = 2  # DataTable pads each cell by one column on both sides
 SCROLLBAR = 2
 MIN_FREE = 12
+WANTED_FREE = 20  # a title this wide reads as a title; narrower, other columns make room (see fit_columns)
 
 
 def clip(text: str, width: int) -> str:
@@ -24,13 +25,33 @@ def clip(text: str, width: int) -> str:
 
 def free_width(total: int, headers: Sequence[str], rows: Sequence[Sequence[str]], free: int) -> int:
     """Cells left for column ``free`` in a table ``total`` cells wide, the other columns as wide as needed."""
+    return max(MIN_FREE, _room(total, headers, rows, free))
+
+
+def fit_columns(total: int, headers: Sequence[str], rows: Sequence[Sequence[str]], free: int,
+                drop_order: Sequence[int]) -> list[int]:
+    """The columns to show in a table ``total`` cells wide: all of them, or without the first of ``drop_order``
+    (then the next...) while column ``free`` would get fewer cells than it needs (up to ``WANTED_FREE``).
+    A narrow terminal loses the least needed columns instead of scrolling sideways or cutting titles to stubs.
+    """
+    wanted = min(WANTED_FREE, max([cell_len(headers[free]), *(cell_len(row[free]) for row in rows)]))
+    kept = list(range(len(headers)))
+    for column in drop_order:
+        picked_free = kept.index(free)
+        if _room(total, [headers[i] for i in kept], [[row[i] for i in kept] for row in rows], picked_free) >= wanted:
+            break
+        kept.remove(column)
+    return kept
+
+
+def _room(total: int, headers: Sequence[str], rows: Sequence[Sequence[str]], free: int) -> int:
     used = SCROLLBAR
     for index, header in enumerate(headers):
         if index == free:
             used += CELL_PADDING
             continue
         used += max([cell_len(header), *(cell_len(row[index]) for row in rows)]) + CELL_PADDING
-    return max(MIN_FREE, total - used)
+    return total - used
 
 
 def fit_rows(total: int, headers: Sequence[str], rows: Sequence[Sequence[str]], free: int) -> list[tuple[str, ...]]:
