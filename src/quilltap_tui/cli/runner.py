@@ -14,7 +14,19 @@ Handler = Callable[[argparse.Namespace], int]
 
 def run(ns: argparse.Namespace) -> int:
     handler = _handler(ns.command, getattr(ns, "action", None))
+    if ns.command != "models":  # `models` refuses a malformed models.toml instead (exit 2)
+        _catalogue_note()
     return guarded(lambda: handler(ns), debug=ns.debug)
+
+
+def _catalogue_note() -> None:
+    """One line on stderr when models.toml is malformed; the command goes on with the built-in table."""
+    from quilltap_tui.services.model_catalogue import catalogue_warning
+    from quilltap_tui.textsafe import inert
+
+    warning = catalogue_warning()
+    if warning is not None:
+        print(f"quilltap-tui: warning: {inert(warning, keep_newlines=False)}", file=sys.stderr)
 
 
 def guarded(body: Callable[[], int], *, debug: bool) -> int:

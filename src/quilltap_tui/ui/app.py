@@ -117,6 +117,12 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.refresh_snapshot()
         # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
         self.call_blocking("sweep_orphans", _sweep_orphans, self.ctx)
+        self.call_blocking("catalogue_warning", _catalogue_warning)
+
+    def done_catalogue_warning(self, warning: str | None) -> None:
+        """A malformed models.toml: the same one sentence the command line prints."""
+        if warning:
+            self.notify(warning, title="Model catalogue", severity="warning", timeout=10)
 
     def _apply_themes(self) -> None:
         from quilltap_tui.ui.themes import load_themes
@@ -411,6 +417,12 @@ def _title_for(error: BaseException) -> str:
         if isinstance(error, kind):
             return title
     return "Error"
+
+
+def _catalogue_warning() -> str | None:
+    from quilltap_tui.services.model_catalogue import catalogue_warning
+
+    return catalogue_warning()
 
 
 def _sweep_orphans(ctx: AppContext) -> list[Any]:
