@@ -82,6 +82,10 @@ class ProviderError(QuilltapError):
         super().__init__(message)
         self.provider = provider
         self.status = status
+        # What the server said about retrying: its requested wait (Retry-After, RetryInfo) in seconds and
+        # its own verdict (x-should-retry), read by the one retry loop (providers.retry).
+        self.retry_after: float | None = None
+        self.retry_hint: bool | None = None
 
 
 class AuthError(ProviderError):

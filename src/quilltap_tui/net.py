@@ -1,4 +1,5 @@
-"""Shared HTTP plumbing for provider clients: bounded retries, error classification, safe downloads.
+"""Shared HTTP plumbing for provider clients: one JSON round trip (retried by the one retry loop of
+:mod:`quilltap_tui.providers.retry`), error classification, safe downloads.
 
 Everything here works on an injected ``httpx2.AsyncClient`` so tests can point it at a loopback fake
 or an ``httpx2.MockTransport``. Nothing here logs or formats a secret: provider text that may echo a
@@ -8,13 +9,10 @@ key goes through :func:`quilltap_tui.redaction.redact` before it reaches an erro
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import json
-import random
 import ssl
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -22,18 +20,17 @@ import httpx2
 from quilltap_tui.errors import (
     MalformedResponse,
     ProviderError,
-    RateLimited,
     Timeout,
     Unavailable,
 )
+from quilltap_tui.providers import retry
+from quilltap_tui.providers.retry import RetryHook, RetryPolicy, Sleep
+from quilltap_tui.providers.status import retry_after_seconds, retry_hint
 
 Classifier = Callable[[httpx2.Response], ProviderError]
 RequestFactory = Callable[[], httpx2.Request]
-RetryHook = Callable[[int, float, str], None]
-Sleep = Callable[[float], Awaitable[None]]
+__all__ = ["RetryHook", "Sleep", "retry_after_seconds"]  # re-exported: older callers import them from here
 
-RETRY_STATUSES = frozenset({408, 409, 429})
-MAX_SERVER_WAIT = 120.0  # the OpenAI SDK rule: a longer server-requested wait means "do not retry"
 MIB = 1024 * 1024
 # Headers that carry a credential; never sent along with a download from a provider-given URL.
 AUTH_HEADERS = ("authorization", "x-goog-api-key", "x-api-key", "api-key", "x-key")
@@ -53,34 +50,6 @@ def make_client(timeout: float) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(timeout=timeout, transport=guarded_transport(shared_ssl_context()))
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """The wait a server asked for: ``retry-after-ms``, else ``Retry-After`` (seconds or HTTP date)."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(float(raw_ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
-
-
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff ``min(0.5 * 2^n, 8 s)`` plus up to 25 % jitter so clients do not stampede."""
-    base = min(0.5 * 2.0**attempt, 8.0)
-    return base + random.uniform(0.0, base * 0.25)
-
-
 async def send_with_retries(
     client: httpx2.AsyncClient,
     request_factory: RequestFactory,
@@ -88,35 +57,30 @@ async def send_with_retries(
     classify: Classifier,
     max_retries: int = 2,
     max_total_wait: float = 60.0,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
     on_retry: RetryHook | None = None,
     provider: str = "The provider",
 ) -> httpx2.Response:
-    """Send a request until it succeeds, retrying transient failures a bounded number of times.
+    """Send a request until it succeeds, retrying transient failures through the one retry loop.
 
     Returns a 2xx response whose body is already read. Raises the classified :class:`ProviderError`
     (or :class:`Timeout`/:class:`Unavailable` for transport failures) once retrying is pointless.
     """
-    waited = 0.0
-    attempt = 0
-    while True:
-        response: httpx2.Response | None = None
-        try:
-            response = await _send_once(client, request_factory(), provider)
-        except (Timeout, Unavailable) as exc:
-            error: ProviderError = exc
-        else:
-            if response.is_success:
-                return response
-            error = classify(response)
-        wait = _retry_wait(error, response, attempt, max_retries, max_total_wait - waited)
-        if wait is None:
-            raise error
-        if on_retry is not None:
-            on_retry(attempt + 1, wait, _reason(error, response))
-        await sleep(wait)
-        waited += wait
-        attempt += 1
+
+    async def attempt() -> httpx2.Response:
+        response = await _send_once(client, request_factory(), provider)
+        if response.is_success:
+            return response
+        error = classify(response)
+        # A plug-in's classifier may not read them: the headers' wait and verdict count all the same.
+        if error.retry_after is None:
+            error.retry_after = retry_after_seconds(response.headers)
+        if error.retry_hint is None:
+            error.retry_hint = retry_hint(response.headers)
+        raise error
+
+    policy = RetryPolicy(max_retries=max_retries, max_total_wait=max_total_wait, sleep=sleep, on_retry=on_retry)
+    return await retry.with_retries(attempt, policy)
 
 
 async def _send_once(client: httpx2.AsyncClient, request: httpx2.Request, provider: str) -> httpx2.Response:
@@ -139,44 +103,6 @@ async def _send_once(client: httpx2.AsyncClient, request: httpx2.Request, provid
     finally:
         await response.aclose()
     return response
-
-
-def _retry_wait(
-    error: ProviderError, response: httpx2.Response | None, attempt: int, max_retries: int, budget: float
-) -> float | None:
-    """How long to wait before the next attempt, or ``None`` when the error must be raised now."""
-    if attempt >= max_retries or not _retryable(error, response):
-        return None
-    server_wait = error.retry_after if isinstance(error, RateLimited) else None
-    if server_wait is None and response is not None:
-        server_wait = retry_after_seconds(response.headers)
-    if server_wait is not None and server_wait > 0:
-        if server_wait > MAX_SERVER_WAIT or server_wait > budget:
-            if isinstance(error, RateLimited):
-                error.retry_after = server_wait
-            return None
-        return server_wait
-    wait = backoff_delay(attempt)
-    return wait if wait <= budget else None
-
-
-def _retryable(error: ProviderError, response: httpx2.Response | None) -> bool:
-    if isinstance(error, RateLimited) and error.quota:
-        return False
-    if response is None:
-        return error.retryable
-    hint = response.headers.get("x-should-retry", "").lower()
-    if hint in ("true", "false"):
-        return hint == "true"
-    return response.status_code in RETRY_STATUSES or response.status_code >= 500
-
-
-def _reason(error: ProviderError, response: httpx2.Response | None) -> str:
-    if response is None:
-        return "timeout" if isinstance(error, Timeout) else "connection failed"
-    labels = {429: "rate limited", 408: "request timeout", 409: "conflict"}
-    label = labels.get(response.status_code, "server error")
-    return f"{response.status_code} {label}"
 
 
 def json_body(response: httpx2.Response) -> Any:

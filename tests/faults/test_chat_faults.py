@@ -8,7 +8,6 @@ chat. Nothing may crash: no traceback, never exit 1.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.fakes.chat_servers import (
     Truncated,
     rate_limited,
 )
+from tests.fakes.server import RecordingSleep
 from tests.faults.support import assert_no_orphans, integrity, one_sentence
 from tests.support import Cli
 
@@ -83,7 +83,7 @@ def messages(cli: Cli, chat_id: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("fault", "kind"), CASES, ids=[f"{k}-{f.id}" for f, k in CASES])
-def test_chat_fault(cli: Cli, fault: ChatFault, kind: str) -> None:
+def test_chat_fault(cli: Cli, sleeps: RecordingSleep, fault: ChatFault, kind: str) -> None:
     with FakeChatServer(kind, api_key=CHAT_KEY) as chat:
         cli.monkeypatch.setenv("OPENAI_API_KEY" if kind == "openai" else "ANTHROPIC_API_KEY",
                                "sk-wrong-0000" if fault.bad_key else CHAT_KEY)
@@ -91,9 +91,7 @@ def test_chat_fault(cli: Cli, fault: ChatFault, kind: str) -> None:
                    "--base-url", chat.base_url)
         assert made.code == 0, made.err
         chat.enqueue(*fault.replies[kind])
-        started = time.monotonic()
         result = cli("ask", "--chat-profile", "talk", "--no-images", "--json", "hello there", env=fault.env)
-        elapsed = time.monotonic() - started
 
     lines = [json.loads(line) for line in result.out.splitlines()]
     assert lines[-1]["type"] == "done", result.out
@@ -112,6 +110,8 @@ def test_chat_fault(cli: Cli, fault: ChatFault, kind: str) -> None:
         assert error["message"] == message
         assert (stored[-1]["status"], stored[-1]["error"]) == ("error", message)
     if fault.wait is not None:
-        assert elapsed >= fault.wait, "the wait the server asked for was cut short"
+        # The server's wait is asked of the one retry loop's (injected) sleep, and said on stderr.
+        assert sleeps.waits == [fault.wait], "the wait the server asked for was not the one slept"
+        assert f"retrying in {fault.wait:.1f} s (429 rate limited)" in result.err
     assert integrity(cli.home) == "ok"
     assert_no_orphans(cli.home)

@@ -34,6 +34,7 @@ from tests.fakes.chat_servers import (
     overloaded,
     tool_then_text,
 )
+from tests.fakes.server import RecordingSleep
 
 KEY = "sk-ant-test-0123456789abcdefSECRET"
 TOOL = ToolSpec(
@@ -49,8 +50,10 @@ def server() -> Iterator[FakeChatServer]:
         yield fake
 
 
-def provider(server: FakeChatServer, key: str = KEY, retries: int = 0, base_url: str | None = None) -> Any:
-    return get_chat_provider("anthropic", api_key=key, base_url=base_url or server.base_url, max_retries=retries)
+def provider(server: FakeChatServer, key: str = KEY, retries: int = 0, base_url: str | None = None,
+             sleep: RecordingSleep | None = None) -> Any:
+    return get_chat_provider("anthropic", api_key=key, base_url=base_url or server.base_url, max_retries=retries,
+                             sleep=sleep or RecordingSleep())
 
 
 async def collect(prov: Any, messages: list[ChatMessage], **kwargs: Any) -> list[ChatEvent]:
@@ -201,11 +204,13 @@ async def test_529_overloaded_maps_to_unavailable(server: FakeChatServer) -> Non
     assert info.value.retryable
 
 
-async def test_529_is_retried_by_the_sdk_then_succeeds(server: FakeChatServer) -> None:
+async def test_529_is_retried_through_the_one_loop_then_succeeds(server: FakeChatServer) -> None:
     server.enqueue(HttpError(529, headers={"retry-after-ms": "10"}), Text("recovered"))
-    events = await collect(provider(server, retries=2), [ChatMessage.user("hi")])
+    sleep = RecordingSleep()
+    events = await collect(provider(server, retries=2, sleep=sleep), [ChatMessage.user("hi")])
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "recovered"
     assert len(server.chat_requests) == 2
+    assert sleep.waits == [0.01]
 
 
 async def test_mid_stream_overloaded_error_event_raises_after_partial_text(server: FakeChatServer) -> None:
@@ -237,7 +242,7 @@ async def test_wrong_key_is_auth_error_without_the_key_in_the_message(server: Fa
     with pytest.raises(AuthError) as info:
         await collect(provider(server, key=wrong), [ChatMessage.user("hi")])
     assert wrong not in str(info.value)
-    assert "Anthropic rejected the API key (HTTP 401)" in str(info.value)
+    assert "Anthropic rejected the API key: " in str(info.value)
 
 
 async def test_malformed_and_unfinished_streams(server: FakeChatServer) -> None:

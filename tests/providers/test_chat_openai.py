@@ -32,6 +32,7 @@ from tests.fakes.chat_servers import (
     Truncated,
     rate_limited,
 )
+from tests.fakes.server import RecordingSleep
 
 KEY = "sk-test-0123456789abcdefSECRET"
 TOOL = ToolSpec(
@@ -47,8 +48,11 @@ def server() -> Iterator[FakeChatServer]:
         yield fake
 
 
-def provider(server: FakeChatServer, pid: str = "openai", key: str | None = KEY, retries: int = 0) -> Any:
-    return get_chat_provider(pid, api_key=key, base_url=server.base_url, max_retries=retries)
+def provider(server: FakeChatServer, pid: str = "openai", key: str | None = KEY, retries: int = 0,
+             sleep: RecordingSleep | None = None, notes: list[Any] | None = None) -> Any:
+    seen = notes if notes is not None else []
+    return get_chat_provider(pid, api_key=key, base_url=server.base_url, max_retries=retries,
+                             sleep=sleep or RecordingSleep(), on_retry=lambda *a: seen.append(a))
 
 
 async def collect(prov: Any, messages: list[ChatMessage], **kwargs: Any) -> list[ChatEvent]:
@@ -207,11 +211,22 @@ async def test_rate_limit_in_stream_maps_to_rate_limited(server: FakeChatServer)
         await collect(provider(server, "openrouter"), [ChatMessage.user("hi")])
 
 
-async def test_429_with_retry_after_is_retried_by_the_sdk_then_succeeds(server: FakeChatServer) -> None:
-    server.enqueue(rate_limited(0.01), Text("after the wait"))
-    events = await collect(provider(server, retries=2), [ChatMessage.user("hi")])
+async def test_429_with_retry_after_is_retried_through_the_one_loop_then_succeeds(server: FakeChatServer) -> None:
+    server.enqueue(rate_limited(1.5), Text("after the wait"))
+    sleep, notes = RecordingSleep(), list[Any]()
+    events = await collect(provider(server, retries=2, sleep=sleep, notes=notes), [ChatMessage.user("hi")])
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "after the wait"
     assert len(server.chat_requests) == 2
+    assert sleep.waits == [1.5]  # the server's wait, asked of the injected sleep: no real second passes
+    assert notes == [(1, 1.5, "429 rate limited")]
+
+
+async def test_a_stream_is_not_retried_once_text_has_arrived(server: FakeChatServer) -> None:
+    server.enqueue(ErrorInStream("Partial ", {"code": 502, "message": "Upstream failed"}), Text("again"))
+    sleep = RecordingSleep()
+    with pytest.raises(Unavailable):
+        await collect(provider(server, "openrouter", retries=2, sleep=sleep), [ChatMessage.user("hi")])
+    assert sleep.waits == [] and len(server.chat_requests) == 1
 
 
 async def test_429_without_retries_left_carries_retry_after(server: FakeChatServer) -> None:
@@ -304,7 +319,7 @@ async def test_rejected_key_error_never_contains_the_key(server: FakeChatServer)
     with pytest.raises(AuthError) as info:
         await collect(provider(server), [ChatMessage.user("hi")])
     assert KEY not in str(info.value)
-    assert "OpenAI rejected the API key (HTTP 401)" in str(info.value)
+    assert "OpenAI rejected the API key: " in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__
 
 

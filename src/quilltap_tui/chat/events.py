@@ -69,7 +69,27 @@ class DoneEvent:
     type: Literal["done"] = "done"
 
 
-TurnEvent = MessageStarted | TextEvent | ToolCallStarted | ToolResultEvent | ErrorEvent | DoneEvent
+@dataclass(frozen=True)
+class RetryEvent:
+    """A provider call failed and is tried again after ``wait`` seconds.
+
+    ``call_id`` is the tool call whose request is retried (an image), or None for the chat request itself.
+    Not an ``ask --json`` line (the contract lists those); ``ask`` says it on stderr as a progress note.
+    """
+
+    attempt: int
+    wait: float
+    reason: str  # "429 rate limited", "503 server error", "timeout"...
+    call_id: str | None = None
+    type: Literal["retry"] = "retry"
+
+    @property
+    def note(self) -> str:
+        """The short progress note: ``retrying in 1.0 s (429 rate limited)``."""
+        return f"retrying in {self.wait:.1f} s ({self.reason})"
+
+
+TurnEvent = MessageStarted | TextEvent | ToolCallStarted | ToolResultEvent | ErrorEvent | DoneEvent | RetryEvent
 EventSink = Callable[[TurnEvent], object]
 
 

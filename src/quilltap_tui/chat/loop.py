@@ -29,6 +29,7 @@ from quilltap_tui.chat.events import (
     ErrorEvent,
     EventSink,
     MessageStarted,
+    RetryEvent,
     TextEvent,
     ToolCallStarted,
     ToolResultEvent,
@@ -37,6 +38,7 @@ from quilltap_tui.chat.events import (
 from quilltap_tui.chat.spec import ChatProvider, TextDelta, ToolCallEvent, ToolCallRequest, TurnBuilder
 from quilltap_tui.db.engine import Database
 from quilltap_tui.errors import QuilltapError
+from quilltap_tui.providers.retry import RetryHook, listening
 from quilltap_tui.tools.registry import ToolContext, ToolRegistry
 
 CANCELLED = "Cancelled by the user."
@@ -141,15 +143,16 @@ class TurnLoop:
             model=s.model, messages=messages, tools=s.tools.specs(), params=s.params, system=s.system
         )
         calls: list[tuple[ToolCallRequest, str]] = []
-        async for event in stream:
-            reply.builder.add(event)
-            if isinstance(event, TextDelta):
-                self.emit(TextEvent(event.text))
-            elif isinstance(event, ToolCallEvent):
-                row_id = await asyncio.to_thread(history.add_tool_call, s.db, s.chat_id, message_id, event.call)
-                reply.call_rows.append(row_id)
-                calls.append((event.call, row_id))
-                self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
+        with listening(self._retry_hook(None)):
+            async for event in stream:
+                reply.builder.add(event)
+                if isinstance(event, TextDelta):
+                    self.emit(TextEvent(event.text))
+                elif isinstance(event, ToolCallEvent):
+                    row_id = await asyncio.to_thread(history.add_tool_call, s.db, s.chat_id, message_id, event.call)
+                    reply.call_rows.append(row_id)
+                    calls.append((event.call, row_id))
+                    self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
         await asyncio.to_thread(
             history.finish_assistant, s.db, message_id, reply.builder, reply.call_rows, status="complete"
         )
@@ -164,11 +167,20 @@ class TurnLoop:
 
         async def one(call: ToolCallRequest, row_id: str) -> None:
             await asyncio.to_thread(history.set_call_status, s.db, row_id, "running")
-            result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
+            with listening(self._retry_hook(call.id)):  # this task's provider retries belong to this call
+                result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
             await asyncio.to_thread(history.finish_call, s.db, row_id, result)
             self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
 
         await asyncio.gather(*(one(call, row_id) for call, row_id in calls))
+
+    def _retry_hook(self, call_id: str | None) -> RetryHook:
+        """Report the retries of the chat request (``None``) or of one tool call as :class:`RetryEvent`."""
+
+        def hook(attempt: int, wait: float, reason: str) -> None:
+            self.emit(RetryEvent(attempt, wait, reason, call_id))
+
+        return hook
 
     async def _store_failure(self, exc: QuilltapError) -> None:
         s = self.setup

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from quilltap_tui.chat.spec import ChatProvider
 from quilltap_tui.errors import AuthError, Invalid
 from quilltap_tui.providers.registry import chat_unit
+from quilltap_tui.providers.retry import RetryHook, RetryPolicy, Sleep
 from quilltap_tui.providers.unit import resolve
 
 if TYPE_CHECKING:
@@ -25,13 +26,15 @@ def get_chat_provider(
     http_client: httpx2.AsyncClient | None = None,
     max_retries: int = 2,
     timeout: float = 120.0,
+    sleep: Sleep | None = None,
+    on_retry: RetryHook | None = None,
 ) -> ChatProvider:
     """Build the chat provider for ``provider_id`` (any accepted spelling).
 
     ``base_url`` is the API root as the provider documents it (CONTRACT.md); ``None`` uses the
     provider's default. Raises :class:`Invalid` for an unknown id or a non-http(s) URL, and
     :class:`AuthError` when no key is given for a provider's own API (a server at a custom base URL
-    may be key-less).
+    may be key-less). Retries go through the one retry loop (``sleep`` and ``on_retry`` as there).
     """
     unit = chat_unit(provider_id)
     assert unit.chat is not None
@@ -44,8 +47,8 @@ def get_chat_provider(
     if suffix and not url.endswith(suffix):
         url += suffix
     provider: ChatProvider = resolve(unit.chat.factory)(
-        unit=unit, api_key=api_key, base_url=url, http_client=http_client, max_retries=max_retries,
-        timeout=timeout,
+        unit=unit, api_key=api_key, base_url=url, http_client=http_client, timeout=timeout,
+        retry=RetryPolicy(max_retries=max_retries, sleep=sleep, on_retry=on_retry),
     )
     return provider
 

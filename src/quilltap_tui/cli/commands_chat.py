@@ -13,7 +13,15 @@ import asyncio
 import sys
 from typing import Any
 
-from quilltap_tui.chat.events import ErrorEvent, TextEvent, ToolCallStarted, ToolResultEvent, TurnEvent, event_json
+from quilltap_tui.chat.events import (
+    ErrorEvent,
+    RetryEvent,
+    TextEvent,
+    ToolCallStarted,
+    ToolResultEvent,
+    TurnEvent,
+    event_json,
+)
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import chat_turn, chats, image_store
@@ -30,7 +38,7 @@ def ask(ns: argparse.Namespace) -> int:
     image_store.sweep_orphans(ctx)  # leftovers of a killed run, before this one adds images
     chat_id = _chat_for(ctx, ns)
     printer = _JsonPrinter() if ns.json else _HumanPrinter()
-    service = GenerationService(ctx, on_retry=_print_retry)
+    service = GenerationService(ctx)  # its retries reach the printer as turn events
     result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service))
     printer.finish()
     if result.error is not None:
@@ -59,6 +67,9 @@ class _JsonPrinter:
     """One JSON object per line, flushed at once so a reader sees events as they happen."""
 
     def __call__(self, event: TurnEvent) -> None:
+        if isinstance(event, RetryEvent):  # a progress note, on stderr as the contract allows
+            print(inert(event.note, keep_newlines=False), file=sys.stderr, flush=True)
+            return
         document = event_json(event)
         if document is not None:
             io.emit_json(document)
@@ -87,6 +98,8 @@ class _HumanPrinter:
                 self._line(f"[{event.name}] {line}")
         elif isinstance(event, ErrorEvent):
             self._line(f"quilltap-tui: {inert(event.message, keep_newlines=False)}")
+        elif isinstance(event, RetryEvent):
+            self._line(event.note)
 
     def _line(self, text: str) -> None:
         self.finish()
@@ -111,10 +124,6 @@ def _result_lines(event: ToolResultEvent) -> list[str]:
     lines = [f"saved {i['path']} ({i['width']}x{i['height']})" for i in event.result.get("images", [])]
     lines += [f"note: {w}" for w in event.result.get("warnings", [])]
     return lines or ["done"]
-
-
-def _print_retry(attempt: int, wait: float, reason: str) -> None:
-    print(f"retrying in {wait:.1f} s ({reason})", file=sys.stderr, flush=True)
 
 
 def chats_list(ns: argparse.Namespace) -> int:

@@ -8,13 +8,13 @@ system prompt is the top-level ``system`` field and ``max_tokens`` is required.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, error_for, map_sdk_error, split_params, title
-from quilltap_tui.chat.providers.sse import ServerEvent, response_lines, server_events
+from quilltap_tui.chat.providers import error_for, split_params, title
+from quilltap_tui.chat.providers.base import SdkChatProvider
+from quilltap_tui.chat.providers.sse import ServerEvent
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -30,16 +30,11 @@ from quilltap_tui.chat.spec import (
     parse_arguments,
 )
 from quilltap_tui.errors import Invalid, MalformedResponse
-from quilltap_tui.lazy_imports import import_off_loop
-from quilltap_tui.net import shared_ssl_context
-from quilltap_tui.netguard import guarded_transport
-from quilltap_tui.providers.registry import chat_unit
-from quilltap_tui.providers.unit import ProviderUnit
 from quilltap_tui.tools.render import to_anthropic
 from quilltap_tui.tools.spec import ToolSpec
 
 if TYPE_CHECKING:
-    import httpx2
+    pass
 
 DEFAULT_MAX_TOKENS = 4096
 # ``max_tokens`` is a required keyword of the SDK method; every other param travels in ``extra_body``.
@@ -234,96 +229,38 @@ def _stop_block(state: _State, index: int) -> ToolCallRequest | None:
     )
 
 
-class AnthropicProvider:
+class AnthropicProvider(SdkChatProvider):
     """A :class:`~quilltap_tui.chat.spec.ChatProvider` for the Anthropic Messages API."""
 
+    sdk_name = "anthropic"
     provider_id = "anthropic"
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None,
-        base_url: str,
-        http_client: httpx2.AsyncClient | None = None,
-        max_retries: int = 2,
-        timeout: float = 120.0,
-        unit: ProviderUnit | None = None,
-    ) -> None:
-        self.unit = unit or chat_unit(self.provider_id)
+    def __init__(self, provider_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(provider_id, **kwargs)
         # The SDK appends /v1/... itself; accept a base URL written with /v1 too.
-        self.base_url = base_url.rstrip("/").removesuffix("/v1")
-        self._key = api_key
-        self._http_client = http_client
-        self._max_retries = max_retries
-        self._timeout = timeout
-        self._sdk: Any = None
+        self.base_url = self.base_url.rstrip("/").removesuffix("/v1")
 
-    def _client(self) -> Any:
-        if self._sdk is None:
-            import anthropic  # lazily: this import alone costs about a second
+    def _client_class(self, sdk: Any) -> Any:
+        return sdk.AsyncAnthropic
 
-            # The key is always passed explicitly so the SDK never falls back to environment
-            # variables or profile files the user did not choose for this profile.
-            self._sdk = anthropic.AsyncAnthropic(
-                api_key=self._key or KEYLESS_PLACEHOLDER,
-                base_url=self.base_url,
-                max_retries=self._max_retries,
-                timeout=self._timeout,
-                # The SDK's own default client would load the CA bundle again for every turn (27-43 ms on
-                # the event loop); this one shares the process-wide TLS context.
-                http_client=self._http_client
-                or anthropic.DefaultAsyncHttpxClient(transport=guarded_transport(shared_ssl_context())),
-            )
-        return self._sdk
+    def _build(self, *, model: str, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec],
+               params: Mapping[str, Any] | None, system: str | None) -> dict[str, Any]:
+        return build_request(model=model, messages=messages, tools=tools, params=params, system=system)
 
-    async def stream(
-        self,
-        *,
-        model: str,
-        messages: Sequence[ChatMessage],
-        tools: Sequence[ToolSpec] = (),
-        params: Mapping[str, Any] | None = None,
-        system: str | None = None,
-    ) -> AsyncIterator[ChatEvent]:
-        """Stream one reply; see :mod:`quilltap_tui.chat.spec` for the event and error rules."""
-        await import_off_loop("anthropic")
-        import anthropic
+    def _open_stream(self, request: dict[str, Any]) -> Any:
+        return self._client().messages.with_streaming_response.create(**request)
 
-        request = build_request(model=model, messages=messages, tools=tools, params=params, system=system)
-        try:
-            # The raw response, read by ``sse``: the SDK's per-event models cost more CPU than the rest of
-            # a streamed turn together.
-            async with self._client().messages.with_streaming_response.create(**request) as response:
-                lines = response_lines(response, self.provider_id)
-                async for event in stream_events(server_events(lines), self.provider_id, self._key):
-                    yield event
-        except (anthropic.APIError, json.JSONDecodeError) as exc:
-            # ``from None``: the SDK exception's text may quote the provider's echo of the key.
-            raise map_sdk_error(exc, anthropic, provider=self.provider_id, key=self._key) from None
+    def _events(self, events: AsyncIterator[ServerEvent]) -> AsyncIterator[ChatEvent]:
+        return stream_events(events, self.provider_id, self._key)
 
     async def validate_key(self) -> None:
         """List one model; raise ``AuthError`` when the key is refused."""
-        await import_off_loop("anthropic")
-        import anthropic
-
-        try:
-            await self._client().models.list(limit=1)
-        except anthropic.APIError as exc:
-            raise map_sdk_error(exc, anthropic, provider=self.provider_id, key=self._key) from None
+        await self.call(lambda client: client.models.list(limit=1))
 
     async def list_models(self) -> list[str]:
         """Model ids from ``GET /v1/models``."""
-        await import_off_loop("anthropic")
-        import anthropic
 
-        try:
-            ids = [model.id async for model in self._client().models.list(limit=100)]
-        except (anthropic.APIError, json.JSONDecodeError) as exc:
-            raise map_sdk_error(exc, anthropic, provider=self.provider_id, key=self._key) from None
-        return sorted(set(ids))
+        async def ids(client: Any) -> list[str]:
+            return [model.id async for model in client.models.list(limit=100)]
 
-    async def aclose(self) -> None:
-        """Close the SDK client unless its HTTP client was injected (the caller owns that one)."""
-        if self._sdk is not None and self._http_client is None:
-            await self._sdk.close()
-        self._sdk = None
+        return sorted(set(await self.call(ids)))

@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, error_for, map_sdk_error, split_params, title
-from quilltap_tui.chat.providers.sse import ServerEvent, response_lines, server_events
+from quilltap_tui.chat.providers import error_for, split_params, title
+from quilltap_tui.chat.providers.base import SdkChatProvider
+from quilltap_tui.chat.providers.sse import ServerEvent
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -31,16 +32,11 @@ from quilltap_tui.chat.spec import (
     parse_arguments,
 )
 from quilltap_tui.errors import Invalid, MalformedResponse
-from quilltap_tui.lazy_imports import import_off_loop
-from quilltap_tui.net import shared_ssl_context
-from quilltap_tui.netguard import guarded_transport
-from quilltap_tui.providers.registry import chat_unit
-from quilltap_tui.providers.unit import ProviderUnit
 from quilltap_tui.tools.render import to_openai_chat
 from quilltap_tui.tools.spec import ToolSpec
 
 if TYPE_CHECKING:
-    import httpx2
+    pass
 
 # Every profile param travels in ``extra_body`` (see ``split_params``).
 SDK_PARAMS: frozenset[str] = frozenset()
@@ -226,109 +222,52 @@ async def stream_events(events: AsyncIterator[ServerEvent], provider: str, key: 
     yield Done(FINISH_TOOL_CALLS if calls else reason, raw_reason=finish)
 
 
-class OpenAICompatProvider:
-    """A :class:`~quilltap_tui.chat.spec.ChatProvider` for OpenAI-shaped Chat Completions APIs."""
+class OpenAICompatProvider(SdkChatProvider):
+    """A :class:`~quilltap_tui.chat.spec.ChatProvider` for OpenAI-shaped Chat Completions APIs.
 
-    def __init__(
-        self,
-        provider_id: str | None = None,
-        *,
-        unit: ProviderUnit | None = None,
-        api_key: str | None,
-        base_url: str,
-        http_client: httpx2.AsyncClient | None = None,
-        max_retries: int = 2,
-        timeout: float = 120.0,
-    ) -> None:
-        self.unit = unit or chat_unit(provider_id or "")
+    Quirks come from the unit: default headers (OpenRouter's app headers), whether usage may be asked
+    for, and the validation endpoint.
+    """
+
+    sdk_name = "openai"
+
+    def _client_class(self, sdk: Any) -> Any:
+        return sdk.AsyncOpenAI
+
+    def _client_options(self, sdk: Any) -> dict[str, Any]:
         assert self.unit.chat is not None
-        self.provider_id = self.unit.id
-        self.base_url = base_url
-        self._key = api_key
-        self._http_client = http_client
-        self._max_retries = max_retries
-        self._timeout = timeout
-        # Quirks come from the unit: OpenRouter's app headers, whether usage may be asked for.
-        self._headers = dict(self.unit.chat.default_headers)
-        self._sdk: Any = None
-        self.include_usage = self.unit.chat.include_usage
+        return {**super()._client_options(sdk), "default_headers": dict(self.unit.chat.default_headers) or None}
 
-    def _client(self) -> Any:
-        if self._sdk is None:
-            import openai  # lazily: the CLI must not pay the SDK import at start-up
+    @property
+    def include_usage(self) -> bool:
+        """Whether the server is known to accept ``stream_options.include_usage``."""
+        return self.unit.chat is not None and self.unit.chat.include_usage
 
-            self._sdk = openai.AsyncOpenAI(
-                api_key=self._key or KEYLESS_PLACEHOLDER,
-                base_url=self.base_url,
-                max_retries=self._max_retries,
-                timeout=self._timeout,
-                # The SDK's own default client would load the CA bundle again for every turn (27-43 ms on
-                # the event loop); this one shares the process-wide TLS context.
-                http_client=self._http_client
-                or openai.DefaultAsyncHttpxClient(transport=guarded_transport(shared_ssl_context())),
-                default_headers=self._headers or None,
-            )
-        return self._sdk
+    def _build(self, *, model: str, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec],
+               params: Mapping[str, Any] | None, system: str | None) -> dict[str, Any]:
+        return build_request(model=model, messages=messages, tools=tools, params=params, system=system,
+                             include_usage=self.include_usage)
 
-    async def stream(
-        self,
-        *,
-        model: str,
-        messages: Sequence[ChatMessage],
-        tools: Sequence[ToolSpec] = (),
-        params: Mapping[str, Any] | None = None,
-        system: str | None = None,
-    ) -> AsyncIterator[ChatEvent]:
-        """Stream one reply; see :mod:`quilltap_tui.chat.spec` for the event and error rules."""
-        await import_off_loop("openai")
-        import openai
+    def _open_stream(self, request: dict[str, Any]) -> Any:
+        return self._client().chat.completions.with_streaming_response.create(**request)
 
-        request = build_request(
-            model=model,
-            messages=messages,
-            tools=tools,
-            params=params,
-            system=system,
-            include_usage=self.include_usage,
-        )
-        try:
-            # The raw response, read by ``sse``: the SDK's per-chunk models cost more CPU than the rest of
-            # a streamed turn together.
-            async with self._client().chat.completions.with_streaming_response.create(**request) as response:
-                lines = response_lines(response, self.provider_id)
-                async for event in stream_events(server_events(lines), self.provider_id, self._key):
-                    yield event
-        except (openai.APIError, json.JSONDecodeError) as exc:
-            # ``from None``: the SDK exception's text may quote the provider's echo of the key.
-            raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
+    def _events(self, events: AsyncIterator[ServerEvent]) -> AsyncIterator[ChatEvent]:
+        return stream_events(events, self.provider_id, self._key)
 
     async def validate_key(self) -> None:
         """Make one cheap authenticated call; raise ``AuthError`` when the key is refused."""
-        await import_off_loop("openai")
         assert self.unit.chat is not None
-        if self.unit.chat.validation_path == "/models":
+        path = self.unit.chat.validation_path
+        if path == "/models":
             await self.list_models()
             return
-        import openai
-
-        try:  # OpenRouter's /models needs no key, so it proves nothing; /key does.
-            await self._client().get(self.unit.chat.validation_path, cast_to=object)
-        except openai.APIError as exc:
-            raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
+        # OpenRouter's /models needs no key, so it proves nothing; its unit names /key instead.
+        await self.call(lambda client: client.get(path, cast_to=object))
 
     async def list_models(self) -> list[str]:
         """Model ids from ``GET /models`` (Gemini's ``models/`` prefix removed)."""
-        await import_off_loop("openai")
-        import openai
 
-        try:
-            ids = [model.id async for model in self._client().models.list()]
-        except (openai.APIError, json.JSONDecodeError) as exc:
-            raise map_sdk_error(exc, openai, provider=self.provider_id, key=self._key) from None
-        return sorted({i.removeprefix("models/") for i in ids})
+        async def ids(client: Any) -> list[str]:
+            return [model.id async for model in client.models.list()]
 
-    async def aclose(self) -> None:
-        """Close the SDK client unless its HTTP client was injected (the caller owns that one)."""
-        if self._sdk is not None and self._http_client is None:
-            await self._sdk.close()
-        self._sdk = None
+        return sorted({i.removeprefix("models/") for i in await self.call(ids)})

@@ -53,7 +53,7 @@ class HttpImageProvider:
 
     ``client``: inject one in tests; otherwise one is created on first use with ``timeout``.
     ``on_retry(attempt, wait, reason)`` lets a caller print "retrying in 2.0 s (429 rate limited)".
-    ``sleep`` is injectable so retry tests never really wait.
+    ``sleep`` is injectable so retry tests never really wait (None: the retry loop's default).
     """
 
     # The id of the provider unit this class serves when none is passed (a plug-in passes its own).
@@ -69,7 +69,7 @@ class HttpImageProvider:
         timeout: float = DEFAULT_TIMEOUT,
         download_max_bytes: int = 50 * net.MIB,
         on_retry: net.RetryHook | None = None,
-        sleep: net.Sleep = asyncio.sleep,
+        sleep: net.Sleep | None = None,
     ) -> None:
         self.unit = unit or image_unit(self.id)
         self.id = self.unit.id

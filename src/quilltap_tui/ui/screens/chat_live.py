@@ -74,6 +74,11 @@ class LiveReply:
                 view.set_result(event.ok, event.result)
             if all(v.status not in ("pending", "running") for v in self._calls.values()):
                 self.status.set_label("Waiting for the model…")
+        elif isinstance(event, ev.RetryEvent):
+            view = self._calls.get(event.call_id) if event.call_id else None
+            if view is not None:
+                view.set_note(event.note)
+            self.status.set_label(event.note[0].upper() + event.note[1:] + "…")
         elif isinstance(event, ev.ErrorEvent):
             await self.conversation.mount(MessageView("error", event.message))
         elif isinstance(event, ev.DoneEvent):

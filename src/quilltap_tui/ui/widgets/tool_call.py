@@ -77,6 +77,7 @@ class ToolCallView(Vertical):
         self.images = images or []
         self._started = time.monotonic()
         self._timer: Timer | None = None
+        self.note = ""  # a progress note while it runs, e.g. "retrying in 1.0 s (429 rate limited)"
 
     @property
     def makes_images(self) -> bool:
@@ -106,6 +107,12 @@ class ToolCallView(Vertical):
         self.images = list(result.get("images", [])) if ok else []
         self._refresh()
         self._mount_images()
+
+    def set_note(self, note: str) -> None:
+        """Show a progress note (a retry) while the call runs."""
+        self.note = inert(note, keep_newlines=False)
+        if self._timer is not None:
+            self._tick()
 
     def set_cancelled(self, reason: str = "Cancelled by the user.") -> None:
         """The turn was cancelled while this call was open."""
@@ -142,7 +149,8 @@ class ToolCallView(Vertical):
         elapsed = time.monotonic() - self._started
         prompt = " ".join(str(self.arguments.get("prompt", "")).split())
         short = prompt[:50] + ("…" if len(prompt) > 50 else "")
-        text = f"🖼  Making an image… {elapsed:.0f} s\n{inert(short)}"
+        note = f" · {self.note}" if self.note else ""
+        text = f"🖼  Making an image… {elapsed:.0f} s{note}\n{inert(short)}"
         # The placeholder's size is fixed (CSS): no layout pass for the screen, just a repaint, four times a second.
         self.query_one(".image-placeholder", Static).update(text, layout=False)
 
