@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from quilltap_tui.errors import Invalid
+from quilltap_tui.errors import BadRequest, Invalid
 from quilltap_tui.imagegen.capabilities import EXTRA_RANGES, ModelSpec, extra_choices, provider_name
 from quilltap_tui.imagegen.geometry import map_geometry
 from quilltap_tui.imagegen.spec import ImageRequest, ProviderCall, UsedParams
@@ -142,6 +142,31 @@ def lifecycle_warning(spec: ModelSpec, model: str) -> str | None:
         shuts = f" and shuts down on {spec.shutdown_date}" if spec.shutdown_date else ""
         return f"{model} is deprecated by {title}{shuts}.{use}"
     return None
+
+
+def explain_gone_model(error: BaseException, spec: ModelSpec | None, model: str) -> BaseException:
+    """A "model not found" answer for a model the catalogue knows is retired (or deprecated), said so.
+
+    Anything else is returned unchanged. The vendor's own words stay at the end of the sentence.
+    """
+    if spec is None or not (spec.retired or spec.deprecated) or not _model_not_found(error):
+        return error
+    title = provider_name(spec.provider)
+    when = f" on {spec.shutdown_date}" if spec.shutdown_date else ""
+    state = f"was retired by {title}{when}" if spec.retired else f"is deprecated by {title}"
+    use = f"; use {spec.replacement} instead" if spec.replacement else ""
+    said = str(error).rstrip(". ")
+    assert isinstance(error, BadRequest)
+    return BadRequest(f"{model} {state} and is no longer served there{use} ({said}).",
+                      provider=error.provider, status=error.status, field="model")
+
+
+def _model_not_found(error: BaseException) -> bool:
+    if not isinstance(error, BadRequest):
+        return False
+    text = str(error).lower()
+    named = error.field == "model" or "model" in text
+    return error.status == 404 or (named and ("not found" in text or "does not exist" in text))
 
 
 def _lifecycle_warning(d: Draft) -> None:

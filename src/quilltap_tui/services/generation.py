@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from quilltap_tui import net
 from quilltap_tui.errors import Invalid, ProviderError, QuilltapError
 from quilltap_tui.imagegen.capabilities import spec_for
-from quilltap_tui.imagegen.mapping import Plan, plan
+from quilltap_tui.imagegen.mapping import Plan, explain_gone_model, plan
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
 from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import audit, image_store
@@ -164,7 +164,8 @@ class GenerationService:
                             f"{len(images)} were kept.")
         unexpected = [f for f in failures if not isinstance(f, ProviderError)]
         if unexpected or (failures and not images):
-            raise (unexpected or failures)[0]
+            first = planned.calls[0]  # a retired model's "not found" says so and names its replacement
+            raise explain_gone_model((unexpected or failures)[0], first.spec, first.model)
         if failures:
             warnings.append(f"{len(failures)} of {len(planned.calls)} requests failed: {failures[0]}")
         return images, warnings
