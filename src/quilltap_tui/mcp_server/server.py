@@ -153,6 +153,7 @@ async def generate_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) 
     except Exception as exc:
         log.exception("generate_image failed unexpectedly")
         return failure(f"The {TOOL_NAME} tool failed unexpectedly ({type(exc).__name__}).")
+    log.info("generate_image: %d image(s) with %s", len(outcome.images), chosen)
     document = outcome.as_json()
     content: list[types.ContentBlock] = [types.TextContent(text=results.summary(document))]
     content.extend(await asyncio.to_thread(_previews, document["images"]))

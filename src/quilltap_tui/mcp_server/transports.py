@@ -18,6 +18,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -66,7 +67,7 @@ def setup_logging(log_file: Path, *, debug: bool = False) -> None:
     log_file.chmod(FILE_MODE)
     formatter = logging.Formatter(_FORMAT)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    handlers.append(RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=2, encoding="utf-8"))
     root = logging.getLogger()
     for handler in handlers:
         handler.setFormatter(formatter)
