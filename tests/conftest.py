@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from quilltap_tui import linkguard
+
 from tests.fixtures.db.pg_server import PostgresServer, PostgresUnavailable, postgres_server
 
 
@@ -29,3 +31,20 @@ def pg_url(pg_server: PostgresServer) -> Iterator[str]:
     url = pg_server.create_scratch()
     yield url
     pg_server.drop_scratch(url)
+
+
+# A public address (example.com's) for the reserved names tests use in image links (RFC 2606: they never
+# resolve), so the link rules see a public https host; every other name resolves as usual.
+_PUBLIC_TEST_ADDRESS = "93.184.215.14"
+_real_resolve = linkguard.resolve
+
+
+async def _resolve_reserved(host: str, port: int) -> list[str]:
+    if host.endswith((".test", ".example", ".invalid")) or host in ("example.com", "example.org"):
+        return [_PUBLIC_TEST_ADDRESS]
+    return await _real_resolve(host, port)
+
+
+@pytest.fixture(autouse=True)
+def _reserved_names_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(linkguard, "resolve", _resolve_reserved)

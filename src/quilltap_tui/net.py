@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx2
 
+from quilltap_tui import linkguard
 from quilltap_tui.errors import (
     MalformedResponse,
     ProviderError,
@@ -121,35 +122,51 @@ async def download_image(
     client: httpx2.AsyncClient,
     url: str,
     *,
+    origin: str | None = None,
     max_bytes: int = 50 * MIB,
     timeout: float = 60.0,  # noqa: ASYNC109 - a whole-download cap, enforced with asyncio.timeout below
     provider: str = "The provider",
 ) -> bytes:
-    """Fetch an image from a provider-given URL: http(s) only, no credentials, size and time capped."""
+    """Fetch an image from a provider-given URL: no credentials, size and time capped.
+
+    ``origin``: the profile's base URL. The link and every redirect hop must pass
+    :func:`quilltap_tui.linkguard.check_link` (the profile's own origin, or a public https host).
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            for _hop in range(MAX_REDIRECTS + 1):
+                request = _link_request(client, url, provider)
+                await linkguard.check_link(request.url, origin, provider)
+                response = await client.send(request, stream=True, follow_redirects=False)
+                location = response.headers.get("location") if response.is_redirect else None
+                if location is None:
+                    return await _read_capped(response, max_bytes, provider)
+                await response.aclose()
+                url = str(request.url.join(location))
+    except (TimeoutError, httpx2.TimeoutException) as exc:
+        raise Timeout(f"Downloading the image from {provider} took longer than {timeout:g} s.") from exc
+    except httpx2.InvalidURL as exc:
+        raise MalformedResponse(f"{provider} returned an image link that redirects to an invalid URL.") from exc
+    except httpx2.TransportError as exc:
+        raise Unavailable(f"Could not download the image from {provider} ({type(exc).__name__}).") from exc
+    raise MalformedResponse(f"The image link from {provider} redirected more than {MAX_REDIRECTS} times.")
+
+
+MAX_REDIRECTS = 5
+
+
+def _link_request(client: httpx2.AsyncClient, url: str, provider: str) -> httpx2.Request:
     try:
         request = client.build_request("GET", url)
     except (httpx2.InvalidURL, httpx2.UnsupportedProtocol) as exc:
         raise MalformedResponse(f"{provider} returned an image link that is not a valid URL.") from exc
-    if request.url.scheme not in ("http", "https"):
-        raise MalformedResponse(
-            f"{provider} returned an image link with the unsupported scheme {request.url.scheme!r}."
-        )
     for header in AUTH_HEADERS:
         # The link points at a storage host; our key is none of its business.
         request.headers.pop(header, None)
-    try:
-        async with asyncio.timeout(timeout):
-            return await _read_capped(client, request, max_bytes, provider)
-    except (TimeoutError, httpx2.TimeoutException) as exc:
-        raise Timeout(f"Downloading the image from {provider} took longer than {timeout:g} s.") from exc
-    except httpx2.TransportError as exc:
-        raise Unavailable(f"Could not download the image from {provider} ({type(exc).__name__}).") from exc
+    return request
 
 
-async def _read_capped(
-    client: httpx2.AsyncClient, request: httpx2.Request, max_bytes: int, provider: str
-) -> bytes:
-    response = await client.send(request, stream=True, follow_redirects=True)
+async def _read_capped(response: httpx2.Response, max_bytes: int, provider: str) -> bytes:
     try:
         if not response.is_success:
             raise Unavailable(f"Downloading the image from {provider} failed with HTTP "

@@ -16,11 +16,14 @@ end-to-end test:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -42,6 +45,8 @@ class Reply:
     delay: float = 0.0
     truncate: bool = False
     path: str | None = None
+    # Raw control of the wire (a Content-Length that lies, a trickle): called with the socket instead.
+    raw: Callable[[socket.socket], None] | None = None
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -228,6 +233,11 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             self._send(server.dispatch(recorded))
 
         def _send(self, reply: Reply) -> None:
+            if reply.raw is not None:
+                with contextlib.suppress(OSError):  # the client hanging up is what most raw replies test
+                    reply.raw(self.connection)
+                self.close_connection = True
+                return
             if reply.delay:
                 time.sleep(reply.delay)
             payload = reply.payload()

@@ -23,6 +23,7 @@ from tests.fakes.image_servers import (
     xai_error,
 )
 from tests.fakes.server import FakeServer, Reply, malformed_json, truncated
+from tests.faults import links as link_modes
 from tests.faults.links import LinkServer
 
 
@@ -97,6 +98,11 @@ def _filtered_empty(p: Provider) -> tuple[str, Reply | None]:
     return "a cat", Reply(json={"created": 1, "data": []})
 
 
+def _same_origin_link(p: Provider, f: FakeServer, mode: str) -> list[Reply]:
+    """A link on the provider's own origin (the only loopback host links may use), served raw."""
+    return [_link(p, f"{f.origin}/links/{mode}.png"), Reply(raw=link_modes.MODES[mode], path="/links/")]
+
+
 def _link(p: Provider, url: str) -> Reply:
     item = {"url": url} if p.kind == "openai" else {"url": url, "mime_type": "image/png", "revised_prompt": ""}
     return Reply(json={"created": 1, "data": [item]})
@@ -144,11 +150,11 @@ FAULTS = (
           arrange=lambda p, f, links: (_filtered_empty(p)[0], [r for r in [_filtered_empty(p)[1]] if r])),
     Fault("bad-key", 4, ("key",), bad_key=True),
     Fault("link-too-large", 5, ("larger than 50 mib",), needs_links=True,
-          arrange=lambda p, f, links: ("a cat", [_link(p, links.url("huge"))])),
+          arrange=lambda p, f, links: ("a cat", _same_origin_link(p, f, "huge"))),
     Fault("link-streams-too-much", 5, ("larger than 50 mib",), needs_links=True,
-          arrange=lambda p, f, links: ("a cat", [_link(p, links.url("endless"))])),
+          arrange=lambda p, f, links: ("a cat", _same_origin_link(p, f, "endless"))),
     Fault("link-too-slow", 5, ("longer than",), env={"QUILLTAP_HTTP_TIMEOUT": "0.5"}, needs_links=True,
-          arrange=lambda p, f, links: ("a cat", [_link(p, links.url("slow"))])),
+          arrange=lambda p, f, links: ("a cat", _same_origin_link(p, f, "slow"))),
 )
 
 CASES = [(p, f) for p in PROVIDERS for f in FAULTS if p.links or not f.needs_links]

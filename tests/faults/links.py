@@ -1,5 +1,8 @@
 """A loopback server for image links that misbehave: too large (declared or streamed) or too slow.
 
+The same behaviours serve as raw replies of a fake provider (``Reply(raw=huge)``), since links to
+another loopback origin than the profile's are refused (linkguard.py).
+
 Providers such as dall-e-3 (``response_format=url``) and xAI answer with a link to fetch; these
 servers stand in for the storage host behind such a link. Raw sockets, so the test controls exactly
 what goes on the wire (a Content-Length that lies, a body that trickles).
@@ -33,28 +36,34 @@ class _Handler(socketserver.BaseRequestHandler):
         mode = data.split(b" ", 2)[1].decode().strip("/").split(".")[0]
         # The client hanging up once it has seen enough is the point of these modes.
         with contextlib.suppress(OSError):
-            getattr(self, f"_{mode.replace('-', '_')}")(sock)
+            MODES[mode](sock)
 
-    def _huge(self, sock: socket.socket) -> None:
-        """Announce 60 MiB, send a little, then wait for the client to give up."""
-        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n" % (60 * MIB))
-        sock.sendall(b"\x89PNG\r\n\x1a\n" + b"\0" * 65536)
-        time.sleep(2)
 
-    def _endless(self, sock: socket.socket) -> None:
-        """No Content-Length (chunked): keep streaming 1 MiB chunks past any sane cap."""
-        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n")
-        block = b"\0" * MIB
-        for _ in range(80):  # 80 MiB at most, then stop
-            sock.sendall(b"%x\r\n" % len(block) + block + b"\r\n")
-        sock.sendall(b"0\r\n\r\n")
+def huge(sock: socket.socket) -> None:
+    """Announce 60 MiB, send a little, then wait for the client to give up."""
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n" % (60 * MIB))
+    sock.sendall(b"\x89PNG\r\n\x1a\n" + b"\0" * 65536)
+    time.sleep(2)
 
-    def _slow(self, sock: socket.socket) -> None:
-        """A small image that trickles: one byte every 50 ms (each read is quick, the whole is not)."""
-        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 4000\r\n\r\n")
-        for _ in range(100):
-            sock.sendall(b"\0")
-            time.sleep(0.05)
+
+def endless(sock: socket.socket) -> None:
+    """No Content-Length (chunked): keep streaming 1 MiB chunks past any sane cap."""
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n")
+    block = b"\0" * MIB
+    for _ in range(80):  # 80 MiB at most, then stop
+        sock.sendall(b"%x\r\n" % len(block) + block + b"\r\n")
+    sock.sendall(b"0\r\n\r\n")
+
+
+def slow(sock: socket.socket) -> None:
+    """A small image that trickles: one byte every 50 ms (each read is quick, the whole is not)."""
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 4000\r\n\r\n")
+    for _ in range(100):
+        sock.sendall(b"\0")
+        time.sleep(0.05)
+
+
+MODES = {"huge": huge, "endless": endless, "slow": slow}
 
 
 class LinkServer(socketserver.ThreadingTCPServer):

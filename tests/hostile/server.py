@@ -228,3 +228,14 @@ def images_answer(*images: bytes) -> Behaviour:
     def behave(sock: socket.socket, request: Request) -> None:
         send_json(sock, body)
     return behave
+
+
+def link_answer(url: str) -> Behaviour:
+    """An OpenAI images answer pointing at ``url`` for the image."""
+    def behave(sock: socket.socket, request: Request) -> None:
+        send_json(sock, {"created": 1, "data": [{"url": url}]})
+    return behave
+
+
+def redirect_to(location: str) -> bytes:
+    return head(302, Location=location, Content_Length="0")

@@ -155,17 +155,20 @@ class HttpImageProvider:
         """Turn payloads into images: download links at once (they expire), sniff every byte string."""
         return await self.images_from(lambda: payloads, limit=limit)
 
-    async def images_from(self, parse: Callable[[], list[ImagePayload]], *, limit: int | None = None) -> Delivered:
+    async def images_from(
+        self, parse: Callable[[], list[ImagePayload]], *, limit: int | None = None, origin: str | None = None
+    ) -> Delivered:
         """Parse an answer (``parse`` decodes base64) and sniff its inline images in one trip to a thread.
 
         ``limit``: how many images were asked for. A server sending more gets only that many used (the
         rest is never verified, fetched or saved) and the result's ``dropped`` says how many were not.
-        Links are then downloaded at once (they expire) and verified in one more trip.
+        Links are then downloaded at once (they expire) and verified in one more trip; ``origin`` is the
+        profile's base URL, the one private address links may point at (see :mod:`quilltap_tui.linkguard`).
         """
         found, dropped = await asyncio.to_thread(self._parse_inline, parse, limit)
         links = {index: item for index, item in enumerate(found) if isinstance(item, ImagePayload)}
         if links:
-            fetched = [ImagePayload(data=await self._download(p), revised_prompt=p.revised_prompt)
+            fetched = [ImagePayload(data=await self._download(p, origin), revised_prompt=p.revised_prompt)
                        for p in links.values()]
             sniffed, _ = await asyncio.to_thread(self._parse_inline, lambda: fetched, None)
             for index, image in zip(links, sniffed, strict=True):
@@ -180,10 +183,10 @@ class HttpImageProvider:
         items = [to_image(p.data, self.title, p.revised_prompt) if p.data is not None else p for p in kept]
         return items, len(payloads) - len(kept)
 
-    async def _download(self, payload: ImagePayload) -> bytes:
+    async def _download(self, payload: ImagePayload, origin: str | None) -> bytes:
         if not payload.url:
             raise MalformedResponse(f"{self.title} returned an image entry with neither data nor a link.")
-        return await net.download_image(self.client, payload.url, max_bytes=self.download_max_bytes,
+        return await net.download_image(self.client, payload.url, origin=origin, max_bytes=self.download_max_bytes,
                                         timeout=self.timeout, provider=self.title)
 
 

@@ -166,7 +166,7 @@ class GoogleImages(HttpImageProvider):
             warnings.extend(found)
             return payloads
 
-        return await self.images_from(parse, limit=call.n), warnings, scrub(answer)
+        return await self.images_from(parse, limit=call.n, origin=base_url), warnings, scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         """One page of ``GET /models``; a bad key is 400 ``API_KEY_INVALID`` and maps to AuthError."""

@@ -64,7 +64,7 @@ class GrokImages(HttpImageProvider):
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # A compatible server may ignore response_format and answer with links: images_from fetches them.
         # base64 decoding, off the loop
-        images = await self.images_from(partial(parse_response, answer), limit=call.n)
+        images = await self.images_from(partial(parse_response, answer), limit=call.n, origin=base_url)
         return images, count_warning(self.title, call.n, len(images)), scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:

@@ -81,7 +81,8 @@ class OpenAIImages(HttpImageProvider):
         """Run one ``images/generations`` request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
-        images = await self.images_from(partial(parse_response, answer, self.title), limit=call.n)  # decodes base64
+        # Decodes base64 off the loop; at most call.n images; links only from our origin or public hosts.
+        images = await self.images_from(partial(parse_response, answer, self.title), limit=call.n, origin=base_url)
         return images, count_warning(self.title, call.n, len(images)), scrub(answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
