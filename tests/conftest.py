@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from quilltap_tui import linkguard
-
 from tests.fixtures.db.pg_server import PostgresServer, PostgresUnavailable, postgres_server
 
 
