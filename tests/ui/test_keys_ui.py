@@ -208,3 +208,19 @@ async def test_dialog_errors_start_under_their_field(make_app: Any, ctx: Any) ->
         field = app.screen.query_one("#label", Input)
         assert error.display and str(error.render())
         assert abs(error.content_region.x - field.region.x) <= 2
+
+
+async def test_the_cursor_stays_on_its_key_when_the_list_reloads(make_app: Any, ctx: Any) -> None:
+    """Bug: validating a key reloaded the list with the cursor on the first row."""
+    for label in ("a", "b", "c"):
+        keys.add_key(ctx, provider="openai", label=label, secret=SECRET)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("down", "down")
+        app.refresh_snapshot()  # what a validation does when it ends
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.cursor_row == 2 and table.get_row_at(2)[0] == "c"

@@ -184,3 +184,43 @@ async def test_the_first_profile_of_a_kind_starts_as_the_default(make_app: Any, 
     async with app.run_test(size=SIZE) as pilot:
         await _open_new_form(app, pilot, "f4")
         assert app.screen.query_one("#default", Switch).value is False
+
+
+async def test_the_first_chat_profile_saved_shows_whole_with_its_star(make_app: Any, ctx: Any) -> None:
+    """Bug: the first chat profile showed its model cut (`gpt-4` for gpt-4o-mini) and no ★ until F4 was left."""
+    keys.add_key(ctx, provider="openai", label="work", secret=TEST_KEYS["openai"])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f4")
+        form = app.screen
+        form.query_one("#name", Input).value = "assistant"
+        form.query_one("#model", Input).value = "gpt-4o-mini"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfilesScreen"
+        table = app.screen.query_one(DataTable)
+        assert table.get_row_at(0)[:4] == ["★", "assistant", "OpenAI", "gpt-4o-mini"]
+        model = list(table.columns.values())[3]
+        assert model.get_render_width(table) - 2 * table.cell_padding >= len("gpt-4o-mini")
+
+
+async def test_the_cursor_stays_on_the_profile_just_saved(make_app: Any, ctx: Any) -> None:
+    """Bug: after saving, the list's cursor jumped to the top and the next enter opened the wrong profile."""
+    for name in ("alpha", "beta", "gamma"):
+        profiles.create(ctx, profiles.CHAT, name=name, provider="ollama", model="llama3.2")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#name", Input).value == "gamma"
+        app.screen.query_one("#model", Input).value = "llama3.3"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.cursor_row == 2 and table.get_row_at(2)[3] == "llama3.3"
+        app.refresh_snapshot()  # any later reload (a key validated, a default set) keeps it there too
+        await settle(pilot)
+        assert table.cursor_row == 2

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, EnvImportModal, RotateKeyModal
 from quilltap_tui.ui.screens.modals import ConfirmModal
+from quilltap_tui.ui.widgets.tables import refill
 
 __all__ = ["AddKeyModal", "EnvImportModal", "KeysScreen", "RotateKeyModal"]
 COLUMNS = ("Label", "Provider", "Key", "Backend", "Valid", "Used by")
@@ -35,6 +36,7 @@ class KeysScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self._keys: list[Any] = []
+        self._select: str | None = None  # a key just added: the cursor goes there when the list is refilled
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="keys-body"):
@@ -55,11 +57,10 @@ class KeysScreen(BaseScreen):
     def show_snapshot(self, snapshot: Any) -> None:
         self.query_one("#vault-banner", Static).update(snapshot.backend_sentence())
         self._keys = list(snapshot.keys)
-        table = self.query_one(DataTable)
-        table.clear()
-        for key in self._keys:
-            table.add_row(key.label, key.provider, key.masked, _backend(key), _validity(key),
-                          ", ".join(key.used_by) or "-", key=key.label)
+        refill(self.query_one(DataTable), ((key.label, (key.label, key.provider, key.masked, _backend(key),
+                                                         _validity(key), ", ".join(key.used_by) or "-"))
+                                            for key in self._keys), select=self._select)
+        self._select = None
         hint = "" if self._keys else "No keys yet: ctrl+n adds one" + (
             f", i imports {len(snapshot.env_keys)} from environment variables." if snapshot.env_keys else ".")
         self.query_one("#keys-empty", Static).update(hint)
@@ -136,6 +137,7 @@ class KeysScreen(BaseScreen):
 
     def _changed(self, result: Any) -> None:
         if result:
+            self._select = getattr(result, "label", None)
             self.app.refresh_snapshot()  # type: ignore[attr-defined]
 
 

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from quilltap_tui.provider_ids import badge
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.modals import ConfirmModal
+from quilltap_tui.ui.widgets.tables import refill
 
 COLUMNS = ("", "Name", "Provider", "Model", "Key", "Tags")
 
@@ -37,6 +38,7 @@ class ProfilesScreen(BaseScreen):
         self.title = "Image profiles" if kind == "image" else "Chat profiles"
         self._all: list[dict[str, Any]] = []
         self._shown: list[dict[str, Any]] = []
+        self._select: str | None = None  # a profile just saved: the cursor goes there when the list is refilled
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="profiles-body"):
@@ -57,11 +59,10 @@ class ProfilesScreen(BaseScreen):
     def _render_rows(self) -> None:
         needle = self.query_one("#filter", Input).value.strip().lower()
         self._shown = [p for p in self._all if not needle or needle in _haystack(p)]
-        table = self.query_one(DataTable)
-        table.clear()
-        for p in self._shown:
-            table.add_row("★" if p["default"] else "", p["name"], badge(p["provider"]),
-                          p["model"], p["key"] or "no key", ", ".join(p["tags"]), key=p["name"])
+        refill(self.query_one(DataTable), ((p["name"], ("★" if p["default"] else "", p["name"], badge(p["provider"]),
+                                                        p["model"], p["key"] or "no key", ", ".join(p["tags"])))
+                                            for p in self._shown), select=self._select)
+        self._select = None
         noun = "image" if self.kind == "image" else "chat"
         empty = f"No {noun} profiles yet: ctrl+n creates one." if not self._all else (
             "Nothing matches the filter." if not self._shown else "")
@@ -156,6 +157,7 @@ class ProfilesScreen(BaseScreen):
 
     def _changed(self, result: Any) -> None:
         if result:
+            self._select = result.get("name") if isinstance(result, dict) else None
             self.app.refresh_snapshot()  # type: ignore[attr-defined]
 
 
