@@ -16,7 +16,7 @@ from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import plan
 from quilltap_tui.imagegen.providers import openai
 from quilltap_tui.imagegen.providers.openai import OpenAIImages
-from quilltap_tui.imagegen.spec import ImageRequest, ProviderCall
+from quilltap_tui.imagegen.spec import ImageRequest, ProviderCall, ProviderResult
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, make_image, openai_error
 from tests.fakes.server import RecordingSleep, Reply, malformed_json, truncated
 
@@ -138,7 +138,9 @@ async def test_generate_against_fake_sends_exact_body_and_bearer_header(
     call = ProviderCall(
         model="gpt-image-1", prompt="a fox", n=2, size="1536x1024", quality="low", extras={"output_format": "jpeg"}
     )
-    images, warnings, raw = await provider.generate(call, api_key=KEY, base_url=fake.base_url)
+    result = await provider.generate(call, api_key=KEY, base_url=fake.base_url)
+    assert isinstance(result, ProviderResult) and result.dropped == 0
+    images, warnings, raw = result.images, result.warnings, result.raw
     [request] = fake.requests
     assert request.path == "/v1/images/generations"
     assert request.headers["authorization"] == f"Bearer {KEY}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from quilltap_tui.imagegen.spec_model import ModelSpec
@@ -133,6 +133,23 @@ class ModelInfo:
         }
 
 
+class ProviderResult(NamedTuple):
+    """What one wire request delivered: the images, plain-words warnings, and the answer for debugging.
+
+    ``raw`` is the parsed response with base64 payloads replaced by their length; never a secret.
+    A named tuple, so ``images, warnings, raw = result`` keeps working for plug-ins written that way.
+    """
+
+    images: list[GeneratedImage]
+    warnings: list[str]
+    raw: Any = None
+
+    @property
+    def dropped(self) -> int:
+        """How many images the server sent beyond what was asked for (never verified nor saved)."""
+        return int(getattr(self.images, "dropped", 0))
+
+
 class ImageProvider(Protocol):
     """An image API. Implementations live in ``imagegen/providers``, one module each."""
 
@@ -143,10 +160,8 @@ class ImageProvider(Protocol):
         """The provider's own API root."""
         ...
 
-    async def generate(self, call: ProviderCall, *, api_key: str | None, base_url: str) -> tuple[
-        list[GeneratedImage], list[str], Any
-    ]:
-        """Run one wire request. Returns (images, warnings, raw-for-debugging). Raises ProviderError."""
+    async def generate(self, call: ProviderCall, *, api_key: str | None, base_url: str) -> ProviderResult:
+        """Run one wire request. Raises :class:`~quilltap_tui.errors.ProviderError` subclasses."""
         ...
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:

@@ -152,11 +152,10 @@ class GenerationService:
             if isinstance(outcome, BaseException):
                 failures.append(outcome)
                 continue
-            batch, batch_warnings, _raw = outcome
             # A server sending more than asked (300 for 1) gets what was asked kept; the rest is never saved.
-            extra += getattr(batch, "dropped", 0) + max(len(batch) - call.n, 0)
-            images.extend(list(batch)[:call.n])
-            warnings.extend(w for w in batch_warnings if w not in warnings)
+            extra += outcome.dropped + max(len(outcome.images) - call.n, 0)
+            images.extend(list(outcome.images)[:call.n])
+            warnings.extend(w for w in outcome.warnings if w not in warnings)
         if extra or len(images) > resolved.max_images_per_call:
             extra += max(len(images) - resolved.max_images_per_call, 0)
             images = images[:resolved.max_images_per_call]

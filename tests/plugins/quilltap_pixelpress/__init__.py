@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, decode_b64, list_of_dicts
-from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
 from quilltap_tui.providers.unit import ImageFacet, ProviderUnit
 
 
@@ -25,10 +25,10 @@ class PixelPressImages(HttpImageProvider):
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str
-    ) -> tuple[list[GeneratedImage], list[str], Any]:
+    ) -> ProviderResult:
         body = {"model": call.model, "prompt": call.prompt, "count": call.n}
         answer = await self.request_json("POST", base_url.rstrip("/") + "/render", api_key=api_key, body=body)
-        return await self.images_from(partial(parse, answer)), [], answer
+        return ProviderResult(await self.images_from(partial(parse, answer), limit=call.n), [], answer)
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         await self.request_json("GET", base_url.rstrip("/") + "/whoami", api_key=api_key)

@@ -23,7 +23,7 @@ from quilltap_tui.imagegen.providers.common import (
     scrub,
     short,
 )
-from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
 from quilltap_tui.providers.google import UNIT
 
 TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
@@ -152,7 +152,7 @@ class GoogleImages(HttpImageProvider):
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str
-    ) -> tuple[list[GeneratedImage], list[str], Any]:
+    ) -> ProviderResult:
         """Run one request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
@@ -166,7 +166,7 @@ class GoogleImages(HttpImageProvider):
             warnings.extend(found)
             return payloads
 
-        return await self.images_from(parse, limit=call.n, origin=base_url), warnings, scrub(answer)
+        return ProviderResult(await self.images_from(parse, limit=call.n, origin=base_url), warnings, scrub(answer))
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         """One page of ``GET /models``; a bad key is 400 ``API_KEY_INVALID`` and maps to AuthError."""

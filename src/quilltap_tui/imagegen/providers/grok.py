@@ -15,7 +15,7 @@ from quilltap_tui.errors import BadRequest
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
 from quilltap_tui.imagegen.providers.openai import count_warning, parse_model_ids
 from quilltap_tui.imagegen.providers.openai import parse_response as parse_openai_like
-from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
 from quilltap_tui.providers.grok import UNIT
 
 PATH = "/images/generations"
@@ -58,14 +58,14 @@ class GrokImages(HttpImageProvider):
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str
-    ) -> tuple[list[GeneratedImage], list[str], Any]:
+    ) -> ProviderResult:
         """Run one request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # A compatible server may ignore response_format and answer with links: images_from fetches them.
         # base64 decoding, off the loop
         images = await self.images_from(partial(parse_response, answer), limit=call.n, origin=base_url)
-        return images, count_warning(self.title, call.n, len(images)), scrub(answer)
+        return ProviderResult(images, count_warning(self.title, call.n, len(images)), scrub(answer))
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         """``GET /models``; a bad key comes back as 400 with "Incorrect API key" and maps to AuthError."""

@@ -22,7 +22,7 @@ from quilltap_tui.imagegen.providers.common import (
     list_of_dicts,
     scrub,
 )
-from quilltap_tui.imagegen.spec import GeneratedImage, ProviderCall
+from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
 from quilltap_tui.providers.openai import UNIT
 
 PATH = "/images/generations"
@@ -77,13 +77,13 @@ class OpenAIImages(HttpImageProvider):
 
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str
-    ) -> tuple[list[GeneratedImage], list[str], Any]:
+    ) -> ProviderResult:
         """Run one ``images/generations`` request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # Decodes base64 off the loop; at most call.n images; links only from our origin or public hosts.
         images = await self.images_from(partial(parse_response, answer, self.title), limit=call.n, origin=base_url)
-        return images, count_warning(self.title, call.n, len(images)), scrub(answer)
+        return ProviderResult(images, count_warning(self.title, call.n, len(images)), scrub(answer))
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         """``GET /models``: cheap, and refused with 401 ``invalid_api_key`` when the key is bad."""
