@@ -224,3 +224,22 @@ async def test_the_cursor_stays_on_the_profile_just_saved(make_app: Any, ctx: An
         app.refresh_snapshot()  # any later reload (a key validated, a default set) keeps it there too
         await settle(pilot)
         assert table.cursor_row == 2
+
+
+async def test_built_in_models_are_offered_when_the_live_list_fails(make_app: Any, ctx: Any) -> None:
+    """Bug: a failed live listing left the discovered-models list empty."""
+    keys.add_key(ctx, provider="openai", label="wrong", secret="sk-refused-000000000000000000000000")
+    with FakeOpenAIImages() as fake:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_new_form(app, pilot, "f3")
+            form = app.screen
+            form.query_one("#key", Select).value = "wrong"
+            form.query_one("#base_url", Input).value = fake.base_url
+            await pilot.press("tab")
+            for _ in range(3):
+                await settle(pilot)
+            status = str(form.query_one("#form-status", Static).render())
+            choices = [value for _label, value in form.query_one("#model-choices", Select)._options]
+            assert "gpt-image-1" in choices and "dall-e-3" in choices
+            assert "Could not list models" in status and "built-in" in status

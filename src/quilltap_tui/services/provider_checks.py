@@ -91,6 +91,23 @@ async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str |
         chat = get_chat_provider(pid, api_key=secret, base_url=url, max_retries=ctx.settings.max_retries,
                                  timeout=ctx.settings.http_timeout)
         live = _without_image_models(pid, await chat.list_models())
+    return _chat_rows(table, live)
+
+
+async def builtin_models(provider: str, *, chat: bool = False) -> list[dict[str, Any]]:
+    """The catalogue's models alone, without asking the provider: what a form still offers to pick from
+    when the live list fails (the failure itself is reported beside it)."""
+    if chat:
+        from quilltap_tui.chat.catalog import known_chat_models
+
+        return _chat_rows(list(known_chat_models(provider_ids.normalize_chat(provider))), [])
+    from quilltap_tui.imagegen.registry import discover_models
+
+    infos = await discover_models(provider_ids.normalize_image(provider), api_key=None, base_url=None)
+    return [info.as_dict() for info in infos]
+
+
+def _chat_rows(table: list[str], live: list[str]) -> list[dict[str, Any]]:
     ordered = list(dict.fromkeys([*live, *table]))
     return [
         {

@@ -178,8 +178,15 @@ class ProfileFormScreen(BaseScreen):
         self._status("Listing models…", busy=True)
         self.call_async("models", list_models, self.app.ctx, *where, self.kind == "chat")  # type: ignore[attr-defined]
 
-    def done_models(self, models: list[dict[str, Any]]) -> None:
-        self._status(f"{len(models)} models found; any model id may be typed." if models else "No models listed.")
+    def done_models(self, result: tuple[list[dict[str, Any]], str | None]) -> None:
+        models, error = result
+        if error is not None:
+            self._discovered_for = None  # let the next change try again
+            self._status(f"Could not list models: {error.rstrip('.')}. The built-in models are listed; "
+                         "any model id may be typed.")
+        else:
+            self._status(f"{len(models)} models found; any model id may be typed." if models
+                         else "No models listed.")
         choices = self.query_one("#model-choices", Select)
         choices.set_options([(P.model_label(m), str(m["id"])) for m in models])
 
