@@ -95,10 +95,11 @@ OPENAI_MODELS = (
 
 
 class FakeOpenAIImages(FakeServer):
-    """OpenAI Images API: ``POST /v1/images/generations``, ``GET /v1/models``."""
+    """OpenAI Images API: ``POST /v1/images/generations``, ``POST /v1/images/edits``, ``GET /v1/models``."""
 
     prefix = "/v1"
-    routes: ClassVar = (("POST", "/images/generations", "generate"), ("GET", "/models", "list_models"))
+    routes: ClassVar = (("POST", "/images/generations", "generate"), ("POST", "/images/edits", "edit"),
+                        ("GET", "/models", "list_models"))
 
     def __init__(
         self, *, api_key: str | None = TEST_KEYS["openai"], models: tuple[str, ...] = OPENAI_MODELS, **kwargs: Any
@@ -106,6 +107,12 @@ class FakeOpenAIImages(FakeServer):
         super().__init__(**kwargs)
         self.api_key = api_key
         self.served = models
+        self.edit_inputs: list[list[tuple[str, int, int]]] = []
+
+    def edit(self, request: Recorded, match: re.Match[str]) -> Reply:
+        from tests.fakes.image_edits import openai_edit
+
+        return openai_edit(self, request)
 
     def auth_error(self, request: Recorded) -> Reply | None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -298,6 +305,7 @@ class FakeXAIImages(FakeServer):
     prefix = "/v1"
     routes: ClassVar = (
         ("POST", "/images/generations", "generate"),
+        ("POST", "/images/edits", "edit"),
         ("GET", "/models", "list_models"),
         ("GET", "/image-generation-models", "list_image_models"),
     )
@@ -314,6 +322,12 @@ class FakeXAIImages(FakeServer):
         self.api_key = api_key
         self.served = models
         self.data_uri = data_uri
+        self.edit_inputs: list[list[tuple[str, int, int]]] = []
+
+    def edit(self, request: Recorded, match: re.Match[str]) -> Reply:
+        from tests.fakes.image_edits import xai_edit
+
+        return xai_edit(self, request)
 
     def auth_error(self, request: Recorded) -> Reply | None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -487,6 +501,7 @@ class FakeGoogle(FakeServer):
         super().__init__(**kwargs)
         self.api_key = api_key
         self.page_size = page_size
+        self.edit_inputs: list[list[tuple[str, int, int]]] = []
 
     def auth_error(self, request: Recorded) -> Reply | None:
         given = request.headers.get("x-goog-api-key") or (request.query.get("key") or [""])[0]
@@ -558,6 +573,12 @@ class FakeGoogle(FakeServer):
             )
         if config.get("candidateCount", 1) != 1:
             return google_error(400, "INVALID_ARGUMENT", "Multiple candidates is not enabled for this model.")
+        from tests.fakes.image_edits import check_inline_parts
+
+        parts = [p for c in body.get("contents", []) for p in c.get("parts", [])]
+        wrong = check_inline_parts(self, model, parts)
+        if wrong:
+            return google_error(400, "INVALID_ARGUMENT", wrong)
         image_config = config.get("imageConfig", {})
         for name in image_config:
             if name not in ("aspectRatio", "imageSize"):

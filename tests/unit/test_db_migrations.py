@@ -159,8 +159,12 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> N
 # --- Version 1 -> 2 -----------------------------------------------------------------------------------
 
 
+# Tables a later version added (the version-1 fixture cannot have them).
+TABLES_SINCE_V1 = {"image_input"}
+
+
 def test_v1_fixture_fills_every_table() -> None:
-    assert set(make_v1.ROWS) == set(SQLModel.metadata.tables)
+    assert set(make_v1.ROWS) == set(SQLModel.metadata.tables) - TABLES_SINCE_V1
     assert all(make_v1.ROWS.values())
 
 

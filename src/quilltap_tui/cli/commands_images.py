@@ -1,4 +1,4 @@
-"""``generate``, ``images list`` and ``audit``: image generation from the command line."""
+"""``generate``, ``edit``, ``images list`` and ``audit``: image generation from the command line."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ import sys
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import audit, image_store
+from quilltap_tui.services.edit_inputs import EditRequest
 from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.services.validation import parse_param
 from quilltap_tui.textsafe import inert
 
 
 def generate(ns: argparse.Namespace) -> int:
+    return _make(ns, None)
+
+
+def edit(ns: argparse.Namespace) -> int:
+    return _make(ns, EditRequest(tuple(ns.images), mask=ns.mask, markup=ns.markup))
+
+
+def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
     ctx = io.context()
     # Files a killed run wrote but never committed (older than the sweep's minimum age) go first.
     image_store.sweep_orphans(ctx)
@@ -31,9 +40,12 @@ def generate(ns: argparse.Namespace) -> int:
         seed=ns.seed,
         extras=dict(parse_param(p) for p in ns.param),
     )
+
     async def run() -> GenerationOutcome:
         service = GenerationService(ctx, on_retry=_print_retry)
         try:
+            if edit_request is not None:
+                return await service.edit(prompt, edit_request, profile=ns.profile, options=options, source="cli")
             return await service.generate(prompt, profile=ns.profile, options=options, source="cli")
         finally:
             await service.aclose()
@@ -59,7 +71,8 @@ def images_list(ns: argparse.Namespace) -> int:
     image_store.sweep_orphans(ctx)
     with ctx.db.session() as session:
         records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
-        rows = [image_store.gallery_json(ctx, r) for r in records]
+        parents = image_store.parents_of(session, [r.id for r in records])
+        rows = [image_store.gallery_json(ctx, r, parents.get(r.id, ())) for r in records]
     if ns.json:
         io.emit_json(rows)
     elif not rows:

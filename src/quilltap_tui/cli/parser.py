@@ -36,8 +36,9 @@ def build() -> argparse.ArgumentParser:
     return parser
 
 
-def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
-    gen = sub.add_parser("generate", parents=[common], help="make images with an image profile")
+def _image_options() -> argparse.ArgumentParser:
+    """The options ``generate`` and ``edit`` share."""
+    gen = argparse.ArgumentParser(add_help=False)
     gen.add_argument("--profile", help="image profile (default profile when omitted)")
     gen.add_argument("--size", metavar="WxH")
     gen.add_argument("--aspect-ratio", metavar="A:B")
@@ -49,7 +50,21 @@ def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentP
     gen.add_argument("--param", action="append", default=[], metavar="K=V",
                      help="provider extra, e.g. output_format=webp")
     gen.add_argument("--no-preview", action="store_true", help="do not draw the image in the terminal")
+    return gen
+
+
+def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+    options = _image_options()
+    gen = sub.add_parser("generate", parents=[common, options], help="make images with an image profile")
     gen.add_argument("prompt", nargs="+", help="what to draw")
+    edit = sub.add_parser("edit", parents=[common, options],
+                          help="edit images, or make new ones from reference images")
+    edit.add_argument("--image", action="append", required=True, metavar="REF", dest="images",
+                      help="a gallery image id (or a unique prefix of 6+ characters) or a PNG/JPEG/WebP file; "
+                           "repeat for several")
+    edit.add_argument("--mask", metavar="PATH", help="PNG whose transparent pixels mark what may change")
+    edit.add_argument("--markup", metavar="PATH", help="PNG overlay drawn on the first image (gpt-image-2.6)")
+    edit.add_argument("prompt", nargs="+", help="what to change or make")
 
     images = sub.add_parser("images", help="the image gallery")
     isub = images.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)

@@ -68,6 +68,7 @@ _COMMANDS: dict[tuple[str, str | None], str] = {
     ("keys", "rotate"): "commands_keys:rotate",
     ("doctor", None): "doctor:run",
     ("generate", None): "commands_images:generate",
+    ("edit", None): "commands_images:edit",
     ("images", "list"): "commands_images:images_list",
     ("audit", None): "commands_images:audit_list",
     ("models", None): "commands_models:run",

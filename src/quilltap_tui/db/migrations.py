@@ -9,6 +9,7 @@ env.py) and uses ``batch_alter_table`` so the same code works on SQLite, which c
 Version history:
   1. first schema.
   2. image-profile limits (``max_images_per_call/minute/day``) and ``audit_log.image_count``.
+  3. lineage (``image_input``: the reference images an edit was made from) and ``chat.show_images``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from quilltap_tui.errors import QuilltapError
 if TYPE_CHECKING:
     from alembic.operations import Operations
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 # Any constant works; it only has to be the same for every quilltap-tui process on the server.
 _PG_LOCK_KEY = 0x5175696C6C746170  # "Quilltap"
 
@@ -48,8 +49,26 @@ def _v1_to_v2(op: Operations) -> None:
         batch.add_column(sa.Column("image_count", sa.Integer(), nullable=False, server_default="0"))
 
 
+def _v2_to_v3(op: Operations) -> None:
+    """Add the lineage table and the per-chat show-images switch (off for existing chats)."""
+    op.create_table(
+        "image_input",
+        sa.Column("image_id", sa.String(), sa.ForeignKey("generated_image.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("position", sa.Integer(), primary_key=True),
+        sa.Column("input_image_id", sa.String(), sa.ForeignKey("generated_image.id", ondelete="SET NULL"),
+                  nullable=True),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(), nullable=False),
+        sa.Column("role", sa.String(), nullable=False),
+    )
+    op.create_index("ix_image_input_input_image_id", "image_input", ["input_image_id"])
+    with op.batch_alter_table("chat") as batch:
+        batch.add_column(sa.Column("show_images", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
 # STEPS[n] upgrades a database from version n to version n + 1.
-STEPS: dict[int, Step] = {1: _v1_to_v2}
+STEPS: dict[int, Step] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def schema_version(engine_or_connection: Engine | Connection) -> int | None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -168,6 +169,8 @@ class Chat(SQLModel, table=True):
         default=None, foreign_key="image_profile.id", ondelete="SET NULL", index=True
     )
     enabled_tools: list[str] = _json(lambda: ["generate_image"])
+    # Give the images tools made back to the chat model on the next request (off: tokens cost money).
+    show_images: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = _ts()
     updated_at: datetime = _ts(index=True)
 
@@ -240,6 +243,24 @@ class GeneratedImageRecord(SQLModel, table=True):
     message_id: str | None = Field(default=None, foreign_key="message.id", ondelete="SET NULL")
     tool_call_id: str | None = Field(default=None, foreign_key="tool_call.id", ondelete="SET NULL")
     created_at: datetime = _ts(index=True)
+
+
+class ImageInput(SQLModel, table=True):
+    """Lineage: one reference image an edit was made from (``position`` keeps the order they were sent).
+
+    ``input_image_id`` is the gallery image when the reference came from the gallery (set to NULL if
+    that image is deleted later); ``path`` and ``sha256`` always say which bytes were sent.
+    """
+
+    __tablename__ = "image_input"
+    image_id: str = Field(foreign_key="generated_image.id", ondelete="CASCADE", primary_key=True)
+    position: int = Field(primary_key=True)
+    input_image_id: str | None = Field(
+        default=None, foreign_key="generated_image.id", ondelete="SET NULL", index=True
+    )
+    path: str = Field(sa_type=Text)
+    sha256: str
+    role: str = "image"  # image | mask | markup
 
 
 class AuditEntry(SQLModel, table=True):

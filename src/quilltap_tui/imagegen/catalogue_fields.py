@@ -136,7 +136,8 @@ FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "qualities": _words(), "quality_aliases": _word_map, "quality_resolution": _word_map, "styles": _words(),
     "max_images_per_request": _count(1), "negative_prompt": _flag, "seed": _flag,
     "output_formats": _words(), "single_image_formats": _words(), "extras": _words(),
-    "max_prompt_chars": _count(1), "max_input_images": _count(0), "response_format": _text,
+    "max_prompt_chars": _count(1), "max_input_images": _count(0), "mask": _flag, "markup": _flag,
+    "response_format": _text,
     "retired": _flag, "deprecated": _flag, "shutdown_date": _day, "replacement": _model_id, "redirect": _text,
     "note": _text, "source": _text, "checked": _day,
 }

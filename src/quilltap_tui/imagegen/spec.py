@@ -58,6 +58,36 @@ class ProviderCall:
     # The model's facts, set by the planner: providers read the wire rules here (which API, whether to
     # ask for ``response_format``) instead of looking the model up by name.
     spec: ModelSpec | None = None
+    # Reference images for an edit; None for a plain generation (providers pick their edit endpoint).
+    inputs: EditInputs | None = None
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """One image sent to a provider: its bytes (read, never changed) and what the bytes say they are."""
+
+    data: bytes = field(repr=False)
+    mime_type: str  # from magic bytes: image/png, image/jpeg or image/webp
+    width: int
+    height: int
+    name: str = "image"  # a file name for multipart uploads ("image-1.png"); never a user's path
+
+    @property
+    def extension(self) -> str:
+        return MIME_EXTENSIONS[self.mime_type]
+
+
+@dataclass(frozen=True)
+class EditInputs:
+    """What an edit sends besides the prompt: reference images, and an optional mask or markup PNG.
+
+    ``mask``: fully transparent pixels mark where the first image may change (OpenAI). ``markup``: a
+    transparent PNG overlay drawn on the first image (OpenAI gpt-image-2.6).
+    """
+
+    images: tuple[InputImage, ...]
+    mask: InputImage | None = None
+    markup: InputImage | None = None
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,9 @@ class ModelSpec:
     single_image_formats: tuple[str, ...] = ()  # output formats made one image per request (SVG)
     extras: tuple[str, ...] = ()  # provider extras passed through (see mapping)
     max_prompt_chars: int | None = None
-    max_input_images: int | None = None  # reference images per request, where known
+    max_input_images: int | None = None  # reference images per request, where known; None or 0: no edits
+    mask: bool = False  # edits take a mask PNG (transparent pixels mark what may change)
+    markup: bool = False  # edits take a markup overlay PNG (OpenAI gpt-image-2.6)
     response_format: str | None = None  # sent as ``response_format`` by OpenAI-style providers
     retired: bool = False  # shut down by its provider (still sent: compatible servers serve it)
     deprecated: bool = False  # shutdown announced, or replaced, but still served
@@ -74,6 +76,11 @@ class ModelSpec:
     note: str | None = None
     source: str | None = None  # where these facts come from
     checked: str | None = None  # YYYY-MM-DD they were last verified
+
+    @property
+    def can_edit(self) -> bool:
+        """True when the model takes reference images (an edit endpoint or inline input parts)."""
+        return bool(self.max_input_images)
 
     @property
     def takes_size(self) -> bool:
@@ -107,6 +114,8 @@ class ModelSpec:
             "extras": list(self.extras),
             "max_prompt_chars": self.max_prompt_chars,
             "max_input_images": self.max_input_images,
+            "mask": self.mask,
+            "markup": self.markup,
             "response_format": self.response_format,
             "deprecated": self.deprecated,
             "redirect": self.redirect,

@@ -39,11 +39,12 @@ class Attempt:
     chat_id: str | None = None
     started: float = field(default_factory=time.monotonic)
     audit_id: int | None = None
+    action: str = "generate"  # or "edit"
 
     def base_values(self) -> dict[str, Any]:
         """The audit row's columns known at the start (no outcome yet)."""
         return {
-            "action": "generate",
+            "action": self.action,
             "source": self.source,
             "image_profile_id": self.profile.id,
             "profile_name": self.profile.name,

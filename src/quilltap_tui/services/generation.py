@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from quilltap_tui import net
@@ -20,8 +20,9 @@ from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import Plan, explain_gone_model, plan
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
 from quilltap_tui.providers.registry import catalogue_id
-from quilltap_tui.services import audit, image_store
+from quilltap_tui.services import audit, edit_inputs, image_store
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.edit_inputs import EditRequest
 from quilltap_tui.services.generation_profile import ResolvedProfile, reserve, resolve_profile
 from quilltap_tui.services.validation import RESTRICTION_KEYS
 
@@ -66,9 +67,10 @@ class GenerationOutcome:
     profile: str
     provider: str
     model: str
+    inputs: list[dict[str, Any]] | None = None  # an edit's references (the contract's ``inputs``)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "images": self.images,
             "profile": self.profile,
             "provider": self.provider,
@@ -76,6 +78,9 @@ class GenerationOutcome:
             "used": self.used,
             "warnings": self.warnings,
         }
+        if self.inputs is not None:
+            document["inputs"] = self.inputs
+        return document
 
 
 class GenerationService:
@@ -108,14 +113,41 @@ class GenerationService:
         source: str = "cli",
         link: Link | None = None,
     ) -> GenerationOutcome:
+        """Make new images from ``prompt`` with the profile (the default profile when None)."""
+        return await self._make(prompt, profile, options or GenerateOptions(), source, link, None)
+
+    async def edit(
+        self,
+        prompt: str,
+        images: EditRequest,
+        *,
+        profile: str | None = None,
+        options: GenerateOptions | None = None,
+        source: str = "cli",
+        link: Link | None = None,
+    ) -> GenerationOutcome:
+        """Make images from ``prompt`` and reference images (gallery ids or files), as :meth:`generate`.
+
+        Limits, audit, atomic saving and every fault rule are the same; before anything is reserved or
+        sent, the model must take that many inputs (and a mask, if given) and every input must load.
+        The saved images record what they were made from (lineage).
+        """
+        return await self._make(prompt, profile, options or GenerateOptions(), source, link, images)
+
+    async def _make(
+        self, prompt: str, profile: str | None, options: GenerateOptions, source: str, link: Link | None,
+        edit: EditRequest | None,
+    ) -> GenerationOutcome:
         # Two thread hops in all: one to load the profile and reserve its images, one to save and audit.
-        attempt = await asyncio.to_thread(self._prepare, profile, prompt, options or GenerateOptions(), source, link)
+        attempt, loaded = await asyncio.to_thread(self._prepare, profile, prompt, options, source, link, edit)
         resolved = attempt.profile
         try:
             planned = plan(spec_for(catalogue_id(resolved.provider), resolved.model), attempt.request)
             check_restrictions(resolved.name, resolved.parameters, planned.used)
+            if loaded is not None:
+                planned = replace(planned, calls=[replace(call, inputs=loaded.wire) for call in planned.calls])
             images, warnings = await self._run(resolved, planned)
-            saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link())
+            saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link(), loaded)
         except BaseException as exc:
             # Every way out but success gives the reservation its outcome; a cancellation (esc) too. If even
             # that write fails, the original error is what the user needs; the row stops counting by itself.
@@ -129,6 +161,7 @@ class GenerationService:
             profile=resolved.name,
             provider=resolved.provider,
             model=resolved.model,
+            inputs=[i.as_json() for i in loaded.images] if loaded is not None else None,
         )
 
     async def _run(self, resolved: ResolvedProfile, planned: Plan) -> tuple[list[GeneratedImage], list[str]]:
@@ -170,11 +203,19 @@ class GenerationService:
         return images, warnings
 
     def _prepare(
-        self, profile: str | None, prompt: str, options: GenerateOptions, source: str, link: Link | None
-    ) -> audit.Attempt:
+        self, profile: str | None, prompt: str, options: GenerateOptions, source: str, link: Link | None,
+        edit: EditRequest | None = None,
+    ) -> tuple[audit.Attempt, edit_inputs.LoadedEdit | None]:
         resolved = resolve_profile(self.ctx, profile)
         request = merge_request(resolved, prompt, options)
-        attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id)
+        loaded = None
+        if edit is not None:
+            # Wrong input fails here: nothing reserved, nothing audited, nothing sent.
+            spec = spec_for(catalogue_id(resolved.provider), resolved.model)
+            edit_inputs.check_capability(spec, resolved.model, edit)
+            loaded = edit_inputs.load(self.ctx, edit)
+        attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id,
+                                action="generate" if edit is None else "edit")
         try:
             # Checked and reserved in one transaction under a lock all processes honour: concurrent calls
             # (an LLM's parallel tool calls, another `generate`) see each other's images before any is made.
@@ -182,10 +223,11 @@ class GenerationService:
         except QuilltapError as exc:
             audit.record_failure(self.ctx, attempt, exc)
             raise
-        return attempt
+        return attempt, loaded
 
     def _save(
-        self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link
+        self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link,
+        loaded: edit_inputs.LoadedEdit | None = None,
     ) -> list[dict[str, Any]]:
         """Files first, then the image rows and the audit row's outcome in one transaction."""
         resolved, request = attempt.profile, attempt.request
@@ -204,6 +246,8 @@ class GenerationService:
 
         def finish(conn: Connection, records: list[Any]) -> None:
             audit.finish_ok(conn, attempt, planned.used, [r.id for r in records])
+            if loaded is not None:
+                image_store.record_lineage(conn, [r.id for r in records], loaded.all)
 
         records = image_store.save_batch(self.ctx, images, origin, also=finish)
         return [image_store.image_json(self.ctx, r) for r in records]

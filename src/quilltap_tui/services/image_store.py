@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlmodel import Session, col, select
 
-from quilltap_tui.db.models import GeneratedImageRecord, new_id, utcnow
+from quilltap_tui.db.models import GeneratedImageRecord, ImageInput, new_id, utcnow
 from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.paths import FILE_MODE, ensure_dir, fsync_dir
 from quilltap_tui.services import image_sweep
@@ -71,8 +71,13 @@ def image_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any]:
     }
 
 
-def gallery_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any]:
-    """Everything the gallery knows about an image: :func:`image_json` plus how and where it was made."""
+def gallery_json(
+    ctx: AppContext, record: GeneratedImageRecord, inputs: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Everything the gallery knows about an image: :func:`image_json` plus how and where it was made.
+
+    ``inputs``: the gallery ids it was made from (see :func:`parents_of`).
+    """
     return {
         **image_json(ctx, record),
         "prompt": record.prompt,
@@ -84,7 +89,49 @@ def gallery_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any
         "chat_id": record.chat_id,
         "message_id": record.message_id,
         "created_at": record.created_at.isoformat(),
+        "inputs": list(inputs),
     }
+
+
+def record_lineage(conn: Connection, image_ids: Sequence[str], inputs: Sequence[Any]) -> None:
+    """Rows saying each new image was made from ``inputs`` (``LoadedInput`` items), in order.
+
+    Written in the images' own transaction, so an image never exists without its lineage.
+    """
+    rows = [
+        {"image_id": image_id, "position": position, "input_image_id": item.id, "path": item.path,
+         "sha256": item.sha256, "role": item.role}
+        for image_id in image_ids for position, item in enumerate(inputs)
+    ]
+    if rows:
+        conn.execute(_INSERT_INPUT, rows)
+
+
+def parents_of(session: Session, image_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Per image, the gallery ids of the reference images it was made from, in the order sent."""
+    if not image_ids:
+        return {}
+    stmt = (
+        select(ImageInput)
+        .where(col(ImageInput.image_id).in_(list(image_ids)), ImageInput.role == "image",
+               col(ImageInput.input_image_id).is_not(None))
+        .order_by(col(ImageInput.image_id), col(ImageInput.position))
+    )
+    found: dict[str, list[str]] = {}
+    for row in session.exec(stmt).all():
+        found.setdefault(row.image_id, []).append(str(row.input_image_id))
+    return found
+
+
+def children_of(session: Session, image_id: str) -> list[str]:
+    """The gallery ids of images made from ``image_id``, oldest first."""
+    stmt = (
+        select(ImageInput.image_id)
+        .join(GeneratedImageRecord, col(GeneratedImageRecord.id) == col(ImageInput.image_id))
+        .where(ImageInput.input_image_id == image_id)
+        .order_by(col(GeneratedImageRecord.created_at))
+    )
+    return list(dict.fromkeys(session.exec(stmt).all()))
 
 
 def save_batch(
@@ -171,6 +218,7 @@ def _values(record: GeneratedImageRecord) -> dict[str, Any]:
 
 _COLUMNS = tuple(GeneratedImageRecord.__table__.c.keys())  # type: ignore[attr-defined]
 _INSERT = insert(GeneratedImageRecord.__table__)  # type: ignore[attr-defined]  # built once, values as parameters
+_INSERT_INPUT = insert(ImageInput.__table__)  # type: ignore[attr-defined]
 
 
 def _record(image: GeneratedImage, origin: ImageOrigin, now: datetime) -> GeneratedImageRecord:

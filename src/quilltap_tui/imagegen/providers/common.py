@@ -10,7 +10,7 @@ import asyncio
 import base64
 import binascii
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -135,6 +135,28 @@ class HttpImageProvider:
         def build() -> httpx2.Request:
             return client.build_request(method, url, headers=headers, json=body, params=params)
 
+        return await self._send_for_json(build, api_key)
+
+    async def request_multipart(
+        self, url: str, *, api_key: str | None, fields: Sequence[tuple[str, str]],
+        files: Sequence[tuple[str, tuple[str, bytes, str]]],
+    ) -> dict[str, Any]:
+        """POST one ``multipart/form-data`` call (with retries): form ``fields`` plus ``files``.
+
+        ``files`` items are ``(part name, (file name, bytes, content type))``; a name may repeat
+        (``image[]``). The body is rebuilt for every attempt, so a retry sends the same parts.
+        """
+        client = self.client
+        headers = self.auth_headers(api_key)
+
+        def build() -> httpx2.Request:
+            return client.build_request("POST", url, headers=headers, data=dict(_grouped(fields)),
+                                        files=list(files))
+
+        return await self._send_for_json(build, api_key)
+
+    async def _send_for_json(self, build: Callable[[], httpx2.Request], api_key: str | None) -> dict[str, Any]:
+        client = self.client
         classify = partial(self.classifier, provider=self.title, secrets=(api_key,))
         response = await net.send_with_retries(
             client, build, classify=classify, max_retries=self.max_retries,
@@ -188,6 +210,15 @@ class HttpImageProvider:
             raise MalformedResponse(f"{self.title} returned an image entry with neither data nor a link.")
         return await net.download_image(self.client, payload.url, origin=origin, max_bytes=self.download_max_bytes,
                                         timeout=self.timeout, provider=self.title)
+
+
+def _grouped(fields: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str | list[str]]]:
+    """Form fields as httpx wants them: a name given twice becomes a list (sent as repeated parts)."""
+    seen: dict[str, list[str]] = {}
+    for name, value in fields:
+        seen.setdefault(name, []).append(value)
+    for name, values in seen.items():
+        yield name, values[0] if len(values) == 1 else values
 
 
 async def _parse_body(content: bytes) -> Any:

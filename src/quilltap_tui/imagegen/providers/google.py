@@ -10,6 +10,7 @@ explains itself when it returns no image -- we quote it in that error. Text is o
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +24,7 @@ from quilltap_tui.imagegen.providers.common import (
     scrub,
     short,
 )
-from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
+from quilltap_tui.imagegen.spec import InputImage, ProviderCall, ProviderResult
 from quilltap_tui.providers.google import UNIT
 
 TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
@@ -61,8 +62,18 @@ def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     config: dict[str, Any] = {"responseModalities": ["TEXT", "IMAGE"]}
     if image_config:
         config["imageConfig"] = image_config
-    body = {"contents": [{"role": "user", "parts": [{"text": call.prompt}]}], "generationConfig": config}
+    parts: list[dict[str, Any]] = [{"text": call.prompt}]
+    if call.inputs is not None:
+        # Editing is generateContent with the references as inlineData parts after the instruction
+        # (python-genai types.Part(inline_data=Blob(mime_type, data)) serialises to this).
+        parts.extend(inline_part(image) for image in call.inputs.images)
+    body = {"contents": [{"role": "user", "parts": parts}], "generationConfig": config}
     return model_path(call.model, "generateContent"), body
+
+
+def inline_part(image: InputImage) -> dict[str, Any]:
+    """One ``inlineData`` part: the image's bytes as base64 with their MIME type."""
+    return {"inlineData": {"mimeType": image.mime_type, "data": base64.b64encode(image.data).decode()}}
 
 
 def build_predict(call: ProviderCall) -> tuple[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ them; ``size`` and ``style`` are never sent (400 "Argument not supported"). Erro
 
 from __future__ import annotations
 
+import base64
 from functools import partial
 from typing import Any
 
@@ -15,10 +16,11 @@ from quilltap_tui.errors import BadRequest
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
 from quilltap_tui.imagegen.providers.openai import count_warning, parse_model_ids
 from quilltap_tui.imagegen.providers.openai import parse_response as parse_openai_like
-from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
+from quilltap_tui.imagegen.spec import InputImage, ProviderCall, ProviderResult
 from quilltap_tui.providers.grok import UNIT
 
 PATH = "/images/generations"
+EDIT_PATH = "/images/edits"
 TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
 
 
@@ -41,6 +43,28 @@ def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     return PATH, body
 
 
+def build_edit_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
+    """``POST /images/edits``: the generation body plus the references as data URLs. Pure.
+
+    xAI takes JSON only (the OpenAI SDK's multipart ``images.edit`` does not work there): one reference
+    as ``image``, several as ``images``, never both; each ``{"url": ..., "type": "image_url"}``
+    (docs.x.ai image editing; xai-proto ``ImageUrlContent``; provider-wire.md 2.2).
+    """
+    assert call.inputs is not None
+    _path, body = build_request(call)
+    refs = [{"url": data_url(image), "type": "image_url"} for image in call.inputs.images]
+    if len(refs) == 1:
+        body["image"] = refs[0]
+    else:
+        body["images"] = refs
+    return EDIT_PATH, body
+
+
+def data_url(image: InputImage) -> str:
+    """``data:<mime>;base64,<bytes>``: how a local image travels in a JSON body."""
+    return f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
+
+
 def parse_response(body: dict[str, Any]) -> list[ImagePayload]:
     """Images from the OpenAI-like answer; ``data:`` prefixes are stripped while decoding."""
     return parse_openai_like(body, TITLE)
@@ -60,7 +84,8 @@ class GrokImages(HttpImageProvider):
         self, call: ProviderCall, *, api_key: str | None, base_url: str
     ) -> ProviderResult:
         """Run one request and return (images, warnings, scrubbed body)."""
-        path, body = build_request(call)
+        path, body = build_edit_request(call) if call.inputs is not None else build_request(call)
+        # The base64 of several references is big: json encoding happens in the client, once per attempt.
         answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # A compatible server may ignore response_format and answer with links: images_from fetches them.
         # base64 decoding, off the loop

@@ -10,6 +10,7 @@ limited to what the model takes: ``style`` only where the spec has styles, extra
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import Any
 
@@ -26,6 +27,10 @@ from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
 from quilltap_tui.providers.openai import UNIT
 
 PATH = "/images/generations"
+EDIT_PATH = "/images/edits"
+# Body fields /images/generations takes that /images/edits does not (openai-python image_edit_params.py
+# @01a7709e has no style and no moderation): left out of an edit, with a warning.
+NOT_IN_EDITS = ("style", "moderation")
 TITLE = UNIT.sentence_name  # the unit names the provider; pure parsers quote it
 
 
@@ -41,6 +46,36 @@ def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     # The planner kept only the extras this model takes; each is a body field of the same name.
     body.update(call.extras)
     return PATH, body
+
+
+def build_edit_request(call: ProviderCall) -> tuple[str, list[tuple[str, str]], list[tuple[str, Any]], list[str]]:
+    """``POST /images/edits`` as multipart: (path, form fields, file parts, warnings). Pure.
+
+    The wire is openai-python's ``images.edit``: every option is a form field, the reference images
+    are repeated ``image[]`` file parts (``extract_files`` with the ``brackets`` array format), and
+    ``mask`` / ``markup`` are single PNG file parts.
+    """
+    assert call.inputs is not None
+    _path, body = build_request(call)
+    warnings = [f"{name} is not sent with an edit (the edits endpoint does not take it)."
+                for name in NOT_IN_EDITS if name in body]
+    fields = [(name, _form_value(value)) for name, value in body.items() if name not in NOT_IN_EDITS]
+    files: list[tuple[str, Any]] = [
+        ("image[]", (image.name, image.data, image.mime_type)) for image in call.inputs.images
+    ]
+    for part, image in (("mask", call.inputs.mask), ("markup", call.inputs.markup)):
+        if image is not None:
+            files.append((part, (image.name, image.data, image.mime_type)))
+    return EDIT_PATH, fields, files, warnings
+
+
+def _form_value(value: Any) -> str:
+    """A form field's text: numbers as digits, booleans as JSON words, the rest as JSON or as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
 def parse_response(body: dict[str, Any], provider: str = TITLE) -> list[ImagePayload]:
@@ -78,12 +113,18 @@ class OpenAIImages(HttpImageProvider):
     async def generate(
         self, call: ProviderCall, *, api_key: str | None, base_url: str
     ) -> ProviderResult:
-        """Run one ``images/generations`` request and return (images, warnings, scrubbed body)."""
-        path, body = build_request(call)
-        answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
+        """Run one ``images/generations`` (or, with inputs, ``images/edits``) request."""
+        warnings: list[str] = []
+        if call.inputs is not None:
+            path, fields, files, warnings = build_edit_request(call)
+            answer = await self.request_multipart(base_url.rstrip("/") + path, api_key=api_key,
+                                                  fields=fields, files=files)
+        else:
+            path, body = build_request(call)
+            answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # Decodes base64 off the loop; at most call.n images; links only from our origin or public hosts.
         images = await self.images_from(partial(parse_response, answer, self.title), limit=call.n, origin=base_url)
-        return ProviderResult(images, count_warning(self.title, call.n, len(images)), scrub(answer))
+        return ProviderResult(images, [*warnings, *count_warning(self.title, call.n, len(images))], scrub(answer))
 
     async def validate_key(self, *, api_key: str | None, base_url: str) -> None:
         """``GET /models``: cheap, and refused with 401 ``invalid_api_key`` when the key is bad."""
