@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from quilltap_tui.db.models import AuditEntry, utcnow
-from quilltap_tui.errors import LimitExceeded
+from quilltap_tui.errors import LimitExceeded, QuilltapError
 from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
 from quilltap_tui.secrets import redact
 from quilltap_tui.services.context import AppContext
@@ -71,8 +71,14 @@ def finish_ok(conn: Connection, attempt: Attempt, used: UsedParams, image_ids: l
     }
     if attempt.audit_id is None:  # never reserved (a caller outside the service): a row of its own
         conn.execute(_INSERT, {**attempt.base_values(), **values, "created_at": utcnow()})
-    else:
-        conn.execute(_UPDATE, {"row_id": attempt.audit_id, **values})
+    elif conn.execute(_FINISH_OK, {"row_id": attempt.audit_id, **values}).rowcount == 0:
+        # The attempt was cancelled while its images were being written: the first outcome stands, and
+        # raising here rolls the image rows back and removes their files.
+        raise AttemptCancelled(_CANCELLED)
+
+
+class AttemptCancelled(QuilltapError):
+    """The attempt's row already says ``cancelled`` when its images would be committed."""
 
 
 def record_failure(ctx: AppContext, attempt: Attempt, error: BaseException) -> None:
@@ -88,7 +94,8 @@ def record_failure(ctx: AppContext, attempt: Attempt, error: BaseException) -> N
         if attempt.audit_id is None:
             conn.execute(_INSERT, {**attempt.base_values(), **values, "created_at": utcnow()})
         else:
-            conn.execute(_UPDATE, {"row_id": attempt.audit_id, **values})
+            # Never over an ``ok``: a cancellation that arrives once the images are committed changes nothing.
+            conn.execute(_RECORD_FAILURE, {"row_id": attempt.audit_id, **values})
 
 
 _CANCELLED = "The generation was stopped before its images were saved."
@@ -105,7 +112,10 @@ def _outcome(error: BaseException) -> str:
 # Built once (SQLAlchemy caches their compiled forms); the values come as parameters at execution.
 _TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_TABLE)
-_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+# Whichever outcome is written first stands: an ``ok`` is never turned into a failure, and a cancelled
+# attempt's images are never committed (a cancel can land while the save runs in its thread).
+_FINISH_OK = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.outcome != "cancelled")
+_RECORD_FAILURE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.outcome != "ok")
 
 
 def image_sources(ctx: AppContext, images: Sequence[tuple[str, datetime]]) -> dict[str, str]:
