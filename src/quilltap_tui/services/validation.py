@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from quilltap_tui.errors import Invalid
+from quilltap_tui.textsafe import has_controls
 
 MAX_NAME = 100
 MAX_TAG = 50
@@ -20,8 +21,8 @@ def name(value: str | None, field: str = "name") -> str:
         raise Invalid(field, f"{field} is required.")
     if len(text) > MAX_NAME:
         raise Invalid(field, f"{field} is longer than {MAX_NAME} characters.")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise Invalid(field, f"{field} must not contain control characters.")
+    if has_controls(text):
+        raise Invalid(field, f"{field} must not contain control characters or bidirectional overrides.")
     return text
 
 
@@ -77,6 +78,8 @@ def tags(values: Iterable[str] | None) -> list[str]:
             continue
         if len(text) > MAX_TAG:
             raise Invalid("tag", f"tag {text[:20]!r}... is longer than {MAX_TAG} characters.")
+        if has_controls(text):  # the same rule as names: a tag is drawn in lists and pickers
+            raise Invalid("tag", "tag must not contain control characters or bidirectional overrides.")
         seen.setdefault(text.lower(), text)
     return list(seen.values())
 

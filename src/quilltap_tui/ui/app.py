@@ -257,7 +257,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         parts = [f"chat: {chat or 'none'}", f"image: {image or 'none'}"] if snap else ["loading…"]
         if self.environ.get("SSH_CONNECTION"):
             parts.append(f"{getpass.getuser()}@{socket.gethostname()}")
-        self.sub_title = " · ".join(parts)
+        self.sub_title = inert(" · ".join(parts), keep_newlines=False)  # profile names: shown, never obeyed
 
     # -- errors and the vault ------------------------------------------------------------------
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from quilltap_tui.textsafe import inert
+from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
@@ -38,7 +39,7 @@ class NewChatModal(BaseModal):
                 yield Button("Close", id="cancel")
                 return
             yield Label("Chat profile")
-            yield Select([(p["name"], p["name"]) for p in snap.chat_profiles], allow_blank=False,
+            yield Select([(literal(p["name"]), p["name"]) for p in snap.chat_profiles], allow_blank=False,
                          value=snap.default_chat or snap.chat_profiles[0]["name"], id="chat-profile")
             yield Label("Tags (comma-separated; image profiles sharing a tag are offered first)")
             yield Input(placeholder="e.g. art, wide", id="tags")
@@ -57,9 +58,9 @@ class NewChatModal(BaseModal):
         if self.snapshot.chat_profiles:
             self.query_one("#tags", Input).focus()  # enter creates with the preselected defaults
 
-    def _image_options(self, tags: list[str]) -> list[tuple[str, str]]:
+    def _image_options(self, tags: list[str]) -> list[tuple[str | Text, str]]:
         ranked = tag_ranked(self.snapshot.image_profiles, tags)
-        return [(inert(p["name"]), p["name"]) for p in ranked] + [(NO_IMAGES_LABEL, NO_IMAGES)]
+        return [(literal(p["name"]), p["name"]) for p in ranked] + [(NO_IMAGES_LABEL, NO_IMAGES)]
 
     def _auto_image(self, tags: list[str]) -> str:
         return best_image_profile(self.snapshot.image_profiles, tags) or NO_IMAGES

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from quilltap_tui.textsafe import inert
+from quilltap_tui.textsafe import cells, inert
 from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
 from quilltap_tui.ui.tasks import ServiceCalls
 from quilltap_tui.ui.widgets.fit import fit_columns, fit_rows
@@ -92,7 +92,7 @@ class ChatList(ServiceCalls, Vertical):
             table.add_columns(*headers)
         fitted = fit_rows(width, headers, [tuple(row[i] for i in kept) for row in rows], free=0)
         for chat, row in zip(self.shown, fitted, strict=True):
-            table.add_row(*row, key=chat["id"])
+            table.add_row(*cells(*row), key=chat["id"])
         if selected is not None and any(c["id"] == selected["id"] for c in self.shown):
             table.move_cursor(row=table.get_row_index(selected["id"]))
         empty = "No chats yet: ctrl+n starts one." if not self.chats else (

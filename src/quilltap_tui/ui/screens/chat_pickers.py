@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, Select, Static
 
-from quilltap_tui.textsafe import inert
+from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, picker_label, tag_ranked
 from quilltap_tui.ui.tasks import ServiceCalls
 
@@ -56,16 +56,16 @@ class ProfilePickers(ServiceCalls, Horizontal):
     def _fill(self, chat: dict[str, Any], snapshot: Any) -> None:
         tags = list(chat.get("tags", []))
         chat_picker = self.query_one("#pick-chat", Select)
-        chat_picker.set_options([(inert(picker_label(p, tags)), p["name"])
+        chat_picker.set_options([(literal(picker_label(p, tags)), p["name"])
                                  for p in tag_ranked(snapshot.chat_profiles, tags)])
         if chat.get("chat_profile") in snapshot.chat_profile_names:
             chat_picker.value = chat["chat_profile"]
         image_picker = self.query_one("#pick-image", Select)
         image_picker.set_options([(NO_IMAGES_LABEL, NO_IMAGES), *[
-            (inert(picker_label(p, tags)), p["name"]) for p in tag_ranked(snapshot.image_profiles, tags)]])
+            (literal(picker_label(p, tags)), p["name"]) for p in tag_ranked(snapshot.image_profiles, tags)]])
         image_picker.value = self.image_value(chat)
         shown = "  #" + " #".join(tags) if tags else ""
-        self.query_one("#chat-tags", Static).update(inert(shown))
+        self.query_one("#chat-tags", Static).update(literal(shown))
 
     @staticmethod
     def image_value(chat: dict[str, Any]) -> str:

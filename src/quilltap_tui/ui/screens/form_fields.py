@@ -10,6 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
 from quilltap_tui.errors import Invalid
+from quilltap_tui.textsafe import literal
 from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.modals import ErrorLine
 
@@ -32,7 +33,7 @@ def param_widgets(fields: list[P.ParamField], values: dict[str, str]) -> list[Wi
         value = values.get(spec.name, "")
         widget: Widget
         if spec.kind == "select":
-            options = [(option, option) for option in spec.options]
+            options = [(literal(option), option) for option in spec.options]
             widget = Select(options, value=value if value in spec.options else Select.NULL,
                             prompt="model default", id=f"param-{spec.name}")
         else:

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from quilltap_tui.textsafe import inert
+from quilltap_tui.textsafe import cells, inert, literal
 from quilltap_tui.ui.gallery_data import PAGE_SIZE, ImageItem
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.image_actions import ImageActions
@@ -68,7 +68,7 @@ class GalleryScreen(ImageActions, BaseScreen):
         table = self.query_one(DataTable)
         fitted = self._fitted_rows([*self.items, *page])[len(self.items):]
         for item, row in zip(page, fitted, strict=True):
-            table.add_row(*row, key=item.id)
+            table.add_row(*cells(*row), key=item.id)
         self.items.extend(page)
         if not self.items:
             self.query_one("#gallery-meta", Static).update(
@@ -97,7 +97,7 @@ class GalleryScreen(ImageActions, BaseScreen):
         row = table.cursor_row
         table.clear()
         for item, fitted in zip(self.items, self._fitted_rows(self.items), strict=True):
-            table.add_row(*fitted, key=item.id)
+            table.add_row(*cells(*fitted), key=item.id)
         table.move_cursor(row=row)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -116,7 +116,7 @@ class GalleryScreen(ImageActions, BaseScreen):
         item = self.current()
         if item is None:
             return
-        self.query_one("#gallery-meta", Static).update(item.details())
+        self.query_one("#gallery-meta", Static).update(literal(item.details()))
         self.query_one(ImagePreview).show(item.path, item.size_text)
 
     def action_view(self) -> None:

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
+from quilltap_tui.textsafe import literal
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine
 
@@ -25,7 +26,7 @@ class GenerateModal(BaseModal):
                 yield Static("There is no image profile yet: create one first (F3, then ctrl+n).")
                 yield Button("Close", id="cancel")
                 return
-            yield Select([(name, name) for name in self._profiles], value=self._chosen or Select.NULL,
+            yield Select([(literal(name), name) for name in self._profiles], value=self._chosen or Select.NULL,
                          allow_blank=False, id="profile")
             yield Input(placeholder="Describe the image…", id="prompt")
             yield ErrorLine(id="err-prompt")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from quilltap_tui.textsafe import inert
+from quilltap_tui.textsafe import markup_escape
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_list import ChatList
 
@@ -110,4 +109,4 @@ def setup_text(snapshot: Any) -> str:
 
 def _plain(text: str) -> str:
     """User-named things (profile names, paths) shown as typed: no Rich markup, no terminal escapes."""
-    return escape(inert(text))
+    return markup_escape(text)

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from quilltap_tui import provider_ids
+from quilltap_tui.textsafe import literal
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 from quilltap_tui.ui.widgets.secret_input import SecretInput
@@ -96,7 +97,7 @@ class RotateKeyModal(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Rotate key {self._label}", classes="dialog-title")
+            yield Label(literal(f"Rotate key {self._label}"), classes="dialog-title")
             yield Static("Paste the new key. Profiles using this label keep working with it.")
             yield SecretInput(placeholder="new key", id="secret")
             yield ErrorLine(id="err-secret")
@@ -165,7 +166,7 @@ class EnvImportModal(BaseModal):
     def done_import(self, outcome: tuple[list[str], list[str]]) -> None:
         added, problems = outcome
         if problems:
-            self.query_one("#err-form", Static).update("\n".join(problems))
+            self.query_one("#err-form", Static).update(literal("\n".join(problems)))
         if added:
             self.app.notify(f"Imported {', '.join(added)}.")
         if not problems:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, LoadingIndicator, Static
 
+from quilltap_tui.textsafe import cells, literal
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, EnvImportModal, RotateKeyModal
 from quilltap_tui.ui.screens.modals import ConfirmModal
@@ -55,10 +56,10 @@ class KeysScreen(BaseScreen):
         table.focus()
 
     def show_snapshot(self, snapshot: Any) -> None:
-        self.query_one("#vault-banner", Static).update(snapshot.backend_sentence())
+        self.query_one("#vault-banner", Static).update(literal(snapshot.backend_sentence()))
         self._keys = list(snapshot.keys)
-        refill(self.query_one(DataTable), ((key.label, (key.label, key.provider, key.masked, _backend(key),
-                                                         _validity(key), ", ".join(key.used_by) or "-"))
+        refill(self.query_one(DataTable), ((key.label, cells(key.label, key.provider, key.masked, _backend(key),
+                                                              _validity(key), ", ".join(key.used_by) or "-"))
                                             for key in self._keys), select=self._select)
         self._select = None
         hint = "" if self._keys else "No keys yet: ctrl+n adds one" + (
@@ -133,7 +134,7 @@ class KeysScreen(BaseScreen):
 
     def _busy(self, text: str) -> None:
         self.query_one("#keys-busy").display = bool(text)
-        self.query_one("#keys-progress", Static).update(text)
+        self.query_one("#keys-progress", Static).update(literal(text))
 
     def _changed(self, result: Any) -> None:
         if result:

@@ -8,6 +8,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
+from quilltap_tui.textsafe import literal
 from quilltap_tui.ui.screens.base import BaseModal
 
 
@@ -21,7 +22,8 @@ class ErrorLine(Static):
         self.display = False
 
     def update(self, content: object = "", *, layout: bool = True) -> None:
-        super().update(content, layout=layout)  # type: ignore[arg-type]
+        # Errors quote provider text and user input: drawn literally, escapes inert, keys redacted.
+        super().update(literal(content) if isinstance(content, str) else content, layout=layout)  # type: ignore[arg-type]
         self.display = bool(str(content))
 
 
@@ -34,8 +36,8 @@ class ConfirmModal(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._body, id="confirm-body", markup=False)
+            yield Label(literal(self._title), classes="dialog-title")
+            yield Static(literal(self._body), id="confirm-body")
             with Horizontal(classes="buttons"):
                 yield Button(self._confirm, id="confirm", variant="error")
                 yield Button("Cancel", id="cancel")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, Switch, TextArea
 
 from quilltap_tui import provider_ids
+from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.form_fields import collect, field_row, param_widgets
@@ -51,7 +53,7 @@ class ProfileFormScreen(BaseScreen):
         self._built_for: tuple[str, str] | None = None  # provider and model the parameter fields are for
         self._discovered_for: tuple[str, str | None, str | None] | None = None
         noun = "image profile" if kind == "image" else "chat profile"
-        self.title = f"Edit {noun} {profile['name']}" if profile else f"New {noun}"
+        self.title = inert(f"Edit {noun} {profile['name']}", keep_newlines=False) if profile else f"New {noun}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Chat profiles have no test generation: keep it out of the footer and the key map.
@@ -117,8 +119,8 @@ class ProfileFormScreen(BaseScreen):
         snapshot = getattr(self.app, "snapshot", None)
         return list(snapshot.keys) if snapshot else []
 
-    def _key_options(self) -> list[tuple[str, str]]:
-        return [("no key", "")] + [(f"{k.label} ({k.provider}, {k.masked})", k.label) for k in self._keys()]
+    def _key_options(self) -> list[tuple[str | Text, str]]:
+        return [("no key", "")] + [(literal(f"{k.label} ({k.provider}, {k.masked})"), k.label) for k in self._keys()]
 
     def _first_of_kind(self) -> bool:
         """No profile of this kind yet: the new one starts as the default (chats use it without asking)."""
@@ -188,7 +190,7 @@ class ProfileFormScreen(BaseScreen):
             self._status(f"{len(models)} models found; any model id may be typed." if models
                          else "No models listed.")
         choices = self.query_one("#model-choices", Select)
-        choices.set_options([(P.model_label(m), str(m["id"])) for m in models])
+        choices.set_options([(literal(P.model_label(m), keep_newlines=False), str(m["id"])) for m in models])
 
     def failed_models(self, error: BaseException) -> None:
         self._discovered_for = None  # let the next change try again
@@ -346,4 +348,4 @@ class ProfileFormScreen(BaseScreen):
 
     def _status(self, text: str, *, busy: bool = False) -> None:
         self.query_one("#form-busy").display = busy
-        self.query_one("#form-status", Static).update(text)
+        self.query_one("#form-status", Static).update(literal(text))

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from quilltap_tui.provider_ids import badge
+from quilltap_tui.textsafe import cells
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.modals import ConfirmModal
 from quilltap_tui.ui.widgets.tables import refill
@@ -59,8 +60,9 @@ class ProfilesScreen(BaseScreen):
     def _render_rows(self) -> None:
         needle = self.query_one("#filter", Input).value.strip().lower()
         self._shown = [p for p in self._all if not needle or needle in _haystack(p)]
-        refill(self.query_one(DataTable), ((p["name"], ("★" if p["default"] else "", p["name"], badge(p["provider"]),
-                                                        p["model"], p["key"] or "no key", ", ".join(p["tags"])))
+        refill(self.query_one(DataTable), ((p["name"], cells("★" if p["default"] else "", p["name"],
+                                                             badge(p["provider"]), p["model"], p["key"] or "no key",
+                                                             ", ".join(p["tags"])))
                                             for p in self._shown), select=self._select)
         self._select = None
         noun = "image" if self.kind == "image" else "chat"
