@@ -37,8 +37,20 @@ def drawn(app: Any) -> str:
     return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S))).replace("\xa0", " ")
 
 
+# What the app itself sends to draw a frame: SGR colours (CSI ... m) and cursor moves (CSI ... H) only.
+_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;]*[mH]")
+
+
+def terminal_bytes(app: Any) -> str:
+    """The bytes the driver would write for a full redraw of the current screen (run_test is headless)."""
+    update = app.screen._compositor.render_update(full=True)
+    return str(update.render_segments(app.console))
+
+
 def assert_inert(app: Any, where: str, *literals: str) -> None:
     assert app.is_running and app._exception is None, f"{where}: the app stopped"
+    foreign = _OWN_SEQUENCES.sub("", terminal_bytes(app))
+    assert raw_controls(foreign.replace("\n", "")) == [], f"{where}: a raw control reaches the terminal"
     text = drawn(app)
     assert raw_controls(text) == [], f"{where}: raw controls drawn"
     squeezed = text.replace(" ", "")
