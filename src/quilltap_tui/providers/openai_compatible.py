@@ -18,6 +18,7 @@ UNIT = ProviderUnit(
         factory="quilltap_tui.imagegen.providers.compatible:CompatibleImages",
         classifier="quilltap_tui.imagegen.providers.errors:classify_openai",
         catalogue="openai-compatible",
+        requires_base_url=True,
     ),
     chat=ChatFacet(),
 )

@@ -50,6 +50,7 @@ class ImageFacet:
     classifier: Ref = "quilltap_tui.imagegen.providers.errors:classify_openai"
     catalogue: str = ""
     validation_path: str = "/models"
+    requires_base_url: bool = False  # no default server (the generic compatible provider)
 
 
 @dataclass(frozen=True)

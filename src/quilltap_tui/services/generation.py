@@ -269,14 +269,19 @@ class GenerationService:
 
 def merge_request(resolved: ResolvedProfile, prompt: str, options: GenerateOptions) -> ImageRequest:
     """Profile parameters are defaults; anything the caller gave wins. Unknown keys become extras."""
-    defaults = dict(resolved.parameters)
+    return request_from(resolved.model, resolved.parameters, prompt, options)
+
+
+def request_from(model: str, parameters: Mapping[str, Any], prompt: str, options: GenerateOptions) -> ImageRequest:
+    """The request a profile with ``parameters`` makes for ``prompt`` (also how a profile is checked at save)."""
+    defaults = dict(parameters)
     given = {name: getattr(options, name) for name in OPTION_FIELDS if getattr(options, name) is not None}
     merged = {**{k: v for k, v in defaults.items() if k in OPTION_FIELDS}, **given}
     extras = {k: v for k, v in defaults.items() if k not in OPTION_FIELDS and k not in _NON_EXTRAS}
     extras.update(options.extras)
     return ImageRequest(
         prompt=prompt,
-        model=resolved.model,
+        model=model,
         negative_prompt=merged.get("negative_prompt"),
         count=_as_int(merged.get("count", 1), "count"),
         size=_as_text(merged.get("size")),

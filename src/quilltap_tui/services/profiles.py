@@ -27,6 +27,7 @@ from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import keys as key_service
 from quilltap_tui.services import validation
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.image_params import check_image_parameters
 
 Profile = ImageProfile | ChatProfile
 LIMIT_FIELDS = {
@@ -84,6 +85,8 @@ def create(
         "parameters": _checked_parameters(kind, parameters),
         **_extras(kind, extra),
     }
+    if kind is IMAGE:
+        check_image_parameters(values["provider"], values["model"], values["base_url"], values["parameters"])
     tag_names = validation.tags(tags)
     with ctx.db.session() as session:
         _ensure_name_free(session, kind, values["name"])
@@ -107,6 +110,8 @@ def edit(ctx: AppContext, kind: ProfileKind, name: str, **changes: Any) -> dict[
             _ensure_name_free(session, kind, validation.name(new_name))
             row.name = validation.name(new_name)
         _apply_changes(session, kind, row, changes)
+        if kind is IMAGE:  # the result as a whole: a new model may not take the old parameters
+            check_image_parameters(row.provider, row.model, row.base_url, row.parameters)
         if changes.get("tags") is not None:
             _set_tags(session, kind, row.id, validation.tags(changes["tags"]))
         if changes.get("default") is True and not row.is_default:
