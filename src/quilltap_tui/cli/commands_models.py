@@ -11,6 +11,11 @@ from quilltap_tui.services import provider_checks
 
 
 def run(ns: argparse.Namespace) -> int:
+    from quilltap_tui.imagegen.catalogue import check_user_file
+
+    # `models` shows the catalogue, so a malformed models.toml is an error here (exit 2: file, line, field);
+    # everywhere else (the TUI's model lists too) the app goes on with the built-in table.
+    check_user_file()
     ctx = io.context()
     models = asyncio.run(
         provider_checks.list_models(ctx, ns.provider, key=ns.key, base_url=ns.base_url, chat=ns.chat)

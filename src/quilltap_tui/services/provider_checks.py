@@ -57,14 +57,7 @@ async def _probe(provider: str, secret: str, root: str, ctx: AppContext) -> None
 async def list_models(
     ctx: AppContext, provider: str, *, key: str | None = None, base_url: str | None = None, chat: bool = False
 ) -> list[dict[str, Any]]:
-    """Models a provider offers: the live list (with a key or a custom server) merged with the table.
-
-    A malformed ``models.toml`` is an error here (exit 2 naming its file, line and field): this is the
-    command that shows the catalogue, so it must not quietly show another one.
-    """
-    from quilltap_tui.imagegen.catalogue import check_user_file
-
-    check_user_file()
+    """Models a provider offers: the live list (with a key or a custom server) merged with the table."""
     url = check_base_url(base_url)
     secret = None
     if key:
