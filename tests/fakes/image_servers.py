@@ -667,7 +667,72 @@ def _validate_predict(model: str, params: dict[str, Any]) -> Reply | None:
 
 
 # ----------------------------------------------------------------------------------------- standalone
-KINDS: dict[str, type[FakeServer]] = {"openai": FakeOpenAIImages, "grok": FakeXAIImages, "google": FakeGoogle}
+# ---------------------------------------------------------------------- generic OpenAI-compatible servers
+COMPATIBLE_FIELDS = frozenset({"model", "prompt", "n", "size", "seed", "negative_prompt", "steps",
+                               "guidance_scale", "response_format", "user"})
+
+
+class FakeCompatibleImages(FakeServer):
+    """A self-hosted image server speaking ``POST /v1/images/generations`` (vLLM-Omni, LocalAI style).
+
+    Free ``WxH`` (multiples of 8), ``seed``, ``negative_prompt``, ``steps`` and ``guidance_scale`` as
+    snake_case body fields; unknown fields are refused the way pydantic servers refuse them (422 with
+    ``extra_forbidden``). Any model id is served; ``GET /v1/models`` lists ``models``. No key by default.
+    """
+
+    prefix = "/v1"
+    routes: ClassVar = (("POST", "/images/generations", "generate"), ("GET", "/models", "list_models"))
+
+    def __init__(self, *, api_key: str | None = None, models: tuple[str, ...] = ("flux-dev", "sdxl-turbo"),
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.api_key = api_key
+        self.served = models
+
+    def auth_error(self, request: Recorded) -> Reply | None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if self.api_key is None or given == self.api_key:
+            return None
+        return openai_error(401, "Invalid API key.", code="invalid_api_key")
+
+    def list_models(self, request: Recorded, match: re.Match[str]) -> Reply:
+        return self.auth_error(request) or Reply(
+            json={"object": "list", "data": [{"id": m, "object": "model", "owned_by": "local"} for m in self.served]}
+        )
+
+    def generate(self, request: Recorded, match: re.Match[str]) -> Reply:
+        body = request.json if isinstance(request.json, dict) else {}
+        problem = self.auth_error(request) or self._validate(body)
+        if problem:
+            return problem
+        width, height = (int(x) for x in str(body.get("size", "1024x1024")).split("x"))
+        data = []
+        for i in range(body.get("n", 1)):
+            image = make_image(width, height, "PNG", f"{body['prompt']}{body.get('seed')}{i}")
+            data.append({"url": self.add_file(image, "image/png", "png")} if body.get("response_format") == "url"
+                        else {"b64_json": b64(image)})
+        return Reply(json={"created": int(time.time()), "data": data})
+
+    def _validate(self, body: dict[str, Any]) -> Reply | None:
+        extra = sorted(set(body) - COMPATIBLE_FIELDS)
+        if extra:
+            return Reply(status=422, json={"detail": [{"type": "extra_forbidden", "loc": ["body", extra[0]],
+                                                       "msg": "Extra inputs are not permitted"}]})
+        if not isinstance(body.get("prompt"), str) or not body["prompt"]:
+            return Reply(status=422, json={"detail": [{"type": "missing", "loc": ["body", "prompt"]}]})
+        found = re.fullmatch(r"(\d+)x(\d+)", str(body.get("size", "1024x1024")))
+        if not found or int(found[1]) % 8 or int(found[2]) % 8:
+            return openai_error(400, f"Invalid size {body.get('size')!r}: width and height must be multiples of 8.",
+                                code="invalid_value", param="size")
+        checks = (("seed", int), ("steps", int), ("guidance_scale", (int, float)), ("negative_prompt", str))
+        for name, kind in checks:
+            if name in body and not isinstance(body[name], kind):
+                return openai_error(400, f"Invalid {name}.", code="invalid_value", param=name)
+        return None
+
+
+KINDS: dict[str, type[FakeServer]] = {"openai": FakeOpenAIImages, "grok": FakeXAIImages, "google": FakeGoogle,
+                                      "compatible": FakeCompatibleImages}
 
 
 def main(argv: list[str] | None = None) -> None:
