@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from quilltap_tui.db.models import AuditEntry, utcnow
-from quilltap_tui.errors import LimitExceeded, QuilltapError
+from quilltap_tui.errors import LimitExceeded, MalformedResponse, QuilltapError, Timeout
 from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
 from quilltap_tui.secrets import redact
 from quilltap_tui.services.context import AppContext
@@ -60,12 +60,17 @@ class Attempt:
         return int((time.monotonic() - self.started) * 1000)
 
 
-def finish_ok(conn: Connection, attempt: Attempt, used: UsedParams, image_ids: list[str]) -> None:
-    """Mark the attempt's pending row ``ok``; the caller commits it with the image rows."""
+def finish_ok(
+    conn: Connection, attempt: Attempt, used: UsedParams, image_ids: list[str], billed: int = 0
+) -> None:
+    """Mark the attempt's pending row ``ok``; the caller commits it with the image rows.
+
+    ``billed``: images asked for in requests that reached the provider but failed (they count too).
+    """
     values = {
         "parameters": {"requested": _requested(attempt.request), "used": used.as_dict()},
         "image_ids": image_ids,
-        "image_count": len(image_ids),
+        "image_count": len(image_ids) + billed,
         "outcome": "ok",
         "latency_ms": attempt.latency_ms(),
     }
@@ -88,7 +93,7 @@ def record_failure(ctx: AppContext, attempt: Attempt, error: BaseException) -> N
         "error_class": type(error).__name__,
         "error_message": redact(str(error) or _CANCELLED, [attempt.profile.secret or ""]),
         "latency_ms": attempt.latency_ms(),
-        "image_count": 0,
+        "image_count": attempt.request.count if reached_provider(error) else 0,
     }
     with ctx.db.engine.begin() as conn:
         if attempt.audit_id is None:
@@ -96,6 +101,16 @@ def record_failure(ctx: AppContext, attempt: Attempt, error: BaseException) -> N
         else:
             # Never over an ``ok``: a cancellation that arrives once the images are committed changes nothing.
             conn.execute(_RECORD_FAILURE, {"row_id": attempt.audit_id, **values})
+
+
+def reached_provider(error: BaseException) -> bool:
+    """Whether a failed request got as far as the provider doing (and billing) the work.
+
+    A 200 with unusable data, a body cut off or over a cap, a deadline hit while the answer came: the
+    provider took the job, so the images asked for count against the limits as if they were made.
+    Refusals (auth, content policy, bad request, 429) and connections that never succeeded do not.
+    """
+    return isinstance(error, MalformedResponse | Timeout)
 
 
 _CANCELLED = "The generation was stopped before its images were saved."

@@ -146,8 +146,8 @@ class GenerationService:
             check_restrictions(resolved.name, resolved.parameters, planned.used)
             if loaded is not None:
                 planned = replace(planned, calls=[replace(call, inputs=loaded.wire) for call in planned.calls])
-            images, warnings = await self._run(resolved, planned)
-            saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link(), loaded)
+            images, warnings, billed = await self._run(resolved, planned)
+            saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link(), loaded, billed)
         except BaseException as exc:
             # Every way out but success gives the reservation its outcome; a cancellation (esc) too. If even
             # that write fails, the original error is what the user needs; the row stops counting by itself.
@@ -164,8 +164,13 @@ class GenerationService:
             inputs=[i.as_json() for i in loaded.images] if loaded is not None else None,
         )
 
-    async def _run(self, resolved: ResolvedProfile, planned: Plan) -> tuple[list[GeneratedImage], list[str]]:
-        """Run every wire call concurrently; keep what succeeded, fail only if nothing did."""
+    async def _run(
+        self, resolved: ResolvedProfile, planned: Plan
+    ) -> tuple[list[GeneratedImage], list[str], int]:
+        """Run every wire call concurrently; keep what succeeded, fail only if nothing did.
+
+        Also returns how many images failed calls asked for after reaching the provider (they count).
+        """
         provider = self._factory(resolved.provider)
         try:
             results = await asyncio.gather(
@@ -200,7 +205,9 @@ class GenerationService:
             raise explain_gone_model((unexpected or failures)[0], first.spec, first.model)
         if failures:
             warnings.append(f"{len(failures)} of {len(planned.calls)} requests failed: {failures[0]}")
-        return images, warnings
+        billed = sum(call.n for call, outcome in zip(planned.calls, results, strict=True)
+                     if isinstance(outcome, BaseException) and audit.reached_provider(outcome))
+        return images, warnings, billed
 
     def _prepare(
         self, profile: str | None, prompt: str, options: GenerateOptions, source: str, link: Link | None,
@@ -227,7 +234,7 @@ class GenerationService:
 
     def _save(
         self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link,
-        loaded: edit_inputs.LoadedEdit | None = None,
+        loaded: edit_inputs.LoadedEdit | None = None, billed: int = 0,
     ) -> list[dict[str, Any]]:
         """Files first, then the image rows and the audit row's outcome in one transaction."""
         resolved, request = attempt.profile, attempt.request
@@ -245,7 +252,7 @@ class GenerationService:
         )
 
         def finish(conn: Connection, records: list[Any]) -> None:
-            audit.finish_ok(conn, attempt, planned.used, [r.id for r in records])
+            audit.finish_ok(conn, attempt, planned.used, [r.id for r in records], billed)
             if loaded is not None:
                 image_store.record_lineage(conn, [r.id for r in records], loaded.all)
 

@@ -160,13 +160,15 @@ def _check_window(profile: ResolvedProfile, label: str, limit: int, made: int, c
 
 
 def _recent_counts() -> Select[Any]:
-    """Images per minute and per day: made (``ok``), or reserved by a run still going (fresh ``pending``)."""
+    """Images per minute and per day that count against the limits (see the ``where`` below)."""
     a = AuditEntry.__table__.c  # type: ignore[attr-defined]
     in_minute = case((a.created_at >= bindparam("minute"), a.image_count), else_=0)
     return select(func.coalesce(func.sum(in_minute), 0), func.coalesce(func.sum(a.image_count), 0)).where(
         a.image_profile_id == bindparam("profile_id"),
         a.created_at >= bindparam("day"),
-        or_(a.outcome == "ok", and_(a.outcome == PENDING, a.created_at >= bindparam("stale"))),
+        # Made (``ok``), failed after the provider took the job (``error`` rows keep a count then), or
+        # reserved by a run still going (fresh ``pending``).
+        or_(a.outcome.in_(("ok", "error")), and_(a.outcome == PENDING, a.created_at >= bindparam("stale"))),
     )
 
 
