@@ -27,7 +27,7 @@ async def test_http_serves_tools_generation_and_resources(cli: Cli, home: Path, 
             read = await client.read_resource(f"quilltap://images/{image['id']}")
             missing = await _read_error(client, "quilltap://images/0000")
         out = server.stop()
-    assert names == {"generate_image", "list_image_profiles"}
+    assert names == {"generate_image", "edit_image", "list_image_profiles"}
     assert not result.is_error and result.structured_content["used"]["quality"] == "low"
     assert base64.b64decode(read.contents[0].blob) == file_bytes(image["path"])
     assert missing == "No gallery image at quilltap://images/0000."

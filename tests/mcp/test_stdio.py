@@ -24,7 +24,7 @@ async def test_tools_generate_resources_and_gallery(cli: Cli, home: Path, openai
     add_profile(cli, openai_fake.base_url, "poster", "dall-e-3", "--tag", "posters")
     async with stdio_session(home) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        assert set(tools) == {"generate_image", "list_image_profiles"}  # no profile can edit: no edit_image
+        assert set(tools) == {"generate_image", "edit_image", "list_image_profiles"}
         generate = tools["generate_image"]
         props = generate.input_schema["properties"]
         assert props["profile"]["enum"] == ["art", "poster"] and props["profile"]["default"] == "art"
@@ -109,6 +109,7 @@ async def test_profile_option_limits_what_is_served(cli: Cli, home: Path, openai
     add_profile(cli, openai_fake.base_url, "poster", "dall-e-3")
     async with stdio_session(home, "--profile", "poster") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert set(tools) == {"generate_image", "list_image_profiles"}  # dall-e-3 cannot edit: no edit_image
         assert tools["generate_image"].input_schema["properties"]["profile"]["enum"] == ["poster"]
         refused = await client.call_tool("generate_image", {"prompt": "a cat", "profile": "art"})
         made = await client.call_tool("generate_image", {"prompt": "a cat"})  # the served one is the default

@@ -15,12 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from quilltap_tui.errors import NotFound
-from quilltap_tui.imagegen.capabilities import provider_name
+from quilltap_tui.imagegen.capabilities import provider_name, spec_for
+from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import profiles
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools.generate_image import TOOL_NAME, ImageToolProfile, input_schema
 
 LIST_TOOL = "list_image_profiles"
+EDIT_TOOL = "edit_image"
+# Over MCP an edit's inputs are gallery ids (or unique prefixes) only, never file paths: a client must not
+# be able to make the server read, send to a provider or report on files outside the gallery.
+IMAGE_ID_PATTERN = r"^[0-9a-f]{6,32}$"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,11 @@ class ExposedProfile:
     tool: ImageToolProfile
     tags: tuple[str, ...]
     default: bool
+    max_input_images: int = 0  # reference images one edit takes; 0: the model cannot edit
+
+    @property
+    def can_edit(self) -> bool:
+        return self.max_input_images > 0
 
     @property
     def name(self) -> str:
@@ -56,6 +66,7 @@ class ExposedProfile:
             "tags": list(self.tags),
             "default": self.default,
             "max_images_per_call": self.tool.max_images_per_call,
+            "max_input_images": self.max_input_images,
             "accepts": self.accepts(),
         }
 
@@ -80,13 +91,19 @@ def load_exposed(ctx: AppContext, only: Sequence[str] = ()) -> list[ExposedProfi
             ),
             tags=tuple(view["tags"]),
             default=view["name"] == default,
+            max_input_images=spec_for(catalogue_id(view["provider"]), view["model"]).max_input_images or 0,
         )
         for view in chosen
     ]
 
 
 def default_profile(exposed: Sequence[ExposedProfile]) -> ExposedProfile | None:
-    return next((p for p in exposed if p.default), None)
+    """The one used when a call names none: the marked default among ``exposed``, else the first."""
+    return next((p for p in exposed if p.default), exposed[0] if exposed else None)
+
+
+def editing(exposed: Sequence[ExposedProfile]) -> list[ExposedProfile]:
+    return [p for p in exposed if p.can_edit]
 
 
 @dataclass(frozen=True)
@@ -102,10 +119,11 @@ class ToolDecl:
 
 
 def declare_tools(exposed: Sequence[ExposedProfile]) -> list[ToolDecl]:
-    """The tools offered for ``exposed``. An ``edit_image`` declaration joins this list (and the server's
-    handler table) once a profile's model can take input images; until then no profile can, so it is
-    never offered."""
-    return [generate_tool(exposed), list_tool(exposed)]
+    """The tools offered for ``exposed``: ``edit_image`` only when a served profile's model can edit."""
+    tools = [generate_tool(exposed)]
+    if editing(exposed):
+        tools.append(edit_tool(editing(exposed)))
+    return [*tools, list_tool(exposed)]
 
 
 def generate_tool(exposed: Sequence[ExposedProfile]) -> ToolDecl:
@@ -116,6 +134,45 @@ def generate_tool(exposed: Sequence[ExposedProfile]) -> ToolDecl:
         input_schema=merged_schema(exposed),
         output_schema=GENERATE_OUTPUT_SCHEMA,
     )
+
+
+def edit_tool(editors: Sequence[ExposedProfile]) -> ToolDecl:
+    schema = merged_schema(editors)
+    most = max(p.max_input_images for p in editors)
+    per = "; ".join(f"{p.name}: up to {p.max_input_images}" for p in editors)
+    schema["properties"]["images"] = {
+        "type": "array",
+        "items": {"type": "string", "pattern": IMAGE_ID_PATTERN},
+        "minItems": 1,
+        "maxItems": most,
+        "description": "Gallery ids of the images to edit or to use as references: ids from earlier results "
+        f"(or the <id> of quilltap://images/<id>). Per profile: {per}.",
+    }
+    schema["required"] = ["prompt", "images"]
+    return ToolDecl(
+        name=EDIT_TOOL,
+        title="Edit images",
+        description=edit_description(editors),
+        input_schema=schema,
+        output_schema=EDIT_OUTPUT_SCHEMA,
+    )
+
+
+def edit_description(editors: Sequence[ExposedProfile]) -> str:
+    lines = [
+        "Edit images from the user's gallery, or make new ones from them as references, with one of the "
+        "user's image profiles that can edit. Name the images by their gallery ids (from earlier results). "
+        "The new images are saved to the gallery, each also a resource (quilltap://images/<id>); the result "
+        "lists them, the settings used, adjustments made and the inputs.",
+        "Profiles that can edit (the default is used when none is named):",
+    ]
+    default = default_profile(editors)
+    for profile in editors:
+        mark = " [default]" if profile is default else ""
+        count = profile.max_input_images
+        lines.append(f'- "{profile.name}"{mark}: {profile.title()}, up to {count} input image'
+                     f"{'s' if count != 1 else ''}; good for: {profile.good_for()}")
+    return "\n".join(lines)
 
 
 def list_tool(exposed: Sequence[ExposedProfile]) -> ToolDecl:
@@ -226,4 +283,15 @@ GENERATE_OUTPUT_SCHEMA: dict[str, Any] = {
         "warnings": {"type": "array", "items": {"type": "string"}},
     },
     "required": ["images", "profile", "provider", "model", "used", "warnings"],
+}
+
+# ``edit --json``: ``generate --json``'s document plus the inputs the images were made from.
+EDIT_OUTPUT_SCHEMA: dict[str, Any] = {
+    **GENERATE_OUTPUT_SCHEMA,
+    "properties": {
+        **GENERATE_OUTPUT_SCHEMA["properties"],
+        "inputs": {"type": "array", "items": {"type": "object", "properties": {
+            "id": _NULLABLE_STR, "path": {"type": "string"}, "sha256": {"type": "string"}}}},
+    },
+    "required": [*GENERATE_OUTPUT_SCHEMA["required"], "inputs"],
 }

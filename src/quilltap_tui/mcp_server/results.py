@@ -89,6 +89,8 @@ def summary(document: dict[str, Any]) -> str:
         )
         if image.get("revised_prompt"):
             lines.append(f"  revised prompt: {image['revised_prompt']}")
+    if document.get("inputs"):
+        lines.append("made from: " + ", ".join(i["id"] or i["path"] for i in document["inputs"]))
     lines.extend(f"warning: {warning}" for warning in document["warnings"])
     return inert("\n".join(lines))
 

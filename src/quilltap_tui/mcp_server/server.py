@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,12 +25,13 @@ from mcp.shared.exceptions import MCPError
 
 from quilltap_tui import __version__
 from quilltap_tui.db.models import GeneratedImageRecord
-from quilltap_tui.errors import QuilltapError
+from quilltap_tui.errors import Invalid, QuilltapError
 from quilltap_tui.mcp_server import catalog, results
 from quilltap_tui.mcp_server.progress import Progress, on_retry
 from quilltap_tui.services import image_store
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.services.edit_inputs import EditRequest
+from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.tools.generate_image import TOOL_NAME, parse_input
 
 log = logging.getLogger(__name__)
@@ -139,37 +141,85 @@ def failure(message: str) -> types.CallToolResult:
 async def generate_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
     """Validate, generate through the service, answer with the JSON document, a summary and previews."""
     exposed = await app.exposed()
-    chosen = _chosen_profile(exposed, arguments.pop("profile", None))
+    chosen = _chosen_profile(exposed, exposed, arguments.pop("profile", None))
     if isinstance(chosen, types.CallToolResult):
         return chosen  # a profile this server does not serve: refused before anything is sent
+
+    def make(prompt: str, options: GenerateOptions) -> Awaitable[GenerationOutcome]:
+        return app.service.generate(prompt, profile=chosen, options=options, source=SOURCE)
+
+    return await _image_call(ctx, TOOL_NAME, arguments, make)
+
+
+async def edit_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
+    """As :func:`generate_image`, from gallery images (``images``: ids) with a profile that can edit."""
+    exposed = await app.exposed()
+    chosen = _chosen_profile(catalog.editing(exposed), exposed, arguments.pop("profile", None))
+    if isinstance(chosen, types.CallToolResult):
+        return chosen
+    try:
+        ids = gallery_ids(arguments.pop("images", None))
+    except QuilltapError as exc:
+        return failure(results.error_text(exc))
+
+    def make(prompt: str, options: GenerateOptions) -> Awaitable[GenerationOutcome]:
+        return app.service.edit(prompt, EditRequest(ids), profile=chosen, options=options, source=SOURCE)
+
+    return await _image_call(ctx, catalog.EDIT_TOOL, arguments, make)
+
+
+def gallery_ids(value: Any) -> tuple[str, ...]:
+    """The ``images`` argument: a non-empty list of gallery ids (or prefixes), never paths."""
+    if not isinstance(value, list) or not value:
+        raise Invalid("images", "images must be a list of gallery ids (from earlier results), at least one.")
+    for item in value:
+        if not isinstance(item, str) or not re.fullmatch(catalog.IMAGE_ID_PATTERN, item.strip().lower()):
+            raise Invalid("images", f"images must hold gallery ids (at least 6 hex characters), not {item!r}.")
+    return tuple(item.strip().lower() for item in value)
+
+
+async def _image_call(
+    ctx: Ctx, name: str, arguments: dict[str, Any], make: Callable[[str, GenerateOptions], Awaitable[GenerationOutcome]]
+) -> types.CallToolResult:
     try:
         prompt, options = parse_input(arguments)
         async with Progress(ctx.session) as progress:
-            outcome = await app.service.generate(prompt, profile=chosen, options=options, source=SOURCE)
+            outcome = await make(prompt, options)
             await progress.finish(len(outcome.images))
     except QuilltapError as exc:
-        log.info("generate_image failed: %s", type(exc).__name__)
+        log.info("%s failed: %s", name, type(exc).__name__)
         return failure(results.error_text(exc))
     except Exception as exc:
-        log.exception("generate_image failed unexpectedly")
-        return failure(f"The {TOOL_NAME} tool failed unexpectedly ({type(exc).__name__}).")
-    log.info("generate_image: %d image(s) with %s", len(outcome.images), chosen)
+        log.exception("%s failed unexpectedly", name)
+        return failure(f"The {name} tool failed unexpectedly ({type(exc).__name__}).")
+    log.info("%s: %d image(s) with %s", name, len(outcome.images), outcome.profile)
     document = outcome.as_json()
     content: list[types.ContentBlock] = [types.TextContent(text=results.summary(document))]
     content.extend(await asyncio.to_thread(_previews, document["images"]))
     return types.CallToolResult(content=content, structured_content=document)
 
 
-def _chosen_profile(exposed: Sequence[catalog.ExposedProfile], requested: Any) -> str | types.CallToolResult:
-    names = [p.name for p in exposed]
+def _chosen_profile(
+    pool: Sequence[catalog.ExposedProfile], exposed: Sequence[catalog.ExposedProfile], requested: Any
+) -> str | types.CallToolResult:
+    """The profile a call uses: the one named (if served and in ``pool``), else ``pool``'s default."""
+    names = [p.name for p in pool]
     if requested is None:
-        default = catalog.default_profile(exposed)
+        default = catalog.default_profile(pool)
         if default is None:
-            return failure("There is no image profile yet: add one with `quilltap-tui image-profiles add`.")
+            return failure("There is no image profile for this tool yet: add one with "
+                           "`quilltap-tui image-profiles add`.")
         return default.name
-    if not isinstance(requested, str) or requested.strip() not in names:
+    served = {p.name: p for p in exposed}
+    if not isinstance(requested, str) or requested.strip() not in served:
         return failure(
-            f"Image profile {requested!r} is not served by this MCP server; it serves: {', '.join(names) or 'none'}."
+            f"Image profile {requested!r} is not served by this MCP server; it serves: "
+            f"{', '.join(served) or 'none'}."
+        )
+    if requested.strip() not in names:
+        return failure(
+            f"Image profile {requested.strip()!r} cannot edit (model {served[requested.strip()].tool.model} takes "
+            f"no input images); profiles that can: {', '.join(names) or 'none'}."
         )
     return requested.strip()
 
@@ -199,6 +249,7 @@ async def list_image_profiles(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, A
 # The handler of every declared tool, by name (catalog.declare_tools declares them).
 TOOL_HANDLERS: dict[str, ToolHandler] = {
     TOOL_NAME: generate_image,
+    catalog.EDIT_TOOL: edit_image,
     catalog.LIST_TOOL: list_image_profiles,
 }
 
