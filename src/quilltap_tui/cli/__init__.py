@@ -22,6 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
     args = sys.argv[1:] if argv is None else list(argv)
     parser = cli_parser.build()
+    bad = cli_parser.undecodable_argument(args)
+    if bad is not None:
+        parser.error(f"{bad} is not valid UTF-8 text")
     ns = parser.parse_args(args)
     if ns.version:
         print(f"quilltap-tui {__version__}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -14,6 +15,42 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage()
         # argparse quotes the arguments it rejects, which a script may have taken from untrusted text.
         self.exit(2, f"{self.prog}: error: {inert(message, keep_newlines=False)}.\n")
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` to ``high`` (a 27-digit offset is bad usage, exit 2)."""
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        if len(stripped) > 24:  # int() of a huge string is slow and the value is out of range anyway
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+        try:
+            value = int(stripped)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+        return value
+    parse.__name__ = "whole number"  # what argparse names in "invalid whole number value"
+    return parse
+
+
+COUNT = bounded_int(0, 1_000_000_000)
+SEED = bounded_int(-(2**63), 2**64 - 1)
+PORT = bounded_int(0, 65535)
+
+
+def undecodable_argument(args: list[str]) -> str | None:
+    """The first argument (named by its option when it has one) that was not valid UTF-8, or None.
+
+    Python keeps such bytes as lone surrogates, which then fail far away when they are printed or stored.
+    """
+    for index, arg in enumerate(args):
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            before = args[index - 1] if index else ""
+            if arg.startswith("--"):
+                return f"the option {arg.split('=', 1)[0].encode('utf-8', 'replace').decode()}"
+            return f"the value of {before}" if before.startswith("-") else f"argument {index + 1}"
+    return None
 
 
 def build() -> argparse.ArgumentParser:
@@ -44,9 +81,9 @@ def _image_options() -> argparse.ArgumentParser:
     gen.add_argument("--aspect-ratio", metavar="A:B")
     gen.add_argument("--quality")
     gen.add_argument("--style")
-    gen.add_argument("--count", type=int)
+    gen.add_argument("--count", type=COUNT)
     gen.add_argument("--negative-prompt")
-    gen.add_argument("--seed", type=int)
+    gen.add_argument("--seed", type=SEED)
     gen.add_argument("--param", action="append", default=[], metavar="K=V",
                      help="provider extra, e.g. output_format=webp")
     gen.add_argument("--no-preview", action="store_true", help="do not draw the image in the terminal")
@@ -69,12 +106,12 @@ def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentP
     images = sub.add_parser("images", help="the image gallery")
     isub = images.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     ilist = isub.add_parser("list", parents=[common], help="list generated images, newest first")
-    ilist.add_argument("--limit", type=int, default=50)
-    ilist.add_argument("--offset", type=int, default=0)
+    ilist.add_argument("--limit", type=COUNT, default=50)
+    ilist.add_argument("--offset", type=COUNT, default=0)
     ilist.add_argument("--chat", help="only images made in this chat")
 
     audit = sub.add_parser("audit", parents=[common], help="the generation audit log, newest first")
-    audit.add_argument("--limit", type=int, default=50)
+    audit.add_argument("--limit", type=COUNT, default=50)
     audit.add_argument("--profile", help="only this image profile")
 
     models = sub.add_parser("models", parents=[common], help="models a provider offers")
@@ -91,7 +128,7 @@ def _mcp(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentPars
     mcp.add_argument("--transport", choices=("stdio", "http"), default="stdio",
                      help="stdio (default) or Streamable HTTP at /mcp")
     mcp.add_argument("--host", help="HTTP address (default 127.0.0.1; any other needs QUILLTAP_MCP_TOKEN)")
-    mcp.add_argument("--port", type=int, help="HTTP port (default 8765; 0 picks a free one)")
+    mcp.add_argument("--port", type=PORT, help="HTTP port (default 8765; 0 picks a free one)")
     mcp.add_argument("--print-config", metavar="CLIENT",
                      choices=("claude-desktop", "claude-code", "cursor", "codex"),
                      help="print ready configuration for claude-desktop, claude-code, cursor or codex")
@@ -131,9 +168,9 @@ def _profiles(
     fields.add_argument("--tag", action="append", metavar="T")
     fields.add_argument("--default", action="store_true", help="make this the default")
     if image:
-        fields.add_argument("--max-per-call", type=int, dest="max_images_per_call")
-        fields.add_argument("--max-per-minute", type=int, dest="max_images_per_minute")
-        fields.add_argument("--max-per-day", type=int, dest="max_images_per_day")
+        fields.add_argument("--max-per-call", type=COUNT, dest="max_images_per_call")
+        fields.add_argument("--max-per-minute", type=COUNT, dest="max_images_per_minute")
+        fields.add_argument("--max-per-day", type=COUNT, dest="max_images_per_day")
     else:
         fields.add_argument("--system", dest="system_prompt", help="system prompt")
     add = psub.add_parser("add", parents=[common, fields], help=f"create a {what} profile")

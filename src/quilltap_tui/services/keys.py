@@ -57,10 +57,24 @@ def clean_secret(secret: str | None) -> str:
     text = (secret or "").strip()
     if not text:
         raise Invalid("secret", "The key is empty: paste or pipe the API key.")
-    if any(ch.isspace() or ord(ch) < 32 for ch in text):
-        raise Invalid("secret", "The key contains spaces or control characters; check what was pasted.")
+    bad = next(((i, ch) for i, ch in enumerate(text) if not "!" <= ch <= "~"), None)
+    if bad is not None:
+        # Every provider's keys are printable ASCII; a zero-width space or a non-breaking space pasted along
+        # with one would be stored and then fail every request with a puzzling error.
+        raise Invalid("secret", f"The key contains {_describe(bad[1])} at character {bad[0] + 1}; API keys "
+                                "are printable ASCII, so check what was pasted.")
     register(text)  # a key being added or validated is known to the redactor before any provider sees it
     return text
+
+
+def _describe(ch: str) -> str:
+    """A character named without showing it (it may be invisible, or a control that moves the cursor)."""
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    kind = "a space" if ch.isspace() else "an invisible or control character" if not ch.isprintable() \
+        else "a non-ASCII character"
+    return f"{kind} (U+{ord(ch):04X}{' ' + name if name else ''})"
 
 
 def add_key(ctx: AppContext, *, provider: str, label: str, secret: str) -> KeyView:
