@@ -108,6 +108,17 @@ def display_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def model_hint(kind: str, provider: str) -> str:
+    """The model field's placeholder: the catalogue's current suggestion for an image provider."""
+    if kind == "image":
+        from quilltap_tui.imagegen.capabilities import suggested_model
+
+        suggested = suggested_model(provider)
+        if suggested:
+            return f"e.g. {suggested} (any model id)"
+    return "model id (free text)"
+
+
 def model_label(model: dict[str, Any]) -> str:
     """``gpt-image-2  (built-in, live)`` / ``dall-e-3  (built-in, retired)``: where a model id came from."""
     source = model.get("source") or []

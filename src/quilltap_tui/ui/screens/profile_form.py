@@ -75,8 +75,8 @@ class ProfileFormScreen(BaseScreen):
             yield field_row("Base URL", Input(p.get("base_url") or "", id="base_url",
                                               placeholder=provider_ids.info(provider).default_base_url),
                             "base_url")
-            yield field_row("Model", Input(p.get("model", ""), id="model", placeholder="model id (free text)"),
-                            "model")
+            hint = P.model_hint(self.kind, provider)
+            yield field_row("Model", Input(p.get("model", ""), id="model", placeholder=hint), "model")
             yield field_row("", Select([], prompt="discovered models: pick one to fill in the model",
                                        id="model-choices"), "model-choices")
             yield Label("Parameters", classes="section")
@@ -206,6 +206,7 @@ class ProfileFormScreen(BaseScreen):
         if not self._ready or not isinstance(event.value, str):
             return
         self.query_one("#base_url", Input).placeholder = provider_ids.info(event.value).default_base_url
+        self.query_one("#model", Input).placeholder = P.model_hint(self.kind, event.value)
         key = self.query_one("#key", Select)
         chosen = next((k for k in self._keys() if k.label == key.value), None)
         matching = self._key_for(event.value)
