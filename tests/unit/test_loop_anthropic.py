@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.tools.edit_image import build_spec as edit_spec
 from quilltap_tui.tools.generate_image import ImageToolProfile, build_spec
 from quilltap_tui.tools.render import to_anthropic
 from tests.fakes.chat_servers import ErrorInStream, FakeChatServer, Text, ToolCall, ToolCalls
@@ -54,7 +55,8 @@ async def test_tool_results_go_back_first_in_one_user_message_with_is_error(
 
     first, follow = (r.body for r in chat.chat_requests)
     assert first["system"] == "Be brief."
-    assert first["tools"] == [to_anthropic(build_spec(ImageToolProfile("art", "openai", "gpt-image-1")))]
+    profile = ImageToolProfile("art", "openai", "gpt-image-1")
+    assert first["tools"] == [to_anthropic(build_spec(profile)), to_anthropic(edit_spec(profile))]
     assert follow["messages"][:2] == [
         {"role": "user", "content": "draw a fox"},
         {

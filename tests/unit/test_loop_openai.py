@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.tools.edit_image import build_spec as edit_spec
 from quilltap_tui.tools.generate_image import ImageToolProfile, build_spec
 from quilltap_tui.tools.render import to_openai_chat
 from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
@@ -54,8 +55,8 @@ async def test_parallel_fragmented_calls_run_and_results_go_back_in_openai_shape
     turn = await ask(ctx, chat_id, "draw a cat and two dogs")
 
     first, follow = (r.body for r in chat.chat_requests)
-    spec = build_spec(ImageToolProfile("art", "openai", "gpt-image-1"))
-    assert first["tools"] == [to_openai_chat(spec)]
+    profile = ImageToolProfile("art", "openai", "gpt-image-1")
+    assert first["tools"] == [to_openai_chat(build_spec(profile)), to_openai_chat(edit_spec(profile))]
     assert first["messages"] == [
         {"role": "system", "content": "You draw when asked."},
         {"role": "user", "content": "draw a cat and two dogs"},

@@ -15,14 +15,15 @@ Anthropic thinking blocks), ``calls`` (per call id, e.g. Gemini thought signatur
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from quilltap_tui.caps import clip, current
-from quilltap_tui.chat.spec import ChatMessage, ToolCallRequest, TurnBuilder
+from quilltap_tui.chat.spec import ChatMessage, ImageBlock, ToolCallRequest, TurnBuilder
 from quilltap_tui.db.engine import Database
 from quilltap_tui.db.models import Chat, Message, ToolCall, utcnow
 from quilltap_tui.errors import NotFound
@@ -147,19 +148,28 @@ def finish_assistant(
         session.commit()
 
 
-def load_conversation(db: Database, chat_id: str) -> list[ChatMessage]:
-    """The chat as provider-neutral messages: every call followed by its result, notes left out."""
+# Given the tool call row ids of a conversation, the images each call made, ready to show the model.
+ImageLoader = Callable[[Sequence[str]], dict[str, list[ImageBlock]]]
+
+
+def load_conversation(db: Database, chat_id: str, images: ImageLoader | None = None) -> list[ChatMessage]:
+    """The chat as provider-neutral messages: every call followed by its result, notes left out.
+
+    ``images`` (when the chat shows images to the model) puts the images each successful call made on
+    its result message; it runs here, in the caller's thread, never on a UI thread.
+    """
     with db.session() as session:
         messages = session.exec(
             select(Message).where(Message.chat_id == chat_id).order_by(col(Message.seq))
         ).all()
         calls = _calls_by_message(session, chat_id)
+    shown = images([r.id for rows in calls.values() for r in rows if r.status == "ok"]) if images else {}
     out: list[ChatMessage] = []
     for message in messages:
         if message.role == "user":
             out.append(ChatMessage.user(message.content))
         elif message.role == "assistant":
-            out.extend(_assistant(message, calls.get(message.id, [])))
+            out.extend(_assistant(message, calls.get(message.id, []), shown))
     return out
 
 
@@ -173,7 +183,9 @@ def _calls_by_message(session: Session, chat_id: str) -> dict[str, list[ToolCall
     return grouped
 
 
-def _assistant(message: Message, rows: list[ToolCall]) -> list[ChatMessage]:
+def _assistant(
+    message: Message, rows: list[ToolCall], shown: dict[str, list[ImageBlock]] | None = None
+) -> list[ChatMessage]:
     order = {row_id: n for n, row_id in enumerate(message.provider_data.get("call_order", []))}
     rows = sorted(rows, key=lambda r: order.get(r.id, len(order)))
     if not message.content and not rows:
@@ -194,7 +206,9 @@ def _assistant(message: Message, rows: list[ToolCall]) -> list[ChatMessage]:
     out = [ChatMessage(role="assistant", content=message.content, tool_calls=requests, provider_data=replay)]
     for row, request in zip(rows, requests, strict=True):
         text, failed = result_text(row)
-        out.append(ChatMessage.tool_result(request, text, is_error=failed))
+        result = ChatMessage.tool_result(request, text, is_error=failed)
+        pictures = (shown or {}).get(row.id)
+        out.append(replace(result, images=tuple(pictures)) if pictures else result)
     return out
 
 

@@ -56,6 +56,8 @@ class TurnSetup:
     params: Mapping[str, Any] = field(default_factory=dict)
     system: str | None = None
     max_rounds: int = 4
+    # Set when the chat shows the images tools made to the model (see history.ImageLoader).
+    show_images: history.ImageLoader | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ class TurnLoop:
     async def _request(self) -> list[tuple[ToolCallRequest, str]]:
         """One model request; returns the complete tool calls with their row ids."""
         s = self.setup
-        messages = await asyncio.to_thread(history.load_conversation, s.db, s.chat_id)
+        # Images shown to the model are read and downscaled here, in a thread.
+        messages = await asyncio.to_thread(history.load_conversation, s.db, s.chat_id, s.show_images)
         message_id = await asyncio.to_thread(
             history.add_message, s.db, s.chat_id, "assistant", "", status="streaming", model=s.model
         )

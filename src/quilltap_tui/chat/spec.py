@@ -52,13 +52,27 @@ class ToolCallRequest:
 
 
 @dataclass(frozen=True)
+class ImageBlock:
+    """An image shown to the chat model (``show_images``): already downscaled, base64-encoded."""
+
+    mime_type: str
+    data: str = field(repr=False)  # base64
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime_type};base64,{self.data}"
+
+
+@dataclass(frozen=True)
 class ChatMessage:
     """One message of a conversation, in a provider-neutral form.
 
     * ``assistant`` messages may carry ``tool_calls``;
     * ``tool`` messages answer one call: ``tool_call_id`` (and ``name``) identify it, ``content`` is the
       short text result, ``is_error`` marks a failed call;
-    * ``provider_data`` keeps opaque per-provider values to replay (e.g. Anthropic thinking blocks).
+    * ``provider_data`` keeps opaque per-provider values to replay (e.g. Anthropic thinking blocks);
+    * ``images``: on a ``tool`` message, the images the call made, given to the model when the chat
+      shows images (the ``content`` text never carries them).
     """
 
     role: Role
@@ -68,6 +82,7 @@ class ChatMessage:
     name: str | None = None
     is_error: bool = False
     provider_data: dict[str, Any] = field(default_factory=dict)
+    images: tuple[ImageBlock, ...] = ()
 
     @classmethod
     def user(cls, text: str) -> ChatMessage:

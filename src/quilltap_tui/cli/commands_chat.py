@@ -39,7 +39,8 @@ def ask(ns: argparse.Namespace) -> int:
     chat_id = _chat_for(ctx, ns)
     printer = _JsonPrinter() if ns.json else _HumanPrinter()
     service = GenerationService(ctx)  # its retries reach the printer as turn events
-    result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service))
+    result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service,
+                                       show_images=ns.show_images))
     printer.finish()
     if result.error is not None:
         if ns.json:  # the human printer already wrote the reason as the last stderr line

@@ -16,11 +16,12 @@ from quilltap_tui.chat.loop import TurnResult, TurnSetup, run_turn
 from quilltap_tui.chat.spec import ChatProvider
 from quilltap_tui.db.models import ChatProfile, ImageProfile
 from quilltap_tui.errors import NotFound
-from quilltap_tui.services import keys
+from quilltap_tui.services import keys, shown_images
 from quilltap_tui.services.chats import IMAGE_TOOL, find
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.services.generation_profile import env_secret
+from quilltap_tui.tools.edit_image import EditImageTool, can_edit
 from quilltap_tui.tools.generate_image import GenerateImageTool, ImageToolProfile
 from quilltap_tui.tools.registry import ToolRegistry
 
@@ -32,13 +33,19 @@ async def ask(
     emit: EventSink,
     *,
     generation: GenerationService | None = None,
+    show_images: bool = False,
 ) -> TurnResult:
-    """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``."""
-    setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation)
+    """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``.
+
+    ``show_images`` shows the images tools made to the model for this turn, whatever the chat's setting.
+    """
+    setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images)
     return await run_turn(setup, text, emit)
 
 
-def prepare_turn(ctx: AppContext, chat_id: str, generation: GenerationService | None = None) -> TurnSetup:
+def prepare_turn(
+    ctx: AppContext, chat_id: str, generation: GenerationService | None = None, show_images: bool = False
+) -> TurnSetup:
     """The setup of the next turn from the chat's current profiles (blocking: run it in a thread)."""
     with ctx.db.session() as session:
         chat = find(session, chat_id)
@@ -53,7 +60,10 @@ def prepare_turn(ctx: AppContext, chat_id: str, generation: GenerationService | 
         tools = ToolRegistry()
         if image is not None and IMAGE_TOOL in chat.enabled_tools:
             service = generation or GenerationService(ctx)
-            tools = ToolRegistry([GenerateImageTool(service, ImageToolProfile.from_row(image))])
+            bound = ImageToolProfile.from_row(image)
+            # edit_image only where the profile's model takes input images.
+            editing = [EditImageTool(service, bound)] if can_edit(bound) else []
+            tools = ToolRegistry([GenerateImageTool(service, bound), *editing])
         return TurnSetup(
             db=ctx.db,
             chat_id=chat.id,
@@ -63,6 +73,7 @@ def prepare_turn(ctx: AppContext, chat_id: str, generation: GenerationService | 
             params=dict(profile.parameters),
             system=profile.system_prompt,
             max_rounds=ctx.settings.max_tool_rounds,
+            show_images=shown_images.loader(ctx) if show_images or chat.show_images else None,
         )
 
 

@@ -37,6 +37,8 @@ class EditRequest:
     images: tuple[str, ...]
     mask: str | None = None
     markup: str | None = None
+    # Ids only, never file paths: what an LLM's tool call (or an MCP client) may name.
+    gallery_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def check_capability(spec: ModelSpec, model: str, request: EditRequest) -> None:
 
 def load(ctx: AppContext, request: EditRequest) -> LoadedEdit:
     """Resolve and read every input; the mask and markup must be PNGs the size of the first image."""
-    images = tuple(_load_ref(ctx, ref, n) for n, ref in enumerate(request.images, start=1))
+    images = tuple(_load_ref(ctx, ref, n, request.gallery_only) for n, ref in enumerate(request.images, start=1))
     mask = _load_file(Path(request.mask).expanduser(), "mask", "mask") if request.mask else None
     markup = _load_file(Path(request.markup).expanduser(), "markup", "markup") if request.markup else None
     for extra in (mask, markup):
@@ -113,16 +115,15 @@ def _check_overlay(extra: LoadedInput, first: LoadedInput) -> None:
                                   f"{want[0]}x{want[1]}; they must be the same size.")
 
 
-def _load_ref(ctx: AppContext, ref: str, number: int) -> LoadedInput:
+def _load_ref(ctx: AppContext, ref: str, number: int, gallery_only: bool = False) -> LoadedInput:
     text = ref.strip()
     if not text:
-        raise Invalid("image", "An --image value is empty: give a gallery id or an image file.")
-    path = Path(text).expanduser()
-    if path.is_file():
-        return _load_file(path, f"image-{number}", "image")
+        raise Invalid("image", "An image reference is empty: give a gallery id or an image file.")
+    if not gallery_only and Path(text).expanduser().is_file():
+        return _load_file(Path(text).expanduser(), f"image-{number}", "image")
     record = find_image(ctx, text)
     if record is None:
-        if text.startswith(_PATH_HINTS) or Path(text).suffix:
+        if not gallery_only and (text.startswith(_PATH_HINTS) or Path(text).suffix):
             raise NotFound("image", text, f"No image file {text!r} (and no gallery image with that id).")
         raise NotFound("image", text, f"No gallery image with id {text!r}; `quilltap-tui images list` shows them.")
     loaded = _load_file(ctx.paths.data / record.file_path, f"image-{number}", "image")

@@ -93,6 +93,11 @@ def _tool_result(message: ChatMessage) -> dict[str, Any]:
         "tool_use_id": message.tool_call_id,
         "content": message.content,
     }
+    if message.images:
+        # Shown images travel as image blocks inside the tool_result; the text stays as it was.
+        block["content"] = [{"type": "text", "text": message.content}, *(
+            {"type": "image", "source": {"type": "base64", "media_type": i.mime_type, "data": i.data}}
+            for i in message.images)]
     if message.is_error:
         block["is_error"] = True
     return block

@@ -25,6 +25,7 @@ from quilltap_tui.chat.spec import (
     ChatEvent,
     ChatMessage,
     Done,
+    ImageBlock,
     TextDelta,
     ToolCallEvent,
     ToolCallRequest,
@@ -53,7 +54,11 @@ _KNOWN_CALL_KEYS = {"index", "id", "type", "function"}
 def render_messages(messages: Sequence[ChatMessage], system: str | None = None) -> list[dict[str, Any]]:
     """The ``messages`` list of a Chat Completions request."""
     out: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    shown: list[ImageBlock] = []  # images of the current run of tool messages
     for message in messages:
+        if message.role != "tool" and shown:
+            out.append(_images_message(shown))
+            shown = []
         if message.role == "assistant":
             out.append(_assistant(message))
         elif message.role == "tool":
@@ -63,10 +68,23 @@ def render_messages(messages: Sequence[ChatMessage], system: str | None = None) 
             if message.is_error and not text.lower().startswith("error"):
                 text = f"Error: {text}"  # Chat Completions has no error flag; say it in the text
             out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": text})
+            shown.extend(message.images)
         else:
             out.append({"role": message.role, "content": message.content})
+    if shown:
+        out.append(_images_message(shown))
     _check_every_call_answered(out)
     return out
+
+
+def _images_message(images: Sequence[ImageBlock]) -> dict[str, Any]:
+    """Tool messages are text only: the images the calls made follow them as one user message."""
+    parts: list[dict[str, Any]] = [{"type": "text", "text": SHOWN_IMAGES_NOTE}]
+    parts.extend({"type": "image_url", "image_url": {"url": image.data_url}} for image in images)
+    return {"role": "user", "content": parts}
+
+
+SHOWN_IMAGES_NOTE = "The images the tool calls above made, so you can see them (the user sees them already)."
 
 
 def build_request(

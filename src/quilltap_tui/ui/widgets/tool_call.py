@@ -81,7 +81,7 @@ class ToolCallView(Vertical):
 
     @property
     def makes_images(self) -> bool:
-        return self.call_name == "generate_image"
+        return self.call_name in ("generate_image", "edit_image")
 
     def compose(self) -> ComposeResult:
         with Collapsible(title=self._title(), collapsed=True):  # type: ignore[arg-type]  # Content: no markup
