@@ -30,6 +30,7 @@ def run(ns: argparse.Namespace) -> int:
             ("settings", report["paths"]["settings"]),
             ("database", report["database"]["url"]),
             ("schema version", report["database"]["schema_version"]),
+            ("database status", report["database"]["status"]),
             ("images dir", report["paths"]["images"]),
             ("log file", report["paths"]["log"]),
             ("vault", _vault_line(report["vault"])),
@@ -39,6 +40,9 @@ def run(ns: argparse.Namespace) -> int:
             *[(name, version) for name, version in report["packages"].items()],
         ]
     )
+    if report["database"]["status"] != "ok":
+        print("note: the database is not usable; move it aside (commands then start a new one) or restore "
+              "a backup.")
     for note in [*report["notes"], *report["provider_notes"]]:
         print(f"note: {note}")
     return 0
@@ -83,16 +87,33 @@ def _provider_line(row: dict[str, Any]) -> str:
 
 
 def _database(ctx: AppContext) -> dict[str, Any]:
+    """Where the database is and whether it is usable: a corrupt or locked file is reported, not raised."""
     from sqlalchemy.engine import make_url
 
     from quilltap_tui.db.migrations import schema_version
 
-    url = make_url(ctx.db.url).render_as_string(hide_password=True)
     try:
-        version: Any = schema_version(ctx.db.engine)
+        db = ctx.db
+    except QuilltapError as exc:  # corrupt, not a database, unreadable: doctor says so and goes on
+        target = ctx.settings.database_url or f"sqlite:///{ctx.paths.database}"
+        return {"url": make_url(target).render_as_string(hide_password=True), "schema_version": None,
+                "status": f"unusable: {exc}"}
+    url = make_url(db.url).render_as_string(hide_password=True)
+    try:
+        version: Any = schema_version(db.engine)
+        status = _integrity(db)
     except Exception as exc:  # doctor reports problems, it does not stop on them
-        version = f"unreadable ({type(exc).__name__})"
-    return {"url": url, "schema_version": version}
+        version, status = f"unreadable ({type(exc).__name__})", f"unusable: {exc}"
+    return {"url": url, "schema_version": version, "status": status}
+
+
+def _integrity(db: Any) -> str:
+    """``ok``, or what SQLite's quick check found (other databases check themselves)."""
+    if not db.is_sqlite:
+        return "ok"
+    with db.engine.connect() as conn:
+        rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    return "ok" if rows == ["ok"] else f"corrupt: {'; '.join(rows[:3])}"
 
 
 def _vault(ctx: AppContext) -> dict[str, Any]:

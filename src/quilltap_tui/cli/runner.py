@@ -16,7 +16,15 @@ def run(ns: argparse.Namespace) -> int:
     handler = _handler(ns.command, getattr(ns, "action", None))
     if ns.command != "models":  # `models` refuses a malformed models.toml instead (exit 2)
         _catalogue_note()
+        _database_wait_note()
     return guarded(lambda: handler(ns), debug=ns.debug)
+
+
+def _database_wait_note() -> None:
+    """A note on stderr when a statement waits over a second for another process's lock."""
+    from quilltap_tui.db.failures import WaitNote
+
+    WaitNote(lambda text: print(f"quilltap-tui: {text}", file=sys.stderr, flush=True)).install()
 
 
 def _catalogue_note() -> None:
@@ -46,8 +54,24 @@ def guarded(body: Callable[[], int], *, debug: bool) -> int:
     except Exception as exc:
         if debug:
             raise
-        _fail(f"Unexpected error ({type(exc).__name__}): {exc}. Run again with --debug for details.")
+        storage = _storage_error(exc)
+        _fail(str(storage) if storage is not None else
+              f"Unexpected error ({type(exc).__name__}): {exc}. Run again with --debug for details.")
         return 1
+
+
+def _storage_error(exc: BaseException) -> QuilltapError | None:
+    """A locked, read-only, full or corrupt database (or file) said in one sentence naming it."""
+    import os
+
+    from quilltap_tui import paths
+    from quilltap_tui.db.failures import explain
+
+    try:
+        database = str(paths.resolve(dict(os.environ)).database)
+    except Exception:  # the error being explained may be that very lookup failing
+        database = "quilltap.db"
+    return explain(exc, database)
 
 
 def _fail(message: str) -> None:
