@@ -67,7 +67,7 @@ async def test_duplicate_name_error_is_shown_beside_the_name(make_app: Any, ctx:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert type(app.screen).__name__ == "ProfileFormScreen"
-        assert "already exists" in str(app.screen.query_one("#err-name", Static).render())
+        assert "An image profile named 'art' already exists" in str(app.screen.query_one("#err-name", Static).render())
         assert app.screen.focused is app.screen.query_one("#name", Input)
         app.screen.query_one("#param-count", Input).value = "99"
         app.screen.query_one("#name", Input).value = "art2"
@@ -243,3 +243,28 @@ async def test_built_in_models_are_offered_when_the_live_list_fails(make_app: An
             choices = [value for _label, value in form.query_one("#model-choices", Select)._options]
             assert "gpt-image-1" in choices and "dall-e-3" in choices
             assert "Could not list models" in status and "built-in" in status
+
+
+async def test_every_field_error_shows_at_once_in_the_forms_words(make_app: Any, ctx: Any) -> None:
+    """Bugs: one error at a time, the base URL's only in the status line, internal names (`base_url`)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        form = app.screen
+        form.query_one("#base_url", Input).value = "ftp://example.com"
+        form.query_one("#max_images_per_day", Input).value = "lots"
+        form.query_one("#base_url", Input).focus()
+        await pilot.press("tab")  # leaving the base URL lists the models there: its error goes beside the field
+        await settle(pilot)
+        assert str(form.query_one("#err-base_url", Static).render()).startswith("Base URL must start")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = {name: str(form.query_one(f"#err-{name}", Static).render())
+                  for name in ("name", "model", "base_url", "max_images_per_day")}
+        assert errors["name"] == "Name is required."
+        assert errors["model"].startswith("Model is required")
+        assert errors["base_url"].startswith("Base URL must start with http:// or https://")
+        assert errors["max_images_per_day"].startswith("Images per day must be a whole number")
+        assert "4 fields" in str(form.query_one("#form-status", Static).render())
+        assert form.focused is form.query_one("#name", Input)
+    assert profiles.list_profiles(ctx, profiles.IMAGE) == []

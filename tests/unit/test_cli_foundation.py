@@ -66,7 +66,7 @@ def test_second_default_replaces_first(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (["--name", "dup", "--provider", "openai", "--model", "gpt-image-1"], "already exists"),
+        (["--name", "dup", "--provider", "openai", "--model", "gpt-image-1"], "An image profile named 'dup'"),
         (["--name", "x", "--provider", "midjourney", "--model", "m"], "provider"),
         (["--name", "x", "--provider", "openai", "--model", "m", "--base-url", "ftp://h/v1"], "base_url"),
         (["--name", "x", "--provider", "openai", "--model", ""], "model"),

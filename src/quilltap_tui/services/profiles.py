@@ -198,7 +198,7 @@ def _extras(kind: ProfileKind, extra: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(extra) - set(kind.extra_fields)
     if unknown:
         field_name = sorted(unknown)[0]
-        raise Invalid(field_name, f"{field_name} does not apply to a {kind.label}.")
+        raise Invalid(field_name, f"{field_name} does not apply to {_article(kind.label)} {kind.label}.")
     values: dict[str, Any] = {}
     for field_name, value in extra.items():
         if value is None:
@@ -221,7 +221,7 @@ def _key_id(session: Session, label: str | None) -> str | None:
 
 def _ensure_name_free(session: Session, kind: ProfileKind, name: str) -> None:
     if session.exec(select(kind.model).where(kind.model.name == name)).first() is not None:
-        raise Invalid("name", f"A {kind.label} named {name!r} already exists; choose another name.")
+        raise Invalid("name", _taken(kind.label, name))
 
 
 def _clear_default(session: Session, kind: ProfileKind, keep: str | None = None) -> None:
@@ -265,7 +265,7 @@ def _commit(session: Session, kind: ProfileKind, name: str) -> None:
         message = str(exc.orig).lower()
         if "default" in message:
             raise Invalid("default", f"Another {kind.label} became the default at the same time; retry.") from exc
-        raise Invalid("name", f"A {kind.label} named {name!r} already exists; choose another name.") from exc
+        raise Invalid("name", _taken(kind.label, name)) from exc
 
 
 def _view(session: Session, kind: ProfileKind, row: Any) -> dict[str, Any]:
@@ -288,3 +288,12 @@ def _view(session: Session, kind: ProfileKind, row: Any) -> dict[str, Any]:
     for field_name in kind.extra_fields:
         view[field_name] = getattr(row, field_name)
     return view
+
+
+def _taken(noun: str, name: str) -> str:
+    return f"{_article(noun).title()} {noun} named {name!r} already exists; choose another name."
+
+
+def _article(noun: str) -> str:
+    """ "an" before "image profile", "a" before "chat profile" (messages read "An image profile named ...")."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"

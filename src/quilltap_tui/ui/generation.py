@@ -38,7 +38,7 @@ async def validate_key(ctx: AppContext, label: str, base_url: str | None = None)
 
 async def list_models(
     ctx: AppContext, provider: str, key: str | None, base_url: str | None, chat: bool
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[dict[str, Any]], Any]:
     """Models the provider offers (live when a key or custom server is given, else the built-in table),
     and why the live list failed, if it did: then the built-in models are still offered."""
     await import_off_loop("quilltap_tui.services.provider_checks")
@@ -49,4 +49,4 @@ async def list_models(
     try:
         return await discover(ctx, provider, key=key, base_url=base_url, chat=chat), None
     except QuilltapError as exc:
-        return await builtin_models(provider, chat=chat), exc.message
+        return await builtin_models(provider, chat=chat), exc

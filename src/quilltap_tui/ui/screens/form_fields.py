@@ -89,3 +89,48 @@ def _check_required(values: dict[str, Any]) -> None:
         raise Invalid("name", "Name is required.")
     if not str(values["model"]).strip():
         raise Invalid("model", "Model is required: type a model id or pick one from the discovered list.")
+
+
+def check_all(form: Any) -> list[Invalid]:
+    """Every field's problem at once (each checked on its own), so one save shows them all beside their fields.
+
+    The same rules the services apply; what only the service can know (a name already taken) still comes
+    back from the save.
+    """
+    from quilltap_tui.services import validation as V
+
+    checks: list[tuple[Any, tuple[Any, ...]]] = [
+        (_required, ("name", form.value_of("#name"), "Name is required.")),
+        (_required, ("model", form.value_of("#model"),
+                     "Model is required: type a model id or pick one from the discovered list.")),
+        (V.name, (form.value_of("#name"),)),
+        (V.base_url, (form.value_of("#base_url"),)),
+        (V.tags, ([t.strip() for t in form.value_of("#tags").split(",") if t.strip()],)),
+    ]
+    if form.value_of("#model").strip():
+        checks.append((V.model, (form.value_of("#model"),)))
+    for spec in form.fields:
+        checks.append((_check_param, (form, spec)))
+    if form.kind == "image":
+        for name in ("max_images_per_call", "max_images_per_minute", "max_images_per_day"):
+            raw = form.value_of(f"#{name}").strip()
+            if raw:
+                checks.append((V.coerce_int, (raw, name)))
+    problems: dict[str, Invalid] = {}
+    for check, args in checks:
+        try:
+            check(*args)
+        except Invalid as exc:
+            problems.setdefault(exc.field, exc)  # the first (most basic) problem of each field
+    return list(problems.values())
+
+
+def _required(field: str, value: str, message: str) -> None:
+    if not value.strip():
+        raise Invalid(field, message)
+
+
+def _check_param(form: Any, spec: P.ParamField) -> None:
+    widget = form.query_one(f"#param-{spec.name}")
+    if isinstance(widget, Input):
+        P.parse_value(spec, widget.value)

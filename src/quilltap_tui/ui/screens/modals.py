@@ -61,6 +61,7 @@ def show_field_error(screen: Screen[object], field: str, message: str) -> str:
 
     Returns the id of the line used so callers can focus the field.
     """
+    message = in_form_words(field, message)
     for target in (f"err-{field}", "err-form"):
         try:
             screen.query_one(f"#{target}", Static).update(message)
@@ -69,3 +70,23 @@ def show_field_error(screen: Screen[object], field: str, message: str) -> str:
         return target
     screen.notify(message, severity="error", markup=False)
     return ""
+
+
+# The services word their errors for the command line (``base_url must ...``, "paste or pipe"); in a form the
+# field has a label, and that is the name the user knows.
+FIELD_WORDS = {
+    "base_url": "Base URL", "max_images_per_call": "Images per call", "max_images_per_minute": "Images per minute",
+    "max_images_per_day": "Images per day", "model": "Model", "name": "Name", "tag": "Tag", "label": "Label",
+    "system_prompt": "System prompt", "parameters": "Parameters",
+}
+CLI_PHRASES = (("paste or pipe the API key", "paste the API key"),)
+
+
+def in_form_words(field: str, message: str) -> str:
+    """``message`` with the internal name of ``field`` (at its start) replaced by the form's label."""
+    words = FIELD_WORDS.get(field)
+    if words and message.startswith(field + " "):
+        message = words + message[len(field):]
+    for cli, form in CLI_PHRASES:
+        message = message.replace(cli, form)
+    return message

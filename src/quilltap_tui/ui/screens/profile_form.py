@@ -22,7 +22,7 @@ from quilltap_tui import provider_ids
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.base import BaseScreen
-from quilltap_tui.ui.screens.form_fields import collect, field_row, param_widgets
+from quilltap_tui.ui.screens.form_fields import check_all, collect, field_row, param_widgets
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 
 LIMITS = (("max_images_per_call", "Images per call (limit)"), ("max_images_per_minute", "Images per minute"),
@@ -180,11 +180,18 @@ class ProfileFormScreen(BaseScreen):
         self._status("Listing models…", busy=True)
         self.call_async("models", list_models, self.app.ctx, *where, self.kind == "chat")  # type: ignore[attr-defined]
 
-    def done_models(self, result: tuple[list[dict[str, Any]], str | None]) -> None:
+    def done_models(self, result: tuple[list[dict[str, Any]], Any]) -> None:
+        from quilltap_tui.errors import Invalid
+
         models, error = result
-        if error is not None:
+        if isinstance(error, Invalid) and self.query(f"#err-{error.field}"):
+            # A field's own problem (a bad base URL) goes beside that field, where it is fixed (the same
+            # value is not asked about again: _discovered_for stays).
+            show_field_error(self, error.field, error.message)
+            self._status("The built-in models are listed; any model id may be typed.")
+        elif error is not None:
             self._discovered_for = None  # let the next change try again
-            self._status(f"Could not list models: {error.rstrip('.')}. The built-in models are listed; "
+            self._status(f"Could not list models: {error.message.rstrip('.')}. The built-in models are listed; "
                          "any model id may be typed.")
         else:
             self._status(f"{len(models)} models found; any model id may be typed." if models
@@ -261,6 +268,13 @@ class ProfileFormScreen(BaseScreen):
                 self._rebuild_timer.stop()
             await self._rebuild_now()
         clear_errors(self)
+        problems = check_all(self)
+        for problem in reversed(problems):  # the focus ends on the first field to fix
+            self._field_error(problem.field, problem.message)
+        if len(problems) > 1:
+            self._status(f"Not saved: {len(problems)} fields need a change (see beside each).")
+        if problems:
+            return
         try:
             values = collect(self)
         except Invalid as exc:
