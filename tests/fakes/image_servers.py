@@ -53,6 +53,13 @@ def make_image(width: int, height: int, fmt: str = "PNG", seed: str = "") -> byt
     return buffer.getvalue()
 
 
+def make_svg(width: int, height: int) -> bytes:
+    """A small SVG document of the given size, as gpt-image-2.6 returns for ``output_format=svg``."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#c33"/>'
+            "</svg>\n").encode()
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -226,12 +233,13 @@ class FakeOpenAIImages(FakeServer):
         fmt = body.get("output_format", "png")
         data = []
         for i in range(body.get("n", 1)):
-            image = (
-                NOT_AN_IMAGE
-                if "[not-image]" in prompt
-                else make_image(width, height, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}[fmt],
-                                f"{prompt}{i}")
-            )
+            if "[not-image]" in prompt:
+                image = NOT_AN_IMAGE
+            elif fmt == "svg":  # gpt-image-2.6: a vector document, b64_json with no data: prefix
+                image = make_svg(width, height)
+            else:
+                image = make_image(width, height, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}[fmt],
+                                   f"{prompt}{i}")
             item: dict[str, Any] = {}
             if dalle and body.get("response_format", "url") == "url":
                 item["url"] = self.add_file(image, "image/png", "png")

@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from quilltap_tui import caps
 from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.imagegen.svg import SVG_MIME, looks_like_svg, svg_size
 
 # Pillow warns past MAX_IMAGE_PIXELS and fails only past twice that; past our budget is an error, for
 # every opener in the process (textual-image opens files itself).
@@ -43,6 +44,8 @@ def sniff_mime(data: bytes) -> str | None:
         return "image/webp"
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "image/gif"
+    if looks_like_svg(data):  # gpt-image-2.6 output_format=svg
+        return SVG_MIME
     return None
 
 
@@ -72,6 +75,8 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
         raise MalformedResponse(
             f"The returned data is not an image: {len(data)} bytes with no PNG, JPEG, WebP or GIF signature."
         )
+    if mime == SVG_MIME:  # text, not pixels: its size comes from the root tag
+        return _inspect_svg(data)
     reason = _truncation(mime, data)
     if reason is not None:
         raise MalformedResponse(f"The returned data is not an image: {reason} (the file is truncated).")
@@ -88,6 +93,17 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
             raise MalformedResponse(f"The returned data is not an image: its {mime} header is inconsistent.")
         _decode_all(image, mime)
     return mime, width, height
+
+
+def _inspect_svg(data: bytes) -> tuple[str, int, int]:
+    size = svg_size(data)
+    if isinstance(size, str):
+        raise MalformedResponse(f"The returned data is not a usable image: {size}.")
+    try:
+        check_pixels(*size)
+    except OverBudget as exc:
+        raise MalformedResponse(str(exc)) from None
+    return SVG_MIME, size[0], size[1]
 
 
 def _decode_all(image: Image.Image, mime: str) -> None:

@@ -126,7 +126,8 @@ class GeneratedImage:
         return MIME_EXTENSIONS[self.mime_type]
 
 
-MIME_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+MIME_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif",
+                   "image/svg+xml": "svg"}
 
 
 @dataclass
