@@ -1626,3 +1626,49 @@ async def test_wire_request_used_and_warnings(
         assert "key=" not in sent[0].path and not sent[0].query
         assert len(images) == planned.calls[0].n
         assert all(image.mime_type in ("image/png", "image/jpeg") for image in images)
+
+
+NATIVE = [
+    # (provider, model, request fields, exact body fields beyond model/prompt/n)
+    ("openai", "gpt-image-2.6-flare", {"quality": "xhigh", "extras": {"complexity": "medium", "output_format": "webp"}},
+     {"quality": "xhigh", "complexity": "medium", "output_format": "webp"}),
+    ("openai", "gpt-image-2.5-sunburst", {"quality": "max", "size": "2048x1152"}, {"quality": "max", "size": "2048x1152"}),
+    ("grok", "grok-imagine-image-2.0", {"quality": "auto", "aspect_ratio": "5:2"},
+     {"quality": "auto", "aspect_ratio": "5:2", "response_format": "b64_json"}),
+]
+GEMINI_NATIVE = [
+    ("gemini-nano-banana-2.1", {"aspect_ratio": "8:1", "extras": {"resolution": "4K"}}, {"aspectRatio": "8:1", "imageSize": "4K"}),
+    ("gemini-3.1-flash-lite-image", {"aspect_ratio": "21:9", "quality": "hd"}, {"aspectRatio": "21:9"}),
+]
+
+
+@pytest.mark.parametrize(("provider", "model", "fields", "sent"), NATIVE, ids=[c[1] for c in NATIVE])
+async def test_the_newest_words_reach_the_wire_unchanged(
+    provider: str, model: str, fields: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    planned = plan(spec_for(provider, model), ImageRequest(prompt="a red fox", model=model, **fields))
+    assert planned.warnings == []
+    with FAKES[provider]() as fake:
+        client = get_image_provider(provider)
+        try:
+            await client.generate(planned.calls[0], api_key=TEST_KEYS[provider], base_url=fake.base_url)
+        finally:
+            await client.aclose()
+        body = next(r for r in fake.requests if r.method == "POST").json
+    assert body == {"model": model, "prompt": "a red fox", "n": 1, **sent}
+
+
+@pytest.mark.parametrize(("model", "fields", "image_config"), GEMINI_NATIVE, ids=[c[0] for c in GEMINI_NATIVE])
+async def test_gemini_newest_models_on_the_wire(model: str, fields: dict[str, Any], image_config: dict[str, Any]) -> None:
+    planned = plan(spec_for("google", model), ImageRequest(prompt="a red fox", model=model, **fields))
+    with FAKES["google"]() as fake:
+        client = get_image_provider("google")
+        try:
+            images, _w, _raw = await client.generate(planned.calls[0], api_key=TEST_KEYS["google"], base_url=fake.base_url)
+        finally:
+            await client.aclose()
+        body = next(r for r in fake.requests if r.method == "POST").json
+    assert body["generationConfig"]["imageConfig"] == image_config
+    assert len(images) == 1
+    if model == "gemini-3.1-flash-lite-image":  # 1K only: "hd" cannot pick 2K here
+        assert planned.warnings == ["quality hd is not a setting on gemini-3.1-flash-lite-image; dropped."]
