@@ -212,6 +212,10 @@ class FakeOpenAIImages(FakeServer):
             )
         if "complexity" in body and not model.startswith("gpt-image-2.6"):
             return openai_error(400, "Unknown parameter: 'complexity'.", code="unknown_parameter", param="complexity")
+        for name in ("frame_count", "frame_duration_ms"):
+            if name in body and not (model.startswith("gpt-image-2.6") and body.get("output_format") == "gif"):
+                return openai_error(400, f"'{name}' is only supported with output_format 'gif'.",
+                                    code="invalid_value", param=name)
         if body.get("complexity", "high") not in ("low", "medium", "high"):
             return openai_error(400, "Invalid value for complexity.", code="invalid_value", param="complexity")
         size = body.get("size", "auto")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.errors import Invalid, MalformedResponse
 from quilltap_tui.imagegen.sniff import inspect_image, sniff_mime
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, make_image, make_svg
 from tests.support import Cli
@@ -59,3 +59,22 @@ def test_gpt_image_2_6_svg_and_gif_are_saved_as_delivered(
         assert Path(images[0]["path"]).read_bytes() == make_svg(1024, 1024)
     else:
         assert [b["n"] for b in sent] == [2]
+
+
+def test_gif_frames_are_sent_only_with_gif_output() -> None:
+    from quilltap_tui.imagegen.capabilities import spec_for
+    from quilltap_tui.imagegen.mapping import plan
+    from quilltap_tui.imagegen.spec import ImageRequest
+
+    spec = spec_for("openai", "gpt-image-2.6-sunburst")
+    gif = plan(spec, ImageRequest(prompt="p", model="gpt-image-2.6-sunburst",
+                                  extras={"output_format": "gif", "frame_count": 12, "frame_duration_ms": 80}))
+    assert dict(gif.calls[0].extras) == {"output_format": "gif", "frame_count": 12, "frame_duration_ms": 80}
+    assert gif.warnings == []
+    still = plan(spec, ImageRequest(prompt="p", model="gpt-image-2.6-sunburst",
+                                    extras={"output_format": "png", "frame_count": 12}))
+    assert dict(still.calls[0].extras) == {"output_format": "png"}
+    assert still.warnings == ["frame_count only applies to output_format gif; dropped."]
+    with pytest.raises(Invalid, match="frame_count must be a whole number from 2 to 16"):
+        plan(spec, ImageRequest(prompt="p", model="gpt-image-2.6-sunburst",
+                                extras={"output_format": "gif", "frame_count": 40}))

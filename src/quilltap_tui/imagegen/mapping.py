@@ -288,3 +288,7 @@ def _reconcile_formats(d: Draft) -> None:
     if "output_compression" in d.extras and fmt not in ("jpeg", "webp"):
         del d.extras["output_compression"]
         d.warn("output_compression only applies to output_format jpeg or webp; dropped.")
+    for name in ("frame_count", "frame_duration_ms"):  # animation settings mean nothing on a still image
+        if name in d.extras and fmt != "gif":
+            del d.extras[name]
+            d.warn(f"{name} only applies to output_format gif; dropped.")
