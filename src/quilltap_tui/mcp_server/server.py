@@ -40,8 +40,8 @@ RESOURCE_NOT_FOUND = -32002  # the MCP specification's code for an unknown resou
 PAGE_SIZE = 100
 INSTRUCTIONS = (
     "quilltap-tui serves the user's image profiles. Call list_image_profiles to see what each profile is "
-    "good for and accepts, then generate_image. Images are saved to the user's gallery; each is a resource "
-    "quilltap://images/<id> holding the full image."
+    "good for and accepts, then generate_image (or edit_image, where offered, to change gallery images). "
+    "Images are saved to the user's gallery; each is a resource quilltap://images/<id> holding the full image."
 )
 
 Ctx = ServerRequestContext[Any, Any]
