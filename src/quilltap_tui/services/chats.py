@@ -127,6 +127,14 @@ def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> dict[s
         return _save(session, chat)
 
 
+def set_show_images(ctx: AppContext, chat_id: str, on: bool) -> dict[str, Any]:
+    """Give (or stop giving) the images tools made back to the chat model, from the next request on."""
+    with ctx.db.session() as session:
+        chat = find(session, chat_id)
+        chat.show_images = on
+        return _save(session, chat)
+
+
 def get_messages(
     ctx: AppContext, chat_id: str, *, last: int | None = None, before_seq: int | None = None
 ) -> list[dict[str, Any]]:
@@ -269,6 +277,7 @@ def _view(session: Session, chat: Chat) -> dict[str, Any]:
         "chat_profile": chat_profile.name if chat_profile else None,
         "image_profile": image_profile.name if image_profile else None,
         "images_enabled": image_profile is not None and IMAGE_TOOL in chat.enabled_tools,
+        "show_images": bool(chat.show_images),
         "tags": sorted(tags, key=str.lower),
         "messages": _count(session, Message, chat.id),
         "tool_calls": _count(session, ToolCall, chat.id),

@@ -123,15 +123,21 @@ def parents_of(session: Session, image_ids: Sequence[str]) -> dict[str, list[str
     return found
 
 
-def children_of(session: Session, image_id: str) -> list[str]:
-    """The gallery ids of images made from ``image_id``, oldest first."""
+def children_of(session: Session, image_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Per image, the gallery ids of the images made from it, oldest first."""
+    if not image_ids:
+        return {}
     stmt = (
-        select(ImageInput.image_id)
+        select(ImageInput.input_image_id, ImageInput.image_id)
         .join(GeneratedImageRecord, col(GeneratedImageRecord.id) == col(ImageInput.image_id))
-        .where(ImageInput.input_image_id == image_id)
+        .where(col(ImageInput.input_image_id).in_(list(image_ids)))
         .order_by(col(GeneratedImageRecord.created_at))
     )
-    return list(dict.fromkeys(session.exec(stmt).all()))
+    found: dict[str, list[str]] = {}
+    for parent, child in session.exec(stmt).all():
+        if child not in found.setdefault(str(parent), []):
+            found[str(parent)].append(child)
+    return found
 
 
 def save_batch(

@@ -350,6 +350,31 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.generation = self.call_async("generate", generate, self.ctx, prompt, profile)
         self.push_screen(GeneratingModal(profile, prompt))
 
+    def action_edit_image(self, image_id: str) -> None:
+        """"Edit this": a prompt and a profile that can edit, then the edit runs like a generation."""
+        from functools import partial
+
+        from quilltap_tui.ui.generation import edit_profiles
+        from quilltap_tui.ui.screens.generate import GenerateModal
+
+        names = edit_profiles(self.snapshot.image_profiles if self.snapshot else [])
+        default = self.snapshot.default_image if self.snapshot else None
+        modal = GenerateModal(names, default, title="Edit this image", verb="Edit",
+                              placeholder="What to change (the same fox, twice as big)…",
+                              empty="No image profile can edit: its model must take input images "
+                                    "(gpt-image, grok-imagine-image, Gemini image models).")
+        self.push_screen(modal, partial(self._start_edit, image_id))
+
+    def _start_edit(self, image_id: str, request: tuple[str, str | None] | None) -> None:
+        if not request:
+            return
+        prompt, profile = request
+        from quilltap_tui.ui.generation import edit
+        from quilltap_tui.ui.screens.generate import GeneratingModal
+
+        self.generation = self.call_async("generate", edit, self.ctx, prompt, profile, [image_id])
+        self.push_screen(GeneratingModal(profile, prompt, title="Editing an image", verb="Editing"))
+
     def done_generate(self, outcome: Any) -> None:
         self.generation = None
         self._close_generating()
@@ -379,6 +404,19 @@ class QuilltapApp(ServiceCalls, App[int]):
             self.generation.cancel()
             self.generation = None
             self.notify("Generation cancelled.", timeout=3)
+
+    def set_show_images(self, chat_id: str, on: bool) -> None:
+        """Store the chat's show-images switch (a thread worker does the write)."""
+        from quilltap_tui.services import chats
+
+        self.call_blocking("show_images", chats.set_show_images, self.ctx, chat_id, on)
+
+    def done_show_images(self, view: dict[str, Any]) -> None:
+        chat = getattr(self.screen, "chat", None)
+        if isinstance(chat, dict) and chat.get("id") == view["id"]:
+            chat["show_images"] = view["show_images"]
+        state = "now sees" if view["show_images"] else "no longer sees"
+        self.notify(f"The chat model {state} the images the tools make.", timeout=4)
 
     def set_default_profile(self, kind: str, name: str) -> None:
         """Make ``name`` the default image or chat profile (a thread worker does the write)."""

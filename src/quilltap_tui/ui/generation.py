@@ -28,6 +28,32 @@ async def generate(ctx: AppContext, prompt: str, profile: str | None) -> Any:
     return await GenerationService(ctx).generate(prompt, profile=profile, source="tui")
 
 
+async def edit(ctx: AppContext, prompt: str, profile: str | None, image_ids: list[str]) -> Any:
+    """Edit gallery images (``image_ids``) with ``profile``; returns a GenerationOutcome."""
+    await import_off_loop("quilltap_tui.services.generation")
+    from quilltap_tui.services.edit_inputs import EditRequest
+    from quilltap_tui.services.generation import GenerationService
+
+    request = EditRequest(tuple(image_ids), gallery_only=True)
+    return await GenerationService(ctx).edit(prompt, request, profile=profile, source="tui")
+
+
+def edit_profiles(profiles: list[dict[str, Any]]) -> list[str]:
+    """The names of the image profiles whose model takes input images (the "edit this" choices)."""
+    from quilltap_tui.errors import QuilltapError
+    from quilltap_tui.imagegen.capabilities import spec_for
+    from quilltap_tui.providers.registry import catalogue_id
+
+    names = []
+    for profile in profiles:
+        try:
+            if spec_for(catalogue_id(profile["provider"]), profile["model"]).can_edit:
+                names.append(str(profile["name"]))
+        except (QuilltapError, KeyError):
+            continue  # a plug-in provider without catalogue facts: not offered
+    return names
+
+
 async def validate_key(ctx: AppContext, label: str, base_url: str | None = None) -> dict[str, Any]:
     """Check a key against its provider; the verdict is remembered on the key."""
     await import_off_loop("quilltap_tui.services.provider_checks")

@@ -27,6 +27,7 @@ class GalleryScreen(ImageActions, BaseScreen):
         Binding("enter", "view", "View", id="open"),
         Binding("c", "copy_path", "Copy path", id="copy"),
         Binding("o", "system_open", "Open", id="system_open"),
+        Binding("e", "edit_this", "Edit this", id="edit_image"),
         Binding("delete,d", "delete_image", "Delete", id="delete"),
         Binding("n", "more", "More", id="next_page", show=False),
         Binding("ctrl+r", "reload", "Reload", id="refresh", show=False),

@@ -12,26 +12,32 @@ from quilltap_tui.ui.screens.modals import ErrorLine
 
 
 class GenerateModal(BaseModal):
-    """Dismisses with ``(prompt, profile name or None)`` or None when cancelled."""
+    """Dismisses with ``(prompt, profile name or None)`` or None when cancelled.
 
-    def __init__(self, profiles: list[str], chosen: str | None) -> None:
+    Also the "edit this" dialog (``title``, ``verb``, ``placeholder`` and ``empty`` say so).
+    """
+
+    def __init__(self, profiles: list[str], chosen: str | None, *, title: str = "Generate an image",
+                 verb: str = "Generate", placeholder: str = "Describe the image…",
+                 empty: str = "There is no image profile yet: create one first (F3, then ctrl+n).") -> None:
         super().__init__()
         self._profiles = profiles
         self._chosen = chosen if chosen in profiles else (profiles[0] if profiles else None)
+        self._title, self._verb, self._placeholder, self._empty = title, verb, placeholder, empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label("Generate an image", classes="dialog-title")
+            yield Label(self._title, classes="dialog-title")
             if not self._profiles:
-                yield Static("There is no image profile yet: create one first (F3, then ctrl+n).")
+                yield Static(self._empty)
                 yield Button("Close", id="cancel")
                 return
             yield Select([(literal(name), name) for name in self._profiles], value=self._chosen or Select.NULL,
                          allow_blank=False, id="profile")
-            yield Input(placeholder="Describe the image…", id="prompt")
+            yield Input(placeholder=self._placeholder, id="prompt")
             yield ErrorLine(id="err-prompt")
             with Horizontal(classes="buttons"):
-                yield Button("Generate", id="generate", variant="primary")
+                yield Button(self._verb, id="generate", variant="primary")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -59,16 +65,18 @@ class GenerateModal(BaseModal):
 class GeneratingModal(BaseModal):
     """Shown while a direct generation runs: spinner, elapsed time, ``esc`` cancels, "hide" keeps it going."""
 
-    def __init__(self, profile: str | None, prompt: str) -> None:
+    def __init__(self, profile: str | None, prompt: str, *, title: str = "Generating an image",
+                 verb: str = "Generating") -> None:
         super().__init__()
         self._profile, self._prompt = profile, prompt
+        self._title, self._verb = title, verb
 
     def compose(self) -> ComposeResult:
         from quilltap_tui.textsafe import inert
         from quilltap_tui.ui.widgets.status import StatusLine
 
         with Vertical(classes="dialog wide"):
-            yield Label("Generating an image", classes="dialog-title")
+            yield Label(self._title, classes="dialog-title")
             yield Static(inert(self._prompt), markup=False, id="generating-prompt")
             yield StatusLine(id="generating-status")
             with Horizontal(classes="buttons"):
@@ -78,7 +86,7 @@ class GeneratingModal(BaseModal):
     def on_mount(self) -> None:
         from quilltap_tui.ui.widgets.status import StatusLine
 
-        self.query_one(StatusLine).start(f"Generating with {self._profile or 'the default profile'}…")
+        self.query_one(StatusLine).start(f"{self._verb} with {self._profile or 'the default profile'}…")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "hide":

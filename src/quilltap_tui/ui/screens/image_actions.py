@@ -1,4 +1,4 @@
-"""Copy path, open with the system viewer, delete: shared by the gallery and the image viewer."""
+"""Copy path, open with the system viewer, edit, delete: shared by the gallery and the image viewer."""
 
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ class ImageActions:
         problem = open_with_system(str(item.path))
         if problem:
             self.notify(problem, severity="warning", timeout=5)  # type: ignore[attr-defined]
+
+    def action_edit_this(self) -> None:
+        """Ask what to change, then edit the image with a profile that can edit."""
+        item = self.current()
+        if item is not None:
+            self.app.action_edit_image(item.id)  # type: ignore[attr-defined]
 
     def action_delete_image(self) -> None:
         item = self.current()

@@ -1,0 +1,112 @@
+"""Editing in the TUI: "edit this" in the gallery and the viewer, lineage walking, esc cancels an edit, and
+the per-chat show-images switch from the palette."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, Select
+
+from quilltap_tui.services import chats, keys, profiles
+from quilltap_tui.services.generation import GenerationService
+from tests.fakes.chat_servers import FakeChatServer
+from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
+from tests.fakes.server import Reply
+from tests.ui.conftest import SIZE, screen_text, settle
+from tests.unit.chat_support import add_chat_profile
+
+
+async def arrange(ctx: Any, fake: FakeOpenAIImages) -> str:
+    """An editing profile, a non-editing one, and one image in the gallery; returns its id."""
+    keys.add_key(ctx, provider="openai", label="work", secret=TEST_KEYS["openai"])
+    profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-2", key="work",
+                    base_url=fake.base_url, default=True)
+    profiles.create(ctx, profiles.IMAGE, name="old", provider="openai", model="dall-e-3", key="work",
+                    base_url=fake.base_url)
+    outcome = await GenerationService(ctx).generate("a red fox", profile="art")
+    return str(outcome.images[0]["id"])
+
+
+async def test_edit_this_from_the_gallery_then_walk_the_lineage_in_the_viewer(make_app: Any, ctx: Any) -> None:
+    with FakeOpenAIImages() as fake:
+        parent = await arrange(ctx, fake)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_open("gallery")
+            await settle(pilot)
+            await pilot.press("e")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "GenerateModal" and "Edit this image" in screen_text(app)
+            # Only the profile whose model takes input images is offered.
+            options = [str(value) for _label, value in app.screen.query_one(Select)._options]
+            assert options == ["art"]
+            app.screen.query_one("#prompt", Input).value = "the same fox, twice as big"
+            await pilot.press("enter")
+            await settle(pilot, rounds=5)
+            assert len(fake.requests_to("/images/edits")) == 1
+            assert type(app.screen).__name__ == "GalleryScreen"
+            child = app.screen.items[0]
+            assert child.prompt == "the same fox, twice as big" and child.parents == (parent,)
+            assert app.screen.items[1].children == (child.id,)
+            await pilot.press("enter")  # the viewer, on the new image
+            await settle(pilot)
+            assert "Made from: " + parent[:8] in screen_text(app)
+            await pilot.press("m")
+            await settle(pilot)
+            assert app.screen.item.id == parent and "Edited into: " + child.id[:8] in screen_text(app)
+            await pilot.press("i")
+            await settle(pilot)
+            assert app.screen.item.id == child.id
+            await pilot.press("escape")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen.item.id == child.id  # esc walks back
+
+
+async def test_esc_cancels_an_edit_and_nothing_is_saved(make_app: Any, ctx: Any) -> None:
+    with FakeOpenAIImages() as fake:
+        parent = await arrange(ctx, fake)
+        fake.script(Reply(json={"data": []}, delay=5.0, path="/images/edits"))
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_edit_image(parent)
+            await pilot.pause()
+            app.screen.query_one("#prompt", Input).value = "bigger"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "GeneratingModal" and "Editing an image" in screen_text(app)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.generation is None
+    with ctx.db.session() as session:
+        from sqlmodel import select
+
+        from quilltap_tui.db.models import GeneratedImageRecord
+
+        assert [r.id for r in session.exec(select(GeneratedImageRecord)).all()] == [parent]
+
+
+async def test_show_images_switch_from_the_palette_is_stored_per_chat(make_app: Any, ctx: Any) -> None:
+    from quilltap_tui.ui.commands import commands
+
+    with FakeChatServer("openai") as server:
+        add_chat_profile(ctx, server)
+        chat_id = str(chats.create_chat(ctx, chat_profile="talk")["id"])
+        other = str(chats.create_chat(ctx, chat_profile="talk")["id"])
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            from quilltap_tui.ui.screens.chat import ChatScreen
+
+            app.push_screen(ChatScreen(chat_id))
+            await settle(pilot)
+            [(title, _help, run)] = [c for c in commands(app) if c[0].startswith("Show images")]
+            assert title == "Show images to the chat model: turn on"  # off by default
+            run()
+            await settle(pilot)
+            [(title, _help, _run)] = [c for c in commands(app) if c[0].startswith("Show images")]
+            assert title == "Show images to the chat model: turn off"
+    assert chats.get_chat(ctx, chat_id)["show_images"] is True
+    assert chats.get_chat(ctx, other)["show_images"] is False
