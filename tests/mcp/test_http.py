@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
+import anyio
 import httpx2
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp import Client
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.mcp.harness import add_profile, file_bytes, http_server, server_env
+from tests.mcp.harness import (
+    HangingUpstream,
+    add_profile,
+    file_bytes,
+    gallery_count,
+    http_server,
+    image_files,
+    server_env,
+)
 from tests.support import Cli
 
 TOKEN = "tok-7f3a9c2e51b84d6a9e0f1c2b3a4d5e6f"
@@ -79,3 +89,33 @@ def test_host_and_port_need_http(cli: Cli) -> None:
     result = cli("mcp", "--port", "9000")
     assert result.code == 2
     assert result.last_err_line == "quilltap-tui: --port applies to --transport http; stdio needs no address."
+
+
+async def test_http_progress_and_cancellation(cli: Cli, home: Path) -> None:
+    upstream = HangingUpstream()
+    add_profile(cli, upstream.base_url, "art", "gpt-image-1", "--default")
+    notes: list[str | None] = []
+    started = anyio.Event()
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        notes.append(message)
+        if len(notes) >= 2:  # the first note and one heartbeat came over the request's SSE stream
+            started.set()
+
+    try:
+        with http_server(home) as server:
+            async with Client(server.url) as client:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(
+                        lambda: client.call_tool("generate_image", {"prompt": "never"}, progress_callback=on_progress)
+                    )
+                    with anyio.fail_after(30):
+                        await started.wait()
+                    group.cancel_scope.cancel()
+                assert await asyncio.to_thread(upstream.aborted.wait, 20)
+            server.stop()
+    finally:
+        upstream.close()
+    assert notes[0] == "Sending the request to the image provider."
+    assert notes[1] is not None and notes[1].startswith("Waiting for the image provider")
+    assert gallery_count(home) == 0 and image_files(home) == []
