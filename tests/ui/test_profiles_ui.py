@@ -169,9 +169,9 @@ async def test_new_form_preselects_the_key_stored_for_its_provider(make_app: Any
         app.screen.query_one("#provider", Select).value = "grok"
         await settle(pilot)
         assert key.value == "xai"
-        app.screen.query_one("#provider", Select).value = "google"  # no Google key: the choice is left alone
+        app.screen.query_one("#provider", Select).value = "google"  # no Google key: an xAI key never fits
         await settle(pilot)
-        assert key.value == "xai"
+        assert key.value == ""
 
 
 async def test_the_first_profile_of_a_kind_starts_as_the_default(make_app: Any, ctx: Any) -> None:

@@ -33,8 +33,9 @@ def test_full_headless_journey(cli: Cli) -> None:
     assert cli("image-profiles", "add", "--name", "art", "--provider", "OPENAI", "--model", "gpt-image-1",
                "--key", "work", "--param", "quality=high", "--param", "count=2", "--tag", " Fantasy ",
                "--tag", "fantasy", "--tag", "sketch", "--default").code == 0
-    assert cli("chat-profiles", "add", "--name", "main", "--provider", "anthropic", "--model",
-               "claude-sonnet-4-5", "--key", "work", "--tag", "fantasy").code == 0
+    # The key is OpenAI's, so the chat profile is too: a key belongs to its provider.
+    assert cli("chat-profiles", "add", "--name", "main", "--provider", "openai", "--model",
+               "gpt-5-mini", "--key", "work", "--tag", "fantasy").code == 0
 
     images = cli("image-profiles", "list", "--json").json()
     assert [(p["name"], p["provider"], p["key"], p["default"]) for p in images] == [

@@ -24,8 +24,8 @@ from quilltap_tui.db.models import (
     utcnow,
 )
 from quilltap_tui.errors import Invalid, NotFound
+from quilltap_tui.services import key_rules, validation
 from quilltap_tui.services import keys as key_service
-from quilltap_tui.services import validation
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.image_params import check_image_parameters
 
@@ -92,6 +92,7 @@ def create(
         _ensure_name_free(session, kind, values["name"])
         values["api_key_id"] = _key_id(session, key)
         row = kind.model(**values)
+        _check_key(session, kind, row)
         session.add(row)
         _set_tags(session, kind, row.id, tag_names)
         if default:
@@ -110,6 +111,7 @@ def edit(ctx: AppContext, kind: ProfileKind, name: str, **changes: Any) -> dict[
             _ensure_name_free(session, kind, validation.name(new_name))
             row.name = validation.name(new_name)
         _apply_changes(session, kind, row, changes)
+        _check_key(session, kind, row)  # a new key, or a new provider for the old key
         if kind is IMAGE:  # the result as a whole: a new model may not take the old parameters
             check_image_parameters(row.provider, row.model, row.base_url, row.parameters)
         if changes.get("tags") is not None:
@@ -217,6 +219,14 @@ def _key_id(session: Session, label: str | None) -> str | None:
         return key_service.find(session, label).id
     except NotFound as exc:
         raise Invalid("key", f"No key labelled {label!r}; add it with `quilltap-tui keys add`.") from exc
+
+
+def _check_key(session: Session, kind: ProfileKind, row: Any) -> None:
+    """A key belongs to its provider (:mod:`quilltap_tui.services.key_rules`)."""
+    key = session.get(ApiKey, row.api_key_id) if row.api_key_id else None
+    if key is not None:
+        article = "an" if kind.label[0] in "aeiou" else "a"
+        key_rules.check_key_fits(row.provider, key.label, key.provider, what=f"{article} {kind.label}")
 
 
 def _ensure_name_free(session: Session, kind: ProfileKind, name: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from quilltap_tui import provider_ids
 from quilltap_tui.errors import AuthError
+from quilltap_tui.services import key_rules
 from quilltap_tui.services import keys as key_service
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.validation import base_url as check_base_url
@@ -59,15 +60,18 @@ async def list_models(
 ) -> list[dict[str, Any]]:
     """Models a provider offers: the live list (with a key or a custom server) merged with the table."""
     url = check_base_url(base_url)
+    pid = provider_ids.normalize_chat(provider) if chat else provider_ids.normalize_image(provider)
     secret = None
     if key:
         view = await asyncio.to_thread(key_service.get_key, ctx, key)
+        # Checked before the secret is even read: a key is never sent on behalf of another provider.
+        key_rules.check_key_fits(pid, view.label, view.provider, what="the model list")
         secret = await asyncio.to_thread(key_service.secret_for, ctx, view.id)
     if chat:
-        return await _chat_models(ctx, provider_ids.normalize_chat(provider), secret, url)
+        return await _chat_models(ctx, pid, secret, url)
     from quilltap_tui.imagegen.registry import discover_models
 
-    infos = await discover_models(provider_ids.normalize_image(provider), api_key=secret, base_url=url)
+    infos = await discover_models(pid, api_key=secret, base_url=url)
     return [info.as_dict() for info in infos]
 
 

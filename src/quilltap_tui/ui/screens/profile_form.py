@@ -71,7 +71,7 @@ class ProfileFormScreen(BaseScreen):
             yield field_row("Provider", Select([(provider_ids.title(x), x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
             key = p.get("key") or ("" if self.profile else self._key_for(provider))
-            yield field_row("Key", Select(self._key_options(), value=key, allow_blank=False, id="key"), "key")
+            yield field_row("Key", Select(self._key_options(provider), value=key, allow_blank=False, id="key"), "key")
             yield field_row("Base URL", Input(p.get("base_url") or "", id="base_url",
                                               placeholder=provider_ids.info(provider).default_base_url),
                             "base_url")
@@ -119,8 +119,13 @@ class ProfileFormScreen(BaseScreen):
         snapshot = getattr(self.app, "snapshot", None)
         return list(snapshot.keys) if snapshot else []
 
-    def _key_options(self) -> list[tuple[str | Text, str]]:
-        return [("no key", "")] + [(literal(f"{k.label} ({k.provider}, {k.masked})"), k.label) for k in self._keys()]
+    def _key_options(self, provider: str) -> list[tuple[str | Text, str]]:
+        """The keys this provider may use (a key belongs to its provider; openai-compatible takes any)."""
+        from quilltap_tui.services.key_rules import key_fits
+
+        held = (self.profile or {}).get("key")  # a profile saved before the rule keeps showing its key
+        fitting = [k for k in self._keys() if key_fits(provider, k.provider) or k.label == held]
+        return [("no key", "")] + [(literal(f"{k.label} ({k.provider}, {k.masked})"), k.label) for k in fitting]
 
     def _first_of_kind(self) -> bool:
         """No profile of this kind yet: the new one starts as the default (chats use it without asking)."""
@@ -215,10 +220,11 @@ class ProfileFormScreen(BaseScreen):
         self.query_one("#base_url", Input).placeholder = provider_ids.info(event.value).default_base_url
         self.query_one("#model", Input).placeholder = P.model_hint(self.kind, event.value)
         key = self.query_one("#key", Select)
-        chosen = next((k for k in self._keys() if k.label == key.value), None)
-        matching = self._key_for(event.value)
-        if matching and (chosen is None or chosen.provider != event.value):  # the old provider's key rarely fits
-            key.value = matching
+        chosen = key.value
+        options = self._key_options(event.value)
+        key.set_options(options)  # only the keys of the new provider
+        fits = any(label == chosen for _, label in options)
+        key.value = chosen if fits and chosen else self._key_for(event.value)
         await self.rebuild_params()
         self.discover_models()
 
