@@ -356,3 +356,22 @@ async def test_profiles_reloaded_inside_a_chat_keep_its_image_profile(make_app: 
         assert not any("no image generation" in str(n.message) for n in app._notifications)
     stored = chats.get_chat(ctx, chat_id)
     assert stored["images_enabled"] is True and stored["image_profile"] == "art"
+
+
+async def test_a_failed_first_turn_keeps_the_new_chat_and_says_so(make_app: Any, ctx: Any, fakes: Any) -> None:
+    """As the command line: a failed reply keeps the chat with the user's message, and the screen says so."""
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.enqueue(HttpError(400))  # refused at once (a 5xx would be retried)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await _send(pilot, "hello there")
+        errors = [v for v in _views(app, MessageView) if v.role == "error"]
+        assert errors and "Your message is kept in this chat" in errors[0].text
+    (kept,) = chats.list_chats(ctx)
+    assert [m["content"] for m in chats.get_messages(ctx, kept["id"]) if m["role"] == "user"] == ["hello there"]

@@ -216,3 +216,21 @@ def test_ctrl_c_keeps_the_partial_reply_marked_cancelled(tmp_path: Path) -> None
     assert stored[0] == ("user", "tell me a story", "complete")
     assert stored[1][0] == "assistant" and stored[1][2] == "cancelled"
     assert (first + out).startswith(stored[1][1])
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_failed_ask_says_the_new_chat_keeps_the_message(
+    cli: Cli, images: FakeOpenAIImages, as_json: bool
+) -> None:
+    """A failed first turn keeps its new chat (with the user's message) and says so, naming the chat."""
+    with FakeChatServer("openai") as chat:
+        setup(cli, chat, images)
+        chat.enqueue(HttpError(500))
+        failed = cli("ask", "--chat-profile", "talk", *(["--json"] if as_json else []), "hello there")
+    assert failed.code == 5
+    (kept,) = cli("chats", "list", "--json").json()
+    chat_id = str(kept["id"])
+    assert f"Your message is kept in chat {chat_id[:8]}" in failed.last_err_line
+    assert f"--chat {chat_id[:8]}" in failed.last_err_line
+    shown = cli("chats", "show", chat_id, "--json").json()
+    assert [m["content"] for m in shown["messages"] if m["role"] == "user"] == ["hello there"]

@@ -37,14 +37,16 @@ def ask(ns: argparse.Namespace) -> int:
         raise Invalid("prompt", "The prompt is empty: say something to the model.")
     image_store.sweep_orphans(ctx)  # leftovers of a killed run, before this one adds images
     chat_id = _chat_for(ctx, ns)
-    printer = _JsonPrinter() if ns.json else _HumanPrinter()
+    # A failed turn keeps its chat and the user's message (as the TUI does): the error line says where it is.
+    kept = f" Your message is kept in chat {chat_id[:8]}: send again with --chat {chat_id[:8]}."
+    printer = _JsonPrinter() if ns.json else _HumanPrinter(kept)
     service = GenerationService(ctx)  # its retries reach the printer as turn events
     result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service,
                                        show_images=ns.show_images))
     printer.finish()
     if result.error is not None:
         if ns.json:  # the human printer already wrote the reason as the last stderr line
-            print(f"quilltap-tui: {inert(str(result.error), keep_newlines=False)}", file=sys.stderr)
+            print(f"quilltap-tui: {inert(str(result.error), keep_newlines=False)}{kept}", file=sys.stderr)
         return result.error.exit_code
     return 0
 
@@ -83,8 +85,9 @@ class _JsonPrinter:
 class _HumanPrinter:
     """The reply on stdout as it streams; tool progress and errors on stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: str = "") -> None:
         self.at_line_start = True
+        self.kept = kept  # said after an error: where the user's message is kept
 
     def __call__(self, event: TurnEvent) -> None:
         if isinstance(event, TextEvent):
@@ -98,7 +101,7 @@ class _HumanPrinter:
             for line in _result_lines(event):
                 self._line(f"[{event.name}] {line}")
         elif isinstance(event, ErrorEvent):
-            self._line(f"quilltap-tui: {inert(event.message, keep_newlines=False)}")
+            self._line(f"quilltap-tui: {inert(event.message, keep_newlines=False)}{self.kept}")
         elif isinstance(event, RetryEvent):
             self._line(event.note)
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from quilltap_tui.ui.widgets.status import StatusLine
 
 TEXT_BATCH = 0.05  # seconds: reply text is handed to the message widget at most this often
+KEPT_NOTE = "Your message is kept in this chat: send it again once this is fixed."
 
 
 class LiveReply:
@@ -80,7 +81,8 @@ class LiveReply:
                 view.set_note(event.note)
             self.status.set_label(event.note[0].upper() + event.note[1:] + "…")
         elif isinstance(event, ev.ErrorEvent):
-            await self.conversation.mount(MessageView("error", event.message))
+            # As the command line says: the chat keeps the user's message (it is stored before the call).
+            await self.conversation.mount(MessageView("error", f"{event.message} {KEPT_NOTE}"))
         elif isinstance(event, ev.DoneEvent):
             await self._end_live("error" if event.status == "error" else "complete")
             self._turn_over()
