@@ -141,3 +141,41 @@ def test_draw_then_change_it(cli: Cli, chat: FakeChatServer, tmp_path: Path, sho
     if chat.kind == "openai":
         roles = [m["role"] for m in requests[1]["messages"]]
         assert roles[-3:] == ["assistant", "tool", "user"]  # the images right after the tool messages
+
+
+def test_an_attached_file_goes_to_the_gallery_and_to_the_model_which_can_edit_it(
+    cli: Cli, chat: FakeChatServer, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (2048, 1536), (200, 100, 50)).save(photo, "JPEG")
+    before = photo.read_bytes()
+
+    def model(request: Recorded) -> Reply:
+        last = request.body["messages"][-1]
+        if last.get("role") == "tool" or any(
+                isinstance(b, dict) and b.get("type") == "tool_result" for b in last.get("content") or []):
+            return Text("Edited.")
+        found = re.search(r"ids for edit_image: ([0-9a-f]+)", last_user_text(request.body))
+        assert found is not None
+        return ToolCalls([ToolCall("edit_image", {"prompt": "the same scene at night", "images": [found[1]]})])
+
+    with FakeOpenAIImages() as images:
+        setup(cli, chat, images)
+        chat.decider = model
+        result = cli("ask", "--json", "--attach", str(photo), "make", "it", "night")
+        assert result.code == 0, result.err
+        assert images.edit_inputs == [[("image/jpeg", 2048, 1536)]]  # the original bytes went to the edit
+    assert photo.read_bytes() == before
+    [(attached_id, prompt)] = query(cli, "select id, prompt from generated_image "
+                                                   "where provider = 'attached'")
+    assert prompt == "Attached file photo.jpg"
+    first = chat.chat_requests[0].body
+    user = first["messages"][-1]
+    shown = shown_images({"messages": [user]}) if chat.kind == "openai" else [
+        ("user:image", base64.b64decode(b["source"]["data"])) for b in user["content"] if b.get("type") == "image"]
+    assert len(shown) == 1
+    with Image.open(io.BytesIO(shown[0][1])) as picture:
+        assert picture.size == (1024, 768)
+    assert attached_id in last_user_text(first)
+    [(parent,)] = query(cli, "select input_image_id from image_input")
+    assert parent == attached_id

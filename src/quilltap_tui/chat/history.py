@@ -150,13 +150,19 @@ def finish_assistant(
 
 # Given the tool call row ids of a conversation, the images each call made, ready to show the model.
 ImageLoader = Callable[[Sequence[str]], dict[str, list[ImageBlock]]]
+# Given gallery image ids (a user's attachments), each image ready to show the model.
+AttachmentLoader = Callable[[Sequence[str]], dict[str, ImageBlock]]
+ATTACHMENTS_KEY = "attachments"
 
 
-def load_conversation(db: Database, chat_id: str, images: ImageLoader | None = None) -> list[ChatMessage]:
+def load_conversation(
+    db: Database, chat_id: str, images: ImageLoader | None = None, attached: AttachmentLoader | None = None
+) -> list[ChatMessage]:
     """The chat as provider-neutral messages: every call followed by its result, notes left out.
 
     ``images`` (when the chat shows images to the model) puts the images each successful call made on
-    its result message; it runs here, in the caller's thread, never on a UI thread.
+    its result message; ``attached`` puts a user's attached images on their message, whose text also
+    names their ids (for ``edit_image``). Both run here, in the caller's thread, never on a UI thread.
     """
     with db.session() as session:
         messages = session.exec(
@@ -164,13 +170,24 @@ def load_conversation(db: Database, chat_id: str, images: ImageLoader | None = N
         ).all()
         calls = _calls_by_message(session, chat_id)
     shown = images([r.id for rows in calls.values() for r in rows if r.status == "ok"]) if images else {}
+    ids = [i for m in messages for i in (m.provider_data or {}).get(ATTACHMENTS_KEY, [])]
+    pictures = attached(ids) if attached and ids else {}
     out: list[ChatMessage] = []
     for message in messages:
         if message.role == "user":
-            out.append(ChatMessage.user(message.content))
+            out.append(_user(message, pictures))
         elif message.role == "assistant":
             out.extend(_assistant(message, calls.get(message.id, []), shown))
     return out
+
+
+def _user(message: Message, pictures: dict[str, ImageBlock]) -> ChatMessage:
+    ids = list((message.provider_data or {}).get(ATTACHMENTS_KEY, []))
+    if not ids:
+        return ChatMessage.user(message.content)
+    note = f"[Attached images, ids for edit_image: {', '.join(ids)}]"
+    text = f"{message.content}\n\n{note}" if message.content else note
+    return replace(ChatMessage.user(text), images=tuple(pictures[i] for i in ids if i in pictures))
 
 
 def _calls_by_message(session: Session, chat_id: str) -> dict[str, list[ToolCall]]:

@@ -19,7 +19,7 @@ never blocks.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,8 @@ class TurnSetup:
     max_rounds: int = 4
     # Set when the chat shows the images tools made to the model (see history.ImageLoader).
     show_images: history.ImageLoader | None = None
+    # Reads the images a user attached to a message (always shown to the model).
+    attached: history.AttachmentLoader | None = None
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,11 @@ class TurnLoop:
         self._reply: _Reply | None = None
         self._provider: ChatProvider | None = None
 
-    async def run(self, text: str) -> TurnResult:
-        """Store ``text`` as the user's message and run the turn to its end."""
+    async def run(self, text: str, attachments: Sequence[str] = ()) -> TurnResult:
+        """Store ``text`` (with gallery ids of attached images) as the user's message; run the turn to its end."""
         s = self.setup
-        user_id = await asyncio.to_thread(history.add_message, s.db, s.chat_id, "user", text)
+        extra = {"provider_data": {history.ATTACHMENTS_KEY: list(attachments)}} if attachments else {}
+        user_id = await asyncio.to_thread(history.add_message, s.db, s.chat_id, "user", text, **extra)
         self.emit(MessageStarted(user_id, "user"))
         try:
             status = await self._rounds()
@@ -134,7 +137,7 @@ class TurnLoop:
         """One model request; returns the complete tool calls with their row ids."""
         s = self.setup
         # Images shown to the model are read and downscaled here, in a thread.
-        messages = await asyncio.to_thread(history.load_conversation, s.db, s.chat_id, s.show_images)
+        messages = await asyncio.to_thread(history.load_conversation, s.db, s.chat_id, s.show_images, s.attached)
         message_id = await asyncio.to_thread(
             history.add_message, s.db, s.chat_id, "assistant", "", status="streaming", model=s.model
         )
@@ -217,6 +220,6 @@ class TurnLoop:
         await asyncio.to_thread(history.close_open_calls, s.db, reply.message_id, "cancelled", CANCELLED)
 
 
-async def run_turn(setup: TurnSetup, text: str, emit: EventSink) -> TurnResult:
+async def run_turn(setup: TurnSetup, text: str, emit: EventSink, attachments: Sequence[str] = ()) -> TurnResult:
     """Run one user turn; see the module docstring for what is stored when."""
-    return await TurnLoop(setup, emit).run(text)
+    return await TurnLoop(setup, emit).run(text, attachments)

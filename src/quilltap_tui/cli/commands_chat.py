@@ -24,7 +24,7 @@ from quilltap_tui.chat.events import (
 )
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import chat_turn, chats, image_store
+from quilltap_tui.services import attachments, chat_turn, chats, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.textsafe import inert
@@ -36,13 +36,15 @@ def ask(ns: argparse.Namespace) -> int:
     if not prompt:
         raise Invalid("prompt", "The prompt is empty: say something to the model.")
     image_store.sweep_orphans(ctx)  # leftovers of a killed run, before this one adds images
+    # Attachments first: a wrong one is one sentence before anything is stored or sent.
+    attached = [attachments.attach(ctx, ref)["id"] for ref in ns.attach]
     chat_id = _chat_for(ctx, ns)
     # A failed turn keeps its chat and the user's message (as the TUI does): the error line says where it is.
     kept = f" Your message is kept in chat {chat_id[:8]}: send again with --chat {chat_id[:8]}."
     printer = _JsonPrinter() if ns.json else _HumanPrinter(kept)
     service = GenerationService(ctx)  # its retries reach the printer as turn events
     result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service,
-                                       show_images=ns.show_images))
+                                       show_images=ns.show_images, attachments=attached))
     printer.finish()
     if result.error is not None:
         if ns.json:  # the human printer already wrote the reason as the last stderr line

@@ -195,6 +195,9 @@ def _chats(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentPa
     images.add_argument("--no-images", action="store_true", help="offer no image generation")
     ask.add_argument("--chat", metavar="ID", help="continue this chat (an id prefix works)")
     ask.add_argument("--tag", action="append", metavar="T", help="tag of a new chat (picks the image profile)")
+    ask.add_argument("--attach", action="append", default=[], metavar="REF",
+                     help="attach an image: a gallery id (6+ char prefix) or a PNG/JPEG/WebP file (copied into "
+                          "the gallery); repeatable")
     ask.add_argument("--show-images", action="store_true",
                      help="give the images tools made back to the chat model (downscaled; costs input tokens)")
     ask.add_argument("prompt", nargs="+", help="the user's message")

@@ -9,6 +9,7 @@ next to the user's message.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from functools import partial
 
 from quilltap_tui.chat.events import EventSink
@@ -34,13 +35,15 @@ async def ask(
     *,
     generation: GenerationService | None = None,
     show_images: bool = False,
+    attachments: Sequence[str] = (),
 ) -> TurnResult:
     """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``.
 
     ``show_images`` shows the images tools made to the model for this turn, whatever the chat's setting.
+    ``attachments``: gallery ids of images attached to the message (see :mod:`services.attachments`).
     """
     setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images)
-    return await run_turn(setup, text, emit)
+    return await run_turn(setup, text, emit, attachments)
 
 
 def prepare_turn(
@@ -74,6 +77,7 @@ def prepare_turn(
             system=profile.system_prompt,
             max_rounds=ctx.settings.max_tool_rounds,
             show_images=shown_images.loader(ctx) if show_images or chat.show_images else None,
+            attached=shown_images.attachment_loader(ctx),
         )
 
 

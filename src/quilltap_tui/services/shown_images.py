@@ -18,7 +18,7 @@ from functools import lru_cache
 from PIL import Image
 from sqlmodel import col, select
 
-from quilltap_tui.chat.history import ImageLoader
+from quilltap_tui.chat.history import AttachmentLoader, ImageLoader
 from quilltap_tui.chat.spec import ImageBlock
 from quilltap_tui.db.models import GeneratedImageRecord
 from quilltap_tui.services.context import AppContext
@@ -38,6 +38,32 @@ def loader(ctx: AppContext) -> ImageLoader:
     return load
 
 
+def attachment_loader(ctx: AppContext) -> AttachmentLoader:
+    """Reads a user's attached gallery images, downscaled like the tools' images."""
+
+    def load(image_ids: Sequence[str]) -> dict[str, ImageBlock]:
+        with ctx.db.session() as session:
+            stmt = select(GeneratedImageRecord).where(col(GeneratedImageRecord.id).in_(list(image_ids)))
+            records = list(session.exec(stmt).all())
+        found: dict[str, ImageBlock] = {}
+        for record in records:
+            block = _read(ctx, record)
+            if block is not None:
+                found[record.id] = block
+        return found
+
+    return load
+
+
+def _read(ctx: AppContext, record: GeneratedImageRecord) -> ImageBlock | None:
+    path = ctx.paths.data / record.file_path
+    try:
+        return downscale(str(path), path.stat().st_mtime_ns)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        log.warning("image %s could not be read to show the model", record.id)
+        return None
+
+
 def images_for_calls(ctx: AppContext, call_row_ids: Sequence[str]) -> dict[str, list[ImageBlock]]:
     """Per tool call row id, the downscaled images it saved (only the newest :data:`MAX_SHOWN` overall)."""
     if not call_row_ids:
@@ -52,13 +78,9 @@ def images_for_calls(ctx: AppContext, call_row_ids: Sequence[str]) -> dict[str, 
         records = list(reversed(session.exec(stmt).all()))
     found: dict[str, list[ImageBlock]] = {}
     for record in records:
-        path = ctx.paths.data / record.file_path
-        try:
-            block = downscale(str(path), path.stat().st_mtime_ns)
-        except (OSError, ValueError, Image.DecompressionBombError):
-            log.warning("image %s could not be read to show the model", record.id)
-            continue
-        found.setdefault(str(record.tool_call_id), []).append(block)
+        block = _read(ctx, record)
+        if block is not None:
+            found.setdefault(str(record.tool_call_id), []).append(block)
     return found
 
 

@@ -23,6 +23,7 @@ from quilltap_tui.chat.spec import (
     ChatEvent,
     ChatMessage,
     Done,
+    ImageBlock,
     TextDelta,
     ToolCallEvent,
     ToolCallRequest,
@@ -63,6 +64,7 @@ def render_messages(messages: Sequence[ChatMessage], system: str | None = None) 
             results.append(_tool_result(message))
         elif message.role == "user":
             texts.append({"type": "text", "text": message.content})
+            texts.extend(_image_block(image) for image in message.images)  # attached images
         else:
             blocks = _assistant_blocks(message)
             if not blocks:
@@ -95,12 +97,14 @@ def _tool_result(message: ChatMessage) -> dict[str, Any]:
     }
     if message.images:
         # Shown images travel as image blocks inside the tool_result; the text stays as it was.
-        block["content"] = [{"type": "text", "text": message.content}, *(
-            {"type": "image", "source": {"type": "base64", "media_type": i.mime_type, "data": i.data}}
-            for i in message.images)]
+        block["content"] = [{"type": "text", "text": message.content}, *map(_image_block, message.images)]
     if message.is_error:
         block["is_error"] = True
     return block
+
+
+def _image_block(image: ImageBlock) -> dict[str, Any]:
+    return {"type": "image", "source": {"type": "base64", "media_type": image.mime_type, "data": image.data}}
 
 
 def _assistant_blocks(message: ChatMessage) -> list[dict[str, Any]]:

@@ -69,6 +69,10 @@ def render_messages(messages: Sequence[ChatMessage], system: str | None = None) 
                 text = f"Error: {text}"  # Chat Completions has no error flag; say it in the text
             out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": text})
             shown.extend(message.images)
+        elif message.images:  # a user message with attached images
+            parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+            parts.extend({"type": "image_url", "image_url": {"url": i.data_url}} for i in message.images)
+            out.append({"role": message.role, "content": parts})
         else:
             out.append({"role": message.role, "content": message.content})
     if shown:
