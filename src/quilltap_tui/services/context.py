@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -35,6 +36,8 @@ class AppContext:
         # The caps are process-wide: every HTTP client's transport reads them at each request.
         caps.configure(caps.caps_from(self.settings))
         self.passphrase_provider = passphrase_provider
+        # Rows this context's runs open are younger than this: a start-up sweep never settles them.
+        self.started_at = time.time()
         self._lock = threading.Lock()
 
     @cached_property
