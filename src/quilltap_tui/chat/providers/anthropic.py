@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from quilltap_tui.chat.providers import error_for, split_params, title
 from quilltap_tui.chat.providers.base import SdkChatProvider
@@ -33,9 +33,6 @@ from quilltap_tui.chat.spec import (
 from quilltap_tui.errors import Invalid, MalformedResponse
 from quilltap_tui.tools.render import to_anthropic
 from quilltap_tui.tools.spec import ToolSpec
-
-if TYPE_CHECKING:
-    pass
 
 DEFAULT_MAX_TOKENS = 4096
 # ``max_tokens`` is a required keyword of the SDK method; every other param travels in ``extra_body``.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from quilltap_tui.chat.providers import error_for, split_params, title
 from quilltap_tui.chat.providers.base import SdkChatProvider
@@ -35,9 +35,6 @@ from quilltap_tui.chat.spec import (
 from quilltap_tui.errors import Invalid, MalformedResponse
 from quilltap_tui.tools.render import to_openai_chat
 from quilltap_tui.tools.spec import ToolSpec
-
-if TYPE_CHECKING:
-    pass
 
 # Every profile param travels in ``extra_body`` (see ``split_params``).
 SDK_PARAMS: frozenset[str] = frozenset()
