@@ -53,6 +53,10 @@ def undecodable_argument(args: list[str]) -> str | None:
     return None
 
 
+# The ids come from the provider registry at run time; listing them here would load it on every start.
+PROVIDER_HELP = "a provider id, any case (`quilltap-tui doctor` lists the installed ones, plug-ins included)"
+
+
 def build() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document (JSON Lines for streams)")
@@ -115,7 +119,7 @@ def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentP
     audit.add_argument("--profile", help="only this image profile")
 
     models = sub.add_parser("models", parents=[common], help="models a provider offers")
-    models.add_argument("--provider", required=True)
+    models.add_argument("--provider", required=True, help=PROVIDER_HELP)
     models.add_argument("--key", help="key label: adds the live list to the built-in table")
     models.add_argument("--base-url")
     models.add_argument("--chat", action="store_true", help="chat models instead of image models")
@@ -138,7 +142,7 @@ def _keys(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentPar
     keys = sub.add_parser("keys", help="API keys in the vault")
     ksub = keys.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     add = ksub.add_parser("add", parents=[common], help="store a key (secret from stdin, a prompt or --from-env)")
-    add.add_argument("--provider", required=True)
+    add.add_argument("--provider", required=True, help=PROVIDER_HELP)
     add.add_argument("--label", required=True)
     add.add_argument("--from-env", metavar="VAR", help="read the secret from this environment variable")
     ksub.add_parser("list", parents=[common], help="list keys (masked)")
@@ -159,7 +163,7 @@ def _profiles(
     group = sub.add_parser(name, help=f"{what} profiles")
     psub = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     fields = argparse.ArgumentParser(add_help=False)
-    fields.add_argument("--provider")
+    fields.add_argument("--provider", help=PROVIDER_HELP)
     fields.add_argument("--model")
     fields.add_argument("--key", help="key label ('' or --no-key to remove)")
     fields.add_argument("--no-key", action="store_true", help="use no key")
