@@ -6,6 +6,7 @@ discovery: a key is never sent on behalf of another provider, not even to a cust
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -72,4 +73,27 @@ def test_model_discovery_never_sends_a_key_for_another_provider(cli: Cli) -> Non
     with FakeOpenAIImages() as fake:
         chat = cli("models", "--chat", "--provider", "openai", "--key", "an", "--base-url", fake.base_url)
         assert_refused(chat, "an", "anthropic", "openai")
+        assert fake.requests == []
+
+
+def _bind_key_behind_the_rules_back(home: Path, table: str, profile: str, key: str) -> None:
+    """A profile saved before keys were bound to providers: its row points at another provider's key."""
+    with sqlite3.connect(home / "quilltap.db") as db:
+        (key_id,) = db.execute("SELECT id FROM api_key WHERE label = ?", (key,)).fetchone()
+        db.execute(f"UPDATE {table} SET api_key_id = ? WHERE name = ?", (key_id, profile))
+
+
+def test_an_old_profile_holding_another_provider_s_key_sends_nothing(cli: Cli) -> None:
+    with FakeOpenAIImages() as fake:
+        assert cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-2",
+                   "--base-url", fake.base_url, "--default").code == 0
+        _bind_key_behind_the_rules_back(cli.home, "image_profile", "art", "xa")
+        result = cli("generate", "a fox")
+        assert_refused(result, "xa", "grok", "openai")
+        assert fake.requests == []
+        assert cli("chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "gpt-5",
+                   "--base-url", fake.base_url, "--default").code == 0
+        _bind_key_behind_the_rules_back(cli.home, "chat_profile", "talk", "an")
+        asked = cli("ask", "--chat-profile", "talk", "--no-images", "hello")
+        assert asked.code == 2 and "Key an is stored for" in asked.last_err_line, asked.err
         assert fake.requests == []

@@ -17,7 +17,7 @@ from quilltap_tui.chat.loop import TurnResult, TurnSetup, run_turn
 from quilltap_tui.chat.spec import ChatProvider
 from quilltap_tui.db.models import ChatProfile, ImageProfile
 from quilltap_tui.errors import NotFound
-from quilltap_tui.services import keys, shown_images
+from quilltap_tui.services import key_rules, keys, shown_images
 from quilltap_tui.services.chats import IMAGE_TOOL, find
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
@@ -85,6 +85,8 @@ def open_provider(ctx: AppContext, provider: str, key_id: str | None, base_url: 
     """The chat provider with the profile's key, else the provider's environment variable (blocking)."""
     from quilltap_tui.chat.registry import get_chat_provider
 
+    if key_id:  # a profile saved before keys were bound to providers may hold another provider's key
+        key_rules.check_stored_key(ctx, key_id, provider, what="a chat profile")
     secret = keys.secret_for(ctx, key_id) if key_id else env_secret(ctx, provider)
     return get_chat_provider(
         provider,

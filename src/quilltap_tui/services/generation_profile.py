@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 from quilltap_tui import provider_ids
 from quilltap_tui.db.models import ApiKey, AuditEntry, ImageProfile, utcnow
 from quilltap_tui.errors import LimitExceeded, NotFound
+from quilltap_tui.services import key_rules
 from quilltap_tui.services.context import AppContext
 
 PENDING = "pending"
@@ -58,6 +59,7 @@ def _profile_query() -> Select[Any]:
     return select(
         p.id, p.name, p.provider, p.model, p.base_url, p.parameters, p.max_images_per_call,
         p.max_images_per_minute, p.max_images_per_day, k.id.label("key_id"), k.backend, k.env_var,
+        k.label.label("key_label"), k.provider.label("key_provider"),
     ).select_from(ImageProfile.__table__.outerjoin(ApiKey.__table__, p.api_key_id == k.id))  # type: ignore[attr-defined]
 
 
@@ -78,6 +80,8 @@ def resolve_profile(ctx: AppContext, name: str | None) -> ResolvedProfile:
             "(default)",
             "No default image profile: pass --profile NAME or run `quilltap-tui image-profiles set-default NAME`.",
         )
+    if row.key_id:  # a profile saved before keys were bound to providers may hold another provider's key
+        key_rules.check_key_fits(row.provider, row.key_label, row.key_provider, what="an image profile")
     secret = ctx.vault.get(row.key_id, row.backend, row.env_var) if row.key_id else env_secret(ctx, row.provider)
     return ResolvedProfile(
         id=row.id,

@@ -9,13 +9,20 @@ The rule, shared by the CLI, the TUI and model discovery:
   OpenAI key is never sent to a grok profile's custom base URL, nor in a Grok model listing. The one
   exception is again an ``any_key`` provider, whose base URL is the user's own server.
 
-Profiles saved before this rule still hold what they held; editing one applies it.
+Profiles saved before this rule still hold what they held, but their key is not sent: generating
+or chatting with one fails (exit 2) until it is edited.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from quilltap_tui import provider_ids
+from quilltap_tui.db.models import ApiKey
 from quilltap_tui.errors import Invalid
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.context import AppContext
 
 
 def key_fits(target_provider: str, key_provider: str) -> bool:
@@ -39,3 +46,11 @@ def check_key_fits(target_provider: str, key_label: str, key_provider: str, *, w
         f"{what} for {target.id} takes only keys stored for {target.id} (an openai-compatible profile takes "
         "any key).",
     )
+
+
+def check_stored_key(ctx: AppContext, key_id: str, target_provider: str, *, what: str) -> None:
+    """Refuse, before its secret is read, a stored key that does not belong to ``target_provider``."""
+    with ctx.db.session() as session:
+        row = session.get(ApiKey, key_id)
+        if row is not None:
+            check_key_fits(target_provider, row.label, row.provider, what=what)
