@@ -152,11 +152,27 @@ async def test_every_screen_draws_the_corpus_literally(make_app: Any, world: Any
         widgets = widget_text(app)
         assert "[/END] a kite" in widgets and raw_controls(widgets) == []
         assert "[/INST]" in app.screen.title
-        await pilot.press("escape")
+        app.pop_screen()
         await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
         await pilot.press("ctrl+n")
         await settle(pilot)
+        assert type(app.screen).__name__ == "NewChatModal"
         assert_inert(app, "new chat dialog", PROFILE)
+        app.pop_screen()
+        await settle(pilot)
+        await pilot.press("ctrl+p")  # the command palette lists profiles by name
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CommandPalette"
+        await pilot.press(*"generate with")
+        await settle(pilot)
+        for _ in range(100):  # the palette searches on a timer of its own: wait until its hits are drawn
+            if "Prompt for an image with this profile" in drawn(app):
+                break
+            await pilot.pause(0.05)
+        assert_inert(app, "palette", "image profile: " + PROFILE)
+        await pilot.press("escape")
+        await settle(pilot)
         app.notify("toast [/x] " + PAYLOAD)
         await settle(pilot)
         assert_inert(app, "after a toast")

@@ -7,6 +7,10 @@ from functools import partial
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from quilltap_tui.textsafe import inert
 
 Command = tuple[str, str, Callable[[], Any]]
 
@@ -65,11 +69,21 @@ class QuilltapCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in commands(self.app):
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(inert(title, keep_newlines=False)), callback, text=title, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in commands(self.app):
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, title), callback, text=title, help=help_text)
+
+
+def _highlight(matcher: Matcher, title: str) -> Content:
+    """``matcher.highlight`` without parsing ``title`` as markup: entries hold profile names."""
+    content = Content(inert(title, keep_newlines=False))
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
