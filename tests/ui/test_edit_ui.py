@@ -110,3 +110,46 @@ async def test_show_images_switch_from_the_palette_is_stored_per_chat(make_app: 
             assert title == "Show images to the chat model: turn off"
     assert chats.get_chat(ctx, chat_id)["show_images"] is True
     assert chats.get_chat(ctx, other)["show_images"] is False
+
+
+async def test_attach_a_file_send_it_then_edit_the_chats_image(make_app: Any, ctx: Any, tmp_path: Any) -> None:
+    from PIL import Image
+
+    from quilltap_tui.ui.screens.attach import complete_path
+    from quilltap_tui.ui.screens.chat import ChatScreen
+    from quilltap_tui.ui.widgets.attachments import AttachmentStrip
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+    from tests.fakes.chat_servers import tool_then_text
+
+    photo = tmp_path / "holiday-photo.png"
+    Image.new("RGB", (300, 200), (1, 2, 3)).save(photo)
+    assert complete_path(str(tmp_path / "holiday-")) == str(photo)  # the path completes as you type
+    with FakeOpenAIImages() as fake, FakeChatServer("openai") as server:
+        await arrange(ctx, fake)
+        add_chat_profile(ctx, server)
+        server.decider = tool_then_text(arguments={"prompt": "a fox"}, final_text="Here.")
+        chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art")["id"])
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(ChatScreen(chat_id))
+            await settle(pilot)
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "AttachModal"
+            app.screen.query_one("#ref", Input).value = str(photo)
+            await pilot.press("enter")
+            await settle(pilot)
+            strip = app.screen.query_one(AttachmentStrip)
+            assert strip.display and len(strip.ids) == 1
+            app.screen.query_one(PromptArea).text = "draw this fox"
+            app.screen.query_one(PromptArea).focus()
+            await pilot.press("enter")
+            await settle(pilot, rounds=6)
+            assert strip.ids == [] and not strip.display
+            first = server.chat_requests[0].body["messages"][-1]
+            assert [p["type"] for p in first["content"]] == ["text", "image_url"]
+            assert "ids for edit_image: " in first["content"][0]["text"]
+            await pilot.press("f8")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "GenerateModal" and "Edit this image" in screen_text(app)

@@ -12,12 +12,15 @@ from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.services.context import AppContext
 
 
-async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any) -> Any:
-    """One chat turn (the reply, tool calls and images), reported to ``sink`` as it happens."""
+async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: tuple[str, ...] = ()) -> Any:
+    """One chat turn (the reply, tool calls and images), reported to ``sink`` as it happens.
+
+    ``attachments``: gallery ids of the images attached to the message.
+    """
     await import_off_loop("quilltap_tui.services.chat_turn")
     from quilltap_tui.services import chat_turn
 
-    return await chat_turn.ask(ctx, chat_id, text, sink)
+    return await chat_turn.ask(ctx, chat_id, text, sink, attachments=attachments)
 
 
 async def generate(ctx: AppContext, prompt: str, profile: str | None) -> Any:

@@ -25,6 +25,7 @@ from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
+from quilltap_tui.ui.widgets.attachments import AttachmentStrip
 from quilltap_tui.ui.widgets.conversation import Conversation
 from quilltap_tui.ui.widgets.history import history_message
 from quilltap_tui.ui.widgets.message import MessageView
@@ -59,6 +60,8 @@ class ChatScreen(LiveReply, BaseScreen):
     BINDINGS = [
         Binding("escape", "back", "Back / cancel reply", id="back"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),
+        Binding("ctrl+o", "attach", "Attach image", id="attach_image", show=False),
+        Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image", show=False),
     ]
     HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. Switch the chat "
             "or image profile in the bar at the top; it applies from the next message.")
@@ -82,12 +85,14 @@ class ChatScreen(LiveReply, BaseScreen):
         self._inbox: list[tuple[int, Any]] = []
         self._drain_timer: Timer | None = None
         self._queued: str | None = None  # sent before the history was on screen; goes once it is
+        self._attached: tuple[str, ...] = ()  # gallery ids going with the message being sent
 
     def compose_body(self) -> ComposeResult:
         yield ProfilePickers(self.chat_id)
         with Conversation(id="conversation"):
             yield Button("↑ Load earlier messages", id="load-earlier", compact=True)
         yield StatusLine(id="chat-status")
+        yield AttachmentStrip(id="attachments")
         yield PromptArea(placeholder="Type a message (enter sends, ctrl+j adds a newline)", id="prompt")
 
     def on_mount(self) -> None:
@@ -233,7 +238,11 @@ class ChatScreen(LiveReply, BaseScreen):
             self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
             return
         event.prompt.clear()
-        await self.conversation.mount(MessageView("user", text))
+        strip = self.query_one(AttachmentStrip)
+        self._attached = tuple(strip.ids)
+        await strip.clear()
+        shown = text + (f"\n\n[{len(self._attached)} image(s) attached]" if self._attached else "")
+        await self.conversation.mount(MessageView("user", shown))
         self.follow_end()
         if self.chat is None:
             # The history is still being read: starting the turn now would save it before the page is read
@@ -250,10 +259,41 @@ class ChatScreen(LiveReply, BaseScreen):
         from quilltap_tui.ui.generation import ask
 
         turn = self._turn
+        attached, self._attached = self._attached, ()
         self.turn_worker = self.call_async(
             "turn", ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
-            lambda event: self._receive(turn, event),
+            lambda event: self._receive(turn, event), attached,
         )
+
+    # -- attachments and "edit this" ---------------------------------------------------------------
+
+    def action_attach(self) -> None:
+        """Attach an image (a gallery id or a file) to the next message."""
+        from quilltap_tui.ui.screens.attach import AttachModal
+
+        self.app.push_screen(AttachModal(len(self.query_one(AttachmentStrip).ids)), self._attach_ref)
+
+    def _attach_ref(self, ref: str | None) -> None:
+        if ref is None:
+            return
+        if ref == "":
+            self.call_later(self.query_one(AttachmentStrip).clear)
+            return
+        from quilltap_tui.services.attachments import attach
+
+        self.call_blocking("attach", attach, self.app.ctx, ref)  # type: ignore[attr-defined]
+
+    def done_attach(self, image: dict[str, Any]) -> None:
+        self.call_later(self.query_one(AttachmentStrip).add, image)
+        self.query_one(PromptArea).focus()
+
+    def action_edit_last_image(self) -> None:
+        """"Edit this" on the newest image of the chat: a prompt dialog, then the edit runs."""
+        images = [image for view in self.query(ToolCallView) for image in view.images if image.get("id")]
+        if not images:
+            self.notify("No image in this chat yet.", timeout=3)
+            return
+        self.app.action_edit_image(str(images[-1]["id"]))  # type: ignore[attr-defined]
 
     def _turn_over(self) -> None:
         self.turn_worker = None

@@ -1,0 +1,49 @@
+"""The images attached to the next message, shown as small previews above the prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from quilltap_tui.ui.widgets.preview import ImagePreview
+
+
+class AttachmentStrip(Horizontal):
+    """Small previews with their ids; hidden while empty. ``ids`` go with the next message."""
+
+    DEFAULT_CSS = """
+    AttachmentStrip { height: auto; max-height: 8; padding: 0 1; }
+    AttachmentStrip > Vertical { width: 18; height: auto; }
+    AttachmentStrip .attachment-id { color: $text-muted; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.images: list[dict[str, Any]] = []
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(image["id"]) for image in self.images]
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    async def add(self, image: dict[str, Any]) -> None:
+        """Show one more attached image (a ``generate --json`` image item)."""
+        if image["id"] in self.ids:
+            return
+        self.images.append(image)
+        box = Vertical(ImagePreview(Path(image["path"]), columns=16, rows=5),
+                       Static(f"{str(image['id'])[:8]} {image['width']}x{image['height']}", markup=False,
+                              classes="attachment-id"))
+        await self.mount(box)
+        self.display = True
+
+    async def clear(self) -> None:
+        """Forget every attachment (after a send, or when the user removes them)."""
+        self.images = []
+        await self.remove_children()
+        self.display = False
