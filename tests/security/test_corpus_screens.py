@@ -79,6 +79,10 @@ def world(ctx: Any, ui_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.
         chat.enqueue(HttpError(500, {"error": {"message": "[/] boom " + PAYLOAD, "type": "api_error"}}))
         chat_id = cli("chats", "list", "--json").json()[0]["id"]
         cli("ask", "--chat", chat_id, "again")
+        log_file = ctx.paths.log_file
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("a", encoding="utf-8") as handle:  # a logged provider message, as the log viewer reads it
+            handle.write("WARNING provider said [/x] " + PAYLOAD.replace("\n", " ") + "\n")
         # Rows written before tags and names were validated (or by another tool) must draw inert too.
         with ctx.db.session() as session:
             session.add(Tag(name="old" + CORPUS["osc52-clipboard"] + CORPUS["bidi"]))
@@ -140,7 +144,7 @@ async def test_every_screen_draws_the_corpus_literally(make_app: Any, world: Any
         await settle(pilot)
         await pilot.press("f6")
         await settle(pilot)
-        assert_inert(app, "logs")
+        assert_inert(app, "logs", "provider said [/x]")
         await pilot.press("escape")
         await settle(pilot)
         app.screen.query_one("ChatList").open_chat(chat_id)

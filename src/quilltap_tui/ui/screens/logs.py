@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Log, Static
 
+from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.base import BaseScreen
 
 
@@ -33,5 +34,6 @@ class LogScreen(BaseScreen):
     def done_tail(self, lines: list[str]) -> None:
         log = self.query_one(Log)
         log.clear()
-        log.write_lines(lines or ["(the log is empty)"])
+        # Log lines quote provider and LLM text: shown inert (the Log widget draws what it is given raw).
+        log.write_lines([inert(line, keep_newlines=False) for line in lines] or ["(the log is empty)"])
         log.focus()
