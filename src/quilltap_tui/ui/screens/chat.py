@@ -23,6 +23,7 @@ from textual.widgets import Button
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
 from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.screens.chat_draft import DraftKeeper
 from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
 from quilltap_tui.ui.widgets.attachments import AttachmentStrip
@@ -54,7 +55,7 @@ def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -
 
 
 
-class ChatScreen(LiveReply, BaseScreen):
+class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
     """One chat. ``enter`` sends, ``ctrl+j`` adds a newline, ``esc`` cancels a reply (else goes back)."""
 
     BINDINGS = [
@@ -130,6 +131,8 @@ class ChatScreen(LiveReply, BaseScreen):
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
         self.follow_end()
+        users = [m for m in page.messages if m.get("role") == "user"]
+        self.restore_draft(str(users[-1].get("content") or "") if users else None)
         queued, self._queued = self._queued, None
         if queued is not None:
             if page.chat.get("chat_profile"):
@@ -237,6 +240,7 @@ class ChatScreen(LiveReply, BaseScreen):
         if self.chat is not None and not self.chat.get("chat_profile"):
             self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
             return
+        self.draft_sent(event.text)  # kept on disk until the chat has stored it: a kill loses no words
         event.prompt.clear()
         strip = self.query_one(AttachmentStrip)
         self._attached = tuple(strip.ids)

@@ -64,6 +64,8 @@ class LiveReply:
             await self._text("".join(text))
 
     async def _handle(self, event: Any) -> None:
+        if isinstance(event, ev.MessageStarted) and event.role == "user":
+            self.draft_stored()  # type: ignore[attr-defined]  # the sent words are in the chat now
         if isinstance(event, ev.MessageStarted) and event.role == "assistant":
             await self._end_live()
             self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
