@@ -22,6 +22,7 @@ from tests.fakes.image_servers import (
     openai_error,
     xai_error,
 )
+from tests.fakes.openrouter_images import OPENROUTER_KEY, FakeOpenRouterImages, openrouter_error
 from tests.fakes.server import FakeServer, Reply, malformed_json, truncated
 from tests.faults import links as link_modes
 from tests.faults.links import LinkServer
@@ -41,12 +42,12 @@ class Provider:
     provider: str
     model: str
     env_var: str
-    kind: str  # error body shape: openai | xai | google
+    kind: str  # error body shape: openai | xai | google | openrouter
     links: bool  # whether this provider's answers may carry an image link
 
     @property
     def key(self) -> str:
-        return TEST_KEYS["openai" if self.kind == "openai" else "grok" if self.kind == "xai" else "google"]
+        return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY}[self.kind]
 
 
 PROVIDERS = (
@@ -55,6 +56,8 @@ PROVIDERS = (
     Provider("grok", FakeXAIImages, "grok", "grok-imagine-image", "XAI_API_KEY", "xai", True),
     Provider("google-gemini", FakeGoogle, "google", "gemini-2.5-flash-image", "GEMINI_API_KEY", "google", False),
     Provider("google-imagen", FakeGoogle, "google", "imagen-4.0-generate-001", "GEMINI_API_KEY", "google", False),
+    Provider("openrouter", FakeOpenRouterImages, "openrouter", "black-forest-labs/flux.2-pro", "OPENROUTER_API_KEY",
+             "openrouter", False),
 )
 
 
@@ -64,6 +67,8 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
                             headers=headers)
     if p.kind == "xai":
         return xai_error(429, "Too many requests, slow down.", code="Too many requests", headers=headers)
+    if p.kind == "openrouter":
+        return openrouter_error(429, "Rate limit exceeded: free-models-per-min.", headers=headers)
     return google_rate_limited(google_delay)  # Google says how long in the body (RetryInfo), not a header
 
 
@@ -74,6 +79,8 @@ def _unavailable(p: Provider) -> Reply:
         return openai_error(503, "The server is overloaded or not ready yet.", "server_error", headers=wait)
     if p.kind == "xai":
         return xai_error(503, "Service temporarily unavailable.", code="Service unavailable", headers=wait)
+    if p.kind == "openrouter":
+        return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", headers=wait)
 
 
@@ -161,7 +168,7 @@ CASES = [(p, f) for p in PROVIDERS for f in FAULTS if p.links or not f.needs_lin
 CASE_IDS = [f"{p.id}-{f.id}" for p, f in CASES]
 
 WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1f0a9c33e1b7",
-              "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx"}
+              "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:

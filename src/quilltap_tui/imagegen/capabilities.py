@@ -54,6 +54,12 @@ def _bare(model: str) -> str:
     return model.strip().rsplit("/", 1)[-1].lower()
 
 
+def _exact(cat: catalogue.Catalogue, provider: str, model: str) -> ModelSpec | None:
+    """A catalogue entry under the whole id (OpenRouter's ``vendor/model`` slugs), else under the bare id."""
+    table = cat.models.get(provider, {})
+    return table.get(model.strip().lower()) or table.get(_bare(model))
+
+
 def _family_match(cat: catalogue.Catalogue, provider: str, model: str) -> str | None:
     bare = _bare(model)
     for prov, pattern, family in cat.patterns:
@@ -66,7 +72,7 @@ def spec_for(provider: str, model: str) -> ModelSpec:
     """The spec for ``model``: its catalogue entry, else its family by pattern, else the provider default."""
     prov = normalize_image(provider)
     cat = catalogue.current()
-    exact = cat.models.get(prov, {}).get(_bare(model))
+    exact = _exact(cat, prov, model)
     if exact is not None:
         return exact
     family = _family_match(cat, prov, model) or cat.defaults.get(prov)
@@ -86,14 +92,16 @@ def known_models(provider: str) -> list[tuple[str, ModelSpec]]:
 
 def origin_of(provider: str, model: str) -> tuple[str, ...]:
     """Where a catalogue model's facts come from: ``built-in``, ``catalogue`` (models.toml), or both."""
-    return catalogue.current().origins.get((normalize_image(provider), _bare(model)), ())
+    origins = catalogue.current().origins
+    prov = normalize_image(provider)
+    return origins.get((prov, model.strip().lower())) or origins.get((prov, _bare(model)), ())
 
 
 def is_image_model(provider: str, model_id: str) -> bool:
     """True when a live model id names an image model we can drive (filters e.g. OpenAI /v1/models)."""
     prov = normalize_image(provider)
     cat = catalogue.current()
-    return _bare(model_id) in cat.models.get(prov, {}) or _family_match(cat, prov, model_id) is not None
+    return _exact(cat, prov, model_id) is not None or _family_match(cat, prov, model_id) is not None
 
 
 def extra_choices(spec: ModelSpec, extra: str) -> tuple[str, ...] | None:
