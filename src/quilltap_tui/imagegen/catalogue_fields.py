@@ -105,9 +105,16 @@ def _model_id(name: str, value: Any) -> str:
 def _free_size(name: str, value: Any) -> FreeSize | None:
     if value is False:
         return None
-    if not isinstance(value, dict) or set(value) - set(_FREE_KEYS):
-        raise EntryError(name, f"must be false or a table with {', '.join(_FREE_KEYS)}.")
+    if not isinstance(value, dict) or set(value) - {*_FREE_KEYS, "aspect_box"}:
+        raise EntryError(name, f"must be false or a table with {', '.join(_FREE_KEYS)}, aspect_box.")
     out: dict[str, Any] = {}
+    box = value.get("aspect_box")
+    if box is not None:
+        found = re.fullmatch(r"(\d{2,5})x(\d{2,5})", str(box))
+        if not found:
+            raise EntryError(name, "aspect_box must be LONGxSHORT in pixels, e.g. \"1536x1024\".")
+        long_side, short_side = int(found[1]), int(found[2])
+        out["aspect_box"] = (max(long_side, short_side), min(long_side, short_side))
     for key, kind in _FREE_KEYS.items():
         if key in value:
             number = value[key]

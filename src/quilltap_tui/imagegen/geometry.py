@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 _SIZE_RE = re.compile(r"^(\d{1,6})\s*[x*\u00d7]\s*(\d{1,6})$")
 _RATIO_RE = re.compile(r"^(\d{1,4}(?:\.\d{1,4})?)\s*:\s*(\d{1,4}(?:\.\d{1,4})?)$")
 ASPECT_WORDS = {"square": "1:1", "landscape": "3:2", "portrait": "2:3", "wide": "16:9", "tall": "9:16"}
-_BOX = (1536, 1024)  # GPT-image's own long/short sides: an aspect ratio on gpt-image-2 fits this box
 
 
 def _parse_size(value: object) -> tuple[int, int] | str | None:
@@ -147,7 +146,9 @@ def _aspect_on_size_model(d: Draft, ratio: str) -> None:
         return
     target = _ratio(ratio)
     if spec.free_size is not None:
-        long_side = min(_BOX[0], _BOX[1] * max(target, 1 / target))
+        # The model's own box (gpt-image: 1536x1024) holds the size an aspect ratio becomes.
+        box_long, box_short = spec.free_size.aspect_box
+        long_side = min(box_long, box_short * max(target, 1 / target))
         w, h = (long_side, long_side / target) if target >= 1 else (long_side * target, long_side)
         d.size = "{}x{}".format(*_fit_free(round(w), round(h), spec))
     else:

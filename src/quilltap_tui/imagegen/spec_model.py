@@ -28,10 +28,13 @@ class FreeSize:
     max_pixels: int = 3840 * 2160
     max_side: int = 3840
     min_pixels: int = 0
+    # Long and short side of the box an aspect ratio is fitted into (gpt-image: 1536x1024).
+    aspect_box: tuple[int, int] = (1024, 1024)
 
     def describe(self) -> dict[str, Any]:
         """JSON-able summary of the limits."""
         return {
+            "aspect_box": f"{self.aspect_box[0]}x{self.aspect_box[1]}",
             "multiple_of": self.multiple_of,
             "min_ratio": round(self.min_ratio, 4),
             "max_ratio": self.max_ratio,
