@@ -375,3 +375,30 @@ async def test_a_failed_first_turn_keeps_the_new_chat_and_says_so(make_app: Any,
         assert errors and "Your message is kept in this chat" in errors[0].text
     (kept,) = chats.list_chats(ctx)
     assert [m["content"] for m in chats.get_messages(ctx, kept["id"]) if m["role"] == "user"] == ["hello there"]
+
+
+async def test_esc_from_a_screen_opened_in_a_chat_returns_to_the_chat(make_app: Any, ctx: Any, fakes: Any) -> None:
+    """F3 from a chat, then esc: the same chat, its draft and scroll as they were (a screen stack)."""
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        chat_screen = app.screen
+        await _type(pilot, "a draft")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfilesScreen"
+        await pilot.press("f5", "f3")  # going on to another screen and back does not stack F3 twice
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen", "ChatScreen", "ProfilesScreen"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is chat_screen
+        assert chat_screen.query_one(PromptArea).text == "a draft"
+        assert "chat: main" in app.sub_title

@@ -317,14 +317,25 @@ class QuilltapApp(ServiceCalls, App[int]):
     # -- navigation ----------------------------------------------------------------------------
 
     def action_open(self, name: str) -> None:
-        """Open a top-level screen by name, on top of the home screen (esc returns home)."""
+        """Open a top-level screen by name on top of the current one, so esc goes back where you came from
+        (F3 from a chat, esc: the same chat, its scroll and prompt as they were). A screen already on the
+        stack is gone back to, not opened twice; "home" goes back to the bottom."""
         from quilltap_tui.ui.screens import registry
 
+        if self.screen.is_modal:
+            return
         factory = registry.SCREENS[name]
-        while len(self.screen_stack) > 1 and not self.screen.is_modal:
-            self.pop_screen()
-        if factory is not None and not self.screen.is_modal:
-            self.push_screen(factory())
+        target = next((s for s in self.screen_stack if getattr(s, "open_name", None) == name), None)
+        if factory is None:
+            target = self.screen_stack[0]
+        if target is not None:
+            while self.screen is not target and len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        assert factory is not None
+        screen = factory()
+        screen.open_name = name
+        self.push_screen(screen)
 
     def action_help(self) -> None:
         from quilltap_tui.ui.screens.help import HelpScreen

@@ -114,6 +114,11 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
     def show_snapshot(self, snapshot: Any) -> None:
         self.query_one(ProfilePickers).show(self.chat, snapshot)
 
+    def on_screen_resume(self) -> None:
+        """Back from a screen opened over the chat (F3, F5…): the header shows this chat's profiles again."""
+        if self.chat is not None:
+            self._set_chat(self.chat)
+
     def action_focus_prompt(self) -> None:
         self.query_one(PromptArea).focus()
 
