@@ -29,7 +29,7 @@ from quilltap_tui.db.models import (
     utcnow,
 )
 from quilltap_tui.errors import Invalid, NotFound
-from quilltap_tui.services import image_store, profiles, validation
+from quilltap_tui.services import drafts, image_store, profiles, validation
 from quilltap_tui.services.context import AppContext
 
 IMAGE_TOOL = "generate_image"
@@ -103,7 +103,8 @@ def delete_chat(ctx: AppContext, chat_id: str) -> dict[str, Any]:
         view = _view(session, chat)
         session.delete(chat)
         session.commit()
-        return view
+    drafts.draft_path(ctx, chat_id).unlink(missing_ok=True)  # the words typed in it go with it
+    return view
 
 
 def set_chat_profile(ctx: AppContext, chat_id: str, name: str) -> dict[str, Any]:
