@@ -131,3 +131,16 @@ async def test_keys_typed_right_after_ctrl_n_reach_the_dialog(make_app: Any, ctx
         await settle(pilot)
         assert type(app.screen).__name__ == "NewChatModal"
         assert app.screen.query_one("#tags", Input).value == "art"
+
+
+async def test_question_mark_opens_help_but_types_in_a_field(make_app: Any, ctx: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape", "f2", "ctrl+n")
+        await settle(pilot)
+        await pilot.press("w", "question_mark")
+        assert app.screen.query_one("#label", Input).value == "w?"

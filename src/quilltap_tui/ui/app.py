@@ -47,6 +47,8 @@ class QuilltapApp(ServiceCalls, App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "Palette", id="command_palette", priority=True, show=False),
         Binding("f1", "help", "Help", id="help"),
+        # "?" as in most terminal apps; a text field takes it as a character first, so typing stays possible.
+        Binding("question_mark", "help", "Help", id="help_question", show=False),
         Binding("f2", "open('keys')", "Keys", id="open_keys"),
         Binding("f3", "open('image_profiles')", "Image profiles", id="open_image_profiles"),
         Binding("f4", "open('chat_profiles')", "Chat profiles", id="open_chat_profiles"),

@@ -60,7 +60,7 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
 
     BINDINGS = [
         Binding("escape", "back", "Back / cancel reply", id="back"),
-        Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),
+        Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt"),
         Binding("ctrl+o", "attach", "Attach image", id="attach_image", show=False),
         Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image", show=False),
     ]
