@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
-from quilltap_tui.db.models import Tag
+from quilltap_tui.db.models import ImageProfile, ImageProfileTag, Tag
 from tests.fakes.chat_servers import FakeChatServer, HttpError, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, openai_error
 from tests.security.escapes import CORPUS, PAYLOAD, raw_controls
@@ -85,7 +86,11 @@ def world(ctx: Any, ui_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.
             handle.write("WARNING provider said [/x] " + PAYLOAD.replace("\n", " ") + "\n")
         # Rows written before tags and names were validated (or by another tool) must draw inert too.
         with ctx.db.session() as session:
-            session.add(Tag(name="old" + CORPUS["osc52-clipboard"] + CORPUS["bidi"]))
+            tag = Tag(name="old" + CORPUS["osc52-clipboard"] + CORPUS["bidi"])
+            profile = session.exec(select(ImageProfile).where(ImageProfile.name == PROFILE)).one()
+            session.add(tag)
+            session.flush()
+            session.add(ImageProfileTag(image_profile_id=profile.id, tag_id=tag.id))
             session.commit()
         yield images, chat, chat_id
 
@@ -101,7 +106,7 @@ async def test_every_screen_draws_the_corpus_literally(make_app: Any, world: Any
         assert_inert(app, "keys", KEY_LABEL)
         await pilot.press("f3")
         await settle(pilot)
-        assert_inert(app, "image profiles", PROFILE, TAGS[0], TAGS[1])
+        assert_inert(app, "image profiles", PROFILE, TAGS[0], TAGS[1], "old\u241b]52;c;")
         await pilot.click("DataTable", offset=(8, 1))  # on the name cell: a parsed @click would quit
         await settle(pilot)
         assert app.is_running and app.return_code is None

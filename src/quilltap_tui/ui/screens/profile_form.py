@@ -65,25 +65,25 @@ class ProfileFormScreen(BaseScreen):
         p = self.profile or {}
         providers = provider_ids.image_ids() if self.kind == "image" else provider_ids.chat_ids()
         provider = p.get("provider", providers[0])
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form"):  # stored values are shown inert: an input draws its value raw
             yield ErrorLine(id="err-form")
-            yield field_row("Name", Input(p.get("name", ""), id="name", placeholder="e.g. art"), "name")
+            yield field_row("Name", Input(_shown(p.get("name")), id="name", placeholder="e.g. art"), "name")
             yield field_row("Provider", Select([(provider_ids.title(x), x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
             key = p.get("key") or ("" if self.profile else self._key_for(provider))
             yield field_row("Key", Select(self._key_options(provider), value=key, allow_blank=False, id="key"), "key")
-            yield field_row("Base URL", Input(p.get("base_url") or "", id="base_url",
+            yield field_row("Base URL", Input(_shown(p.get("base_url")), id="base_url",
                                               placeholder=provider_ids.info(provider).default_base_url),
                             "base_url")
             hint = P.model_hint(self.kind, provider)
-            yield field_row("Model", Input(p.get("model", ""), id="model", placeholder=hint), "model")
+            yield field_row("Model", Input(_shown(p.get("model")), id="model", placeholder=hint), "model")
             yield field_row("", Select([], prompt="discovered models: pick one to fill in the model",
                                        id="model-choices"), "model-choices")
             yield Label("Parameters", classes="section")
             yield ErrorLine(id="err-parameters")
             yield Vertical(id="params")
             yield from self._compose_extras(p)
-            yield field_row("Tags", Input(", ".join(p.get("tags", [])), id="tags",
+            yield field_row("Tags", Input(_shown(", ".join(p.get("tags", []))), id="tags",
                                           placeholder="comma separated, e.g. art, fast"), "tag")
             with Horizontal(classes="field-line switch-row"):
                 yield Label("Default profile", classes="field-label")
@@ -97,7 +97,7 @@ class ProfileFormScreen(BaseScreen):
     def _compose_extras(self, p: dict[str, Any]) -> ComposeResult:
         if self.kind == "chat":
             yield Label("System prompt", classes="section")
-            yield TextArea(p.get("system_prompt") or "", id="system_prompt")
+            yield TextArea(inert(p.get("system_prompt") or ""), id="system_prompt")
             yield ErrorLine(id="err-system_prompt")
             return
         yield Label("Limits", classes="section")
@@ -370,3 +370,8 @@ class ProfileFormScreen(BaseScreen):
     def _status(self, text: str, *, busy: bool = False) -> None:
         self.query_one("#form-busy").display = busy
         self.query_one("#form-status", Static).update(literal(text))
+
+
+def _shown(value: object) -> str:
+    """A stored value as an input shows it: on one line, control characters made visible."""
+    return inert(str(value or ""), keep_newlines=False)
