@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.faults.support import assert_no_orphans, one_sentence
 from tests.support import Cli, Result, base_env
@@ -22,6 +23,11 @@ class Outcome:
     result: Result
     seconds: float
     peak_mb: float
+    ended: float  # time.monotonic() when the program had exited
+
+    def since(self, request: Any) -> float:
+        """Seconds from ``request`` reaching the server to the program's end (start-up not counted)."""
+        return float(self.ended - request.at)
 
     @property
     def sentence(self) -> str:
@@ -38,9 +44,10 @@ def attack(home: Path, args: list[str], *, env: Mapping[str, str] | None = None,
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "tests.hostile.rss_main", *args], capture_output=True, text=True,
                           env=full, cwd=ROOT, timeout=within + 30, check=False)
-    seconds = time.monotonic() - started
+    ended = time.monotonic()
+    seconds = ended - started
     outcome = Outcome(Result(proc.returncode, proc.stdout, proc.stderr), seconds,
-                      int(rss_file.read_text()) / 1024)
+                      int(rss_file.read_text()) / 1024, ended)
     assert seconds < within, f"took {seconds:.1f} s (limit {within} s): {proc.stderr[-500:]}"
     assert outcome.peak_mb < RSS_LIMIT_MB, f"peak RSS {outcome.peak_mb:.0f} MB"
     assert_no_orphans(home)

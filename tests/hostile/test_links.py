@@ -22,7 +22,7 @@ def _internal(sock: socket.socket, request: Request) -> None:
 def test_a_link_to_another_loopback_port_is_never_fetched(cli: Cli) -> None:
     with HostileServer(_internal) as internal, HostileServer(link_answer(internal.origin + "/admin.png")) as server:
         add_profiles(cli, server.base_url)
-        out = attack(cli.home, ["generate", "a cat"], within=20)
+        out = attack(cli.home, ["generate", "a cat"], within=30)
         assert not internal.requests, "the internal service was reached"
     assert out.result.code == 5
     assert "over plain http" in out.sentence
@@ -39,7 +39,7 @@ def test_a_redirect_from_the_own_origin_to_another_port_is_never_followed(cli: C
 
         with HostileServer(behave) as server:
             add_profiles(cli, server.base_url)
-            out = attack(cli.home, ["generate", "a cat"], within=20)
+            out = attack(cli.home, ["generate", "a cat"], within=30)
             assert [r.path for r in server.requests] == ["/v1/images/generations", "/files/cat.png"]
         assert not internal.requests
     assert out.result.code == 5 and "link to 127.0.0.1" in out.sentence
@@ -54,7 +54,7 @@ def test_a_redirect_loop_is_one_sentence(cli: Cli) -> None:
 
     with HostileServer(behave) as server:
         add_profiles(cli, server.base_url)
-        out = attack(cli.home, ["generate", "a cat"], within=20)
+        out = attack(cli.home, ["generate", "a cat"], within=30)
     assert out.result.code == 5
     assert out.sentence == "The image link from OpenAI redirected more than 5 times."
 

@@ -37,7 +37,7 @@ def test_a_5000_digit_integer_in_a_tool_call_is_a_failed_result(cli: Cli) -> Non
     args = '{"prompt": "cat", "count": ' + "9" * 5000 + "}"
     with HostileServer(chat_turns(sse_tool_call(args), sse_text("Sorry."))) as server:
         add_profiles(cli, server.base_url)
-        out = attack(cli.home, ASK, within=20)
+        out = attack(cli.home, ASK, within=30)
     assert out.result.code == 0, out.result.err
     (result,) = [e for e in _events(out.result.out) if e["type"] == "tool_result"]
     assert result["ok"] is False and "too many digits" in json.dumps(result)
@@ -47,6 +47,6 @@ def test_a_5000_digit_integer_in_a_streamed_reply_is_one_sentence(cli: Cli) -> N
     event = b'data: {"choices": [{"index": 0, "delta": {"content": "hi"}}], "created": ' + b"9" * 5000 + b"}\n\n"
     with HostileServer(chat_turns(event)) as server:
         add_profiles(cli, server.base_url)
-        out = attack(cli.home, ["ask", "--chat-profile", "talk", "--no-images", "hi"], within=20)
+        out = attack(cli.home, ["ask", "--chat-profile", "talk", "--no-images", "hi"], within=30)
     assert out.result.code == 5
     assert "number with too many digits" in out.sentence
