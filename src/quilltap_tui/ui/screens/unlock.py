@@ -22,7 +22,8 @@ class UnlockModal(BaseModal):
         hint = ("Choose a passphrase for the new encrypted file vault; you will need it every session."
                 if creating else f"Enter the passphrase of the file vault {vault_file}.")
         with Vertical(classes="dialog"):
-            yield Label("Unlock the key vault", classes="dialog-title")
+            yield Label("Choose the key vault's passphrase" if creating else "Unlock the key vault",
+                        classes="dialog-title")
             yield Static(hint, markup=False)
             yield SecretInput(placeholder="passphrase", id="passphrase")
             if creating:  # a typo here would make a vault nobody can open: ask twice
