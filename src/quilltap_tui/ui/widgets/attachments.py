@@ -16,7 +16,7 @@ class AttachmentStrip(Horizontal):
 
     DEFAULT_CSS = """
     AttachmentStrip { height: auto; max-height: 8; padding: 0 1; }
-    AttachmentStrip > Vertical { width: 18; height: auto; }
+    AttachmentStrip > Vertical { width: 24; height: auto; max-height: 8; }
     AttachmentStrip .attachment-id { color: $text-muted; }
     """
 
@@ -36,9 +36,10 @@ class AttachmentStrip(Horizontal):
         if image["id"] in self.ids:
             return
         self.images.append(image)
-        box = Vertical(ImagePreview(Path(image["path"]), columns=16, rows=5),
-                       Static(f"{str(image['id'])[:8]} {image['width']}x{image['height']}", markup=False,
-                              classes="attachment-id"))
+        # The label first: with previews off the preview box holds the (long) path instead of a picture.
+        box = Vertical(Static(f"{str(image['id'])[:8]} {image['width']}x{image['height']}", markup=False,
+                              classes="attachment-id"),
+                       ImagePreview(Path(image["path"]), columns=22, rows=5))
         await self.mount(box)
         self.display = True
 
