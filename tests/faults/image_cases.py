@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.comfyui_server import FakeComfyUI
 from tests.fakes.image_servers import (
     TEST_KEYS,
     FakeGoogle,
@@ -35,6 +36,13 @@ class UrlOpenAIImages(FakeOpenAIImages):
         return super()._images({**body, "response_format": "url"}, model, prompt, dalle)
 
 
+class QuickComfyUI(FakeComfyUI):
+    """ComfyUI whose prompts finish by the first look at ``/history`` (the matrix never waits on polling)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queue_polls=0, **kwargs)
+
+
 @dataclass(frozen=True)
 class Provider:
     id: str
@@ -44,10 +52,13 @@ class Provider:
     env_var: str
     kind: str  # error body shape: openai | xai | google | openrouter
     links: bool  # whether this provider's answers may carry an image link
+    # Faults that cannot happen there: ComfyUI takes no key, refuses nothing and always names its prompt.
+    skip: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
-        return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY}[self.kind]
+        return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
+                "comfyui": "comfyui-takes-no-key-0000"}[self.kind]
 
 
 PROVIDERS = (
@@ -58,6 +69,8 @@ PROVIDERS = (
     Provider("google-imagen", FakeGoogle, "google", "imagen-4.0-generate-001", "GEMINI_API_KEY", "google", False),
     Provider("openrouter", FakeOpenRouterImages, "openrouter", "black-forest-labs/flux.2-pro", "OPENROUTER_API_KEY",
              "openrouter", False),
+    Provider("comfyui", QuickComfyUI, "comfyui", "sd_xl_base_1.0.safetensors", "QUILLTAP_UNUSED_KEY", "comfyui",
+             False, skip=("content-refusal", "filtered-empty", "bad-key")),
 )
 
 
@@ -69,6 +82,8 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
         return xai_error(429, "Too many requests, slow down.", code="Too many requests", headers=headers)
     if p.kind == "openrouter":
         return openrouter_error(429, "Rate limit exceeded: free-models-per-min.", headers=headers)
+    if p.kind == "comfyui":  # a reverse proxy in front of ComfyUI
+        return Reply(429, {"error": "Too many requests"}, headers=headers)
     return google_rate_limited(google_delay)  # Google says how long in the body (RetryInfo), not a header
 
 
@@ -81,6 +96,8 @@ def _unavailable(p: Provider) -> Reply:
         return xai_error(503, "Service temporarily unavailable.", code="Service unavailable", headers=wait)
     if p.kind == "openrouter":
         return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
+    if p.kind == "comfyui":
+        return Reply(503, {"error": "Service unavailable"}, headers=wait)
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", headers=wait)
 
 
@@ -164,11 +181,12 @@ FAULTS = (
           arrange=lambda p, f, links: ("a cat", _same_origin_link(p, f, "slow"))),
 )
 
-CASES = [(p, f) for p in PROVIDERS for f in FAULTS if p.links or not f.needs_links]
+CASES = [(p, f) for p in PROVIDERS for f in FAULTS if (p.links or not f.needs_links) and f.id not in p.skip]
 CASE_IDS = [f"{p.id}-{f.id}" for p, f in CASES]
 
 WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1f0a9c33e1b7",
-              "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7"}
+              "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7",
+              "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:

@@ -42,11 +42,15 @@ def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
     )
 
     async def run() -> GenerationOutcome:
+        from quilltap_tui.imagegen import progress
+
         service = GenerationService(ctx, on_retry=_print_retry)
         try:
-            if edit_request is not None:
-                return await service.edit(prompt, edit_request, profile=ns.profile, options=options, source="cli")
-            return await service.generate(prompt, profile=ns.profile, options=options, source="cli")
+            with progress.listening(_print_progress):  # queueing providers (ComfyUI) say where the job is
+                if edit_request is not None:
+                    return await service.edit(prompt, edit_request, profile=ns.profile, options=options,
+                                              source="cli")
+                return await service.generate(prompt, profile=ns.profile, options=options, source="cli")
         finally:
             await service.aclose()
 
@@ -104,6 +108,10 @@ def audit_list(ns: argparse.Namespace) -> int:
 
 def _print_retry(attempt: int, wait: float, reason: str) -> None:
     print(f"retrying in {wait:.1f} s ({reason})", file=sys.stderr, flush=True)
+
+
+def _print_progress(note: str) -> None:
+    print(inert(note, keep_newlines=False), file=sys.stderr, flush=True)
 
 
 def _clip(text: str, width: int = 48) -> str:

@@ -25,7 +25,8 @@ GROUPS: dict[Kind, str] = {"image": IMAGE_GROUP, "chat": CHAT_GROUP}
 # The built-in units, in the order lists show them. Loaded through the same function as plug-ins.
 BUILTIN = tuple(
     f"quilltap_tui.providers.{name}:UNIT"
-    for name in ("openai", "anthropic", "grok", "google", "openrouter", "ollama", "openai_compatible")
+    for name in ("openai", "anthropic", "grok", "google", "openrouter", "ollama", "openai_compatible",
+                 "comfyui")
 )
 
 
