@@ -88,3 +88,41 @@ def test_chat_in_tmux_makes_and_saves_an_image(tmp_path: Path, fake_urls: tuple[
     path = Path(image["path"])
     assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.name in screen or image["path"] in "".join(screen.split())
+
+
+def test_chat_image_gallery_viewer_and_back_to_the_chat(tmp_path: Path, fake_urls: tuple[str, str]) -> None:
+    """chat -> image -> F5 -> viewer (the picture drawn, not 'Loading preview…') -> esc, esc -> the same chat,
+    its unsent draft intact (issue 12: the viewer bug and the screen stack)."""
+    chat_url, image_url = fake_urls
+    home = tmp_path / "home"
+    _cli(home, "keys", "add", "--provider", "openai", "--label", "main", stdin="sk-e2e-main-0000000000000abcd")
+    _cli(home, "image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+         "--key", "main", "--base-url", image_url, "--default")
+    _cli(home, "chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
+         "--key", "main", "--base-url", chat_url, "--default")
+    env = {**base_env(home), "QUILLTAP_IMAGES": "halfcell", "PYTHONPATH": str(Path.cwd() / "src")}
+    with TmuxSession([sys.executable, "-m", "quilltap_tui"], env=env, cols=160, rows=48) as term:
+        term.wait_for("No chats yet")
+        term.send("C-n")
+        term.wait_for("Tags (comma-separated")
+        term.send("Enter")
+        term.wait_for("Type a message")
+        term.type("a red kite")
+        term.send("Enter")
+        term.wait_for(FINAL, timeout=30)
+        term.type("my next thought")
+        term.send("F5")
+        term.wait_for("a red kite", timeout=10)
+        term.send("Enter")
+        screen = term.wait_for("Path:", timeout=10)
+        deadline = time.monotonic() + 10
+        while "▀" not in screen and time.monotonic() < deadline:  # the half-cell picture, drawn in a worker
+            time.sleep(0.1)
+            screen = term.screen()
+        assert "▀" in screen and "Loading preview" not in screen, screen
+        term.send("Escape")
+        term.wait_for("Prompt", timeout=10)
+        term.send("Escape")
+        screen = term.wait_for("my next thought", timeout=10)  # the chat, with the draft as it was
+        assert FINAL in screen and "chat: talk" in screen, screen
+        term.send("C-q")
