@@ -224,3 +224,26 @@ async def test_the_cursor_stays_on_its_key_when_the_list_reloads(make_app: Any, 
         await settle(pilot)
         table = app.screen.query_one(DataTable)
         assert table.cursor_row == 2 and table.get_row_at(2)[0] == "c"
+
+
+async def test_validate_a_key_at_a_base_url_typed_in_the_vault(make_app: Any, ctx: Any) -> None:
+    """As `keys validate --base-url`: b asks where, a bad URL is refused beside the field, a good one is used."""
+    with FakeOpenAIImages() as fake:
+        keys.add_key(ctx, provider="openai", label="good", secret=TEST_KEYS["openai"])
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("f2")
+            await settle(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            field = app.screen.query_one("#base_url", Input)
+            field.value = "ftp://nowhere"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert str(app.screen.query_one("#err-base_url", Static).render()).startswith("Base URL must start")
+            field.value = fake.base_url
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen.query_one(DataTable).get_row_at(0)[4].startswith("valid")
+        assert fake.requests_to("/models")

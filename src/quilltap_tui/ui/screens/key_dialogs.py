@@ -138,6 +138,51 @@ class RotateKeyModal(BaseModal):
             self.app.report_error(error)  # type: ignore[attr-defined]
 
 
+class BaseUrlModal(BaseModal):
+    """Ask where to validate a key (as the command line's ``keys validate --base-url``). Dismisses with the
+    URL typed ("" for the provider's own API), or None when cancelled."""
+
+    def __init__(self, label: str, provider: str, suggested: str | None) -> None:
+        super().__init__()
+        self._label, self._provider, self._suggested = label, provider, suggested
+
+    def compose(self) -> ComposeResult:
+        default = provider_ids.info(self._provider).default_base_url
+        with Vertical(classes="dialog wide"):
+            yield Label(f"Validate key {self._label} at…", classes="dialog-title")
+            yield Static(f"A compatible server's base URL; empty checks with the provider ({default}).",
+                         markup=False)
+            yield Input(self._suggested or "", placeholder=default, id="base_url")
+            yield ErrorLine(id="err-base_url")
+            with Horizontal(classes="buttons"):
+                yield Button("Validate", id="validate", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#base_url", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "validate":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        from quilltap_tui.errors import Invalid
+        from quilltap_tui.services.validation import base_url
+
+        clear_errors(self)
+        try:
+            url = base_url(self.query_one("#base_url", Input).value)
+        except Invalid as exc:
+            show_field_error(self, exc.field, exc.message)
+            return
+        self.dismiss(url or "")
+
+
 class EnvImportModal(BaseModal):
     """Tick provider variables (OPENAI_API_KEY, ...) to store them as keys. Dismisses with the count."""
 

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 
 from quilltap_tui.textsafe import cells, literal
 from quilltap_tui.ui.screens.base import BaseScreen
-from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, EnvImportModal, RotateKeyModal
+from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, BaseUrlModal, EnvImportModal, RotateKeyModal
 from quilltap_tui.ui.screens.modals import ConfirmModal
 from quilltap_tui.ui.widgets.tables import refill
 
@@ -28,6 +28,7 @@ class KeysScreen(BaseScreen):
         *BaseScreen.BINDINGS,
         Binding("ctrl+n", "add", "Add", id="new"),
         Binding("v", "validate", "Validate", id="validate"),
+        Binding("b", "validate_at", "Validate at URL", id="validate_at"),
         Binding("r", "rotate", "Rotate", id="rotate"),
         Binding("delete,d", "delete", "Delete", id="delete"),
         Binding("i", "import_env", "Import env", id="import_env"),
@@ -121,6 +122,24 @@ class KeysScreen(BaseScreen):
         where = f" at {base_url}" if base_url else ""
         self._busy(f"Validating {key.label} with {key.provider}{where}…")
         self.call_async("validate", validate_key, self.app.ctx, key.label, base_url)  # type: ignore[attr-defined]
+
+    def action_validate_at(self) -> None:
+        """Validate against a base URL typed now (a compatible server), as ``keys validate --base-url``."""
+        key = self._selected()
+        if key is None:
+            return
+        suggested = server_for(self.app.snapshot, key.label)  # type: ignore[attr-defined]
+
+        def chosen(url: str | None) -> None:
+            if url is None:
+                return
+            from quilltap_tui.ui.generation import validate_key
+
+            where = f" at {url}" if url else ""
+            self._busy(f"Validating {key.label} with {key.provider}{where}…")
+            self.call_async("validate", validate_key, self.app.ctx, key.label, url or None)  # type: ignore[attr-defined]
+
+        self.app.push_screen(BaseUrlModal(key.label, key.provider, suggested), chosen)
 
     def done_validate(self, result: dict[str, Any]) -> None:
         self._busy("")
