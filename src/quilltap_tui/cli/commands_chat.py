@@ -24,13 +24,23 @@ from quilltap_tui.chat.events import (
 )
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import attachments, chat_turn, chats, image_store
+from quilltap_tui.services import chats
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.textsafe import inert
+
+# The turn stack (provider SDK, HTTP client, image generation) is imported by `ask` alone, started
+# in a thread (cli/warm.py) so it overlaps the database work; the `chats` commands never load it.
 
 
 def ask(ns: argparse.Namespace) -> int:
+    import os
+
+    from quilltap_tui.cli.warm import start_ask_warmup
+
+    start_ask_warmup(ns, os.environ)
+    from quilltap_tui.services import attachments, chat_turn, image_store
+    from quilltap_tui.services.generation import GenerationService
+
     ctx = io.context()
     prompt = " ".join(ns.prompt).strip()
     if not prompt:

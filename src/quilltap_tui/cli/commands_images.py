@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import audit, image_store
-from quilltap_tui.services.edit_inputs import EditRequest
-from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
-from quilltap_tui.services.validation import parse_param
 from quilltap_tui.textsafe import inert
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.edit_inputs import EditRequest
+    from quilltap_tui.services.generation import GenerationOutcome
+
+# The generation stack (HTTP client, Pillow, provider units) is imported inside the commands that
+# make images: `images list` and `audit` only read the database and must not pay for it.
 
 
 def generate(ns: argparse.Namespace) -> int:
@@ -20,10 +24,16 @@ def generate(ns: argparse.Namespace) -> int:
 
 
 def edit(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services.edit_inputs import EditRequest
+
     return _make(ns, EditRequest(tuple(ns.images), mask=ns.mask, markup=ns.markup))
 
 
 def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
+    from quilltap_tui.services import image_store
+    from quilltap_tui.services.generation import GenerateOptions, GenerationService
+    from quilltap_tui.services.validation import parse_param
+
     ctx = io.context()
     # Files a killed run wrote but never committed (older than the sweep's minimum age) go first.
     image_store.sweep_orphans(ctx)
@@ -71,6 +81,8 @@ def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
 
 
 def images_list(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import image_store
+
     ctx = io.context()
     image_store.sweep_orphans(ctx)
     with ctx.db.session() as session:
@@ -91,6 +103,8 @@ def images_list(ns: argparse.Namespace) -> int:
 
 
 def audit_list(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import audit
+
     entries = audit.list_entries(io.context(), limit=ns.limit, profile=ns.profile)
     if ns.json:
         io.emit_json(entries)

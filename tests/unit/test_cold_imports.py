@@ -1,0 +1,74 @@
+"""Each command imports only what it uses: listings never load a provider SDK or Pillow.
+
+Checked in a fresh process through ``sys.modules`` (what a user pays for is the import), never by
+timing. ``ask``'s warm-up thread reads which SDK to import from the SQLite file without the ORM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quilltap_tui.cli.warm import peek_chat_provider
+from tests.support import Cli, base_env
+
+HEAVY = ("openai", "anthropic", "PIL", "httpx2", "quilltap_tui.services.generation")
+_PROBE = """
+import json, sys
+from quilltap_tui.cli import main
+code = main(sys.argv[1:])
+heavy = %r
+print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
+""" % (HEAVY,)
+
+
+def loaded_after(home: Path, *args: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+    env.update(base_env(home))
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0, proc.stderr
+    return list(report["loaded"])
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(tmp_path / "home", monkeypatch)
+
+
+@pytest.mark.parametrize("args", [("images", "list"), ("audit",), ("keys", "list"), ("chats", "list")])
+def test_listings_import_no_sdk_pillow_or_http_stack(cli: Cli, args: tuple[str, ...]) -> None:
+    assert cli("keys", "add", "--provider", "openai", "--label", "work", stdin="sk-test-0123456789abcdef\n").code == 0
+    assert loaded_after(cli.home, *args) == []
+
+
+def ask_ns(chat: str | None = None, chat_profile: str | None = None) -> argparse.Namespace:
+    return argparse.Namespace(chat=chat, chat_profile=chat_profile)
+
+
+def test_ask_warmup_reads_the_provider_of_the_profile_it_will_use(cli: Cli) -> None:
+    for provider in ("openai", "anthropic"):
+        assert cli("keys", "add", "--provider", provider, "--label", provider, stdin="sk-test-0123456789abcdef\n").code == 0
+    assert cli("chat-profiles", "add", "--name", "gpt", "--provider", "openai", "--model", "m1", "--key", "openai",
+               "--default").code == 0
+    assert cli("chat-profiles", "add", "--name", "claude", "--provider", "anthropic", "--model", "m2",
+               "--key", "anthropic").code == 0
+    env = dict(base_env(cli.home))
+    assert peek_chat_provider(ask_ns(), env) == "openai"  # the default
+    assert peek_chat_provider(ask_ns(chat_profile="claude"), env) == "anthropic"
+    assert peek_chat_provider(ask_ns(chat_profile="nobody"), env) is None
+    # PostgreSQL: no peek (the ask itself opens it); the turn stack is still warmed.
+    assert peek_chat_provider(ask_ns(), {**env, "QUILLTAP_DATABASE_URL": "postgresql://x/y"}) is None
+
+
+def test_ask_warmup_on_a_fresh_home_reads_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"
+    assert peek_chat_provider(ask_ns(), base_env(home)) is None
+    assert not home.exists() or not any(home.rglob("*.db"))  # the peek never creates the database
