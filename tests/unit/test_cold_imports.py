@@ -23,9 +23,9 @@ _PROBE = """
 import json, sys
 from quilltap_tui.cli import main
 code = main(sys.argv[1:])
-heavy = %r
+heavy = HEAVY_NAMES
 print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
-""" % (HEAVY,)
+""".replace("HEAVY_NAMES", repr(HEAVY))
 
 
 def loaded_after(home: Path, *args: str) -> list[str]:
@@ -55,7 +55,8 @@ def ask_ns(chat: str | None = None, chat_profile: str | None = None) -> argparse
 
 def test_ask_warmup_reads_the_provider_of_the_profile_it_will_use(cli: Cli) -> None:
     for provider in ("openai", "anthropic"):
-        assert cli("keys", "add", "--provider", provider, "--label", provider, stdin="sk-test-0123456789abcdef\n").code == 0
+        added = cli("keys", "add", "--provider", provider, "--label", provider, stdin="sk-test-0123456789abcdef\n")
+        assert added.code == 0
     assert cli("chat-profiles", "add", "--name", "gpt", "--provider", "openai", "--model", "m1", "--key", "openai",
                "--default").code == 0
     assert cli("chat-profiles", "add", "--name", "claude", "--provider", "anthropic", "--model", "m2",

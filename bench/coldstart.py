@@ -1,0 +1,130 @@
+"""Cold command-line runs, each beside a yardstick measured in the same run, as ratios.
+
+Absolute times on a shared 2-core machine are not figures (a busy machine made every earlier row
+1.5-3.9x worse); a ratio to a yardstick timed interleaved with it mostly is. Every figure is the
+median wall time of a fresh process, against loopback fakes, with the load average printed beside it:
+
+- ``ask --no-images`` vs a bare ``openai`` SDK script making the same streamed request (target <= 1.1x);
+- ``images list`` vs ``python -c "import openai"`` (target <= 0.4x);
+- ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
+- ``keys list`` and ``images list`` vs ``python -c pass`` (the interpreter's own floor).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.fakes.chat_servers import FakeChatServer
+from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
+from tests.support import base_env
+from tests.unit.chat_support import CHAT_KEYS
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+PY = sys.executable
+
+_BARE_CHAT = """
+import sys, openai
+client = openai.OpenAI(base_url=sys.argv[1], api_key=sys.argv[2], max_retries=0)
+stream = client.chat.completions.create(model="fake-chat-1", messages=[{"role": "user", "content": "hi"}], stream=True)
+for chunk in stream:
+    if chunk.choices and chunk.choices[0].delta.content:
+        sys.stdout.write(chunk.choices[0].delta.content)
+print()
+"""
+
+_BARE_IMAGE = """
+import base64, os, sys, openai
+client = openai.OpenAI(base_url=sys.argv[1], api_key=sys.argv[2], max_retries=0)
+result = client.images.generate(model="gpt-image-1", prompt="a lighthouse", n=1, size="1024x1024")
+path = os.path.join(sys.argv[3], "bare.png")
+with open(path, "wb") as fh:
+    fh.write(base64.b64decode(result.data[0].b64_json))
+    fh.flush()
+    os.fsync(fh.fileno())
+print(path)
+"""
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=120)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
+    return elapsed
+
+
+def _setup(env: dict[str, str], chat: FakeChatServer, images: FakeOpenAIImages) -> None:
+    cli = [PY, "-m", "quilltap_tui"]
+    steps: list[tuple[list[str], str]] = [
+        (["keys", "add", "--provider", "openai", "--label", "img"], TEST_KEYS["openai"]),
+        (["keys", "add", "--provider", "openai", "--label", "llm"], CHAT_KEYS["openai"]),
+        (["image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+          "--key", "img", "--base-url", images.base_url, "--default"], ""),
+        (["chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
+          "--key", "llm", "--base-url", chat.base_url, "--default"], ""),
+    ]
+    for args, stdin in steps:
+        proc = subprocess.run([*cli, *args], env=env, input=stdin + "\n" if stdin else None,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"setup {' '.join(args[:2])} failed: {proc.stderr.strip()}")
+
+
+def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[str, list[str]]:
+    cli = [PY, "-m", "quilltap_tui"]
+    return {
+        "python -c pass": [PY, "-c", "pass"],
+        "python -c 'import openai'": [PY, "-c", "import openai"],
+        "bare SDK streamed chat": [PY, "-c", _BARE_CHAT, chat.base_url, CHAT_KEYS["openai"]],
+        "bare SDK images.generate + fsync": [PY, "-c", _BARE_IMAGE, images.base_url, TEST_KEYS["openai"], out],
+        "ask --no-images": [*cli, "ask", "--no-images", "hi"],
+        "images list": [*cli, "images", "list"],
+        "keys list": [*cli, "keys", "list"],
+        "generate": [*cli, "generate", "a lighthouse"],
+    }
+
+
+RATIOS = (  # (figure, yardstick, target)
+    ("ask --no-images", "bare SDK streamed chat", 1.1),
+    ("images list", "python -c 'import openai'", 0.4),
+    ("generate", "bare SDK images.generate + fsync", 1.05),
+    ("images list", "python -c pass", None),
+    ("keys list", "python -c pass", None),
+)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+        env.update(base_env(Path(tmp) / "home"))
+        env["QUILLTAP_MAX_RETRIES"] = "0"
+        _setup(env, chat, images)
+        commands = _commands(chat, images, tmp)
+        for cmd in commands.values():  # one unmeasured pass: the page cache and .pyc files are warm
+            _timed(cmd, env)
+        load_before = os.getloadavg()[0]
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(RUNS):  # interleaved, so a load change hits figure and yardstick alike
+            for name, cmd in commands.items():
+                times[name].append(_timed(cmd, env))
+        load_after = os.getloadavg()[0]
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(f"cold starts, median of {RUNS} interleaved runs, load average {load_before:.2f} -> {load_after:.2f}"
+          f" on {os.cpu_count()} CPUs")
+    for name, value in medians.items():
+        print(f"  {name:<36} {value:6.3f} s")
+    print("ratios (figure / yardstick in the same run):")
+    for figure, yardstick, target in RATIOS:
+        goal = f"  (target <= {target}x)" if target else ""
+        print(f"  {figure:<16} / {yardstick:<34} = {medians[figure] / medians[yardstick]:5.2f}x{goal}")
+
+
+if __name__ == "__main__":
+    main()
