@@ -24,8 +24,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ELLIPSIS = "\u2026"
 MIN_RUN = 12  # shorter runs of a random key are too short to identify it, and too common by chance
@@ -45,16 +44,14 @@ def mask(secret: str) -> str:
     return ELLIPSIS + last4(secret)
 
 
-@dataclass(frozen=True)
-class _Form:
+class _Form(NamedTuple):
     """One string to hunt for (a key or one of its base64 forms) and what replaces it."""
 
     text: str
     replacement: str
 
 
-@dataclass(frozen=True)
-class _Index:
+class _Index(NamedTuple):
     short: tuple[_Form, ...]  # forms under MIN_RUN characters: replaced only whole
     grams: dict[str, tuple[tuple[_Form, int], ...]]  # 6-character slice -> (form, offset) pairs
 

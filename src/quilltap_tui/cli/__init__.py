@@ -15,11 +15,6 @@ from quilltap_tui.cli import parser as cli_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from quilltap_tui.redact_sinks import install_log_redaction
-
-    # Before anything can import a provider SDK: with ANTHROPIC_LOG/OPENAI_LOG=debug the SDKs log
-    # their requests, headers included, and every such record must pass the redactor.
-    install_log_redaction()
     args = sys.argv[1:] if argv is None else list(argv)
     parser = cli_parser.build()
     bad = cli_parser.undecodable_argument(args)
@@ -34,16 +29,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run_command(ns)
 
 
+def _redact_logs() -> None:
+    """Before anything can import a provider SDK: with ANTHROPIC_LOG/OPENAI_LOG=debug the SDKs log
+    their requests, headers included, and every such record must pass the redactor."""
+    from quilltap_tui.redact_sinks import install_log_redaction
+
+    install_log_redaction()
+
+
 def _run_command(ns: argparse.Namespace) -> int:
     from quilltap_tui.cli.runner import run
     from quilltap_tui.redact_sinks import redacted_stdio
 
+    _redact_logs()
     with redacted_stdio():  # the last moment before text leaves: nothing printed holds a known key
         return run(ns)
 
 
 def _run_tui(ns: argparse.Namespace) -> int:
     from quilltap_tui.cli.runner import guarded
+
+    _redact_logs()
 
     def start() -> int:
         from quilltap_tui.ui.launch import launch
