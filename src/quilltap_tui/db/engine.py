@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -34,6 +36,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
 )
 _SQLITE_COMPANIONS = ("-wal", "-shm")
+_READ_ONLY: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines opened read-only
 
 
 class Database:
@@ -84,7 +87,7 @@ def open_database(paths: Paths, settings: Settings, *, migrate: bool = True) -> 
     engine = _create_engine(url)
     db = Database(url.render_as_string(hide_password=True), engine)
     try:
-        if migrate:
+        if migrate and not is_read_only(engine):
             from quilltap_tui.db.migrations import migrate as run_migrations
 
             run_migrations(engine)
@@ -96,9 +99,14 @@ def open_database(paths: Paths, settings: Settings, *, migrate: bool = True) -> 
     except BaseException:
         db.dispose()
         raise
-    if db.is_sqlite:
+    if db.is_sqlite and not is_read_only(engine):
         _tighten_sqlite_files(url)
     return db
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True when the database was opened read-only (see :func:`read_only_file`)."""
+    return engine in _READ_ONLY
 
 
 def _parse_url(raw: str) -> URL:
@@ -138,10 +146,30 @@ def _sqlite_engine(url: URL) -> Engine:
     if in_memory:
         # One shared connection, otherwise every thread would see its own empty database.
         options["poolclass"] = StaticPool
+    elif read_only_file(Path(str(url.database))):
+        return _read_only_engine(Path(str(url.database)), options)
     else:
         _create_sqlite_file(Path(str(url.database)))
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _apply_sqlite_pragmas)
+    return engine
+
+
+def read_only_file(path: Path) -> bool:
+    """True for an existing database this process may read but not write (a read-only home or file)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _read_only_engine(path: Path, options: dict[str, Any]) -> Engine:
+    """Open the file read-only and immutable: nothing can write it here, so no lock or -shm file is needed.
+
+    Commands that only read (``images list``, ``keys list``, ``chats list``, ``audit``, ``doctor``) work;
+    a write fails with SQLite's "readonly database", which the command line says in one sentence.
+    """
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro&immutable=1"
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                           **{k: v for k, v in options.items() if k != "connect_args"})
+    _READ_ONLY.add(engine)
     return engine
 
 

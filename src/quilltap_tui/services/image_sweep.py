@@ -63,8 +63,11 @@ def sweep_orphans(ctx: AppContext, *, min_age_s: float = MIN_AGE_S, full: bool |
     the gallery runs when ``full`` is true, or when ``full`` is ``None`` and the last one is older than
     :data:`FULL_SWEEP_INTERVAL_S` (or never happened).
     """
+    from quilltap_tui.db.engine import is_read_only
     from quilltap_tui.services.settle import settle_leftovers
 
+    if ctx.db.is_sqlite and is_read_only(ctx.db.engine):
+        return []  # a read-only home: nothing can be removed or settled, and reading must still work
     settle_leftovers(ctx)  # replies and reservations a killed run left open, when no other run is alive
     removed = _sweep_journal(ctx, min_age_s)
     if full or (full is None and _full_sweep_due(ctx)):
