@@ -8,9 +8,9 @@ the registry, so a plug-in's provider is accepted everywhere a built-in one is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from quilltap_tui.errors import Invalid
+from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.providers.registry import any_unit, registry
 from quilltap_tui.providers.unit import ProviderUnit
 
@@ -64,8 +64,39 @@ def normalize_key_provider(value: str) -> str:
 
 
 def base_url_for(provider: str, base_url: str | None) -> str:
-    """The base URL to call: the profile's own, else the provider's documented default."""
-    return any_unit(provider).base_url(base_url)
+    """The base URL to call: the profile's own, else the provider's documented default.
+
+    A provider that is no longer installed (a removed plug-in) has no default: the profile's own URL, or "".
+    """
+    try:
+        return any_unit(provider).base_url(base_url)
+    except Invalid:
+        return (base_url or "").rstrip("/")
+
+
+def installed(provider: str, kind: Literal["image", "chat"]) -> bool:
+    """Whether a stored profile's provider can still be used (False for a removed plug-in's id)."""
+    return (provider or "").strip().lower() in registry().ids(kind) or _alias_of(provider, kind)
+
+
+def _alias_of(provider: str, kind: Literal["image", "chat"]) -> bool:
+    try:
+        registry().normalize(provider, kind)
+    except Invalid:
+        return False
+    return True
+
+
+def require_installed(provider: str, kind: Literal["image", "chat"], profile: str) -> None:
+    """Refuse (exit 3) to use a profile whose provider is not installed, in one sentence saying what to do."""
+    if installed(provider, kind):
+        return
+    raise NotFound(
+        "provider", provider,
+        f"The {kind} profile {profile!r} uses the provider {provider!r}, which is not installed (a removed "
+        f"plug-in?): reinstall it, or switch the profile with `quilltap-tui {kind}-profiles edit {profile} "
+        "--provider ID`.",
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -79,7 +79,8 @@ def _list(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
         print(f"No {kind.label}s yet. Create one with `add --name N --provider P --model M`.")
     else:
         rows = [
-            ("*" if v["default"] else "", v["name"], v["provider"], v["model"], v["key"] or "no key",
+            ("*" if v["default"] else "", v["name"],
+             v["provider"] if v["available"] else f"{v['provider']} (not installed)", v["model"], v["key"] or "no key",
              ", ".join(v["tags"]) or "-")
             for v in views
         ]

@@ -68,6 +68,7 @@ class ExposedProfile:
             "max_images_per_call": self.tool.max_images_per_call,
             "max_input_images": self.max_input_images,
             "accepts": self.accepts(),
+            "available": True,
         }
 
 
@@ -82,6 +83,7 @@ def load_exposed(ctx: AppContext, only: Sequence[str] = ()) -> list[ExposedProfi
         if name not in views:
             raise NotFound("image profile", name)
     chosen = [views[name] for name in dict.fromkeys(only)] if only else list(views.values())
+    chosen = [view for view in chosen if view["available"]]  # a removed plug-in's profile: see load_unavailable
     default = next((v["name"] for v in chosen if v["default"]), chosen[0]["name"] if chosen else None)
     return [
         ExposedProfile(
@@ -94,6 +96,19 @@ def load_exposed(ctx: AppContext, only: Sequence[str] = ()) -> list[ExposedProfi
             max_input_images=spec_for(catalogue_id(view["provider"]), view["model"]).max_input_images or 0,
         )
         for view in chosen
+    ]
+
+
+def load_unavailable(ctx: AppContext, only: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """``list_image_profiles`` entries for profiles whose provider is no longer installed (never served)."""
+    wanted = set(only)
+    return [
+        {"name": view["name"], "provider": view["provider"], "model": view["model"], "tags": view["tags"],
+         "available": False,
+         "problem": f"The provider {view['provider']!r} is not installed (a removed plug-in?); this profile "
+                    "cannot generate until it is reinstalled or the profile is switched to another provider."}
+        for view in profiles.list_profiles(ctx, profiles.IMAGE)
+        if not view["available"] and (not wanted or view["name"] in wanted)
     ]
 
 

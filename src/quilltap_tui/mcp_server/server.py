@@ -241,7 +241,8 @@ def _previews(images: Sequence[Mapping[str, Any]]) -> list[types.ContentBlock]:
 async def list_image_profiles(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
     import json
 
-    document = {"profiles": [p.describe() for p in await app.exposed()]}
+    missing = await asyncio.to_thread(catalog.load_unavailable, app.ctx, app.only)
+    document = {"profiles": [*(p.describe() for p in await app.exposed()), *missing]}
     text = json.dumps(document, ensure_ascii=False)
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=document)
 

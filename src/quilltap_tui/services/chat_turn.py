@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 from functools import partial
 
+from quilltap_tui import provider_ids
 from quilltap_tui.chat.events import EventSink
 from quilltap_tui.chat.loop import TurnResult, TurnSetup, run_turn
 from quilltap_tui.chat.spec import ChatProvider
@@ -59,9 +60,12 @@ def prepare_turn(
                 "(none)",
                 f"Chat {chat.id[:8]} has no chat profile (it was deleted); pick one with --chat-profile NAME.",
             )
+        provider_ids.require_installed(profile.provider, "chat", profile.name)
         image = session.get(ImageProfile, chat.image_profile_id) if chat.image_profile_id else None
         tools = ToolRegistry()
-        if image is not None and IMAGE_TOOL in chat.enabled_tools:
+        # An image profile whose provider was uninstalled offers no tool; `generate` says why in one sentence.
+        usable = image is not None and provider_ids.installed(image.provider, "image")
+        if image is not None and usable and IMAGE_TOOL in chat.enabled_tools:
             service = generation or GenerationService(ctx)
             bound = ImageToolProfile.from_row(image)
             # edit_image only where the profile's model takes input images.

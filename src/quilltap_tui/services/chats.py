@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from quilltap_tui import provider_ids
 from quilltap_tui.db.models import (
     ApiKey,
     Chat,
@@ -231,11 +232,13 @@ def find(session: Session, chat_id: str) -> Chat:
 def _chat_profile(session: Session, name: str | None) -> ChatProfile:
     if name:
         row: ChatProfile = profiles.find(session, profiles.CHAT, name)
-        return row
-    default: ChatProfile | None = profiles.find_default(session, profiles.CHAT)
-    if default is None:
-        raise Invalid("chat_profile", "No chat profile given and none is the default: pass --chat-profile NAME.")
-    return default
+    else:
+        default: ChatProfile | None = profiles.find_default(session, profiles.CHAT)
+        if default is None:
+            raise Invalid("chat_profile", "No chat profile given and none is the default: pass --chat-profile NAME.")
+        row = default
+    provider_ids.require_installed(row.provider, "chat", row.name)
+    return row
 
 
 def _pick_image_profile(session: Session, name: str | None, tags: list[str]) -> ImageProfile | None:

@@ -80,6 +80,7 @@ def resolve_profile(ctx: AppContext, name: str | None) -> ResolvedProfile:
             "(default)",
             "No default image profile: pass --profile NAME or run `quilltap-tui image-profiles set-default NAME`.",
         )
+    provider_ids.require_installed(row.provider, "image", row.name)
     if row.key_id:  # a profile saved before keys were bound to providers may hold another provider's key
         key_rules.check_key_fits(row.provider, row.key_label, row.key_provider, what="an image profile")
     secret = ctx.vault.get(row.key_id, row.backend, row.env_var) if row.key_id else env_secret(ctx, row.provider)

@@ -287,6 +287,8 @@ def _view(session: Session, kind: ProfileKind, row: Any) -> dict[str, Any]:
         "model": row.model,
         "base_url": row.base_url,
         "effective_base_url": provider_ids.base_url_for(row.provider, row.base_url),
+        # False when the provider is no longer installed (a removed plug-in): listed, not usable.
+        "available": provider_ids.installed(row.provider, "image" if kind is IMAGE else "chat"),
         "key": key.label if key else None,
         "key_last4": f"…{key.last4}" if key else None,
         "parameters": dict(row.parameters),
