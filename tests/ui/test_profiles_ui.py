@@ -268,3 +268,28 @@ async def test_every_field_error_shows_at_once_in_the_forms_words(make_app: Any,
         assert "4 fields" in str(form.query_one("#form-status", Static).render())
         assert form.focused is form.query_one("#name", Input)
     assert profiles.list_profiles(ctx, profiles.IMAGE) == []
+
+
+async def test_esc_on_unsaved_changes_asks_first(make_app: Any, ctx: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f4")
+        await pilot.press("escape")  # nothing changed: straight back
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfilesScreen"
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press(*"draft")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("escape")  # keep editing
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfileFormScreen"
+        assert app.screen.query_one("#name", Input).value == "draft"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfilesScreen"
+    assert profiles.list_profiles(ctx, profiles.CHAT) == []

@@ -134,3 +134,19 @@ def _check_param(form: Any, spec: P.ParamField) -> None:
     widget = form.query_one(f"#param-{spec.name}")
     if isinstance(widget, Input):
         P.parse_value(spec, widget.value)
+
+
+NOT_SETTINGS = ("test-prompt", "model-choices")  # inputs that are not part of the profile
+
+
+def form_values(form: Any) -> dict[str, str]:
+    """What the form's fields hold (empty ones left out, so parameter fields coming and going with the model
+    do not count as a change): compared with the values as opened to tell unsaved changes."""
+    values: dict[str, str] = {}
+    for widget in form.query("Input, Select, Switch, TextArea"):
+        if widget.id is None or widget.id in NOT_SETTINGS:
+            continue
+        value = widget.text if isinstance(widget, TextArea) else widget.value
+        if isinstance(value, bool) or (isinstance(value, str) and value.strip()):
+            values[widget.id] = str(value)
+    return values

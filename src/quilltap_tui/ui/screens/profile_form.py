@@ -22,7 +22,7 @@ from quilltap_tui import provider_ids
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.base import BaseScreen
-from quilltap_tui.ui.screens.form_fields import check_all, collect, field_row, param_widgets
+from quilltap_tui.ui.screens.form_fields import check_all, collect, field_row, form_values, param_widgets
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
 
 LIMITS = (("max_images_per_call", "Images per call (limit)"), ("max_images_per_minute", "Images per minute"),
@@ -48,6 +48,7 @@ class ProfileFormScreen(BaseScreen):
         self.first = first
         self.fields: list[P.ParamField] = []
         self._ready = False
+        self._baseline: dict[str, str] = {}  # the fields as opened (or last saved): esc asks when they differ
         self._after_save: str | None = None
         self._rebuild_timer: Any = None
         self._built_for: tuple[str, str] | None = None  # provider and model the parameter fields are for
@@ -143,7 +144,22 @@ class ProfileFormScreen(BaseScreen):
         self.query_one("#name", Input).focus()  # before the parameter fields: what is typed at once lands here
         await self.rebuild_params()
         self._ready = True
+        self._baseline = form_values(self)
         self.discover_models()
+
+    def action_back(self) -> None:
+        """esc: leave, but ask first when something was changed and not saved."""
+        if not self._ready or form_values(self) == self._baseline:
+            super().action_back()
+            return
+        from quilltap_tui.ui.screens.modals import ConfirmModal
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                super(ProfileFormScreen, self).action_back()
+
+        self.app.push_screen(ConfirmModal("Unsaved changes", "Leave the form without saving? Your changes are lost.",
+                                          confirm="Discard"), answered)
 
     # -- parameters and models -----------------------------------------------------------------
 
@@ -297,6 +313,7 @@ class ProfileFormScreen(BaseScreen):
 
     def done_save(self, view: dict[str, Any]) -> None:
         self.profile = view
+        self._baseline = form_values(self)  # saved: nothing to lose any more
         self.app.refresh_snapshot()  # type: ignore[attr-defined]
         if self._after_save == "test":
             self._after_save = None
