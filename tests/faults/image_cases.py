@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.comfyui_server import FakeComfyUI
+from tests.fakes.fal_queue import FAL_KEY, FakeFalQueue
 from tests.fakes.image_servers import (
     TEST_KEYS,
     FakeGoogle,
@@ -43,6 +44,13 @@ class QuickComfyUI(FakeComfyUI):
         super().__init__(queue_polls=0, **kwargs)
 
 
+class QuickFal(FakeFalQueue):
+    """fal.ai whose requests are COMPLETED at the first status call (the matrix never waits on polling)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(polls=1, **kwargs)
+
+
 @dataclass(frozen=True)
 class Provider:
     id: str
@@ -58,7 +66,7 @@ class Provider:
     @property
     def key(self) -> str:
         return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
-                "comfyui": "comfyui-takes-no-key-0000"}[self.kind]
+                "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY}[self.kind]
 
 
 PROVIDERS = (
@@ -71,6 +79,8 @@ PROVIDERS = (
              "openrouter", False),
     Provider("comfyui", QuickComfyUI, "comfyui", "sd_xl_base_1.0.safetensors", "QUILLTAP_UNUSED_KEY", "comfyui",
              False, skip=("content-refusal", "filtered-empty", "bad-key")),
+    # fal's answers carry links, but only in the result after the queue: the link rows script a first answer.
+    Provider("fal", QuickFal, "fal", "fal-ai/flux/dev", "FAL_KEY", "fal", False, skip=("filtered-empty",)),
 )
 
 
@@ -84,6 +94,8 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
         return openrouter_error(429, "Rate limit exceeded: free-models-per-min.", headers=headers)
     if p.kind == "comfyui":  # a reverse proxy in front of ComfyUI
         return Reply(429, {"error": "Too many requests"}, headers=headers)
+    if p.kind == "fal":
+        return Reply(429, {"detail": "Too many concurrent requests."}, headers=headers)
     return google_rate_limited(google_delay)  # Google says how long in the body (RetryInfo), not a header
 
 
@@ -98,6 +110,8 @@ def _unavailable(p: Provider) -> Reply:
         return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
     if p.kind == "comfyui":
         return Reply(503, {"error": "Service unavailable"}, headers=wait)
+    if p.kind == "fal":
+        return Reply(503, {"detail": "Service temporarily unavailable."}, headers=wait)
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", headers=wait)
 
 
@@ -110,6 +124,8 @@ def _refusal(p: Provider) -> tuple[str, Reply | None]:
         message = ("Image generation failed with the following error: The prompt could not be submitted. "
                    "This prompt contains sensitive words that violate Google's Responsible AI practices.")
         return "a cat", google_error(400, "INVALID_ARGUMENT", message)
+    if p.kind == "fal":
+        return "[nsfw] a cat", None  # has_nsfw_concepts: [true] on every image
     return "[refuse] a cat", None  # OpenAI moderation_blocked / content_policy_violation, xAI moderation
 
 
@@ -186,7 +202,7 @@ CASE_IDS = [f"{p.id}-{f.id}" for p, f in CASES]
 
 WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1f0a9c33e1b7",
               "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7",
-              "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7"}
+              "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:
