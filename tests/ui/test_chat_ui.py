@@ -402,3 +402,33 @@ async def test_esc_from_a_screen_opened_in_a_chat_returns_to_the_chat(make_app: 
         assert app.screen is chat_screen
         assert chat_screen.query_one(PromptArea).text == "a draft"
         assert "chat: main" in app.sub_title
+
+
+async def test_tab_from_the_prompt_does_not_walk_past_tool_calls(make_app: Any, ctx: Any, fakes: Any) -> None:
+    """The conversation is one tab stop; t there opens or closes every tool call's details."""
+    from textual.widgets import Collapsible
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.decider = tool_then_text(final_text="Done.")
+    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await settle(pilot)
+        for prompt in ("one", "two", "three"):
+            await _send(pilot, prompt)
+        assert len(_views(app, ToolCallView)) == 3
+        stops = []
+        for _ in range(6):
+            await pilot.press("tab")
+            stops.append(app.focused.id if app.focused else None)
+            if app.focused is not None and app.focused.id == "prompt":
+                break
+        assert stops[-1] == "prompt" and len(stops) <= 4, stops  # pickers, conversation, prompt
+        app.screen.query_one("#conversation").focus()
+        await pilot.press("t")
+        assert not any(c.collapsed for c in app.screen.query(Collapsible))
+        await pilot.press("t")
+        assert all(c.collapsed for c in app.screen.query(Collapsible))

@@ -8,14 +8,22 @@ anchor does the scroll in the same pass, so one frame shows it.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widgets import Collapsible
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
 
 
 class Conversation(VerticalScroll):
-    """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set."""
+    """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set.
 
+    One tab stop: tab from the prompt reaches the conversation (to scroll and read) without walking every
+    past tool call first; ``t`` there shows or hides the details of all its tool calls.
+    """
+
+    BINDINGS = [Binding("t", "toggle_tool_calls", "Tool details", id="toggle_tool_calls")]
+    can_focus_children = False
     following = True  # the reader is at the end; False once they scroll up to read
     _overflows = False  # the content, as last arranged, is taller than the view
 
@@ -54,3 +62,11 @@ class Conversation(VerticalScroll):
     @_anchor_released.setter
     def _anchor_released(self, value: bool) -> None:
         pass
+
+    def action_toggle_tool_calls(self) -> None:
+        """Expand every tool call's details, or collapse them all when the newest one is open."""
+        items = list(self.query(".tool-call > Collapsible").results(Collapsible))
+        if items:
+            collapse = not items[-1].collapsed
+            for item in items:
+                item.collapsed = collapse
