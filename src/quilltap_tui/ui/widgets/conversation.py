@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
+from textual.widgets import Collapsible
 
 
 class Conversation(VerticalScroll):
