@@ -150,7 +150,7 @@ async def test_every_screen_draws_the_corpus_literally(make_app: Any, world: Any
         await pilot.press("f6")
         await settle(pilot)
         assert_inert(app, "logs", "provider said [/x]")
-        await pilot.press("escape")
+        app.action_open("home")  # esc goes back screen by screen now; home is the bottom of the stack
         await settle(pilot)
         app.screen.query_one("ChatList").open_chat(chat_id)
         await settle(pilot)
@@ -161,7 +161,7 @@ async def test_every_screen_draws_the_corpus_literally(make_app: Any, world: Any
         widgets = widget_text(app)
         assert "[/END] a kite" in widgets and raw_controls(widgets) == []
         assert "[/INST]" in app.screen.title
-        app.pop_screen()
+        app.action_open("home")
         await settle(pilot)
         assert type(app.screen).__name__ == "HomeScreen"
         await pilot.press("ctrl+n")
