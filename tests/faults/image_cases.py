@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.bfl_server import BFL_KEY, FakeBfl
 from tests.fakes.comfyui_server import FakeComfyUI
 from tests.fakes.fal_queue import FAL_KEY, FakeFalQueue
 from tests.fakes.image_servers import (
@@ -51,6 +52,13 @@ class QuickFal(FakeFalQueue):
         super().__init__(polls=1, **kwargs)
 
 
+class QuickBfl(FakeBfl):
+    """BFL whose tasks are Ready at the first poll."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(polls=1, **kwargs)
+
+
 @dataclass(frozen=True)
 class Provider:
     id: str
@@ -66,7 +74,7 @@ class Provider:
     @property
     def key(self) -> str:
         return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
-                "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY}[self.kind]
+                "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY, "bfl": BFL_KEY}[self.kind]
 
 
 PROVIDERS = (
@@ -81,6 +89,7 @@ PROVIDERS = (
              False, skip=("content-refusal", "filtered-empty", "bad-key")),
     # fal's answers carry links, but only in the result after the queue: the link rows script a first answer.
     Provider("fal", QuickFal, "fal", "fal-ai/flux/dev", "FAL_KEY", "fal", False, skip=("filtered-empty",)),
+    Provider("bfl", QuickBfl, "bfl", "flux-2-pro", "BFL_API_KEY", "bfl", False, skip=("filtered-empty",)),
 )
 
 
@@ -96,6 +105,8 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
         return Reply(429, {"error": "Too many requests"}, headers=headers)
     if p.kind == "fal":
         return Reply(429, {"detail": "Too many concurrent requests."}, headers=headers)
+    if p.kind == "bfl":
+        return Reply(429, {"error": "rate_limit_exceeded", "message": "Too many active tasks."}, headers=headers)
     return google_rate_limited(google_delay)  # Google says how long in the body (RetryInfo), not a header
 
 
@@ -110,7 +121,7 @@ def _unavailable(p: Provider) -> Reply:
         return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
     if p.kind == "comfyui":
         return Reply(503, {"error": "Service unavailable"}, headers=wait)
-    if p.kind == "fal":
+    if p.kind in ("fal", "bfl"):
         return Reply(503, {"detail": "Service temporarily unavailable."}, headers=wait)
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", headers=wait)
 
@@ -124,6 +135,8 @@ def _refusal(p: Provider) -> tuple[str, Reply | None]:
         message = ("Image generation failed with the following error: The prompt could not be submitted. "
                    "This prompt contains sensitive words that violate Google's Responsible AI practices.")
         return "a cat", google_error(400, "INVALID_ARGUMENT", message)
+    if p.kind == "bfl":
+        return "[moderate] a cat", None  # status "Content Moderated" when polled
     if p.kind == "fal":
         return "[nsfw] a cat", None  # has_nsfw_concepts: [true] on every image
     return "[refuse] a cat", None  # OpenAI moderation_blocked / content_policy_violation, xAI moderation
@@ -202,7 +215,8 @@ CASE_IDS = [f"{p.id}-{f.id}" for p, f in CASES]
 
 WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1f0a9c33e1b7",
               "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7",
-              "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7"}
+              "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7",
+              "bfl": "bfl-wrong-key-5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:
