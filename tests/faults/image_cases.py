@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.a1111_server import FakeA1111
 from tests.fakes.bfl_server import BFL_KEY, FakeBfl
 from tests.fakes.comfyui_server import FakeComfyUI
 from tests.fakes.fal_queue import FAL_KEY, FakeFalQueue
@@ -74,7 +75,8 @@ class Provider:
     @property
     def key(self) -> str:
         return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
-                "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY, "bfl": BFL_KEY}[self.kind]
+                "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY, "bfl": BFL_KEY,
+                "a1111": "a1111-takes-no-key-0000"}[self.kind]
 
 
 PROVIDERS = (
@@ -90,6 +92,8 @@ PROVIDERS = (
     # fal's answers carry links, but only in the result after the queue: the link rows script a first answer.
     Provider("fal", QuickFal, "fal", "fal-ai/flux/dev", "FAL_KEY", "fal", False, skip=("filtered-empty",)),
     Provider("bfl", QuickBfl, "bfl", "flux-2-pro", "BFL_API_KEY", "bfl", False, skip=("filtered-empty",)),
+    Provider("a1111", FakeA1111, "automatic1111", "sd_xl_base_1.0.safetensors", "QUILLTAP_UNUSED_KEY", "a1111",
+             False, skip=("content-refusal", "bad-key")),
 )
 
 
@@ -107,6 +111,8 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
         return Reply(429, {"detail": "Too many concurrent requests."}, headers=headers)
     if p.kind == "bfl":
         return Reply(429, {"error": "rate_limit_exceeded", "message": "Too many active tasks."}, headers=headers)
+    if p.kind == "a1111":  # a reverse proxy in front of the WebUI
+        return Reply(429, {"detail": "Too many requests"}, headers=headers)
     return google_rate_limited(google_delay)  # Google says how long in the body (RetryInfo), not a header
 
 
@@ -121,7 +127,7 @@ def _unavailable(p: Provider) -> Reply:
         return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
     if p.kind == "comfyui":
         return Reply(503, {"error": "Service unavailable"}, headers=wait)
-    if p.kind in ("fal", "bfl"):
+    if p.kind in ("fal", "bfl", "a1111"):
         return Reply(503, {"detail": "Service temporarily unavailable."}, headers=wait)
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", headers=wait)
 
@@ -216,7 +222,7 @@ CASE_IDS = [f"{p.id}-{f.id}" for p, f in CASES]
 WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1f0a9c33e1b7",
               "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7",
               "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7",
-              "bfl": "bfl-wrong-key-5d1f0a9c33e1b7"}
+              "bfl": "bfl-wrong-key-5d1f0a9c33e1b7", "a1111": "a1111-wrong-key-5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:
