@@ -18,7 +18,9 @@ import pytest
 from quilltap_tui.cli.warm import peek_chat_provider
 from tests.support import Cli, base_env
 
-HEAVY = ("openai", "anthropic", "PIL", "httpx2", "quilltap_tui.services.generation")
+# The scrypt module is imported only to derive the vault key: a listing never needs a secret.
+HEAVY = ("openai", "anthropic", "PIL", "httpx2", "quilltap_tui.services.generation",
+         "cryptography.hazmat.primitives.kdf.scrypt")
 _PROBE = """
 import json, sys
 from quilltap_tui.cli import main
@@ -44,7 +46,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 
 @pytest.mark.parametrize("args", [("images", "list"), ("audit",), ("keys", "list"), ("chats", "list")])
-def test_listings_import_no_sdk_pillow_or_http_stack(cli: Cli, args: tuple[str, ...]) -> None:
+def test_listings_import_no_sdk_pillow_http_stack_or_key_derivation(cli: Cli, args: tuple[str, ...]) -> None:
     assert cli("keys", "add", "--provider", "openai", "--label", "work", stdin="sk-test-0123456789abcdef\n").code == 0
     assert loaded_after(cli.home, *args) == []
 
