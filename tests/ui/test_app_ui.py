@@ -144,3 +144,36 @@ async def test_question_mark_opens_help_but_types_in_a_field(make_app: Any, ctx:
         await settle(pilot)
         await pilot.press("w", "question_mark")
         assert app.screen.query_one("#label", Input).value == "w?"
+
+
+async def test_keys_typed_at_start_before_the_profiles_load_reach_the_new_chat_dialog(
+    make_app: Any, ctx: Any, monkeypatch: Any
+) -> None:
+    """Start-up: ctrl+n and the tags typed before the profiles have loaded all land in the dialog."""
+    import threading
+
+    from textual import events
+
+    from quilltap_tui.ui import state
+
+    keys.add_key(ctx, provider="openai", label="k", secret="sk-aaaaaaaaaaaaaaaaaaaaaaaa1234")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="k", default=True)
+    loaded = threading.Event()
+    real = state.load_snapshot
+
+    def slow_load(c: Any) -> Any:  # the vault or a busy disk: the profiles land after the typing
+        loaded.wait(10)
+        return real(c)
+
+    monkeypatch.setattr(state, "load_snapshot", slow_load)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.snapshot is None
+        for key, char in (("ctrl+n", None), ("a", "a"), ("r", "r"), ("t", "t")):
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        loaded.set()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NewChatModal"
+        assert app.screen.query_one("#tags", Input).value == "art"

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEFAULT_THEME = "quilltap-dark"
 KEY_HOLD_STEP, KEY_HOLD_TRIES = 0.01, 100  # wait up to a second for a new screen before handing keys on
+LOADING_HOLD_TRIES = 1000  # keys typed after an action that waits for the profiles: up to 10 s
 
 
 class QuilltapApp(ServiceCalls, App[int]):
@@ -82,6 +83,9 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._gc_thresholds: tuple[int, int, int] | None = None
         self._unmounted = False
         self._held_keys: list[events.Key] = []  # typed while a new screen was still being built
+        # Set while an action waits for the profiles to open a screen on top of this one (ctrl+n at start-up):
+        # the keys typed meanwhile are for that screen, not this one.
+        self._hold_on: Screen[Any] | None = None
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------
@@ -170,6 +174,7 @@ class QuilltapApp(ServiceCalls, App[int]):
                 show(snapshot)
             except NoMatches:  # not composed yet: its on_mount reads app.snapshot
                 continue
+        self._hold_on = None  # the waiting action has opened its screen (or had nothing to open)
         self._first_run_checks(snapshot)
 
     def _warm_up(self, snapshot: Snapshot) -> None:
@@ -206,7 +211,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.collector.touch()
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._held_keys or not self.screen.is_mounted:
+            if self._held_keys or not self.screen.is_mounted or self._hold_on is self.screen:
                 self._hold_key(event)
                 return
             event.typed_on = self.screen  # type: ignore[attr-defined]
@@ -216,7 +221,8 @@ class QuilltapApp(ServiceCalls, App[int]):
         # A key comes back here once no widget used it. If a screen opened meanwhile (the key typed right
         # after ctrl+n went to the list underneath before the binding ran), it was meant for the new screen.
         typed_on = getattr(event, "typed_on", None)
-        if typed_on is not None and typed_on is not self.screen and typed_on in self.screen_stack[:-1]:
+        opened_on_top = typed_on is not self.screen and typed_on in self.screen_stack[:-1]
+        if typed_on is not None and (opened_on_top or typed_on is self._hold_on):
             event.prevent_default()  # Textual calls App._on_key next (handlers run per class): not for this key
             self._hold_key(event)
 
@@ -227,8 +233,13 @@ class QuilltapApp(ServiceCalls, App[int]):
         if len(self._held_keys) == 1:
             self.set_timer(KEY_HOLD_STEP, lambda: self._release_keys(0))
 
+    def hold_keys_until_loaded(self) -> None:
+        """Keys typed from now until the profiles land go to the screen an action then opens."""
+        self._hold_on = self.screen
+
     def _release_keys(self, tries: int) -> None:
-        if not self.screen.is_mounted and tries < KEY_HOLD_TRIES:
+        loading = self._hold_on is self.screen and tries < LOADING_HOLD_TRIES
+        if loading or (not self.screen.is_mounted and tries < KEY_HOLD_TRIES):
             self.set_timer(KEY_HOLD_STEP, lambda: self._release_keys(tries + 1))
             return
         held, self._held_keys = self._held_keys, []

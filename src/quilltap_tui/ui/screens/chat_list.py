@@ -152,6 +152,7 @@ class ChatList(ServiceCalls, Vertical):
         snapshot = getattr(self.app, "snapshot", None)
         if snapshot is None:  # profiles still loading (the vault can take a moment): open when they land
             self._new_when_loaded = True
+            self.app.hold_keys_until_loaded()  # type: ignore[attr-defined]  # what is typed next is for the dialog
             self.notify("Loading your profiles…", timeout=2)
             return
         self._new_when_loaded = False
