@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 
 from quilltap_tui.cli import io
-from quilltap_tui.services import keys as key_service
-from quilltap_tui.services.keys import KeyView
+from quilltap_tui.services.key_view import KeyView
+
+# services.keys (and with it the ORM) is imported by the commands that write; `keys list` reads plain.
 
 
 def add(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import keys as key_service
+
     ctx = io.context()
     if ns.from_env:
         view = key_service.add_key_from_env(ctx, provider=ns.provider, label=ns.label, env_var=ns.from_env)
@@ -21,7 +24,14 @@ def add(ns: argparse.Namespace) -> int:
 
 
 def list_(ns: argparse.Namespace) -> int:
-    views = key_service.list_keys(io.context())
+    from quilltap_tui.services import plain_reads
+
+    ctx = io.context()
+    views = plain_reads.list_keys(ctx)  # no ORM import when the SQLite file can answer as it is
+    if views is None:
+        from quilltap_tui.services import keys as key_service
+
+        views = key_service.list_keys(ctx)
     if ns.json:
         io.emit_json([v.as_dict() for v in views])
     elif not views:
@@ -36,6 +46,8 @@ def list_(ns: argparse.Namespace) -> int:
 
 
 def rm(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import keys as key_service
+
     view = key_service.remove_key(io.context(), ns.label)
     note = f" Profiles now without a key: {', '.join(view.used_by)}." if view.used_by else ""
     _print_one(ns, view, f"Removed key {view.label}.{note}")
@@ -43,6 +55,8 @@ def rm(ns: argparse.Namespace) -> int:
 
 
 def rotate(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import keys as key_service
+
     ctx = io.context()
     prompt = f"New API key for {ns.label}: "
     secret = ctx.environ.get(ns.from_env, "") if ns.from_env else io.read_secret(prompt)

@@ -22,7 +22,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from quilltap_tui.config import Settings
-from quilltap_tui.db import scrub
+from quilltap_tui.db import failures, scrub
 from quilltap_tui.errors import Invalid, QuilltapError
 from quilltap_tui.paths import FILE_MODE, Paths, ensure_dir
 
@@ -126,6 +126,7 @@ def _create_engine(url: URL) -> Engine:
         sqlite = url.get_backend_name() == "sqlite"
         engine = _sqlite_engine(url) if sqlite else create_engine(url, pool_pre_ping=True)
         scrub.install(engine)  # no key reaches a stored row, whichever code path wrote it
+        failures.listen_to_engines()  # the "waiting for the database" note, when a command installed it
         return engine
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise Invalid(

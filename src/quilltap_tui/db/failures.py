@@ -10,9 +10,11 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from quilltap_tui.errors import QuilltapError
 
@@ -88,13 +90,18 @@ class WaitNote:
             _installed._emit, _installed._said = self._emit, False
             return
         _installed = self
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-
-        event.listen(Engine, "before_cursor_execute", self._before)
-        event.listen(Engine, "after_cursor_execute", self._after_execute)
-        event.listen(Engine, "handle_error", self._on_error)
+        if "sqlalchemy" in sys.modules:  # else the engine calls listen_to_engines when it is created
+            listen_to_engines()
         threading.Thread(target=self._watch, name="db-wait-note", daemon=True).start()
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        """Time a statement run outside SQLAlchemy (the plain ``sqlite3`` listings)."""
+        self._before()
+        try:
+            yield
+        finally:
+            self._started = None
 
     def _before(self, *args: object) -> None:
         self._started = time.monotonic()
@@ -115,3 +122,32 @@ class WaitNote:
 
 
 _installed: WaitNote | None = None
+_listening = False
+
+
+def listen_to_engines() -> None:
+    """Let the installed note time every SQLAlchemy statement; called once SQLAlchemy is in use.
+
+    Not at install time: a command that reads with plain ``sqlite3`` must not import SQLAlchemy for it.
+    """
+    global _listening
+    if _installed is None or _listening:
+        return
+    _listening = True
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    note = _installed  # later installs only change where its note goes, so these stay right
+    event.listen(Engine, "before_cursor_execute", note._before)
+    event.listen(Engine, "after_cursor_execute", note._after_execute)
+    event.listen(Engine, "handle_error", note._on_error)
+
+
+@contextmanager
+def timed_statement() -> Iterator[None]:
+    """Plain ``sqlite3`` work timed by the installed note, if any."""
+    if _installed is None:
+        yield
+        return
+    with _installed.timing():
+        yield

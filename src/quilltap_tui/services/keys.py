@@ -7,8 +7,6 @@ key) and the secret after, so a failure never leaves a row pointing at a missing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -21,36 +19,7 @@ from quilltap_tui.redaction import register
 from quilltap_tui.secrets import last4
 from quilltap_tui.services import validation
 from quilltap_tui.services.context import AppContext
-
-
-@dataclass(frozen=True)
-class KeyView:
-    """What may be shown about a key: never the secret."""
-
-    id: str
-    label: str
-    provider: str
-    masked: str
-    backend: str
-    env_var: str | None
-    valid: bool | None
-    validated_at: datetime | None
-    created_at: datetime
-    used_by: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "provider": self.provider,
-            "last4": self.masked,
-            "backend": self.backend,
-            "env_var": self.env_var,
-            "valid": self.valid,
-            "validated_at": self.validated_at.isoformat() if self.validated_at else None,
-            "created_at": self.created_at.isoformat(),
-            "used_by": self.used_by,
-        }
+from quilltap_tui.services.key_view import KeyView as KeyView  # callers know it from here
 
 
 def clean_secret(secret: str | None) -> str:

@@ -1,0 +1,37 @@
+"""What may be shown about a stored key (never the secret); imports nothing heavy, for `keys list`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """What may be shown about a key: never the secret."""
+
+    id: str
+    label: str
+    provider: str
+    masked: str
+    backend: str
+    env_var: str | None
+    valid: bool | None
+    validated_at: datetime | None
+    created_at: datetime
+    used_by: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "provider": self.provider,
+            "last4": self.masked,
+            "backend": self.backend,
+            "env_var": self.env_var,
+            "valid": self.valid,
+            "validated_at": self.validated_at.isoformat() if self.validated_at else None,
+            "created_at": self.created_at.isoformat(),
+            "used_by": self.used_by,
+        }
