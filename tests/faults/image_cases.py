@@ -26,6 +26,7 @@ from tests.fakes.image_servers import (
     openai_error,
     xai_error,
 )
+from tests.fakes.ollama_images import FakeOllamaImages
 from tests.fakes.openrouter_images import OPENROUTER_KEY, FakeOpenRouterImages, openrouter_error
 from tests.fakes.server import FakeServer, Reply, malformed_json, truncated
 from tests.faults import links as link_modes
@@ -76,7 +77,7 @@ class Provider:
     def key(self) -> str:
         return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
                 "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY, "bfl": BFL_KEY,
-                "a1111": "a1111-takes-no-key-0000"}[self.kind]
+                "a1111": "a1111-takes-no-key-0000", "ollama": "ollama-takes-no-key-0000"}[self.kind]
 
 
 PROVIDERS = (
@@ -94,6 +95,8 @@ PROVIDERS = (
     Provider("bfl", QuickBfl, "bfl", "flux-2-pro", "BFL_API_KEY", "bfl", False, skip=("filtered-empty",)),
     Provider("a1111", FakeA1111, "automatic1111", "sd_xl_base_1.0.safetensors", "QUILLTAP_UNUSED_KEY", "a1111",
              False, skip=("content-refusal", "bad-key")),
+    Provider("ollama", FakeOllamaImages, "ollama", "x/z-image-turbo", "QUILLTAP_UNUSED_KEY", "ollama", False,
+             skip=("content-refusal", "bad-key")),
 )
 
 
@@ -111,6 +114,9 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
         return Reply(429, {"detail": "Too many concurrent requests."}, headers=headers)
     if p.kind == "bfl":
         return Reply(429, {"error": "rate_limit_exceeded", "message": "Too many active tasks."}, headers=headers)
+    if p.kind == "ollama":
+        return Reply(429, {"error": "server busy, please try again. maximum pending requests exceeded"},
+                     headers=headers)
     if p.kind == "a1111":  # a reverse proxy in front of the WebUI
         return Reply(429, {"detail": "Too many requests"}, headers=headers)
     return google_rate_limited(google_delay)  # Google says how long in the body (RetryInfo), not a header
@@ -127,6 +133,8 @@ def _unavailable(p: Provider) -> Reply:
         return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
     if p.kind == "comfyui":
         return Reply(503, {"error": "Service unavailable"}, headers=wait)
+    if p.kind == "ollama":
+        return Reply(503, {"error": "server busy, please try again"}, headers=wait)
     if p.kind in ("fal", "bfl", "a1111"):
         return Reply(503, {"detail": "Service temporarily unavailable."}, headers=wait)
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", headers=wait)
@@ -222,7 +230,8 @@ CASE_IDS = [f"{p.id}-{f.id}" for p, f in CASES]
 WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1f0a9c33e1b7",
               "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7",
               "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7",
-              "bfl": "bfl-wrong-key-5d1f0a9c33e1b7", "a1111": "a1111-wrong-key-5d1f0a9c33e1b7"}
+              "bfl": "bfl-wrong-key-5d1f0a9c33e1b7", "a1111": "a1111-wrong-key-5d1f0a9c33e1b7",
+              "ollama": "ollama-wrong-key-5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:
