@@ -29,6 +29,7 @@ from tests.fakes.image_servers import (
 from tests.fakes.ollama_images import FakeOllamaImages
 from tests.fakes.openrouter_images import OPENROUTER_KEY, FakeOpenRouterImages, openrouter_error
 from tests.fakes.server import FakeServer, Reply, malformed_json, truncated
+from tests.fakes.together_images import TOGETHER_KEY, FakeTogether
 from tests.faults import links as link_modes
 from tests.faults.links import LinkServer
 
@@ -77,7 +78,8 @@ class Provider:
     def key(self) -> str:
         return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
                 "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY, "bfl": BFL_KEY,
-                "a1111": "a1111-takes-no-key-0000", "ollama": "ollama-takes-no-key-0000"}[self.kind]
+                "a1111": "a1111-takes-no-key-0000", "ollama": "ollama-takes-no-key-0000",
+                "together": TOGETHER_KEY}[self.kind]
 
 
 PROVIDERS = (
@@ -97,11 +99,13 @@ PROVIDERS = (
              False, skip=("content-refusal", "bad-key")),
     Provider("ollama", FakeOllamaImages, "ollama", "x/z-image-turbo", "QUILLTAP_UNUSED_KEY", "ollama", False,
              skip=("content-refusal", "bad-key")),
+    Provider("together", FakeTogether, "together", "black-forest-labs/FLUX.1-schnell", "TOGETHER_API_KEY",
+             "together", False, skip=("content-refusal",)),
 )
 
 
 def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Reply:
-    if p.kind == "openai":
+    if p.kind in ("openai", "together"):
         return openai_error(429, "Rate limit reached for images per minute.", "requests", "rate_limit_exceeded",
                             headers=headers)
     if p.kind == "xai":
@@ -125,7 +129,7 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
 def _unavailable(p: Provider) -> Reply:
     # Servers under load often say when to come back; a short wait keeps the suite quick.
     wait = {"retry-after-ms": "20"}
-    if p.kind == "openai":
+    if p.kind in ("openai", "together"):
         return openai_error(503, "The server is overloaded or not ready yet.", "server_error", headers=wait)
     if p.kind == "xai":
         return xai_error(503, "Service temporarily unavailable.", code="Service unavailable", headers=wait)
@@ -231,7 +235,7 @@ WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1
               "google": "AIzaWrongKey5d1f0a9c33e1b7xxxxxxx", "openrouter": "sk-or-v1-wrong-key-5d1f0a9c33e1b7",
               "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7",
               "bfl": "bfl-wrong-key-5d1f0a9c33e1b7", "a1111": "a1111-wrong-key-5d1f0a9c33e1b7",
-              "ollama": "ollama-wrong-key-5d1f0a9c33e1b7"}
+              "ollama": "ollama-wrong-key-5d1f0a9c33e1b7", "together": "tgp_v1_wrong_key_5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:
