@@ -95,6 +95,7 @@ RATIOS = (  # (figure, yardstick, target)
     ("ask --no-images", "bare SDK streamed chat", 1.1),
     ("images list", "python -c 'import openai'", 0.4),
     ("generate", "bare SDK images.generate + fsync", 1.05),
+    ("keys list", "python -c 'import openai'", 0.4),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
 )
