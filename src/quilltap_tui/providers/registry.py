@@ -26,7 +26,8 @@ GROUPS: dict[Kind, str] = {"image": IMAGE_GROUP, "chat": CHAT_GROUP}
 BUILTIN = tuple(
     f"quilltap_tui.providers.{name}:UNIT"
     for name in ("openai", "anthropic", "grok", "google", "openrouter", "ollama", "openai_compatible",
-                 "comfyui", "fal", "bfl", "automatic1111", "together")
+                 "comfyui", "fal", "bfl", "automatic1111", "together",
+                 "stability")
 )
 
 
