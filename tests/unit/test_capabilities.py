@@ -152,7 +152,7 @@ def test_unknown_models_get_their_family_spec(provider: str, model: str, family:
 
 def test_an_unknown_provider_is_refused_naming_the_field() -> None:
     with pytest.raises(Invalid) as info:
-        spec_for("stability", "sd3")
+        spec_for("dreamhost-images", "sd3")
     assert info.value.field == "provider"
 
 

@@ -98,7 +98,7 @@ def test_generate_with_a_model_retired_in_models_toml_warns_naming_the_replaceme
         ('[[image_models]]\nprovider = "openai"\nid = "x-1"\nshutdown_date = "soon"\n', 4, "shutdown_date"),
         ('[[image_models]]\nprovider = "openai"\nid = "x-1"\nmax_images_per_request = 0\n', 4,
          "max_images_per_request"),
-        ('[[image_models]]\nprovider = "stability"\nid = "x-1"\n', 2, "provider"),
+        ('[[image_models]]\nprovider = "dreamhost-images"\nid = "x-1"\n', 2, "provider"),
         ('[[image_models]]\nprovider = "openai"\nid = "x-1"\nsizes = ["big"]\n', 4, "sizes"),
         ('[[image_models]]\nprovider = "openai"\nid = "x-1"\ncolour = "red"\n', 4, "colour"),
     ],
