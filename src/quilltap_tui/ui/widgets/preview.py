@@ -89,6 +89,7 @@ class ImagePreview(Widget):
         self._decoding = False  # a decode worker is running; the newest request waits in _pending
         self._pending: tuple[int, Path] | None = None
         self._shown_text: str | None = None  # what the text placeholder says now
+        self._started = False  # a show() got past the mount check (the after-mount show is not needed)
 
     @property
     def protocol(self) -> str:
@@ -106,7 +107,8 @@ class ImagePreview(Widget):
         self.call_after_refresh(self._show_now)
 
     def _show_now(self) -> None:
-        if self.path is not None and self.is_attached and self.query(".preview-text"):
+        # Only when no show() has run since the mount (a gallery may have shown a newer image already).
+        if not self._started and self.path is not None and self.is_attached and self.query(".preview-text"):
             self.show(self.path, self.info)
 
     def show(self, path: Path | None, info: str = "") -> None:
@@ -116,6 +118,7 @@ class ImagePreview(Widget):
         token = self._token
         if not self.is_mounted:
             return  # on_mount shows it
+        self._started = True
         self._remove_image()
         self._pending = None  # a request still waiting for the running decode is stale now
         if path is None:
