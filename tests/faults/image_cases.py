@@ -28,6 +28,7 @@ from tests.fakes.image_servers import (
 )
 from tests.fakes.ollama_images import FakeOllamaImages
 from tests.fakes.openrouter_images import OPENROUTER_KEY, FakeOpenRouterImages, openrouter_error
+from tests.fakes.replicate_server import REPLICATE_TOKEN, FakeReplicate
 from tests.fakes.server import FakeServer, Reply, malformed_json, truncated
 from tests.fakes.stability_server import STABILITY_KEY, FakeStability
 from tests.fakes.together_images import TOGETHER_KEY, FakeTogether
@@ -80,7 +81,8 @@ class Provider:
         return {**TEST_KEYS, "xai": TEST_KEYS["grok"], "openrouter": OPENROUTER_KEY,
                 "comfyui": "comfyui-takes-no-key-0000", "fal": FAL_KEY, "bfl": BFL_KEY,
                 "a1111": "a1111-takes-no-key-0000", "ollama": "ollama-takes-no-key-0000",
-                "together": TOGETHER_KEY, "stability": STABILITY_KEY}[self.kind]
+                "together": TOGETHER_KEY, "stability": STABILITY_KEY,
+                "replicate": REPLICATE_TOKEN}[self.kind]
 
 
 PROVIDERS = (
@@ -103,6 +105,8 @@ PROVIDERS = (
     Provider("together", FakeTogether, "together", "black-forest-labs/FLUX.1-schnell", "TOGETHER_API_KEY",
              "together", False, skip=("content-refusal",)),
     Provider("stability", FakeStability, "stability", "stable-image-core", "STABILITY_API_KEY", "stability", False),
+    Provider("replicate", FakeReplicate, "replicate", "black-forest-labs/flux-schnell", "REPLICATE_API_TOKEN",
+             "replicate", False, skip=("filtered-empty",)),
 )
 
 
@@ -120,6 +124,9 @@ def _rate_limited(p: Provider, headers: dict[str, str], google_delay: str) -> Re
         return Reply(429, {"detail": "Too many concurrent requests."}, headers=headers)
     if p.kind == "bfl":
         return Reply(429, {"error": "rate_limit_exceeded", "message": "Too many active tasks."}, headers=headers)
+    if p.kind == "replicate":
+        return Reply(429, {"title": "Request was throttled.", "detail": "Request was throttled.", "status": 429},
+                     headers=headers)
     if p.kind == "stability":
         return Reply(429, {"id": "x", "name": "rate_limit_exceeded", "errors": ["Too many requests."]},
                      headers=headers)
@@ -142,6 +149,9 @@ def _unavailable(p: Provider) -> Reply:
         return openrouter_error(503, "Service unavailable: no provider is available for this model.", headers=wait)
     if p.kind == "comfyui":
         return Reply(503, {"error": "Service unavailable"}, headers=wait)
+    if p.kind == "replicate":
+        return Reply(503, {"title": "Service Unavailable", "detail": "Service Unavailable", "status": 503},
+                     headers=wait)
     if p.kind == "stability":
         return Reply(503, {"id": "x", "name": "service_unavailable", "errors": ["Try again later."]}, headers=wait)
     if p.kind == "ollama":
@@ -162,7 +172,7 @@ def _refusal(p: Provider) -> tuple[str, Reply | None]:
         return "a cat", google_error(400, "INVALID_ARGUMENT", message)
     if p.kind in ("bfl", "stability"):
         return "[moderate] a cat", None  # BFL: "Content Moderated" when polled; Stability: 403 content_moderation
-    if p.kind == "fal":
+    if p.kind in ("fal", "replicate"):
         return "[nsfw] a cat", None  # has_nsfw_concepts: [true] on every image
     return "[refuse] a cat", None  # OpenAI moderation_blocked / content_policy_violation, xAI moderation
 
@@ -243,7 +253,7 @@ WRONG_KEYS = {"openai": "sk-wrong-key-5d1f0a9c33e1b7", "xai": "xai-wrong-key-5d1
               "comfyui": "comfyui-wrong-key-5d1f0a9c33e1b7", "fal": "fal-wrong-key:5d1f0a9c33e1b7",
               "bfl": "bfl-wrong-key-5d1f0a9c33e1b7", "a1111": "a1111-wrong-key-5d1f0a9c33e1b7",
               "ollama": "ollama-wrong-key-5d1f0a9c33e1b7", "together": "tgp_v1_wrong_key_5d1f0a9c33e1b7",
-              "stability": "sk-stability-wrong-5d1f0a9c33e1b7"}
+              "stability": "sk-stability-wrong-5d1f0a9c33e1b7", "replicate": "r8_wrong_key_5d1f0a9c33e1b7"}
 
 
 def middle(secret: str, width: int = 12) -> str:

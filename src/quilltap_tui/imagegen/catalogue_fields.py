@@ -18,7 +18,7 @@ API_KINDS = ("openai-images", "xai-images", "gemini-generate-content", "imagen-p
              "openrouter-chat", "comfyui-workflow",
              "fal-queue", "bfl-async", "a1111-sdapi",
              "ollama-generate", "together-images",
-             "stability-v2beta")
+             "stability-v2beta", "replicate-predictions")
 _SIZE = re.compile(r"^(\d{1,5}x\d{1,5}|auto)$")
 _RATIO = re.compile(r"^(\d{1,3}(\.\d{1,3})?:\d{1,3}(\.\d{1,3})?|auto)$")
 _FREE_KEYS = {"multiple_of": int, "min_ratio": float, "max_ratio": float, "max_pixels": int, "max_side": int,

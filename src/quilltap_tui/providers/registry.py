@@ -27,7 +27,7 @@ BUILTIN = tuple(
     f"quilltap_tui.providers.{name}:UNIT"
     for name in ("openai", "anthropic", "grok", "google", "openrouter", "ollama", "openai_compatible",
                  "comfyui", "fal", "bfl", "automatic1111", "together",
-                 "stability")
+                 "stability", "replicate")
 )
 
 
