@@ -29,7 +29,7 @@ def test_ids_and_aliases_resolve_to_providers() -> None:
     assert isinstance(get_image_provider("GOOGLE_IMAGEN"), GoogleImages)
     assert get_image_provider("openai", max_retries=5).max_retries == 5
     with pytest.raises(Invalid) as caught:
-        get_image_provider("stability")
+        get_image_provider("dreamhost-images")
     assert caught.value.field == "provider"
 
 
