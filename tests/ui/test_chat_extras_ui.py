@@ -29,7 +29,7 @@ async def test_image_profile_from_chat_profile_reuses_key_url_and_tags(make_app:
         await settle(pilot)
         assert [p["name"] for p in profiles.list_profiles(ctx, profiles.IMAGE)] == ["gpt images"]
     made = profiles.show(ctx, profiles.IMAGE, "gpt images")
-    assert (made["provider"], made["model"], made["key"]) == ("openai", "gpt-image-1", "work")
+    assert (made["provider"], made["model"], made["key"]) == ("openai", "gpt-image-2", "work")
     assert made["base_url"] == "http://127.0.0.1:9/v1" and made["tags"] == ["daily"]
 
 
