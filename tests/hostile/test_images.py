@@ -49,7 +49,9 @@ def test_a_whole_13000x13000_png_is_refused_without_decoding_it(cli: Cli) -> Non
         add_profiles(cli, server.base_url)
         out = attack(cli.home, ["generate", "a cat"], within=30)
     assert out.result.code == 5 and "169,000,000 pixels" in out.sentence
-    assert out.peak_mb < 200
+    # Decoding it would take 507 MB (RGB) at least; the peak stays under that with room for the
+    # interpreter and imports (seen 90-380 MB under load, so the bound is the suite's 400 MB).
+    assert out.peak_mb < 400
     assert not image_rows(cli.home)
 
 
