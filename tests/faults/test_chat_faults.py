@@ -109,7 +109,8 @@ def test_chat_fault(cli: Cli, sleeps: RecordingSleep, fault: ChatFault, kind: st
         (error,) = [e for e in lines if e["type"] == "error"]
         # The last stderr line is the reason plus where the user's message is kept (bug 17 of issue 12).
         chat_id = lines[-1]["chat_id"][:8]
-        assert message == f"{error['message']} Your message is kept in chat {chat_id}: send again with --chat {chat_id}."
+        kept = f"Your message is kept in chat {chat_id}: send again with --chat {chat_id}."
+        assert message == f"{error['message']} {kept}"
         assert (stored[-1]["status"], stored[-1]["error"]) == ("error", error["message"])
     if fault.wait is not None:
         # The server's wait is asked of the one retry loop's (injected) sleep, and said on stderr.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from quilltap_tui.providers import retry
 from quilltap_tui.ui.widgets.status import StatusLine
@@ -51,6 +52,9 @@ async def test_the_status_line_and_the_tool_call_say_what_is_retried(
             (call,) = app.screen.query(ToolCallView)
             assert call.status == "ok"
             assert call.note == "retrying in 1.5 s (429 rate limited)"
+            # Once the call is over, the retry is still said, under the call, in words.
+            notes = call.query_one(".call-notes", Static)
+            assert notes.display and "↻ retrying in 1.5 s (429 rate limited)" in str(notes.render())
     assert "Retrying in 2.0 s (429 rate limited)…" in labels
     assert "Retrying in 1.5 s (429 rate limited)…" in labels
     assert sleeps.waits == [2.0, 1.5]

@@ -1,7 +1,9 @@
 """ToolCallView: one tool call in the conversation, and ImageBlock: an image it made, with a caption.
 
 The call is a collapsible item whose title says its state (running / done / error); inside are the
-arguments and the short result. While ``generate_image`` runs, a placeholder with the elapsed time
+arguments and the result in words (see :mod:`quilltap_tui.ui.result_summary`). Below it, always visible,
+what happened on the way: the mapping warnings ("size 1792x1024 -> 1536x1024", a retired model) and the
+retries ("retrying in 1 s (429)"). While ``generate_image`` runs, a placeholder with the elapsed time
 stands where the picture will appear; the images it made are shown below the item (always visible)
 through the app's one preview widget. Everything the LLM or a provider wrote is shown inert.
 """
@@ -21,10 +23,10 @@ from textual.widgets import Collapsible, Static
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import CALL_WORDS, image_caption
+from quilltap_tui.ui.result_summary import summarize, warnings_of
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
 ICONS = {"pending": "…", "running": "⚙", "ok": "✓", "error": "✗", "cancelled": "⊘"}
-MAX_RESULT_CHARS = 600
 
 
 class ImageBlock(Vertical):
@@ -60,6 +62,7 @@ class ToolCallView(Vertical):
     ToolCallView > Collapsible { border-top: none; padding: 0; margin: 0; background: transparent; }
     ToolCallView .call-detail { color: $text-muted; height: auto; }
     ToolCallView .call-error { color: $error; height: auto; }
+    ToolCallView > .call-notes { color: $warning; height: auto; padding: 0 0 0 2; }
     ToolCallView > .image-placeholder { color: $text-muted; height: 3; border: round $primary 40%;
                                         padding: 0 1; margin: 0 0 0 2; width: 60; }
     """
@@ -78,6 +81,7 @@ class ToolCallView(Vertical):
         self._started = time.monotonic()
         self._timer: Timer | None = None
         self.note = ""  # a progress note while it runs, e.g. "retrying in 1.0 s (429 rate limited)"
+        self.retries: list[str] = []  # every retry note, still shown once the call is over
 
     @property
     def makes_images(self) -> bool:
@@ -89,9 +93,11 @@ class ToolCallView(Vertical):
             yield Static(self._result_text(), classes="call-detail call-result", markup=False)
         yield Static("", classes="image-placeholder", markup=False)
         yield Static(self._error_text(), classes="call-error", markup=False)
+        yield Static(self._notes_text(), classes="call-notes", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(".call-error").display = bool(self.error)
+        self.query_one(".call-notes").display = bool(self._notes_text())
         if self.status in ("pending", "running") and self.makes_images:
             self._timer = self.set_interval(0.25, self._tick)
             self._tick()
@@ -111,6 +117,9 @@ class ToolCallView(Vertical):
     def set_note(self, note: str) -> None:
         """Show a progress note (a retry) while the call runs."""
         self.note = inert(note, keep_newlines=False)
+        if self.note not in self.retries:
+            self.retries.append(self.note)
+        self._refresh_notes()
         if self._timer is not None:
             self._tick()
 
@@ -139,6 +148,15 @@ class ToolCallView(Vertical):
         error = self.query_one(".call-error", Static)
         error.update(self._error_text())
         error.display = bool(self.error)
+        self._refresh_notes()
+
+    def _refresh_notes(self) -> None:
+        if not self.is_mounted:
+            return
+        notes = self.query_one(".call-notes", Static)
+        text = self._notes_text()
+        notes.update(text)
+        notes.display = bool(text)
 
     def _mount_images(self) -> None:
         if not self.images or self.query(ImageBlock):
@@ -173,11 +191,14 @@ class ToolCallView(Vertical):
             return "Result: (running)"
         if not self.result:
             return "Result: -"
-        short = {k: v for k, v in self.result.items() if k not in ("raw",)}
-        text = json.dumps(short, ensure_ascii=False, default=str)
-        if len(text) > MAX_RESULT_CHARS:
-            text = text[:MAX_RESULT_CHARS] + "…"
-        return inert(f"Result: {text}")
+        lines = summarize(self.result, ok=self.status != "error")
+        return inert("Result: " + "\n  ".join(lines))
+
+    def _notes_text(self) -> str:
+        """What happened on the way, one line each: the result's warnings, then the retries."""
+        lines = [f"⚠ {w}" for w in warnings_of(self.result)]
+        lines += [f"↻ {note}" for note in self.retries]
+        return inert("\n".join(lines))
 
     def _error_text(self) -> str:
         return inert(f"⚠ {self.error}") if self.error else ""
