@@ -11,6 +11,7 @@ from typing import Any
 
 ID_PREFIX = 8  # enough to tell images apart and to find one with `show`
 MAX_VALUE_CHARS = 120  # one value of an unknown result, on one line
+MAX_WARNING_CHARS = 600  # a warning wraps rather than losing its advice ("use gpt-image-2")
 MAX_LINES = 12  # an unknown result's lines before "… (n more)"
 SKIPPED = ("raw", "shown_to_user", "warnings")  # the raw answer is debugging; warnings are shown on their own
 
@@ -30,7 +31,7 @@ def warnings_of(result: dict[str, Any]) -> list[str]:
     found = result.get("warnings")
     if not isinstance(found, list):
         return []
-    return [one_line(w) for w in found if str(w).strip()]
+    return [one_line(w, MAX_WARNING_CHARS) for w in found if str(w).strip()]  # whole: they name the fix
 
 
 def one_line(value: object, limit: int = MAX_VALUE_CHARS) -> str:
