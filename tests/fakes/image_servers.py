@@ -21,6 +21,7 @@ import argparse
 import base64
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -158,7 +159,28 @@ class FakeOpenAIImages(FakeServer):
                 "image_generation_user_error",
                 "moderation_blocked",
             )
+        if body.get("stream") is True:
+            return self._stream(body, model, prompt)
         return Reply(json=self._images(body, model, prompt, dalle))
+
+    def _stream(self, body: dict[str, Any], model: str, prompt: str) -> Reply:
+        """SSE as OpenAI streams an image: N ``partial_image`` events, then ``completed`` with the final.
+
+        ``[cut-stream]`` in the prompt: the connection closes half-way through the body.
+        """
+        answer = self._images(body, model, prompt, dalle=False)
+        common = {key: answer[key] for key in ("background", "output_format", "size", "quality")}
+        events = [
+            ("image_generation.partial_image",
+             {"type": "image_generation.partial_image", "b64_json": b64(make_image(64, 64, seed=f"{prompt}p{i}")),
+              "partial_image_index": i, "created_at": answer["created"], **common})
+            for i in range(body.get("partial_images") or 0)
+        ]
+        events.append(("image_generation.completed",
+                       {"type": "image_generation.completed", "b64_json": answer["data"][0]["b64_json"],
+                        "created_at": answer["created"], "usage": answer["usage"], **common}))
+        text = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+        return Reply(body=text.encode(), content_type="text/event-stream", truncate="[cut-stream]" in prompt)
 
     def _validate(self, body: dict[str, Any]) -> Reply | None:
         model = body.get("model")
@@ -175,6 +197,10 @@ class FakeOpenAIImages(FakeServer):
         n = body.get("n", 1)
         if not isinstance(n, int) or not 1 <= n <= 10 or (model == "dall-e-3" and n != 1):
             return openai_error(400, f"Invalid 'n': {n} is not allowed for {model}.", code="invalid_value", param="n")
+        if "stream" in body or "partial_images" in body:
+            problem = _validate_stream(model, body)
+            if problem:
+                return problem
         if model.startswith("dall-e"):
             return self._validate_dalle(model, body)
         return self._validate_gpt_image(model, body)
@@ -262,6 +288,20 @@ class FakeOpenAIImages(FakeServer):
                 usage={"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210},
             )
         return answer
+
+
+def _validate_stream(model: str, body: dict[str, Any]) -> Reply | None:
+    """``stream``/``partial_images``: GPT-image only, one image, partial_images 0-3 (image_generate_params.py)."""
+    if model.startswith("dall-e"):
+        name = "stream" if "stream" in body else "partial_images"
+        return openai_error(400, f"Unknown parameter: '{name}'.", code="unknown_parameter", param=name)
+    partials = body.get("partial_images", 0)
+    if isinstance(partials, bool) or not isinstance(partials, int) or not 0 <= partials <= 3:
+        return openai_error(400, f"Invalid 'partial_images': {partials}. Expected a value between 0 and 3.",
+                            code="invalid_value", param="partial_images")
+    if body.get("stream") is True and body.get("n", 1) != 1:
+        return openai_error(400, "Streaming supports only n=1.", code="invalid_value", param="n")
+    return None
 
 
 def _free_size_ok(size: Any) -> bool:

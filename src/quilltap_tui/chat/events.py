@@ -89,7 +89,20 @@ class RetryEvent:
         return f"retrying in {self.wait:.1f} s ({self.reason})"
 
 
-TurnEvent = MessageStarted | TextEvent | ToolCallStarted | ToolResultEvent | ErrorEvent | DoneEvent | RetryEvent
+@dataclass(frozen=True)
+class PartialImageEvent:
+    """A rough preview of the image tool call ``call_id`` is making (OpenAI partial images), as sent.
+
+    Only when the turn asked for them (the TUI); never saved, never an ``ask --json`` line.
+    """
+
+    call_id: str
+    data: bytes
+    type: Literal["partial_image"] = "partial_image"
+
+
+TurnEvent = (MessageStarted | TextEvent | ToolCallStarted | ToolResultEvent | ErrorEvent | DoneEvent | RetryEvent
+             | PartialImageEvent)
 EventSink = Callable[[TurnEvent], object]
 
 

@@ -19,6 +19,7 @@ never blocks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from quilltap_tui.chat.events import (
     ErrorEvent,
     EventSink,
     MessageStarted,
+    PartialImageEvent,
     RetryEvent,
     TextEvent,
     ToolCallStarted,
@@ -38,6 +40,7 @@ from quilltap_tui.chat.events import (
 from quilltap_tui.chat.spec import ChatProvider, TextDelta, ToolCallEvent, ToolCallRequest, TurnBuilder
 from quilltap_tui.db.engine import Database
 from quilltap_tui.errors import QuilltapError
+from quilltap_tui.imagegen import progress
 from quilltap_tui.providers.retry import RetryHook, listening
 from quilltap_tui.tools.registry import ToolContext, ToolRegistry
 
@@ -60,6 +63,8 @@ class TurnSetup:
     show_images: history.ImageLoader | None = None
     # Reads the images a user attached to a message (always shown to the model).
     attached: history.AttachmentLoader | None = None
+    # Set when someone shows image tool calls' partial images as they arrive (the TUI's placeholder).
+    show_partials: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,12 +178,23 @@ class TurnLoop:
 
         async def one(call: ToolCallRequest, row_id: str) -> None:
             await asyncio.to_thread(history.set_call_status, s.db, row_id, "running")
-            with listening(self._retry_hook(call.id)):  # this task's provider retries belong to this call
+            # This task's provider retries (and partial images, when shown) belong to this call.
+            with listening(self._retry_hook(call.id)), self._partials(call.id):
                 result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
             await asyncio.to_thread(history.finish_call, s.db, row_id, result)
             self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
 
         await asyncio.gather(*(one(call, row_id) for call, row_id in calls))
+
+    def _partials(self, call_id: str) -> contextlib.AbstractContextManager[None]:
+        """Report the partial images of one tool call as :class:`PartialImageEvent`, when they are shown."""
+        if not self.setup.show_partials:
+            return contextlib.nullcontext()
+
+        def report(data: bytes) -> None:
+            self.emit(PartialImageEvent(call_id, data))
+
+        return progress.listening_partials(report)
 
     def _retry_hook(self, call_id: str | None) -> RetryHook:
         """Report the retries of the chat request (``None``) or of one tool call as :class:`RetryEvent`."""

@@ -148,6 +148,7 @@ FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "max_images_per_request": _count(1), "negative_prompt": _flag, "seed": _flag,
     "output_formats": _words(), "single_image_formats": _words(), "extras": _words(),
     "max_prompt_chars": _count(1), "max_input_images": _count(0), "mask": _flag, "markup": _flag,
+    "partial_images": _count(0),
     "response_format": _text,
     "retired": _flag, "deprecated": _flag, "shutdown_date": _day, "replacement": _model_id, "redirect": _text,
     "note": _text, "source": _text, "checked": _day,

@@ -70,6 +70,8 @@ class ModelSpec:
     max_input_images: int | None = None  # reference images per request, where known; None or 0: no edits
     mask: bool = False  # edits take a mask PNG (transparent pixels mark what may change)
     markup: bool = False  # edits take a markup overlay PNG (OpenAI gpt-image-2.6)
+    # Partial images the model can stream while it generates (OpenAI ``stream`` + ``partial_images``, 0-3).
+    partial_images: int = 0
     response_format: str | None = None  # sent as ``response_format`` by OpenAI-style providers
     retired: bool = False  # shut down by its provider (still sent: compatible servers serve it)
     deprecated: bool = False  # shutdown announced, or replaced, but still served
@@ -119,6 +121,7 @@ class ModelSpec:
             "max_input_images": self.max_input_images,
             "mask": self.mask,
             "markup": self.markup,
+            "partial_images": self.partial_images,
             "response_format": self.response_format,
             "deprecated": self.deprecated,
             "redirect": self.redirect,

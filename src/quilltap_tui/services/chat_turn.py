@@ -37,6 +37,7 @@ async def ask(
     generation: GenerationService | None = None,
     show_images: bool = False,
     attachments: Sequence[str] = (),
+    show_partials: bool = False,
 ) -> TurnResult:
     """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``.
 
@@ -44,6 +45,7 @@ async def ask(
     ``attachments``: gallery ids of images attached to the message (see :mod:`services.attachments`).
     """
     setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images)
+    setup.show_partials = show_partials  # partial images cost tokens: only asked for when someone shows them
     return await run_turn(setup, text, emit, attachments)
 
 

@@ -20,7 +20,8 @@ async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: 
     await import_off_loop("quilltap_tui.services.chat_turn")
     from quilltap_tui.services import chat_turn
 
-    return await chat_turn.ask(ctx, chat_id, text, sink, attachments=attachments)
+    # The placeholder of an image tool call shows its partial images as they arrive (where the model streams them).
+    return await chat_turn.ask(ctx, chat_id, text, sink, attachments=attachments, show_partials=True)
 
 
 async def generate(ctx: AppContext, prompt: str, profile: str | None) -> Any:

@@ -46,7 +46,14 @@ def load(path: Path, box: tuple[int, int]) -> Any:
     return image
 
 
-def _decode(path: Path, box: tuple[int, int]) -> Any:
+def load_bytes(data: bytes, box: tuple[int, int]) -> Any:
+    """A decoded image of ``data`` (bytes never saved: a partial image) that fits in ``box``; not cached."""
+    import io
+
+    return _decode(io.BytesIO(data), box)
+
+
+def _decode(path: Path | Any, box: tuple[int, int]) -> Any:
     from PIL import Image
 
     from quilltap_tui.imagegen.sniff import open_capped

@@ -38,11 +38,11 @@ class ServerEvent:
             ) from None
 
 
-async def server_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]:
-    """Events from a stream of lines (without their line endings)."""
+async def server_events(lines: AsyncIterator[str], max_data: int | None = None) -> AsyncIterator[ServerEvent]:
+    """Events from a stream of lines (without their line endings); ``max_data`` caps one event's data."""
     event: str | None = None
     data: list[str] = []
-    size, cap = 0, caps.current().max_sse_line_bytes
+    size, cap = 0, max_data or caps.current().max_sse_line_bytes
     async for line in lines:
         if not line:
             if data:

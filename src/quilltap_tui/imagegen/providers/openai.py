@@ -16,6 +16,7 @@ from typing import Any
 
 from quilltap_tui.errors import MalformedResponse
 from quilltap_tui.imagegen.capabilities import is_image_model
+from quilltap_tui.imagegen.providers import openai_stream
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
     ImagePayload,
@@ -119,6 +120,14 @@ class OpenAIImages(HttpImageProvider):
             path, fields, files, warnings = build_edit_request(call)
             answer = await self.request_multipart(base_url.rstrip("/") + path, api_key=api_key,
                                                   fields=fields, files=files)
+        elif partials := openai_stream.wants_stream(call):
+            # Someone shows partial images (the TUI's preview): stream them; only the final is returned.
+            path, body = build_request(call)
+            final, answer = await openai_stream.stream_final(
+                self, base_url.rstrip("/") + path, {**body, "stream": True, "partial_images": partials},
+                api_key=api_key)
+            images = await self.materialize([final], limit=1)
+            return ProviderResult(images, count_warning(self.title, call.n, len(images)), answer)
         else:
             path, body = build_request(call)
             answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)

@@ -77,6 +77,10 @@ class LiveReply:
                 view.set_result(event.ok, event.result)
             if all(v.status not in ("pending", "running") for v in self._calls.values()):
                 self.status.set_label("Waiting for the model…")
+        elif isinstance(event, ev.PartialImageEvent):
+            partial_view = self._calls.get(event.call_id)
+            if partial_view is not None:
+                partial_view.show_partial(event.data)
         elif isinstance(event, ev.RetryEvent):
             view = self._calls.get(event.call_id) if event.call_id else None
             if view is not None:

@@ -87,7 +87,7 @@ class ImagePreview(Widget):
         self._protocol = protocol
         self._token = 0  # which show() call the newest decode belongs to
         self._decoding = False  # a decode worker is running; the newest request waits in _pending
-        self._pending: tuple[int, Path] | None = None
+        self._pending: tuple[int, Path | bytes] | None = None
         self._shown_text: str | None = None  # what the text placeholder says now
         self._started = False  # a show() got past the mount check (the after-mount show is not needed)
 
@@ -132,6 +132,20 @@ class ImagePreview(Widget):
         if not self._decoding:
             self._start_decode()
 
+    def show_data(self, data: bytes, info: str = "") -> None:
+        """Preview image bytes that are not a file (a partial image while generating).
+
+        The picture shown stays until the new one is decoded: a stream of partials sharpens, never flashes.
+        """
+        self._token += 1
+        self.path, self.info = None, info
+        if not self.is_mounted or self.protocol == "off":
+            return
+        self._started = True
+        self._pending = (self._token, data)
+        if not self._decoding:
+            self._start_decode()
+
     def _start_decode(self) -> None:
         if self._pending is None:
             return
@@ -144,7 +158,7 @@ class ImagePreview(Widget):
             strips = None
             try:
                 preload(("PIL.Image", "textual_image.widget"))  # imported once, under the import lock
-                image = thumbnails.load(path, box)
+                image = thumbnails.load(path, box) if isinstance(path, Path) else thumbnails.load_bytes(path, box)
                 if halfcell:
                     width = thumbnails.halfcell_width(image.size, rows, terminal.cell_size())
                     strips = thumbnails.halfcell_strips(image, width, rows)

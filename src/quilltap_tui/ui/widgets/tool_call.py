@@ -82,6 +82,7 @@ class ToolCallView(Vertical):
         self._timer: Timer | None = None
         self.note = ""  # a progress note while it runs, e.g. "retrying in 1.0 s (429 rate limited)"
         self.retries: list[str] = []  # every retry note, still shown once the call is over
+        self.partials = 0  # partial images shown while it runs (OpenAI streams up to 3)
 
     @property
     def makes_images(self) -> bool:
@@ -123,6 +124,23 @@ class ToolCallView(Vertical):
         if self._timer is not None:
             self._tick()
 
+    def show_partial(self, data: bytes) -> None:
+        """A partial image arrived: the placeholder's preview shows it (decoded in a worker) and sharpens."""
+        if self._timer is None:
+            return  # the call is over: its final image is shown instead
+        self.partials += 1
+        self.note = f"partial image {self.partials}"
+        self._tick()
+        if getattr(self.app, "image_protocol", "off") == "off":
+            return
+        previews = self.query(".partial-preview")
+        if previews:
+            previews.first(ImagePreview).show_data(data)
+            return
+        preview = ImagePreview(None, columns=48, rows=18, classes="partial-preview")
+        self.mount(preview, after=self.query_one(".image-placeholder"))
+        preview.call_after_refresh(preview.show_data, data)
+
     def set_cancelled(self, reason: str = "Cancelled by the user.") -> None:
         """The turn was cancelled while this call was open."""
         if self.status in ("pending", "running"):
@@ -143,6 +161,7 @@ class ToolCallView(Vertical):
             self._timer.stop()
             self._timer = None
         self.query_one(".image-placeholder").display = False
+        self.query(".partial-preview").remove()  # the final image (or the error) takes its place
         self.query_one(Collapsible).title = self._title()  # type: ignore[assignment]
         self.query_one(".call-result", Static).update(self._result_text())
         error = self.query_one(".call-error", Static)
