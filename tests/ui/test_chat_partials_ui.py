@@ -47,5 +47,8 @@ async def test_placeholder_shows_partials_before_the_final_image(
     assert partials == 3  # three partial images reached the placeholder before the final one
     assert len(previews) == (0 if protocol == "off" else 1)
     # Only the final image is saved: one file, the completed event's image.
-    files = [p for p in Path(ctx.paths.images).rglob("*") if p.is_file()]
-    assert len(files) == 1 and files[0] == Path(call.images[0]["path"])
+    assert saved_files(Path(ctx.paths.images)) == [Path(call.images[0]["path"])]
+
+
+def saved_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]

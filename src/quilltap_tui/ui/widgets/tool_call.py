@@ -129,7 +129,6 @@ class ToolCallView(Vertical):
         if self._timer is None:
             return  # the call is over: its final image is shown instead
         self.partials += 1
-        self.note = f"partial image {self.partials}"
         self._tick()
         if getattr(self.app, "image_protocol", "off") == "off":
             return
@@ -187,6 +186,7 @@ class ToolCallView(Vertical):
         prompt = " ".join(str(self.arguments.get("prompt", "")).split())
         short = prompt[:50] + ("…" if len(prompt) > 50 else "")
         note = f" · {self.note}" if self.note else ""
+        note += f" · partial image {self.partials}" if self.partials else ""
         text = f"🖼  Making an image… {elapsed:.0f} s{note}\n{inert(short)}"
         # The placeholder's size is fixed (CSS): no layout pass for the screen, just a repaint, four times a second.
         self.query_one(".image-placeholder", Static).update(text, layout=False)
