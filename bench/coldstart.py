@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.chat_support import CHAT_KEYS
 from tests.fakes.chat_servers import FakeChatServer
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.support import base_env
-from tests.unit.chat_support import CHAT_KEYS
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PY = sys.executable

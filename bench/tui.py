@@ -299,8 +299,8 @@ class Stalls:
 
 async def _stalls_and_long_chat() -> Stalls:
     sys.path.insert(0, str(ROOT))
+    from tests.chat_support import add_chat_profile, add_image_profile, make_ctx
     from tests.fakes.chat_servers import FakeChatServer, tool_then_text
-    from tests.unit.chat_support import add_chat_profile, add_image_profile, make_ctx
 
     from quilltap_tui.db.models import Message
     from quilltap_tui.services import chats

@@ -17,10 +17,10 @@ from quilltap_tui.ui.chat_data import NO_IMAGES
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
+from tests.chat_support import is_file
 from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.ui.conftest import SIZE
-from tests.unit.chat_support import is_file
 
 CHAT_KEY = "sk-chat-test-0123456789abcdefSECRET"
 

@@ -9,11 +9,11 @@ from textual.widgets import Input, Select
 
 from quilltap_tui.services import chats, keys, profiles
 from quilltap_tui.services.generation import GenerationService
+from tests.chat_support import add_chat_profile
 from tests.fakes.chat_servers import FakeChatServer
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.fakes.server import Reply
 from tests.ui.conftest import SIZE, screen_text, settle
-from tests.unit.chat_support import add_chat_profile
 
 
 async def arrange(ctx: Any, fake: FakeOpenAIImages) -> str:

@@ -16,9 +16,9 @@ from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools.edit_image import build_spec as edit_spec
 from quilltap_tui.tools.generate_image import ImageToolProfile, build_spec
 from quilltap_tui.tools.render import to_anthropic
+from tests.chat_support import add_chat_profile, add_image_profile, ask, fakes, is_file, make_ctx, new_chat, rows
 from tests.fakes.chat_servers import ErrorInStream, FakeChatServer, Text, ToolCall, ToolCalls
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_chat_profile, add_image_profile, ask, fakes, is_file, make_ctx, new_chat, rows
 
 GOOD = {"prompt": "a red fox in snow", "aspect_ratio": "16:9"}
 REFUSED = {"prompt": "[refuse] forbidden"}

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.chat_support import CHAT_KEYS
 from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, ToolCall, ToolCalls, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.support import Cli, base_env, run_subprocess
-from tests.unit.chat_support import CHAT_KEYS
 
 
 @pytest.fixture

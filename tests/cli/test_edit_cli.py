@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.cli.test_generate_cli import audit_rows, gallery_rows, image_files, setup_profile
 from tests.fakes.image_servers import FakeGoogle, FakeOpenAIImages, FakeXAIImages
 from tests.fakes.server import Reply
 from tests.support import Cli
-from tests.unit.test_generate_cli import audit_rows, gallery_rows, image_files, setup_profile
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.services import image_store, image_sweep
 from quilltap_tui.services.context import AppContext
+from tests.chat_support import make_ctx
 from tests.fakes.image_servers import make_image
-from tests.unit.chat_support import make_ctx
 
 OLD = time.time() - image_sweep.MIN_AGE_S - 60
 

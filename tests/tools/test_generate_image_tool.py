@@ -28,8 +28,8 @@ from quilltap_tui.tools.render import (
     to_openai_chat,
     to_openai_responses,
 )
+from tests.chat_support import add_image_profile, make_ctx
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_image_profile, make_ctx
 
 PROMPT = {"type": "string", "description": "A detailed description of the image to make."}
 NEGATIVE = {

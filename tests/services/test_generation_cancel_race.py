@@ -20,8 +20,8 @@ from sqlalchemy import text
 from quilltap_tui.services import audit, image_store, image_sweep
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
+from tests.chat_support import add_image_profile, make_ctx
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_image_profile, make_ctx
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from quilltap_tui.db.models import GeneratedImageRecord, Message, ToolCall
 from quilltap_tui.services import chats, keys, profiles
 from quilltap_tui.services.context import AppContext
-from tests.unit.chat_support import make_ctx
+from tests.chat_support import make_ctx
 
 
 @pytest.fixture

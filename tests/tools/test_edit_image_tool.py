@@ -18,9 +18,9 @@ from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.tools.edit_image import EditImageTool, build_spec
 from quilltap_tui.tools.generate_image import ImageToolProfile
 from quilltap_tui.tools.registry import ToolContext, ToolRegistry
+from tests.chat_support import add_chat_profile, add_image_profile, make_ctx
 from tests.fakes.chat_servers import FakeChatServer
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_chat_profile, add_image_profile, make_ctx
 
 PROFILE = ImageToolProfile("art", "openai", "gpt-image-2", {}, 4)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from quilltap_tui.db.migrations import CURRENT_VERSION
 from quilltap_tui.services import keys, plain_reads, profiles
-from tests.unit.chat_support import make_ctx
+from tests.chat_support import make_ctx
 
 
 def test_schema_version_is_the_one_migrations_write() -> None:

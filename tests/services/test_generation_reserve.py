@@ -18,8 +18,8 @@ from quilltap_tui.services import audit, image_sweep
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.services.generation_profile import PENDING_TTL, ResolvedProfile, reserve, resolve_profile
+from tests.chat_support import add_image_profile, make_ctx
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_image_profile, make_ctx
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools.edit_image import build_spec as edit_spec
 from quilltap_tui.tools.generate_image import ImageToolProfile, build_spec
 from quilltap_tui.tools.render import to_openai_chat
+from tests.chat_support import add_chat_profile, add_image_profile, ask, fakes, make_ctx, new_chat, rows
 from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_chat_profile, add_image_profile, ask, fakes, make_ctx, new_chat, rows
 
 CAT = {"prompt": "a cat on a windowsill", "size": "1792x1024", "quality": "hd"}
 DOGS = {"prompt": "two dogs", "count": "2"}

@@ -12,9 +12,9 @@ import pytest
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import profiles
 from quilltap_tui.services.context import AppContext
+from tests.chat_support import make_ctx
 from tests.fakes.chat_servers import FakeChatServer
 from tests.support import Cli
-from tests.unit.chat_support import make_ctx
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests.chat_support import CHAT_KEYS
+from tests.cli.test_ask_cli import lines, query
 from tests.fakes.chat_servers import FakeChatServer, Recorded, Reply, Text, ToolCall, ToolCalls, last_user_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.support import Cli
-from tests.unit.chat_support import CHAT_KEYS
-from tests.unit.test_ask_cli import lines, query
 
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}")
 

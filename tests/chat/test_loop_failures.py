@@ -16,9 +16,9 @@ from quilltap_tui.services import chat_turn
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools.registry import ToolContext, ToolRegistry, ToolResult
 from quilltap_tui.tools.spec import ToolSpec
+from tests.chat_support import add_chat_profile, add_image_profile, ask, fakes, make_ctx, new_chat, rows
 from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, ToolCall, ToolCalls
 from tests.fakes.image_servers import FakeOpenAIImages
-from tests.unit.chat_support import add_chat_profile, add_image_profile, ask, fakes, make_ctx, new_chat, rows
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from quilltap_tui.chat import history
 from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import chat_turn, chats, keys, profiles
 from quilltap_tui.services.context import AppContext
-from tests.unit.chat_support import make_ctx, rows
+from tests.chat_support import make_ctx, rows
 
 
 @pytest.fixture
