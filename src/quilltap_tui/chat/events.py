@@ -101,8 +101,21 @@ class PartialImageEvent:
     type: Literal["partial_image"] = "partial_image"
 
 
+@dataclass(frozen=True)
+class ProgressEvent:
+    """How the image tool call ``call_id`` is doing at a queueing provider ("fal.ai: queue position 2").
+
+    What :func:`quilltap_tui.imagegen.progress.report` says; ``ask`` prints it on stderr, the TUI shows it
+    in the call's placeholder. Never saved, never an ``ask --json`` line.
+    """
+
+    call_id: str
+    note: str
+    type: Literal["progress"] = "progress"
+
+
 TurnEvent = (MessageStarted | TextEvent | ToolCallStarted | ToolResultEvent | ErrorEvent | DoneEvent | RetryEvent
-             | PartialImageEvent)
+             | PartialImageEvent | ProgressEvent)
 EventSink = Callable[[TurnEvent], object]
 
 

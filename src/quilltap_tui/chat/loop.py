@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from quilltap_tui.chat import history
@@ -31,6 +32,7 @@ from quilltap_tui.chat.events import (
     EventSink,
     MessageStarted,
     PartialImageEvent,
+    ProgressEvent,
     RetryEvent,
     TextEvent,
     ToolCallStarted,
@@ -178,8 +180,9 @@ class TurnLoop:
 
         async def one(call: ToolCallRequest, row_id: str) -> None:
             await asyncio.to_thread(history.set_call_status, s.db, row_id, "running")
-            # This task's provider retries (and partial images, when shown) belong to this call.
-            with listening(self._retry_hook(call.id)), self._partials(call.id):
+            # This task's provider retries, queue progress (and partial images, when shown) belong to this call.
+            with (listening(self._retry_hook(call.id)), self._partials(call.id),
+                  progress.listening(partial(self._progress, call.id))):
                 result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
             await asyncio.to_thread(history.finish_call, s.db, row_id, result)
             self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
@@ -195,6 +198,10 @@ class TurnLoop:
             self.emit(PartialImageEvent(call_id, data))
 
         return progress.listening_partials(report)
+
+    def _progress(self, call_id: str, note: str) -> None:
+        """A queueing provider's note for one tool call ("fal.ai: queue position 2"), as :class:`ProgressEvent`."""
+        self.emit(ProgressEvent(call_id, note))
 
     def _retry_hook(self, call_id: str | None) -> RetryHook:
         """Report the retries of the chat request (``None``) or of one tool call as :class:`RetryEvent`."""

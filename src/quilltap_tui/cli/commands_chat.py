@@ -15,6 +15,7 @@ from typing import Any
 
 from quilltap_tui.chat.events import (
     ErrorEvent,
+    ProgressEvent,
     RetryEvent,
     TextEvent,
     ToolCallStarted,
@@ -82,7 +83,7 @@ class _JsonPrinter:
     """One JSON object per line, flushed at once so a reader sees events as they happen."""
 
     def __call__(self, event: TurnEvent) -> None:
-        if isinstance(event, RetryEvent):  # a progress note, on stderr as the contract allows
+        if isinstance(event, RetryEvent | ProgressEvent):  # a progress note, on stderr as the contract allows
             print(inert(event.note, keep_newlines=False), file=sys.stderr, flush=True)
             return
         document = event_json(event)
@@ -114,7 +115,7 @@ class _HumanPrinter:
                 self._line(f"[{event.name}] {line}")
         elif isinstance(event, ErrorEvent):
             self._line(f"quilltap-tui: {inert(event.message, keep_newlines=False)}{self.kept}")
-        elif isinstance(event, RetryEvent):
+        elif isinstance(event, RetryEvent | ProgressEvent):  # a retry, a queue position ("fal.ai: running")
             self._line(event.note)
 
     def _line(self, text: str) -> None:

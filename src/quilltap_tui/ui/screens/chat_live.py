@@ -81,6 +81,10 @@ class LiveReply:
             partial_view = self._calls.get(event.call_id)
             if partial_view is not None:
                 partial_view.show_partial(event.data)
+        elif isinstance(event, ev.ProgressEvent):  # a queueing provider's position or progress
+            progress_view = self._calls.get(event.call_id)
+            if progress_view is not None:
+                progress_view.set_progress(event.note)
         elif isinstance(event, ev.RetryEvent):
             view = self._calls.get(event.call_id) if event.call_id else None
             if view is not None:

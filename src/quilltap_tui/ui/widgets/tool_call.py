@@ -83,6 +83,7 @@ class ToolCallView(Vertical):
         self.note = ""  # a progress note while it runs, e.g. "retrying in 1.0 s (429 rate limited)"
         self.retries: list[str] = []  # every retry note, still shown once the call is over
         self.partials = 0  # partial images shown while it runs (OpenAI streams up to 3)
+        self.progress = ""  # a queueing provider's latest note ("fal.ai: queue position 2"); not kept
 
     @property
     def makes_images(self) -> bool:
@@ -121,6 +122,12 @@ class ToolCallView(Vertical):
         if self.note not in self.retries:
             self.retries.append(self.note)
         self._refresh_notes()
+        if self._timer is not None:
+            self._tick()
+
+    def set_progress(self, note: str) -> None:
+        """A queueing provider says where the image is ("ComfyUI: step 7 of 20"): the placeholder shows it."""
+        self.progress = inert(note, keep_newlines=False)
         if self._timer is not None:
             self._tick()
 
@@ -186,6 +193,7 @@ class ToolCallView(Vertical):
         prompt = " ".join(str(self.arguments.get("prompt", "")).split())
         short = prompt[:50] + ("…" if len(prompt) > 50 else "")
         note = f" · {self.note}" if self.note else ""
+        note += f" · {self.progress}" if self.progress else ""
         note += f" · partial image {self.partials}" if self.partials else ""
         text = f"🖼  Making an image… {elapsed:.0f} s{note}\n{inert(short)}"
         # The placeholder's size is fixed (CSS): no layout pass for the screen, just a repaint, four times a second.

@@ -1,0 +1,70 @@
+"""A queueing image provider in a chat: the image tool call's placeholder shows where the job is (fal.ai's
+queue position, then "running"), and esc cancels the job at the provider; nothing is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from quilltap_tui.services import chats, keys, profiles
+from quilltap_tui.ui.widgets.tool_call import ToolCallView
+from tests.fakes.chat_servers import FakeChatServer, tool_then_text
+from tests.fakes.fal_queue import FAL_KEY, FakeFalQueue
+from tests.ui.conftest import SIZE
+from tests.ui.test_chat_ui import CHAT_KEY, _enter, _type, _views, settle
+
+
+def _setup(ctx: Any, chat: FakeChatServer, fal: FakeFalQueue) -> str:
+    keys.add_key(ctx, provider="fal", label="fal", secret=FAL_KEY)
+    keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
+    profiles.create(ctx, profiles.IMAGE, name="queue", provider="fal", model="fal-ai/flux/dev", key="fal",
+                    base_url=fal.base_url, default=True)
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
+                    base_url=chat.base_url, default=True)
+    return str(chats.create_chat(ctx, chat_profile="main")["id"])
+
+
+async def _placeholder_says(pilot: Any, words: str) -> str:
+    """The placeholder's text once it contains ``words`` (polled at the pace of its own 0.25 s tick)."""
+    text = ""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        views = _views(pilot.app, ToolCallView)
+        if views:
+            text = str(views[0].query_one(".image-placeholder").render())
+            if words in text:
+                return text
+    raise AssertionError(f"the placeholder never said {words!r}; last: {text!r}")
+
+
+async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_app: Any, ctx: Any) -> None:
+    with FakeChatServer("openai") as chat, FakeFalQueue(polls=1000, ahead=5) as fal:
+        chat_id = _setup(ctx, chat, fal)
+        chat.decider = tool_then_text(final_text="Here it is.")
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.screen.query_one("ChatList").open_chat(chat_id)
+            await settle(pilot)
+            await _type(pilot, "a fox")
+            await _enter(pilot)
+            shown = await _placeholder_says(pilot, "queue position")
+            assert "Making an image" in shown and "fal.ai: queue position 997" in shown
+            await pilot.press("escape")
+            await settle(pilot)
+            (call,) = _views(app, ToolCallView)
+            assert call.status == "cancelled"
+            assert not call.query_one(".image-placeholder").display
+        [job] = fal.jobs
+        assert fal.cancelled == [job]  # the job was cancelled at fal (PUT cancel_url with the key)
+        (put,) = [r for r in fal.requests if r.method == "PUT"]
+        assert put.path == f"/fal-ai/flux/requests/{job}/cancel" and put.headers["authorization"] == f"Key {FAL_KEY}"
+        assert not fal.requests_to(f"/requests/{job}") or all(
+            r.path.endswith(("/status", "/cancel")) for r in fal.requests_to(f"/requests/{job}"))  # no result fetched
+    assert _saved(Path(ctx.paths.images)) == []
+    stored = chats.get_messages(ctx, chat_id)
+    assert stored[1]["tool_calls"][0]["status"] == "cancelled" and not stored[1]["images"]
+
+
+def _saved(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
