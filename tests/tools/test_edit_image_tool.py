@@ -13,6 +13,7 @@ import pytest
 from quilltap_tui.chat.spec import ToolCallRequest, parse_arguments
 from quilltap_tui.db.models import Chat
 from quilltap_tui.services import chat_turn, chats
+from quilltap_tui.services.chat_turn_tools import ProfileImages
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.tools.edit_image import EditImageTool, build_spec
@@ -36,7 +37,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[AppContext, FakeOpenAIImages, ToolRe
     with FakeOpenAIImages() as fake:
         ctx = make_ctx(tmp_path / "home")
         add_image_profile(ctx, fake, model="gpt-image-2")  # type: ignore[arg-type]
-        yield ctx, fake, ToolRegistry([EditImageTool(GenerationService(ctx), PROFILE)])  # type: ignore[misc]
+        yield ctx, fake, ToolRegistry([EditImageTool(ProfileImages(GenerationService(ctx), PROFILE.name), PROFILE)])  # type: ignore[misc]
         ctx.close()
 
 

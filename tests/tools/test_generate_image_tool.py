@@ -15,6 +15,7 @@ import pytest
 from quilltap_tui.chat.spec import ToolCallRequest, parse_arguments
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import audit
+from quilltap_tui.services.chat_turn_tools import ProfileImages
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.tools.generate_image import GenerateImageTool, ImageToolProfile, build_spec, parse_input
@@ -175,7 +176,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[AppContext, FakeOpenAIImages, ToolRe
     with FakeOpenAIImages() as fake:
         ctx = make_ctx(tmp_path / "home")
         add_image_profile(ctx, fake, parameters={"quality": "high"})  # type: ignore[arg-type]
-        tool = GenerateImageTool(GenerationService(ctx), GPT_IMAGE)
+        tool = GenerateImageTool(ProfileImages(GenerationService(ctx), GPT_IMAGE.name), GPT_IMAGE)
         yield ctx, fake, ToolRegistry([tool])  # type: ignore[misc]
         ctx.close()
 

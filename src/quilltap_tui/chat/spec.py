@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from quilltap_tui import caps
+from quilltap_tui.tools.call import ToolCallRequest as ToolCallRequest  # declared with the tools
 from quilltap_tui.tools.spec import ToolSpec
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -32,23 +33,6 @@ FINISH_STOP = "stop"
 FINISH_TOOL_CALLS = "tool_calls"
 FINISH_LENGTH = "length"
 FINISH_CONTENT_FILTER = "content_filter"
-
-
-@dataclass(frozen=True)
-class ToolCallRequest:
-    """One tool call the model asked for.
-
-    ``arguments`` is always a dict (``{}`` when absent or unparsable); ``raw_arguments`` is the exact
-    JSON text received. ``provider_data`` keeps opaque values that must be echoed back unchanged in
-    the next request (for example Gemini's thought signature).
-    """
-
-    id: str
-    name: str
-    arguments: dict[str, Any] = field(default_factory=dict)
-    raw_arguments: str = ""
-    parse_error: str | None = None
-    provider_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from quilltap_tui.imagegen.capabilities import provider_name, spec_for
 from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import profiles
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.tools.generate_image import TOOL_NAME, ImageToolProfile, input_schema
+from quilltap_tui.tools.generate_image import TOOL_NAME, input_schema
+from quilltap_tui.tools.ports import ImageToolProfile
 
 LIST_TOOL = "list_image_profiles"
 EDIT_TOOL = "edit_image"

@@ -19,12 +19,13 @@ from quilltap_tui.chat.spec import ChatProvider
 from quilltap_tui.db.models import ChatProfile, ImageProfile
 from quilltap_tui.errors import NotFound
 from quilltap_tui.services import key_rules, keys, shown_images
+from quilltap_tui.services.chat_turn_tools import ProfileImages, tool_profile
 from quilltap_tui.services.chats import IMAGE_TOOL, find
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.services.generation_profile import env_secret
 from quilltap_tui.tools.edit_image import EditImageTool, can_edit
-from quilltap_tui.tools.generate_image import GenerateImageTool, ImageToolProfile
+from quilltap_tui.tools.generate_image import GenerateImageTool
 from quilltap_tui.tools.registry import ToolRegistry
 
 
@@ -68,11 +69,11 @@ def prepare_turn(
         # An image profile whose provider was uninstalled offers no tool; `generate` says why in one sentence.
         usable = image is not None and provider_ids.installed(image.provider, "image")
         if image is not None and usable and IMAGE_TOOL in chat.enabled_tools:
-            service = generation or GenerationService(ctx)
-            bound = ImageToolProfile.from_row(image)
+            port = ProfileImages(generation or GenerationService(ctx), image.name)
+            bound = tool_profile(image)
             # edit_image only where the profile's model takes input images.
-            editing = [EditImageTool(service, bound)] if can_edit(bound) else []
-            tools = ToolRegistry([GenerateImageTool(service, bound), *editing])
+            editing = [EditImageTool(port, bound)] if can_edit(bound) else []
+            tools = ToolRegistry([GenerateImageTool(port, bound), *editing])
         return TurnSetup(
             db=ctx.db,
             chat_id=chat.id,

@@ -11,20 +11,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from quilltap_tui import net
 from quilltap_tui.errors import Invalid, ProviderError, QuilltapError
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import Plan, explain_gone_model, plan
+from quilltap_tui.imagegen.options import RESTRICTIONS, allowed_values
+from quilltap_tui.imagegen.options import GenerateOptions as GenerateOptions  # its callers import it from here
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
 from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import audit, edit_inputs, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
 from quilltap_tui.services.generation_profile import ResolvedProfile, reserve, resolve_profile
-from quilltap_tui.services.validation import RESTRICTION_KEYS
 
 if TYPE_CHECKING:
     import httpx2
@@ -32,20 +33,6 @@ if TYPE_CHECKING:
 
 OPTION_FIELDS = ("size", "aspect_ratio", "quality", "style", "count", "negative_prompt", "seed")
 ProviderFactory = Callable[[str], ImageProvider]
-
-
-@dataclass(frozen=True)
-class GenerateOptions:
-    """What the caller asked for on top of the profile's defaults. ``None`` means "not given"."""
-
-    size: str | None = None
-    aspect_ratio: str | None = None
-    quality: str | None = None
-    style: str | None = None
-    count: int | None = None
-    negative_prompt: str | None = None
-    seed: int | None = None
-    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -305,16 +292,7 @@ def request_from(model: str, parameters: Mapping[str, Any], prompt: str, options
 # Parameters that are ImageRequest fields of their own rather than provider extras.
 # A profile may restrict what may be asked of it (a shared profile that only makes small square images):
 # ``allowed_sizes`` etc. are lists checked against what is actually sent, after mapping.
-RESTRICTIONS = dict(zip(RESTRICTION_KEYS, ("size", "aspect_ratio", "quality", "style"), strict=True))
 _NON_EXTRAS = frozenset({"guidance_scale", "steps", *RESTRICTIONS})
-
-
-def allowed_values(parameters: Mapping[str, Any], option: str) -> list[str] | None:
-    """The profile's allowed values for ``option`` (size, aspect_ratio, quality, style), if it restricts it."""
-    for key, name in RESTRICTIONS.items():
-        if name == option and isinstance(parameters.get(key), list):
-            return [str(v) for v in parameters[key]]
-    return None
 
 
 def check_restrictions(profile: str, parameters: Mapping[str, Any], used: Any) -> None:

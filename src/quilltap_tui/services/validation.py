@@ -9,6 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from quilltap_tui.errors import Invalid
+
+# Moved below services (the chat tools use them too); kept importable from here.
+from quilltap_tui.imagegen.options import RESTRICTION_KEYS as RESTRICTION_KEYS
+from quilltap_tui.imagegen.options import coerce_int as coerce_int
 from quilltap_tui.textsafe import has_controls
 
 MAX_NAME = 100
@@ -111,26 +115,6 @@ def parse_param(text: str) -> tuple[str, Any]:
     if isinstance(value, float) and not math.isfinite(value):
         value = raw
     return key, value
-
-
-def coerce_int(value: Any, field: str) -> int:
-    """A whole number from an int or a quoted int (LLMs often send ``"2"``); anything else is Invalid."""
-    if isinstance(value, bool):
-        raise Invalid(field, f"{field} must be a whole number, not {value!r}.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value == int(value):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise Invalid(field, f"{field} must be a whole number, not {value!r}.")
-
-
-# Image-profile parameters that restrict what may be asked (checked after mapping; see generation.py).
-RESTRICTION_KEYS = ("allowed_sizes", "allowed_aspect_ratios", "allowed_qualities", "allowed_styles")
 
 
 def restrictions(params: dict[str, Any]) -> dict[str, Any]:

@@ -13,12 +13,12 @@ from typing import Any
 
 from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.options import GenerateOptions
 from quilltap_tui.providers.registry import catalogue_id, image_unit
-from quilltap_tui.services.edit_inputs import EditRequest
-from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService, Link
 from quilltap_tui.tools import generate_image
-from quilltap_tui.tools.generate_image import ImageToolProfile
-from quilltap_tui.tools.registry import ToolContext, ToolResult
+from quilltap_tui.tools.call import ToolContext
+from quilltap_tui.tools.image_tool import ImageTool
+from quilltap_tui.tools.ports import ImageEditor, ImageOutcome, ImageToolProfile
 from quilltap_tui.tools.spec import ToolSpec
 
 TOOL_NAME = "edit_image"
@@ -79,36 +79,22 @@ def parse_input(arguments: Mapping[str, Any]) -> tuple[str, tuple[str, ...], Gen
     return prompt, tuple(i.strip() for i in ids), options
 
 
-def model_result(outcome: GenerationOutcome) -> dict[str, Any]:
+def model_result(outcome: ImageOutcome) -> dict[str, Any]:
     """``generate_image``'s short result plus the ids the images were made from. No image data."""
     return {**generate_image.model_result(outcome),
             "made_from": [item["id"] for item in outcome.inputs or [] if item["id"]]}
 
 
-async def run_edit(
-    service: GenerationService, profile: str, arguments: Mapping[str, Any], *, source: str, link: Link | None = None
-) -> GenerationOutcome:
-    """Parse an ``edit_image`` call and run it: the entry point the chat tool and the MCP server share."""
-    prompt, ids, options = parse_input(arguments)
-    return await service.edit(prompt, EditRequest(ids, gallery_only=True), profile=profile, options=options,
-                              source=source, link=link)
+class EditImageTool(ImageTool):
+    """The tool bound to one image profile; edits go through an :class:`ImageEditor` port."""
 
+    def __init__(self, images: ImageEditor, profile: ImageToolProfile) -> None:
+        self.images = images
+        super().__init__(profile)
 
-class EditImageTool:
-    """The tool bound to one image profile; edits go through :class:`GenerationService`."""
+    build_spec = staticmethod(build_spec)
+    model_result = staticmethod(model_result)
 
-    def __init__(self, service: GenerationService, profile: ImageToolProfile) -> None:
-        self.service = service
-        self.profile = profile
-        self._spec = build_spec(profile)
-
-    @property
-    def spec(self) -> ToolSpec:
-        """The declaration built from the profile."""
-        return self._spec
-
-    async def run(self, arguments: Mapping[str, Any], context: ToolContext) -> ToolResult:
-        """Edit with the profile; invalid input and provider failures raise for the registry."""
-        link = Link(context.chat_id, context.message_id, context.tool_call_id)
-        outcome = await run_edit(self.service, self.profile.name, arguments, source="tool", link=link)
-        return ToolResult(ok=True, result=outcome.as_json(), for_model=model_result(outcome))
+    async def make(self, arguments: Mapping[str, Any], context: ToolContext) -> ImageOutcome:
+        prompt, ids, options = parse_input(arguments)
+        return await self.images.edit(prompt, ids, options, context)

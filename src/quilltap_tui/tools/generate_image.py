@@ -12,22 +12,16 @@ profile: the LLM can name neither a profile nor a key.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from quilltap_tui.db.models import ImageProfile
 from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.capabilities import ModelSpec, spec_for
+from quilltap_tui.imagegen.options import GenerateOptions, allowed_values, coerce_int
 from quilltap_tui.providers.registry import catalogue_id, image_unit
-from quilltap_tui.services.generation import (
-    GenerateOptions,
-    GenerationOutcome,
-    GenerationService,
-    Link,
-    allowed_values,
-)
-from quilltap_tui.services.validation import coerce_int
-from quilltap_tui.tools.registry import ToolContext, ToolResult
+from quilltap_tui.tools.call import ToolContext
+from quilltap_tui.tools.image_tool import ImageTool
+from quilltap_tui.tools.ports import ImageGenerator, ImageOutcome
+from quilltap_tui.tools.ports import ImageToolProfile as ImageToolProfile  # declared with the ports
 from quilltap_tui.tools.spec import ToolSpec
 
 TOOL_NAME = "generate_image"
@@ -37,22 +31,6 @@ COUNT_CAP = 4
 TEXT_FIELDS = ("prompt", "negative_prompt", "size", "aspect_ratio", "quality", "style", "resolution")
 INT_FIELDS = ("count", "seed")
 ACCEPTED_FIELDS = frozenset(TEXT_FIELDS + INT_FIELDS)
-
-
-@dataclass(frozen=True)
-class ImageToolProfile:
-    """What the tool needs to know about the chat's image profile (never its key)."""
-
-    name: str
-    provider: str
-    model: str
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    max_images_per_call: int = 4
-
-    @classmethod
-    def from_row(cls, row: ImageProfile) -> ImageToolProfile:
-        """Build from a stored profile."""
-        return cls(row.name, row.provider, row.model, dict(row.parameters), row.max_images_per_call)
 
 
 def build_spec(profile: ImageToolProfile) -> ToolSpec:
@@ -184,40 +162,29 @@ def parse_input(arguments: Mapping[str, Any]) -> tuple[str, GenerateOptions]:
     return str(values["prompt"]), options
 
 
-def model_result(outcome: GenerationOutcome) -> dict[str, Any]:
+def model_result(outcome: ImageOutcome) -> dict[str, Any]:
     """The short result for the LLM: ids, paths, dimensions, what was used and adjusted. No image data."""
     images = [{k: image[k] for k in ("id", "path", "width", "height", "mime_type")} for image in outcome.images]
     revised = next((i["revised_prompt"] for i in outcome.images if i.get("revised_prompt")), None)
     return {
         "images": images,
-        "used": outcome.used,
-        "warnings": outcome.warnings,
+        "used": dict(outcome.used),
+        "warnings": list(outcome.warnings),
         "revised_prompt": revised,
         "shown_to_user": True,
     }
 
 
-class GenerateImageTool:
-    """The tool bound to one image profile; generation goes through :class:`GenerationService`."""
+class GenerateImageTool(ImageTool):
+    """The tool bound to one image profile; images are made through an :class:`ImageGenerator` port."""
 
-    def __init__(self, service: GenerationService, profile: ImageToolProfile) -> None:
-        self.service = service
-        self.profile = profile
-        self._spec = build_spec(profile)
+    def __init__(self, images: ImageGenerator, profile: ImageToolProfile) -> None:
+        self.images = images
+        super().__init__(profile)
 
-    @property
-    def spec(self) -> ToolSpec:
-        """The declaration built from the profile."""
-        return self._spec
+    build_spec = staticmethod(build_spec)
+    model_result = staticmethod(model_result)
 
-    async def run(self, arguments: Mapping[str, Any], context: ToolContext) -> ToolResult:
-        """Generate with the profile; invalid input and provider failures raise for the registry."""
+    async def make(self, arguments: Mapping[str, Any], context: ToolContext) -> ImageOutcome:
         prompt, options = parse_input(arguments)
-        outcome = await self.service.generate(
-            prompt,
-            profile=self.profile.name,
-            options=options,
-            source="tool",
-            link=Link(context.chat_id, context.message_id, context.tool_call_id),
-        )
-        return ToolResult(ok=True, result=outcome.as_json(), for_model=model_result(outcome))
+        return await self.images.generate(prompt, options, context)

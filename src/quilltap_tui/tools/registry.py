@@ -9,54 +9,16 @@ continue. Only cancellation propagates.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from quilltap_tui.chat.spec import ToolCallRequest
 from quilltap_tui.errors import QuilltapError
+from quilltap_tui.tools.call import ToolCallRequest, ToolContext, ToolResult
 from quilltap_tui.tools.spec import ToolSpec
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ToolContext:
-    """Where a call happens: the chat, the assistant message holding the call, and the call's row id."""
-
-    chat_id: str | None = None
-    message_id: str | None = None
-    tool_call_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    """The outcome of one call.
-
-    ``result`` is what the user (and ``ask --json``) sees; ``for_model`` is the short JSON object that
-    goes back to the LLM and is stored with the call (never image data).
-    """
-
-    ok: bool
-    result: dict[str, Any]
-    for_model: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def failure(cls, message: str) -> ToolResult:
-        """An error result: the same ``{"error": ...}`` for the user and the LLM."""
-        body = {"error": message}
-        return cls(ok=False, result=dict(body), for_model=dict(body))
-
-    @property
-    def error(self) -> str | None:
-        """The error message of a failed call."""
-        return None if self.ok else str(self.for_model.get("error", "The tool failed."))
-
-    def model_text(self) -> str:
-        """The text sent to the LLM."""
-        return json.dumps(self.for_model, ensure_ascii=False)
+__all__ = ["Tool", "ToolContext", "ToolRegistry", "ToolResult"]  # the call types, for the registry's callers
 
 
 class Tool(Protocol):

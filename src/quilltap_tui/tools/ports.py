@@ -1,0 +1,72 @@
+"""The small interfaces the tools run through; ``services/`` implements them.
+
+A tool never imports a service or a table: it is handed a port bound to the chat's image profile (so
+the LLM can name neither a profile nor a key) and calls it with the parsed input and where the call
+happens. What comes back is read only through :class:`ImageOutcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from quilltap_tui.imagegen.options import GenerateOptions
+from quilltap_tui.tools.call import ToolContext
+
+
+@dataclass(frozen=True)
+class ImageToolProfile:
+    """What an image tool needs to know about the chat's image profile (never its key)."""
+
+    name: str
+    provider: str
+    model: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    max_images_per_call: int = 4
+
+
+class ImageOutcome(Protocol):
+    """The saved images of one generation or edit: the contract's ``generate --json`` document."""
+
+    @property
+    def images(self) -> Sequence[Mapping[str, Any]]:
+        """Each saved image: ``id``, ``path``, ``width``, ``height``, ``mime_type``, ``revised_prompt``..."""
+        ...
+
+    @property
+    def used(self) -> Mapping[str, Any]:
+        """The settings actually sent."""
+        ...
+
+    @property
+    def warnings(self) -> Sequence[str]:
+        """Every adjustment made to the request."""
+        ...
+
+    @property
+    def inputs(self) -> Sequence[Mapping[str, Any]] | None:
+        """An edit's reference images (``id``, ``path``, ``sha256``); ``None`` for a generation."""
+        ...
+
+    def as_json(self) -> dict[str, Any]:
+        """The whole document, as ``generate --json`` prints it."""
+        ...
+
+
+class ImageGenerator(Protocol):
+    """Makes images with one image profile and saves them to the gallery."""
+
+    async def generate(self, prompt: str, options: GenerateOptions, context: ToolContext) -> ImageOutcome:
+        """Generate, save and record the images; raises :class:`~quilltap_tui.errors.QuilltapError`."""
+        ...
+
+
+class ImageEditor(Protocol):
+    """Edits gallery images (named by id, never by path) with one image profile."""
+
+    async def edit(
+        self, prompt: str, images: Sequence[str], options: GenerateOptions, context: ToolContext
+    ) -> ImageOutcome:
+        """Edit (or make new images from) the gallery images ``images``; raises like :meth:`ImageGenerator.generate`."""
+        ...
