@@ -29,6 +29,7 @@ run: $(STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
