@@ -23,7 +23,7 @@ from quilltap_tui.tools import generate_image
 from tests.fakes.image_servers import TEST_KEYS
 from tests.golden import check_json
 from tests.tools.test_option_schemas_golden import SPECS
-from tests.unit.chat_support import make_ctx
+from tests.chat_support import make_ctx
 
 GOLDEN = Path(__file__).parent / "golden" / "option_records.json"
 
