@@ -6,11 +6,26 @@ input of the wrong type or outside its range, a checkpoint the server does not h
 failed validation" with ``node_errors``), and a browser ``Origin`` whose host differs from ``Host`` (403).
 A queued prompt waits ``queue_polls`` polls of ``/history`` (reported by ``/queue`` as pending, then
 running) before its images appear. Prompt trigger ``[fail]``: the run ends with ``execution_error``.
+
+``GET /ws?clientId=…`` is a real WebSocket (RFC 6455 handshake and frames on the request's socket), as
+ComfyUI's ``server.py`` serves it: ``status`` on connect, then for each prompt queued with that
+``client_id``: ``status``, ``execution_start``, ``execution_cached``, ``executing``, ``progress`` per sampler
+step, ``executed``, ``execution_success`` and ``executing`` with ``node: null`` (or ``execution_error``), with
+the prompt's images in ``/history`` from then on. ``previews``: a binary ``PREVIEW_IMAGE`` frame (4-byte
+event 1, 4-byte type 2 = PNG, the PNG) after the first step. ``hold``: the prompt waits in the queue until
+the event is set or it is deleted. ``websocket=False``: the upgrade is refused (404), as a proxy without
+WebSockets would. ``drop_after``: the socket closes after that many events of a prompt.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import json
 import re
+import socket
+import struct
 import threading
 import urllib.parse
 import uuid
@@ -54,15 +69,23 @@ class FakeComfyUI(FakeServer):
         ("GET", "/view", "view"),
         ("GET", "/models/checkpoints", "checkpoints"),
         ("GET", "/system_stats", "system_stats"),
+        ("GET", "/ws", "websocket"),
     )
 
-    def __init__(self, *, queue_polls: int = 2, ahead: int = 1, **kwargs: Any) -> None:
+    def __init__(self, *, queue_polls: int = 2, ahead: int = 1, websocket: bool = True, previews: bool = False,
+                 hold: threading.Event | None = None, drop_after: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.queue_polls = queue_polls  # history polls before the prompt finishes
         self.ahead = ahead  # prompts of others ahead of ours while it waits
+        self.websocket_on = websocket
+        self.previews = previews
+        self.hold = hold
+        self.drop_after = drop_after
         self.jobs: dict[str, dict[str, Any]] = {}
         self.deleted: list[str] = []
         self.interrupted = 0
+        self.sockets: dict[str, _Socket] = {}
+        self.sent: list[dict[str, Any] | bytes] = []  # every WebSocket message sent, in order
         self._jobs_lock = threading.Lock()
 
     def dispatch(self, request: Recorded) -> Reply:
@@ -85,6 +108,9 @@ class FakeComfyUI(FakeServer):
         prompt_id = str(uuid.uuid4())
         with self._jobs_lock:
             self.jobs[prompt_id] = {"graph": graph, "polls": 0, "number": len(self.jobs)}
+        client = self.sockets.get(str(body.get("client_id")))
+        if client is not None:
+            threading.Thread(target=self._run, args=(client, prompt_id), daemon=True).start()
         return Reply(json={"prompt_id": prompt_id, "number": len(self.jobs) - 1, "node_errors": {}})
 
     def queue(self, request: Recorded, match: re.Match[str]) -> Reply:
@@ -113,6 +139,8 @@ class FakeComfyUI(FakeServer):
         job = self.jobs.get(prompt_id)
         if job is None or prompt_id in self.deleted:
             return Reply(json={})
+        if job.get("done"):  # run to its end on the socket
+            return Reply(json={prompt_id: self._finished(prompt_id, job["graph"])})
         job["polls"] += 1
         if job["polls"] <= self.queue_polls:
             return Reply(json={})
@@ -153,6 +181,143 @@ class FakeComfyUI(FakeServer):
 
     def system_stats(self, request: Recorded, match: re.Match[str]) -> Reply:
         return Reply(json={"system": {"os": "posix", "comfyui_version": "0.4.2"}, "devices": []})
+
+    # -- the progress socket -----------------------------------------------------------------------
+    def websocket(self, request: Recorded, match: re.Match[str]) -> Reply:
+        key = request.headers.get("sec-websocket-key")
+        if not self.websocket_on or request.headers.get("upgrade", "").lower() != "websocket" or not key:
+            return Reply(404, body=b"404: Not Found", content_type="text/plain")
+        sid = request.query.get("clientId", [uuid.uuid4().hex])[0]
+        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()
+
+        def serve(conn: socket.socket) -> None:
+            conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+            client = _Socket(conn)
+            self.sockets[sid] = client
+            client.send_json({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": sid}})
+            try:
+                client.read_until_closed()
+            finally:
+                self.sockets.pop(sid, None)
+
+        return Reply(raw=serve)
+
+    def _run(self, client: _Socket, prompt_id: str) -> None:
+        """Send the events of one prompt, as ComfyUI's executor does, and finish it."""
+        job = self.jobs[prompt_id]
+        graph = job["graph"]
+        sent = 0
+
+        def send(message: dict[str, Any] | bytes) -> bool:
+            nonlocal sent
+            if self.drop_after is not None and sent >= self.drop_after:
+                client.close()
+                return False
+            sent += 1
+            self.sent.append(message)
+            return client.send_bytes(message) if isinstance(message, bytes) else client.send_json(message)
+
+        def event(kind: str, **data: Any) -> bool:
+            return send({"type": kind, "data": {**data, "prompt_id": prompt_id}})
+
+        status = {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": self.ahead + 1}}}}
+        if not send(status):
+            return
+        while self.hold is not None and not self.hold.wait(0.02):
+            if prompt_id in self.deleted or client.closed:
+                return
+        sampler = next((n["inputs"] for n in graph.values() if n["class_type"] == "KSampler"), {})
+        text = " ".join(str(n["inputs"].get("text", "")) for n in graph.values() if n["class_type"] == "CLIPTextEncode")
+        if not (event("execution_start", timestamp=1) and event("execution_cached", nodes=[], timestamp=1)
+                and event("executing", node="4", display_node="4") and event("executing", node="3", display_node="3")):
+            return
+        if "[fail]" in text:
+            error = self._finished(prompt_id, graph)["status"]["messages"][1][1]
+            job["done"] = True
+            event("execution_error", **{k: v for k, v in error.items() if k != "prompt_id"}, traceback=[],
+                  current_inputs={}, current_outputs={}, timestamp=2)
+            return
+        steps = int(sampler.get("steps", 1))
+        for step in range(1, steps + 1):
+            if not event("progress", value=step, max=steps, node="3"):
+                return
+            if step == 1 and self.previews:
+                preview = make_image(64, 64, "PNG", "preview")
+                if not send(struct.pack(">II", 1, 2) + preview):
+                    return
+        job["done"] = True
+        if event("executing", node="9", display_node="9") and event("execution_success", timestamp=3):
+            event("executing", node=None, display_node=None)
+
+
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
+
+
+class _Socket:
+    """The server side of one WebSocket: unmasked frames out, masked frames in (close and ping answered)."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def send_json(self, message: dict[str, Any]) -> bool:
+        return self._frame(0x1, json.dumps(message).encode())
+
+    def send_bytes(self, data: bytes) -> bool:
+        return self._frame(0x2, data)
+
+    def close(self) -> None:
+        self._frame(0x8, struct.pack(">H", 1001))
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self.conn.shutdown(socket.SHUT_RDWR)
+
+    def _frame(self, opcode: int, payload: bytes) -> bool:
+        size = len(payload)
+        head = bytes([0x80 | opcode]) + (bytes([size]) if size < 126 else
+                                         bytes([126]) + struct.pack(">H", size) if size < 65536 else
+                                         bytes([127]) + struct.pack(">Q", size))
+        with self._lock:
+            if self.closed:
+                return False
+            try:
+                self.conn.sendall(head + payload)
+            except OSError:
+                self.closed = True
+                return False
+        return True
+
+    def read_until_closed(self) -> None:
+        try:
+            while not self.closed:
+                head = self._read(2)
+                opcode, size = head[0] & 0x0F, head[1] & 0x7F
+                if size == 126:
+                    (size,) = struct.unpack(">H", self._read(2))
+                elif size == 127:
+                    (size,) = struct.unpack(">Q", self._read(8))
+                mask = self._read(4) if head[1] & 0x80 else b"\0\0\0\0"
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(size)))
+                if opcode == 0x8:
+                    self._frame(0x8, payload[:2])
+                    break
+                if opcode == 0x9:
+                    self._frame(0xA, payload)
+        except (OSError, EOFError):
+            pass
+        finally:
+            self.closed = True
+
+    def _read(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = self.conn.recv(count - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
 
 
 def _validate(graph: dict[str, Any]) -> Reply | None:

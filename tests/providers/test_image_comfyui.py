@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,14 @@ def test_generate_end_to_end_reports_progress_and_saves(cli: Cli, fake: FakeComf
     assert graph["5"]["inputs"] == {"width": 768, "height": 512, "batch_size": 1}
     assert "authorization" not in sent.headers
     notes = [line for line in result.err.splitlines() if line.startswith("ComfyUI:")]
-    assert notes == ["ComfyUI: waiting in the queue (1 ahead)", "ComfyUI: running"]
+    # From the WebSocket: the queue, the start, then the sampler's steps by quarters (not a line per step).
+    assert notes == ["ComfyUI: waiting in the queue (1 ahead)", "ComfyUI: running", "ComfyUI: step 1 of 12",
+                     "ComfyUI: step 3 of 12", "ComfyUI: step 6 of 12", "ComfyUI: step 9 of 12",
+                     "ComfyUI: step 12 of 12"]
+    (socket,) = fake.requests_to("/ws")
+    assert socket.query["clientId"] == [sent.json["client_id"]] and socket.headers["upgrade"] == "websocket"
+    assert "origin" not in socket.headers  # ComfyUI refuses a browser Origin that is not its own host
+    assert not fake.requests_to("/queue")  # nothing polled: the socket said when it was done
     (image,) = result.json()["images"]
     assert (image["width"], image["height"]) == (768, 512)
     (view,) = fake.requests_to("/view")
@@ -124,8 +132,69 @@ async def test_errors_are_one_sentence_naming_the_node(fake: FakeComfyUI) -> Non
             await client.generate(call(prompt="[fail] a fox"), api_key=None, base_url=fake.base_url)
 
 
+async def test_the_error_event_on_the_socket_is_one_sentence(fake: FakeComfyUI) -> None:
+    async with ComfyUIImages(max_retries=0, sleep=RecordingSleep()) as client:
+        with pytest.raises(MalformedResponse, match=r"^ComfyUI could not run the workflow: KSampler: CUDA out of "
+                                                    r"memory\. Tried to allocate 2\.00 GiB\.$"):
+            await client.generate(call(prompt="[fail] a fox"), api_key=None, base_url=fake.base_url)
+    assert [m["type"] for m in fake.sent if isinstance(m, dict)][-1] == "execution_error"
+    assert not fake.requests_to("/history")  # the socket said what failed
+
+
+@pytest.mark.parametrize("drop_after", [None, 3])
+async def test_without_a_socket_or_when_it_drops_progress_is_polled(fake: FakeComfyUI, drop_after: int | None) -> None:
+    """A server (or proxy) without WebSockets answers /ws with 404; a socket may also drop mid-way."""
+    fake.websocket_on, fake.drop_after, fake.queue_polls = drop_after is not None, drop_after, 3
+    sleep = RecordingSleep()
+    heard: list[str] = []
+    async with ComfyUIImages(max_retries=0, sleep=sleep) as client:
+        with progress.listening(heard.append):
+            result = await client.generate(call(seed=5), api_key=None, base_url=fake.base_url)
+    assert len(result.images) == 1 and result.images[0].seed == 5
+    assert fake.requests_to("/queue") and sleep.waits  # polled
+    if drop_after is None:
+        assert heard == ["ComfyUI: waiting in the queue (1 ahead)", "ComfyUI: running"]
+    else:  # the socket's notes, then the polled ones
+        assert heard[:2] == ["ComfyUI: waiting in the queue (1 ahead)", "ComfyUI: running"]
+
+
+async def test_previews_on_the_socket_are_partial_images_never_saved(fake: FakeComfyUI) -> None:
+    fake.previews = True
+    partials: list[bytes] = []
+    async with ComfyUIImages(max_retries=0, sleep=RecordingSleep()) as client:
+        with progress.listening_partials(partials.append):
+            result = await client.generate(call(), api_key=None, base_url=fake.base_url)
+        unseen = await client.generate(call(), api_key=None, base_url=fake.base_url)  # nobody shows partials
+    (preview,) = partials
+    assert preview.startswith(b"\x89PNG") and preview != result.images[0].data
+    assert len(unseen.images) == 1 and len(partials) == 1
+
+
+@pytest.mark.parametrize("running", [False, True])
+async def test_cancelling_while_the_socket_waits(fake: FakeComfyUI, running: bool) -> None:
+    """Waiting in the queue: deleted from it (POST /queue {"delete"}); running: POST /interrupt."""
+    fake.hold = threading.Event()
+    fake.queue_polls = 1 if running else 1000
+    queued = asyncio.Event()
+    async with ComfyUIImages(max_retries=0) as client:
+        with progress.listening(lambda note: queued.set()):
+            task = asyncio.create_task(client.generate(call(), api_key=None, base_url=fake.base_url))
+            await asyncio.wait_for(queued.wait(), 10)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    fake.hold.set()
+    (job,) = fake.jobs
+    if running:
+        (interrupt,) = fake.requests_to("/interrupt")
+        assert interrupt.json == {"prompt_id": job} and fake.deleted == []
+    else:
+        (delete,) = [r for r in fake.requests_to("/queue") if r.method == "POST"]
+        assert delete.json == {"delete": [job]} and fake.interrupted == 0
+
+
 async def test_cancelling_takes_the_prompt_off_the_queue(fake: FakeComfyUI) -> None:
-    fake.queue_polls = 1000
+    fake.queue_polls, fake.websocket_on = 1000, False
     waits: list[float] = []
     stuck = asyncio.Event()
 
@@ -145,7 +214,7 @@ async def test_cancelling_takes_the_prompt_off_the_queue(fake: FakeComfyUI) -> N
 
 
 async def test_progress_goes_only_to_the_current_listener(fake: FakeComfyUI) -> None:
-    fake.queue_polls = 3
+    fake.queue_polls, fake.websocket_on = 3, False
     heard: list[str] = []
     async with ComfyUIImages(max_retries=0, sleep=RecordingSleep()) as client:
         with progress.listening(heard.append):

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ CASES: dict[str, tuple[Any, list[str], dict[str, str], str]] = {
             "fal.ai: queue position"),
     "replicate": (lambda: FakeReplicate(finish_in=10_000), ["--model", "black-forest-labs/flux-schnell"],
                   {"REPLICATE_API_TOKEN": REPLICATE_TOKEN}, "Replicate: processing"),
-    "comfyui": (lambda: FakeComfyUI(queue_polls=10_000), ["--model", CHECKPOINTS[0]], {},
+    # Held in the queue (its WebSocket says so) until cancelled.
+    "comfyui": (lambda: FakeComfyUI(queue_polls=10_000, hold=threading.Event()), ["--model", CHECKPOINTS[0]], {},
                 "ComfyUI: waiting in the queue"),
 }
 

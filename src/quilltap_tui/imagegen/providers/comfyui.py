@@ -2,9 +2,11 @@
 
 Wire (comfyanonymous/ComfyUI ``server.py`` and ``script_examples/basic_api_example.py``; provider-wire.md
 2.10): ``POST /prompt {"prompt": graph, "client_id"}`` answers ``{"prompt_id", "number", "node_errors"}``
-or 400 ``{"error": {type, message, details}, "node_errors": {id: {errors: [...]}}}``. Progress is polled:
-``GET /queue`` says whether the prompt is running or where it waits, ``GET /history/{id}`` is ``{}`` until
-it finishes, then carries ``outputs`` (``images: [{filename, subfolder, type}]``) and ``status``.
+or 400 ``{"error": {type, message, details}, "node_errors": {id: {errors: [...]}}}``. Progress comes from
+the server's WebSocket (:mod:`comfy_socket`: queue, running, sampler steps, done, errors); when the socket
+cannot open or drops, it is polled: ``GET /queue`` says whether the prompt is running or where it waits,
+``GET /history/{id}`` is ``{}`` until it finishes, then carries ``outputs`` (``images: [{filename,
+subfolder, type}]``) and ``status``.
 Images come from ``GET /view?filename&subfolder&type`` on the same server. Cancelling (Ctrl-C, esc)
 deletes a waiting prompt from the queue or interrupts a running one. No key.
 """
@@ -17,14 +19,14 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx2
 
 from quilltap_tui.errors import MalformedResponse, ProviderError, Timeout
 from quilltap_tui.imagegen import progress
-from quilltap_tui.imagegen.providers import comfy_workflow
+from quilltap_tui.imagegen.providers import comfy_socket, comfy_workflow
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
 from quilltap_tui.imagegen.providers.openai import count_warning
 from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
@@ -32,6 +34,9 @@ from quilltap_tui.net import json_body
 from quilltap_tui.providers.comfyui import UNIT
 from quilltap_tui.providers.status import ErrorFacts, error_from_facts
 from quilltap_tui.redaction import redact
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 TITLE = UNIT.sentence_name
 POLL_SECONDS = 0.5
@@ -138,16 +143,19 @@ class ComfyUIImages(HttpImageProvider):
         """Queue the filled workflow, wait for it (reporting progress), fetch its images from ``/view``."""
         root = base_url.rstrip("/")
         graph = await asyncio.to_thread(comfy_workflow.load_template, call.extras.get("workflow"))
-        body, seed = build_prompt(call, graph, uuid.uuid4().hex)
-        queued = await self.request_json("POST", root + "/prompt", api_key=api_key, body=body)
-        prompt_id = queued.get("prompt_id")
-        if not isinstance(prompt_id, str) or not prompt_id:
-            raise MalformedResponse(f"{TITLE} accepted the workflow without a prompt_id.")
-        try:
-            payloads, history = await self._wait(root, prompt_id, api_key)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._cancel(root, prompt_id, api_key))
-            raise
+        client_id = uuid.uuid4().hex
+        body, seed = build_prompt(call, graph, client_id)
+        # The socket is opened before queueing, so no event of our prompt comes before we listen.
+        async with comfy_socket.opened(root, client_id, self.auth_headers(api_key)) as socket:
+            queued = await self.request_json("POST", root + "/prompt", api_key=api_key, body=body)
+            prompt_id = queued.get("prompt_id")
+            if not isinstance(prompt_id, str) or not prompt_id:
+                raise MalformedResponse(f"{TITLE} accepted the workflow without a prompt_id.")
+            try:
+                payloads, history = await self._wait(root, prompt_id, api_key, socket)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._cancel(root, prompt_id, api_key))
+                raise
         images = await self.images_from(lambda: [replace(p, url=root + (p.url or "")) for p in payloads],
                                         limit=call.n, origin=base_url)
         # The seed reproduces an image only when it was alone in its batch and the workflow took our seed.
@@ -155,9 +163,23 @@ class ComfyUIImages(HttpImageProvider):
         seeded = [replace(image, seed=seed if known else None) for image in images]
         return ProviderResult(seeded, count_warning(self.title, call.n, len(seeded)), scrub(history))
 
-    async def _wait(self, root: str, prompt_id: str, api_key: str | None) -> tuple[list[ImagePayload], Any]:
-        sleep = self.sleep or asyncio.sleep
+    async def _wait(self, root: str, prompt_id: str, api_key: str | None,
+                    socket: ClientConnection | None) -> tuple[list[ImagePayload], Any]:
+        """Follow the prompt on the socket when there is one; poll when there is none or it dropped."""
         started, last = time.monotonic(), None
+        if socket is not None:
+            try:
+                async with asyncio.timeout(MAX_WAIT):
+                    outcome = await comfy_socket.follow(socket, prompt_id, TITLE)
+            except TimeoutError:
+                raise Timeout(f"{TITLE} did not finish the workflow within {MAX_WAIT / 60:.0f} minutes.",
+                              provider=self.id) from None
+            if outcome.done:
+                history = await self.request_json("GET", f"{root}/history/{prompt_id}", api_key=api_key)
+                payloads = parse_history(history, prompt_id)
+                if payloads is not None:
+                    return payloads, history
+        sleep = self.sleep or asyncio.sleep
         while True:
             history = await self.request_json("GET", f"{root}/history/{prompt_id}", api_key=api_key)
             payloads = parse_history(history, prompt_id)
