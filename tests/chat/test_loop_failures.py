@@ -13,6 +13,7 @@ from quilltap_tui.chat.events import TextEvent, ToolCallStarted, TurnEvent
 from quilltap_tui.chat.loop import TurnSetup, run_turn
 from quilltap_tui.errors import VaultLocked
 from quilltap_tui.services import chat_turn
+from quilltap_tui.services.chat_turn_store import SqlTurnStore
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools.registry import ToolContext, ToolRegistry, ToolResult
 from quilltap_tui.tools.spec import ToolSpec
@@ -160,8 +161,8 @@ async def test_cancel_while_tools_run_marks_the_calls_and_message_cancelled(
     chat_id = new_chat(ctx)
     tool = _Blocking()
     base = chat_turn.prepare_turn(ctx, chat_id)
-    setup = TurnSetup(db=ctx.db, chat_id=chat_id, model="fake-chat-1", open_provider=base.open_provider,
-                      tools=ToolRegistry([tool]))
+    setup = TurnSetup(store=SqlTurnStore(ctx.db), chat_id=chat_id, model="fake-chat-1",
+                      open_provider=base.open_provider, tools=ToolRegistry([tool]))
     calls: list[TurnEvent] = []
     task = asyncio.create_task(run_turn(setup, "wait", lambda e: calls.append(e)))
     await tool.started.wait()
@@ -184,7 +185,7 @@ async def test_an_unexpected_failure_is_saved_before_it_propagates(ctx: AppConte
     def broken() -> Any:
         raise RuntimeError("boom")
 
-    setup = TurnSetup(db=ctx.db, chat_id=chat_id, model="m", open_provider=broken)
+    setup = TurnSetup(store=SqlTurnStore(ctx.db), chat_id=chat_id, model="m", open_provider=broken)
     with pytest.raises(RuntimeError):
         await run_turn(setup, "hi", lambda e: None)
     assert messages(home, chat_id)[1][2:] == ("error", "The reply failed unexpectedly (RuntimeError).")

@@ -10,6 +10,7 @@ import pytest
 from quilltap_tui.chat import history
 from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import chat_turn, chats, keys, profiles
+from quilltap_tui.services.chat_turn_store import SqlTurnStore
 from quilltap_tui.services.context import AppContext
 from tests.chat_support import make_ctx, rows
 
@@ -79,8 +80,8 @@ def test_switching_the_image_profile_changes_the_next_turns_tool(ctx: AppContext
 def test_rename_list_counts_messages_and_delete(ctx: AppContext, tmp_path: Path) -> None:
     first = chats.create_chat(ctx, chat_profile="talk")["id"]
     second = chats.create_chat(ctx, chat_profile="talk")["id"]
-    history.add_message(ctx.db, second, "user", "  a question\nabout boats  ")
-    history.add_message(ctx.db, second, "assistant", "an answer")
+    history.add_message(SqlTurnStore(ctx.db), second, "user", "  a question\nabout boats  ")
+    history.add_message(SqlTurnStore(ctx.db), second, "assistant", "an answer")
     listed = chats.list_chats(ctx)
     assert [c["id"] for c in listed] == [second, first]  # most recently active first
     assert (listed[0]["title"], listed[0]["messages"], listed[1]["messages"]) == ("a question about boats", 2, 0)

@@ -279,14 +279,15 @@ async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: 
     import time as _time
 
     from quilltap_tui.chat.history import add_message
+    from quilltap_tui.services.chat_turn_store import SqlTurnStore
     from quilltap_tui.ui.screens import chat as chat_screen
 
     chat, images = fakes
     _setup(ctx, chat, images)
     chat.decider = lambda _request: Text("second answer")
     chat_id = chats.create_chat(ctx, chat_profile="main", title="Slow")["id"]
-    add_message(ctx.db, chat_id, "user", "first question")
-    add_message(ctx.db, chat_id, "assistant", "first answer")
+    add_message(SqlTurnStore(ctx.db), chat_id, "user", "first question")
+    add_message(SqlTurnStore(ctx.db), chat_id, "assistant", "first answer")
     real_load = chat_screen._load_chat
 
     def slow_load(*args: Any) -> Any:

@@ -44,6 +44,7 @@ async def open_long_chat(app: Any, ctx: Any, pilot: Any) -> Conversation:
     """Open a 30-message chat (with a chat profile) and wait until it is shown at its end."""
     from quilltap_tui.chat.history import add_message
     from quilltap_tui.services import chats, keys, profiles
+    from quilltap_tui.services.chat_turn_store import SqlTurnStore
     from tests.ui.conftest import settle
 
     keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
@@ -51,7 +52,7 @@ async def open_long_chat(app: Any, ctx: Any, pilot: Any) -> Conversation:
                     base_url="http://127.0.0.1:9/v1", default=True)
     chat_id = chats.create_chat(ctx, title="Long")["id"]
     for n in range(1, 31):
-        add_message(ctx.db, chat_id, "user" if n % 2 else "assistant", f"message {n}")
+        add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", f"message {n}")
     await settle(pilot)
     app.screen.query_one("ChatList").open_chat(chat_id)
     for _ in range(100):

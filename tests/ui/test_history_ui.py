@@ -88,6 +88,7 @@ async def test_a_link_in_a_history_message_opens_like_in_markdown(monkeypatch: p
 async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(make_app: Any, ctx: Any) -> None:
     from quilltap_tui.chat.history import add_message
     from quilltap_tui.services import chats, keys, profiles
+    from quilltap_tui.services.chat_turn_store import SqlTurnStore
     from quilltap_tui.ui.chat_data import PAGE
     from quilltap_tui.ui.widgets.prompt import PromptArea
     from tests.ui.conftest import SIZE, settle
@@ -98,7 +99,7 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
     chat_id = chats.create_chat(ctx, title="Mixed")["id"]
     for n in range(1, 41):
         text = f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**"
-        add_message(ctx.db, chat_id, "user" if n % 2 else "assistant", text)
+        add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", text)
     async def until(condition: Any) -> None:
         """Wait (up to 5 s) for what a slow CI machine may take more than one settle to show."""
         for _ in range(100):

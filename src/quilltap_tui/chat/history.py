@@ -1,11 +1,12 @@
 """A chat's stored messages: writing a turn as it happens, and rebuilding the conversation from it.
 
-Every function here is blocking (one short transaction each); the turn loop calls them through
-``asyncio.to_thread``. The database is the single source of truth: each request of a turn is built
-from what is stored, so what the model sees is exactly what the user can read back.
+Every function here writes or reads through a :class:`~quilltap_tui.chat.store.TurnStore` and is
+blocking (the store's calls are); the turn loop calls them through ``asyncio.to_thread``. The store is
+the single source of truth: each request of a turn is built from what is stored, so what the model
+sees is exactly what the user can read back.
 
 Layout: a ``user`` message; per model request an ``assistant`` message (``status`` streaming ->
-complete | cancelled | error, ``error`` holding the reason) whose tool calls are ``tool_call`` rows
+complete | cancelled | error, ``error`` holding the reason) whose tool calls are stored calls
 carrying their result; and ``system`` notes for the user (the round limit) that are never sent to
 the model. The assistant message's ``provider_data`` keeps what must be replayed: ``replay`` (e.g.
 Anthropic thinking blocks), ``calls`` (per call id, e.g. Gemini thought signatures) and
@@ -19,15 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
-
 from quilltap_tui.caps import clip, current
 from quilltap_tui.chat.spec import ChatMessage, ImageBlock, ToolCallRequest, TurnBuilder
-from quilltap_tui.db.engine import Database
-from quilltap_tui.db.models import Chat, Message, ToolCall, utcnow
-from quilltap_tui.errors import NotFound
-from quilltap_tui.tools.registry import ToolResult
+from quilltap_tui.chat.store import NewMessage, StoredCall, StoredMessage, TurnStore
+from quilltap_tui.tools.call import ToolResult
 
 NOTE_KEY = "note"
 TITLE_CHARS = 60
@@ -35,94 +31,45 @@ OPEN_CALL_STATES = ("pending", "running")
 INTERRUPTED = "The tool call did not finish: it was interrupted."
 
 
-def add_message(db: Database, chat_id: str, role: str, content: str, **fields: Any) -> str:
+def add_message(store: TurnStore, chat_id: str, role: str, content: str, **fields: Any) -> str:
     """Append a message at the end of the chat; returns its id. The first user message names the chat."""
-    with db.session() as session:
-        chat = session.get(Chat, chat_id)
-        if chat is None:
-            raise NotFound("chat", chat_id)
-        seq = session.exec(select(func.coalesce(func.max(Message.seq), 0)).where(Message.chat_id == chat_id)).one()
-        row = Message(chat_id=chat_id, seq=int(seq) + 1, role=role, content=content, **fields)
-        session.add(row)
-        if role == "user" and chat.title == "New chat" and content.strip():
-            chat.title = _title(content)
-        chat.updated_at = utcnow()
-        session.add(chat)
-        session.commit()
-        return row.id
+    return store.add_message(chat_id, NewMessage(role, content, **fields))
 
 
-def add_note(db: Database, chat_id: str, text: str) -> str:
+def add_note(store: TurnStore, chat_id: str, text: str) -> str:
     """A note for the user (shown in the chat, never sent to the model)."""
-    return add_message(db, chat_id, "system", text, provider_data={NOTE_KEY: True})
+    return add_message(store, chat_id, "system", text, provider_data={NOTE_KEY: True})
 
 
-def add_tool_call(db: Database, chat_id: str, message_id: str, call: ToolCallRequest) -> str:
+def add_tool_call(store: TurnStore, chat_id: str, message_id: str, call: ToolCallRequest) -> str:
     """Record a call as soon as the model has sent it whole; returns the row id."""
-    row = ToolCall(
-        chat_id=chat_id,
-        message_id=message_id,
-        call_id=call.id,
-        name=call.name,
-        arguments=dict(call.arguments),
-        # Unreadable arguments are kept for the record, but never more of them than the cap allows.
-        raw_arguments=clip(call.raw_arguments, current().max_tool_argument_bytes)
-        if call.parse_error is not None else None,
-        status="pending",
-    )
-    with db.session() as session:
-        session.add(row)
-        session.commit()
-        return row.id
+    # Unreadable arguments are kept for the record, but never more of them than the cap allows.
+    raw = clip(call.raw_arguments, current().max_tool_argument_bytes) if call.parse_error is not None else None
+    return store.add_tool_call(chat_id, message_id, call, raw)
 
 
-def set_call_status(db: Database, row_id: str, status: str) -> None:
+def set_call_status(store: TurnStore, row_id: str, status: str) -> None:
     """Move a call to ``running`` (or another state without a result)."""
-    with db.session() as session:
-        row = session.get(ToolCall, row_id)
-        if row is not None:
-            row.status = status
-            session.add(row)
-            session.commit()
+    store.set_call_status(row_id, status)
 
 
-def finish_call(db: Database, row_id: str, result: ToolResult) -> None:
+def finish_call(store: TurnStore, row_id: str, result: ToolResult) -> None:
     """Store a call's result: what went back to the model, and the error text for a failure."""
-    with db.session() as session:
-        row = session.get(ToolCall, row_id)
-        if row is None:
-            return
-        row.status = "ok" if result.ok else "error"
-        row.result = dict(result.for_model)
-        row.error = result.error
-        row.finished_at = utcnow()
-        session.add(row)
-        session.commit()
+    store.finish_call(row_id, "ok" if result.ok else "error", dict(result.for_model), result.error)
 
 
-def close_open_calls(db: Database, message_id: str, status: str, reason: str) -> None:
+def close_open_calls(store: TurnStore, message_id: str, status: str, reason: str) -> None:
     """Give every unfinished call of a message a final state (on cancel or error)."""
-    with db.session() as session:
-        stmt = select(ToolCall).where(ToolCall.message_id == message_id, col(ToolCall.status).in_(OPEN_CALL_STATES))
-        for row in session.exec(stmt).all():
-            row.status, row.error, row.finished_at = status, reason, utcnow()
-            row.result = {"error": reason}
-            session.add(row)
-        session.commit()
+    store.close_open_calls(message_id, OPEN_CALL_STATES, status, reason)
 
 
-def set_message_status(db: Database, message_id: str, status: str) -> None:
+def set_message_status(store: TurnStore, message_id: str, status: str) -> None:
     """Change a message's status only (its text is already stored)."""
-    with db.session() as session:
-        row = session.get(Message, message_id)
-        if row is not None:
-            row.status = status
-            session.add(row)
-            session.commit()
+    store.set_message_status(message_id, status)
 
 
 def finish_assistant(
-    db: Database,
+    store: TurnStore,
     message_id: str,
     builder: TurnBuilder,
     call_rows: Sequence[str],
@@ -139,13 +86,7 @@ def finish_assistant(
         data["calls"] = calls
     if builder.usage is not None:
         data["usage"] = {"input_tokens": builder.usage.input_tokens, "output_tokens": builder.usage.output_tokens}
-    with db.session() as session:
-        row = session.get(Message, message_id)
-        if row is None:
-            return
-        row.content, row.status, row.error, row.provider_data = "".join(builder.text), status, error, data
-        session.add(row)
-        session.commit()
+    store.finish_message(message_id, "".join(builder.text), status, error, data)
 
 
 # Given the tool call row ids of a conversation, the images each call made, ready to show the model.
@@ -156,7 +97,7 @@ ATTACHMENTS_KEY = "attachments"
 
 
 def load_conversation(
-    db: Database, chat_id: str, images: ImageLoader | None = None, attached: AttachmentLoader | None = None
+    store: TurnStore, chat_id: str, images: ImageLoader | None = None, attached: AttachmentLoader | None = None
 ) -> list[ChatMessage]:
     """The chat as provider-neutral messages: every call followed by its result, notes left out.
 
@@ -164,11 +105,11 @@ def load_conversation(
     its result message; ``attached`` puts a user's attached images on their message, whose text also
     names their ids (for ``edit_image``). Both run here, in the caller's thread, never on a UI thread.
     """
-    with db.session() as session:
-        messages = session.exec(
-            select(Message).where(Message.chat_id == chat_id).order_by(col(Message.seq))
-        ).all()
-        calls = _calls_by_message(session, chat_id)
+    stored = store.conversation(chat_id)
+    messages = stored.messages
+    calls: dict[str, list[StoredCall]] = {}
+    for call in stored.calls:
+        calls.setdefault(call.message_id, []).append(call)
     shown = images([r.id for rows in calls.values() for r in rows if r.status == "ok"]) if images else {}
     ids = [i for m in messages for i in (m.provider_data or {}).get(ATTACHMENTS_KEY, [])]
     pictures = attached(ids) if attached and ids else {}
@@ -181,7 +122,7 @@ def load_conversation(
     return out
 
 
-def _user(message: Message, pictures: dict[str, ImageBlock]) -> ChatMessage:
+def _user(message: StoredMessage, pictures: dict[str, ImageBlock]) -> ChatMessage:
     ids = list((message.provider_data or {}).get(ATTACHMENTS_KEY, []))
     if not ids:
         return ChatMessage.user(message.content)
@@ -190,18 +131,8 @@ def _user(message: Message, pictures: dict[str, ImageBlock]) -> ChatMessage:
     return replace(ChatMessage.user(text), images=tuple(pictures[i] for i in ids if i in pictures))
 
 
-def _calls_by_message(session: Session, chat_id: str) -> dict[str, list[ToolCall]]:
-    rows = session.exec(
-        select(ToolCall).where(ToolCall.chat_id == chat_id).order_by(col(ToolCall.created_at), col(ToolCall.id))
-    ).all()
-    grouped: dict[str, list[ToolCall]] = {}
-    for row in rows:
-        grouped.setdefault(row.message_id, []).append(row)
-    return grouped
-
-
 def _assistant(
-    message: Message, rows: list[ToolCall], shown: dict[str, list[ImageBlock]] | None = None
+    message: StoredMessage, rows: list[StoredCall], shown: dict[str, list[ImageBlock]] | None = None
 ) -> list[ChatMessage]:
     order = {row_id: n for n, row_id in enumerate(message.provider_data.get("call_order", []))}
     rows = sorted(rows, key=lambda r: order.get(r.id, len(order)))
@@ -229,15 +160,16 @@ def _assistant(
     return out
 
 
-def result_text(row: ToolCall) -> tuple[str, bool]:
+def result_text(row: StoredCall) -> tuple[str, bool]:
     """``(text sent to the model, is_error)`` for a stored call, the same every time it is replayed."""
     if row.status == "ok":
-        return json.dumps(row.result, ensure_ascii=False), False
+        return json.dumps(dict(row.result), ensure_ascii=False), False
     if row.status in OPEN_CALL_STATES:
         return json.dumps({"error": INTERRUPTED}), True
-    return json.dumps(row.result or {"error": row.error or "The tool failed."}, ensure_ascii=False), True
+    return json.dumps(dict(row.result) or {"error": row.error or "The tool failed."}, ensure_ascii=False), True
 
 
-def _title(text: str) -> str:
+def title_from(text: str) -> str:
+    """A chat's title from its first user message: one line, at most ``TITLE_CHARS`` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1] + "…"

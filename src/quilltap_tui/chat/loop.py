@@ -6,14 +6,14 @@ Order of persistence, so nothing the user typed or the model sent is lost:
 2. each model request gets an assistant message (status ``streaming``) before it is sent; each tool
    call is stored the moment it is complete in the stream; the reply text when the stream ends;
 3. tool calls of one reply run concurrently; each result is stored as it arrives;
-4. the next request is rebuilt from the database (:func:`history.load_conversation`), so each
+4. the next request is rebuilt from the store (:func:`history.load_conversation`), so each
    provider gets the results in its own required form from its message renderer.
 
 It ends when a reply has no tool calls, or after ``max_rounds`` rounds of tool calls (a note is saved
 and reported). A provider error (or a key that cannot be read) ends the turn with the reason saved
 on the assistant message (status ``error``). Cancellation keeps what arrived, marks the message
-``cancelled`` and re-raises. All database work runs in threads: the caller's event loop (the TUI's)
-never blocks.
+``cancelled`` and re-raises. All storage work (through a :class:`~quilltap_tui.chat.store.TurnStore`)
+runs in threads: the caller's event loop (the TUI's) never blocks.
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ from quilltap_tui.chat.events import (
     TurnStatus,
 )
 from quilltap_tui.chat.spec import ChatProvider, TextDelta, ToolCallEvent, ToolCallRequest, TurnBuilder
-from quilltap_tui.db.engine import Database
+from quilltap_tui.chat.store import TurnStore
 from quilltap_tui.errors import QuilltapError
 from quilltap_tui.imagegen import progress
 from quilltap_tui.providers.retry import RetryHook, listening
-from quilltap_tui.tools.registry import ToolContext, ToolRegistry
+from quilltap_tui.tools.call import ToolContext
+from quilltap_tui.tools.registry import ToolRegistry
 
 CANCELLED = "Cancelled by the user."
 
@@ -53,7 +54,7 @@ CANCELLED = "Cancelled by the user."
 class TurnSetup:
     """Everything one turn needs. ``open_provider`` runs in a thread (it may read the key vault)."""
 
-    db: Database
+    store: TurnStore
     chat_id: str
     model: str
     open_provider: Callable[[], ChatProvider]
@@ -103,7 +104,7 @@ class TurnLoop:
         """Store ``text`` (with gallery ids of attached images) as the user's message; run the turn to its end."""
         s = self.setup
         extra = {"provider_data": {history.ATTACHMENTS_KEY: list(attachments)}} if attachments else {}
-        user_id = await asyncio.to_thread(history.add_message, s.db, s.chat_id, "user", text, **extra)
+        user_id = await asyncio.to_thread(history.add_message, s.store, s.chat_id, "user", text, **extra)
         self.emit(MessageStarted(user_id, "user"))
         try:
             status = await self._rounds()
@@ -136,7 +137,7 @@ class TurnLoop:
             f"Stopped after {s.max_rounds} rounds of tool calls (the max_tool_rounds setting). The last "
             "results are saved; send another message to let the model continue."
         )
-        await asyncio.to_thread(history.add_note, s.db, s.chat_id, note)
+        await asyncio.to_thread(history.add_note, s.store, s.chat_id, note)
         self.emit(ErrorEvent(note))
         return "round_limit"
 
@@ -144,9 +145,9 @@ class TurnLoop:
         """One model request; returns the complete tool calls with their row ids."""
         s = self.setup
         # Images shown to the model are read and downscaled here, in a thread.
-        messages = await asyncio.to_thread(history.load_conversation, s.db, s.chat_id, s.show_images, s.attached)
+        messages = await asyncio.to_thread(history.load_conversation, s.store, s.chat_id, s.show_images, s.attached)
         message_id = await asyncio.to_thread(
-            history.add_message, s.db, s.chat_id, "assistant", "", status="streaming", model=s.model
+            history.add_message, s.store, s.chat_id, "assistant", "", status="streaming", model=s.model
         )
         reply = self._reply = _Reply(message_id)
         self.emit(MessageStarted(message_id, "assistant"))
@@ -162,12 +163,12 @@ class TurnLoop:
                 if isinstance(event, TextDelta):
                     self.emit(TextEvent(event.text))
                 elif isinstance(event, ToolCallEvent):
-                    row_id = await asyncio.to_thread(history.add_tool_call, s.db, s.chat_id, message_id, event.call)
+                    row_id = await asyncio.to_thread(history.add_tool_call, s.store, s.chat_id, message_id, event.call)
                     reply.call_rows.append(row_id)
                     calls.append((event.call, row_id))
                     self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
         await asyncio.to_thread(
-            history.finish_assistant, s.db, message_id, reply.builder, reply.call_rows, status="complete"
+            history.finish_assistant, s.store, message_id, reply.builder, reply.call_rows, status="complete"
         )
         reply.streamed = True
         return calls
@@ -179,12 +180,12 @@ class TurnLoop:
         message_id = self._reply.message_id
 
         async def one(call: ToolCallRequest, row_id: str) -> None:
-            await asyncio.to_thread(history.set_call_status, s.db, row_id, "running")
+            await asyncio.to_thread(history.set_call_status, s.store, row_id, "running")
             # This task's provider retries, queue progress (and partial images, when shown) belong to this call.
             with (listening(self._retry_hook(call.id)), self._partials(call.id),
                   progress.listening(partial(self._progress, call.id))):
                 result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
-            await asyncio.to_thread(history.finish_call, s.db, row_id, result)
+            await asyncio.to_thread(history.finish_call, s.store, row_id, result)
             self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
 
         await asyncio.gather(*(one(call, row_id) for call, row_id in calls))
@@ -216,16 +217,16 @@ class TurnLoop:
         reply = self._reply
         if reply is None:  # the provider could not even be asked: record the reason as a reply
             message_id = await asyncio.to_thread(
-                history.add_message, s.db, s.chat_id, "assistant", "", status="error", error=str(exc), model=s.model
+                history.add_message, s.store, s.chat_id, "assistant", "", status="error", error=str(exc), model=s.model
             )
             self._reply = _Reply(message_id, streamed=True)
         elif not reply.streamed:
             await asyncio.to_thread(
-                history.finish_assistant, s.db, reply.message_id, reply.builder, reply.call_rows,
+                history.finish_assistant, s.store, reply.message_id, reply.builder, reply.call_rows,
                 status="error", error=str(exc),
             )
             await asyncio.to_thread(
-                history.close_open_calls, s.db, reply.message_id, "error", "The reply failed before this call ran."
+                history.close_open_calls, s.store, reply.message_id, "error", "The reply failed before this call ran."
             )
         self.emit(ErrorEvent(str(exc)))
 
@@ -235,12 +236,12 @@ class TurnLoop:
         if reply is None:
             return
         if reply.streamed:
-            await asyncio.to_thread(history.set_message_status, s.db, reply.message_id, "cancelled")
+            await asyncio.to_thread(history.set_message_status, s.store, reply.message_id, "cancelled")
         else:
             await asyncio.to_thread(
-                history.finish_assistant, s.db, reply.message_id, reply.builder, reply.call_rows, status="cancelled"
+                history.finish_assistant, s.store, reply.message_id, reply.builder, reply.call_rows, status="cancelled"
             )
-        await asyncio.to_thread(history.close_open_calls, s.db, reply.message_id, "cancelled", CANCELLED)
+        await asyncio.to_thread(history.close_open_calls, s.store, reply.message_id, "cancelled", CANCELLED)
 
 
 async def run_turn(setup: TurnSetup, text: str, emit: EventSink, attachments: Sequence[str] = ()) -> TurnResult:

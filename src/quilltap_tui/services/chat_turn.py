@@ -19,6 +19,7 @@ from quilltap_tui.chat.spec import ChatProvider
 from quilltap_tui.db.models import ChatProfile, ImageProfile
 from quilltap_tui.errors import NotFound
 from quilltap_tui.services import key_rules, keys, shown_images
+from quilltap_tui.services.chat_turn_store import SqlTurnStore
 from quilltap_tui.services.chat_turn_tools import ProfileImages, tool_profile
 from quilltap_tui.services.chats import IMAGE_TOOL, find
 from quilltap_tui.services.context import AppContext
@@ -75,7 +76,7 @@ def prepare_turn(
             editing = [EditImageTool(port, bound)] if can_edit(bound) else []
             tools = ToolRegistry([GenerateImageTool(port, bound), *editing])
         return TurnSetup(
-            db=ctx.db,
+            store=SqlTurnStore(ctx.db),
             chat_id=chat.id,
             model=profile.model,
             open_provider=partial(open_provider, ctx, profile.provider, profile.api_key_id, profile.base_url),
