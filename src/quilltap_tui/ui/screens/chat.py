@@ -26,6 +26,7 @@ from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_draft import DraftKeeper
 from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
+from quilltap_tui.ui.screens.chat_queue import UNQUEUE_KEY, SendQueue
 from quilltap_tui.ui.widgets.attachments import AttachmentStrip
 from quilltap_tui.ui.widgets.conversation import Conversation
 from quilltap_tui.ui.widgets.history import history_message
@@ -55,7 +56,7 @@ def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -
 
 
 
-class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
+class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     """One chat. ``enter`` sends, ``ctrl+j`` adds a newline, ``esc`` cancels a reply (else goes back)."""
 
     BINDINGS = [
@@ -63,8 +64,11 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
         Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt"),
         Binding("ctrl+o", "attach", "Attach image", id="attach_image", show=False),
         Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image", show=False),
+        Binding(UNQUEUE_KEY, "unqueue", "Un-queue", id="unqueue"),
     ]
-    HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. Switch the chat "
+    HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. A message sent "
+            "while a reply is coming waits in the conversation, marked queued, and goes when the reply ends; "
+            f"{UNQUEUE_KEY} takes the newest queued message back into the prompt. Switch the chat "
             "or image profile in the bar at the top; it applies from the next message.")
     # Focused as the screen is composed: focusing it later in on_mount was a second focus change, and each
     # one re-renders the footer's keys (twice) while the chat opens.
@@ -85,7 +89,8 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
         self._loading_earlier = False
         self._inbox: list[tuple[int, Any]] = []
         self._drain_timer: Timer | None = None
-        self._queued: str | None = None  # sent before the history was on screen; goes once it is
+        # Messages sent while a reply streams, or before the history was on screen: each goes in turn.
+        self._queue = []
         self._attached: tuple[str, ...] = ()  # gallery ids going with the message being sent
 
     def compose_body(self) -> ComposeResult:
@@ -138,24 +143,19 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
         self.follow_end()
         users = [m for m in page.messages if m.get("role") == "user"]
         self.restore_draft(str(users[-1].get("content") or "") if users else None)
-        queued, self._queued = self._queued, None
-        if queued is not None:
-            if page.chat.get("chat_profile"):
-                self._start_turn(queued)
-            else:
-                self.status.stop()
-                await self._not_sent(queued, "this chat has no chat profile: pick one in the bar at the top.")
+        if not self._queue:
+            return
+        if page.chat.get("chat_profile"):
+            self._send_next()
+        else:
+            self.status.stop()
+            await self.unqueue_all("This chat has no chat profile: pick one in the bar at the top")
 
     def failed_load(self, error: BaseException) -> None:
         self.app.report_error(error)  # type: ignore[attr-defined]
-        queued, self._queued = self._queued, None
-        if queued is not None:
+        if self._queue:
             self.status.stop()
-            self.call_later(self._not_sent, queued, "the chat could not be opened.")
-
-    async def _not_sent(self, text: str, reason: str) -> None:
-        await self.conversation.mount(MessageView("error", f"Not sent: {reason}"))
-        self.query_one(PromptArea).text = text  # give the words back to edit and resend
+            self.call_later(self.unqueue_all, "The chat could not be opened")
 
     def _set_chat(self, chat: dict[str, Any]) -> None:
         self.chat = chat
@@ -239,9 +239,6 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
         text = event.text.strip()
         if not text:
             return
-        if self.turn_worker is not None:
-            self.notify("A reply is still coming: wait for it, or press esc to cancel it.", timeout=3)
-            return
         if self.chat is not None and not self.chat.get("chat_profile"):
             self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
             return
@@ -250,25 +247,34 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
         strip = self.query_one(AttachmentStrip)
         self._attached = tuple(strip.ids)
         await strip.clear()
-        shown = text + (f"\n\n[{len(self._attached)} image(s) attached]" if self._attached else "")
-        await self.conversation.mount(MessageView("user", shown))
+        attached, self._attached = self._attached, ()
+        shown = text + (f"\n\n[{len(attached)} image(s) attached]" if attached else "")
         self.follow_end()
-        if self.chat is None:
-            # The history is still being read: starting the turn now would save it before the page is read
-            # and show it twice. It starts as soon as the page is on screen.
-            self._queued = text
-            self.status.start("Opening the chat…")
+        if self.chat is None or self.turn_worker is not None or self._queue:
+            # A reply is still coming (it would be merged into this turn), or the history is still being
+            # read (starting now would save the message before the page is read and show it twice): it
+            # waits, shown as queued, and goes when the reply ends or the page is on screen.
+            await self.enqueue(text, attached, shown)
+            if self.chat is None:
+                self.status.start("Opening the chat…")
             return
-        self._start_turn(text)
+        await self.conversation.mount(MessageView("user", shown))
+        self._start_turn(text, attached)
 
-    def _start_turn(self, text: str) -> None:
+    def _send_next(self) -> None:
+        """Send the oldest queued message as its own turn."""
+        item = self.next_queued()
+        if item is not None:
+            self.follow_end()
+            self._start_turn(item.text, item.attached)
+
+    def _start_turn(self, text: str, attached: tuple[str, ...] = ()) -> None:
         self._turn += 1
         self._calls.clear()
         self.status.start("Waiting for the model…")
         from quilltap_tui.ui.generation import ask
 
         turn = self._turn
-        attached, self._attached = self._attached, ()
         self.turn_worker = self.call_async(
             "turn", ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
             lambda event: self._receive(turn, event), attached,
@@ -304,10 +310,14 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
             return
         self.app.action_edit_image(str(images[-1]["id"]))  # type: ignore[attr-defined]
 
-    def _turn_over(self) -> None:
+    def _turn_over(self, status: str = "complete") -> None:
         self.turn_worker = None
         self.status.stop()
         self.call_blocking("refresh", _get_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
+        if status != "error":  # complete, or stopped at the tool-round limit: the reply is over
+            self._send_next()
+        elif self._queue:
+            self.call_later(self.unqueue_all, "The reply failed")
 
     def done_turn(self, result: Any) -> None:
         """The worker ended; the DoneEvent already updated the screen."""
@@ -325,8 +335,8 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
             f"The reply failed unexpectedly ({type(error).__name__}); details are in the log (F6).")
         if is_plain_lock(error):  # not the command line's advice: the unlock dialog opens below
             reason = "The key vault is locked; unlock it, then send again."
-        await self.conversation.mount(MessageView("error", f"Not sent: {reason}"))
-        self._turn_over()
+        await self.mount_live(MessageView("error", f"Not sent: {reason}"))
+        self._turn_over("error")
         if isinstance(error, VaultLocked):
             self.app.report_error(error)  # type: ignore[attr-defined]
 
@@ -338,28 +348,22 @@ class ChatScreen(DraftKeeper, LiveReply, BaseScreen):
         """Stop the running turn; what arrived stays on screen (and in the database), marked cancelled."""
         worker, self.turn_worker = self.turn_worker, None
         if worker is None:
-            if self._queued is not None:  # not started yet: nothing reached the model or the database
-                self._queued = None
+            if self._queue:  # not started yet: nothing reached the model or the database
                 self.status.stop()
-                self.call_later(self._not_sent_cancelled)
+                self.call_later(self.unqueue_all, "Cancelled before it was sent")
             return
         worker.cancel()
         for view in self._calls.values():
             view.set_cancelled()
         self.call_later(self._end_live, "cancelled")
         self.status.stop()
-        self.notify("Reply cancelled; what arrived is kept.", timeout=3)
-
-    async def _not_sent_cancelled(self) -> None:
-        views = list(self.conversation.query(MessageView))
-        if views and views[-1].role == "user":
-            text = views[-1].text
-            await views[-1].remove()
-            self.query_one(PromptArea).text = text
-        self.notify("Cancelled before it was sent; your message is back in the prompt.", timeout=3)
+        if self._queue:
+            self.call_later(self.unqueue_all, "Reply cancelled; what arrived is kept")
+        else:
+            self.notify("Reply cancelled; what arrived is kept.", timeout=3)
 
     def action_back(self) -> None:
-        if self.turn_worker is not None or self._queued is not None:
+        if self.turn_worker is not None or self._queue:
             self.cancel_reply()
             return
         self.app.update_header()  # type: ignore[attr-defined]

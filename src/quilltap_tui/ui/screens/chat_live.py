@@ -92,15 +92,15 @@ class LiveReply:
             self.status.set_label(event.note[0].upper() + event.note[1:] + "…")
         elif isinstance(event, ev.ErrorEvent):
             # As the command line says: the chat keeps the user's message (it is stored before the call).
-            await self.conversation.mount(MessageView("error", f"{event.message} {KEPT_NOTE}"))
+            await self.mount_live(MessageView("error", f"{event.message} {KEPT_NOTE}"))  # type: ignore[attr-defined]
         elif isinstance(event, ev.DoneEvent):
             await self._end_live("error" if event.status == "error" else "complete")
-            self._turn_over()
+            self._turn_over(event.status)  # type: ignore[attr-defined]
 
     async def _text(self, delta: str) -> None:
         if self._live is None:
             self._live = MessageView("assistant", status="streaming", message_id=self._reply_id, live=True)
-            await self.conversation.mount(self._live)
+            await self.mount_live(self._live)  # type: ignore[attr-defined]
         self._live.add_text(delta)
         self.status.set_label("Replying…")
 
@@ -108,7 +108,7 @@ class LiveReply:
         await self._end_live()
         view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="running")
         self._calls[event.id] = view
-        await self.conversation.mount(view)
+        await self.mount_live(view)  # type: ignore[attr-defined]
         label = "Making an image…" if view.makes_images else f"Running {view.call_name}…"
         self.status.set_label(label)
 

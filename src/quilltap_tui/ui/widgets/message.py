@@ -152,6 +152,7 @@ class MessageView(Vertical):
     MessageView.assistant { border-left: thick $accent 60%; }
     MessageView.system { border-left: thick $warning 60%; }
     MessageView.error { border-left: thick $error; }
+    MessageView.-queued { border-left: thick $primary 40%; background: $boost 50%; }
     MessageView > .message-head { color: $text-muted; height: 1; }
     MessageView.error > .message-head { color: $error; }
     MessageView > Markdown { margin: 0; padding: 0; }
@@ -187,6 +188,7 @@ class MessageView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".message-error").display = bool(self.error)
+        self.set_class(self.status == "queued", "-queued")
 
     @property
     def body(self) -> TimedMarkdown:
@@ -284,6 +286,7 @@ class MessageView(Vertical):
     def set_status(self, status: str, error: str | None = None) -> None:
         """Show a new state (and error text) in the header."""
         self.status = status
+        self.set_class(status == "queued", "-queued")
         if error is not None:
             self.error = inert(error)
         self.query_one(".message-head", Static).update(self._head())
@@ -296,6 +299,8 @@ class MessageView(Vertical):
     def _head(self) -> str:
         label = ROLE_LABELS.get(self.role, self.role.title())
         word = "replying…" if self.live else STATUS_WORDS.get(self.status, "")
+        if self.status == "queued":  # sent while a reply streams: it goes when that reply ends
+            word = "queued · ctrl+r takes it back"
         return f"{label}  ·  {word}" if word else label
 
     def _error_text(self) -> str:
