@@ -28,15 +28,35 @@ async def test_first_run_guides_to_a_key(make_app: Any, ctx: Any) -> None:
     assert [k.label for k in keys.list_keys(ctx)] == ["first"]
 
 
-async def test_theme_from_palette_is_remembered(make_app: Any, ctx: Any) -> None:
+async def _palette_hits(pilot: Any, query: str) -> list[str]:
+    """Type ``query`` into the open palette; the entries it lists once its search workers are done."""
+    from textual.command import CommandList
+
+    await pilot.press(*query)
+    await settle(pilot)
+    found = pilot.app.screen.query_one(CommandList)
+    return [str(found.get_option_at_index(i).prompt).split("\n")[0] for i in range(found.option_count)]
+
+
+async def test_one_theme_command_picks_from_every_theme_and_is_remembered(make_app: Any, ctx: Any) -> None:
+    user_themes = ctx.paths.config / "themes"
+    user_themes.mkdir(parents=True)
+    (user_themes / "my-dusk.toml").write_text('primary = "#aa5500"\ndark = true\n')
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == "quilltap-dark"
         await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Theme: quilltap-light")
-        await pilot.pause(0.3)
+        await settle(pilot)
+        hits = await _palette_hits(pilot, "theme")
+        assert [hit for hit in hits if "theme" in hit.lower()] == ["Theme"]  # one command, not one per theme
+        await pilot.press("enter")
+        await settle(pilot)
+        themes = await _palette_hits(pilot, "")
+        # The themes folder's (built-in and the user's own) and Textual's built-ins, in one list.
+        assert {"quilltap-dark", "quilltap-light", "quilltap-mono", "my-dusk", "nord"} <= set(themes)
+        await pilot.press(*"quilltap-light")
+        await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert app.theme == "quilltap-light"

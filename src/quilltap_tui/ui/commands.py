@@ -1,4 +1,4 @@
-"""Command palette (ctrl+p) entries: open screens, generate, switch default profiles, theme."""
+"""Command palette (ctrl+p) entries: open screens, generate, switch default profiles (themes: Textual's "Theme")."""
 
 from __future__ import annotations
 
@@ -43,8 +43,7 @@ def commands(app: Any) -> list[Command]:
         found.extend(_profile_commands(app, snapshot))
         if snapshot.vault_locked:
             found.append(("Unlock the file vault", "Enter the vault passphrase", app.request_unlock))
-    for name in sorted(app.available_themes):
-        found.append((f"Theme: {name}", "Switch the colour theme (remembered)", partial(setattr, app, "theme", name)))
+    # No entry per theme: Textual's own "Theme" command lists them all (built-in and from the themes folders).
     found.append(("Show help", "Every key binding and what it does", app.action_help))
     return found
 
