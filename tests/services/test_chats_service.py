@@ -114,3 +114,21 @@ def test_image_profile_from_a_chat_profile_reuses_its_key(ctx: AppContext) -> No
     with pytest.raises(Invalid) as duplicate:
         chats.image_profile_from_chat_profile(ctx, "talk")
     assert duplicate.value.field == "name"
+
+
+def test_chats_with_text_finds_chats_by_message_text_only_ids(ctx: AppContext) -> None:
+    fox = chats.create_chat(ctx, chat_profile="talk", title="Animals")["id"]
+    rates = chats.create_chat(ctx, chat_profile="talk", title="Numbers")["id"]
+    tools = chats.create_chat(ctx, chat_profile="talk", title="Tools")["id"]
+    store = SqlTurnStore(ctx.db)
+    history.add_message(store, fox, "user", "Draw a Quick brown FOX")
+    history.add_message(store, fox, "assistant", "Here is the fox.")
+    history.add_message(store, rates, "user", "what is 100% of 5_000?")
+    history.add_message(store, tools, "tool", '{"note": "a fox in a tool result"}')  # not what people wrote
+    assert chats.chats_with_text(ctx, "quick brown fox") == [fox]  # any case
+    assert chats.chats_with_text(ctx, "  fox ") == [fox]  # one id per chat, however many messages match
+    assert chats.chats_with_text(ctx, "100%") == [rates]
+    assert chats.chats_with_text(ctx, "0%") == [rates]
+    assert chats.chats_with_text(ctx, "%") == [rates]  # % and _ are characters, not wildcards
+    assert chats.chats_with_text(ctx, "5_0") == [rates] and chats.chats_with_text(ctx, "5x0") == []
+    assert chats.chats_with_text(ctx, "") == []

@@ -89,6 +89,25 @@ def list_chats(ctx: AppContext) -> list[dict[str, Any]]:
         return [_view(session, row) for row in rows]
 
 
+def chats_with_text(ctx: AppContext, text: str, limit: int = 1000) -> list[str]:
+    """Ids of the chats whose user or assistant messages contain ``text``, at most ``limit``.
+
+    Case-insensitive (on SQLite for ASCII letters only: its ``lower()`` folds nothing else).
+
+    One query that returns ids only: the database scans the text, no message is read into memory.
+    ``%`` and ``_`` in ``text`` are literal characters, not wildcards.
+    """
+    needle = text.strip()
+    if not needle:
+        return []
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (select(Message.chat_id).distinct()
+            .where(col(Message.role).in_(("user", "assistant")), col(Message.content).ilike(pattern, escape="\\"))
+            .limit(limit))
+    with ctx.db.session() as session:
+        return [str(chat_id) for chat_id in session.exec(stmt).all()]
+
+
 def rename_chat(ctx: AppContext, chat_id: str, title: str) -> dict[str, Any]:
     """Give a chat a new title."""
     with ctx.db.session() as session:

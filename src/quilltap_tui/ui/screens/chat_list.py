@@ -2,7 +2,9 @@
 
 ``ctrl+n`` new (chat profile, image profile, tags; the defaults preselected, and the image profile
 follows the tags typed until the user picks one), ``enter`` opens, ``r`` renames, ``d`` deletes after
-a confirmation, ``/`` filters by title, profile or tag.
+a confirmation, ``/`` filters by title, profile, tag or message text. Titles, profiles and tags are
+matched at once on the rows in memory; the message text is searched by the database (ids only, read
+in a worker, 0.25 s after typing stops), and those chats join the rows shown when the answer comes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from quilltap_tui.textsafe import cells, inert
@@ -21,6 +24,7 @@ from quilltap_tui.ui.widgets.fit import fit_columns, fit_rows
 
 COLUMNS = ("Title", "Chat profile", "Images", "Msgs", "Updated (UTC)")
 DROP_ORDER = (4, 3, 2, 1)  # on a narrow terminal: the date goes first, the chat profile last
+TEXT_SEARCH_DELAY = 0.25  # seconds after the last key before the messages are searched
 
 
 class ChatList(ServiceCalls, Vertical):
@@ -40,10 +44,12 @@ class ChatList(ServiceCalls, Vertical):
         self.shown: list[dict[str, Any]] = []
         self._reloads = 0
         self._new_when_loaded = False
+        self._text_matches: tuple[str, set[str]] = ("", set())  # (needle, ids of chats whose messages have it)
+        self._text_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Chats   ctrl+n new · enter open · r rename · d delete · / filter", classes="list-title")
-        yield Input(placeholder="filter by title, profile or tag (esc clears)", id="chat-filter")
+        yield Input(placeholder="filter by title, profile, tag or message text (esc clears)", id="chat-filter")
         yield Static("Loading chats…", id="chats-empty", markup=False)
         yield DataTable(id="chat-table", cursor_type="row", zebra_stripes=True)
 
@@ -71,10 +77,13 @@ class ChatList(ServiceCalls, Vertical):
             return  # an older read finished after a newer one started (e.g. just before a delete)
         self.chats = rows
         self.render_rows()
+        if self.query_one("#chat-filter", Input).value.strip():
+            self._search_text()  # a new or renamed chat may match by its messages too
 
     def render_rows(self) -> None:
         needle = self.query_one("#chat-filter", Input).value.strip().lower()
-        self.shown = [c for c in self.chats if not needle or needle in _haystack(c)]
+        in_text = self._text_matches[1] if self._text_matches[0] == needle else set()
+        self.shown = [c for c in self.chats if not needle or needle in _haystack(c) or c["id"] in in_text]
         table = self.query_one(DataTable)
         selected = self.selected()
         table.clear()
@@ -95,8 +104,9 @@ class ChatList(ServiceCalls, Vertical):
             table.add_row(*cells(*row), key=chat["id"])
         if selected is not None and any(c["id"] == selected["id"] for c in self.shown):
             table.move_cursor(row=table.get_row_index(selected["id"]))
+        searching = bool(needle) and self._text_matches[0] != needle  # the messages' answer is still to come
         empty = "No chats yet: ctrl+n starts one." if not self.chats else (
-            "Nothing matches the filter." if not self.shown else "")
+            "" if self.shown else "Searching the messages…" if searching else "Nothing matches the filter.")
         hint = self.query_one("#chats-empty", Static)
         hint.update(empty)
         hint.display = bool(empty)
@@ -113,6 +123,31 @@ class ChatList(ServiceCalls, Vertical):
 
     @on(Input.Changed, "#chat-filter")
     def _filter_changed(self) -> None:
+        self.render_rows()
+        if self._text_timer is not None:
+            self._text_timer.stop()
+        self._text_timer = self.set_timer(TEXT_SEARCH_DELAY, self._search_text)
+
+    def _search_text(self) -> None:
+        """Ask the database which chats have the filter's text in a message (in a worker)."""
+        self._text_timer = None
+        needle = self.query_one("#chat-filter", Input).value.strip().lower()
+        if not needle:
+            return
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+
+        def search() -> tuple[str, list[str]]:
+            from quilltap_tui.services import chats
+
+            return needle, chats.chats_with_text(ctx, needle)
+
+        self.call_blocking("text_matches", search)
+
+    def done_text_matches(self, result: tuple[str, list[str]]) -> None:
+        needle, ids = result
+        if needle != self.query_one("#chat-filter", Input).value.strip().lower():
+            return  # the filter changed while the database searched: a newer search is on its way
+        self._text_matches = (needle, set(ids))
         self.render_rows()
 
     @on(Input.Submitted, "#chat-filter")
