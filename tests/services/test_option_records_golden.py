@@ -20,10 +20,10 @@ from quilltap_tui.imagegen.spec_model import ModelSpec
 from quilltap_tui.services import audit, generation, keys, profiles
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.tools import generate_image
+from tests.chat_support import make_ctx
 from tests.fakes.image_servers import TEST_KEYS
 from tests.golden import check_json
 from tests.tools.test_option_schemas_golden import SPECS
-from tests.chat_support import make_ctx
 
 GOLDEN = Path(__file__).parent / "golden" / "option_records.json"
 

@@ -30,6 +30,7 @@ def edit(ns: argparse.Namespace) -> int:
 
 
 def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
+    from quilltap_tui.imagegen.options import FLAGGED
     from quilltap_tui.services import image_store
     from quilltap_tui.services.generation import GenerateOptions, GenerationService
     from quilltap_tui.services.validation import parse_param
@@ -41,13 +42,7 @@ def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
     if not prompt:
         raise Invalid("prompt", "The prompt is empty: say what to draw.")
     options = GenerateOptions(
-        size=ns.size,
-        aspect_ratio=ns.aspect_ratio,
-        quality=ns.quality,
-        style=ns.style,
-        count=ns.count,
-        negative_prompt=ns.negative_prompt,
-        seed=ns.seed,
+        **{option.name: getattr(ns, option.name) for option in FLAGGED},
         extras=dict(parse_param(p) for p in ns.param),
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from quilltap_tui.imagegen.options import FLAGGED
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage, as the contract wants; keep its message one clear last line."""
@@ -81,13 +83,9 @@ def _image_options() -> argparse.ArgumentParser:
     """The options ``generate`` and ``edit`` share."""
     gen = argparse.ArgumentParser(add_help=False)
     gen.add_argument("--profile", help="image profile (default profile when omitted)")
-    gen.add_argument("--size", metavar="WxH")
-    gen.add_argument("--aspect-ratio", metavar="A:B")
-    gen.add_argument("--quality")
-    gen.add_argument("--style")
-    gen.add_argument("--count", type=COUNT)
-    gen.add_argument("--negative-prompt")
-    gen.add_argument("--seed", type=SEED)
+    for option in FLAGGED:  # the image-option vocabulary's flags, in its order
+        bounds = option.info.flag_range
+        gen.add_argument(option.flag, metavar=option.info.metavar, type=bounded_int(*bounds) if bounds else None)
     gen.add_argument("--param", action="append", default=[], metavar="K=V",
                      help="provider extra, e.g. output_format=webp")
     gen.add_argument("--no-preview", action="store_true", help="do not draw the image in the terminal")

@@ -65,7 +65,10 @@ def plan(spec: ModelSpec, request: ImageRequest, *, strict: bool = False) -> Pla
     draft = Draft(spec, model, strict=strict)
     _lifecycle_warning(draft)
     extras = _collect_extras(request)
-    map_geometry(draft, request.size, request.aspect_ratio, extras.pop("resolution", None))
+    # A resolution given as an extra (a plug-in's request, an older caller) counts as the option itself.
+    resolution = extras.pop("resolution", None) if request.resolution is None else request.resolution
+    extras.pop("resolution", None)
+    map_geometry(draft, request.size, request.aspect_ratio, resolution)
     _map_quality(draft, _word(request.quality, "quality"))
     _map_style(draft, _word(request.style, "style"))
     negative = _text(request.negative_prompt, "negative_prompt")
@@ -84,8 +87,8 @@ def plan(spec: ModelSpec, request: ImageRequest, *, strict: bool = False) -> Pla
         for n in _split(draft, count)
     ]
     used = UsedParams(
-        size=draft.size, aspect_ratio=draft.aspect_ratio, quality=draft.quality, style=draft.style,
-        count=count, negative_prompt=negative, seed=seed,
+        size=draft.size, aspect_ratio=draft.aspect_ratio, resolution=draft.resolution, quality=draft.quality,
+        style=draft.style, count=count, negative_prompt=negative, seed=seed,
     )
     return Plan(calls=calls, used=used, warnings=draft.warnings)
 

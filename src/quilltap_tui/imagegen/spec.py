@@ -9,31 +9,30 @@ wire response into :class:`GeneratedImage` objects; the results come back as an 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from quilltap_tui.imagegen.options import GenerateOptions
 
 if TYPE_CHECKING:
     from quilltap_tui.imagegen.spec_model import ModelSpec
 
 
-@dataclass(frozen=True)
-class ImageRequest:
-    """What was asked for, before mapping onto a model. Any field may be ``None`` (use the default)."""
+@dataclass(frozen=True, kw_only=True)
+class ImageRequest(GenerateOptions):
+    """What was asked for, before mapping onto a model: the options (any vocabulary) and the prompt.
+
+    The options are :class:`~quilltap_tui.imagegen.options.GenerateOptions`' fields; any may be ``None``
+    (use the model's default). ``extras`` are provider options passed through when the model takes them
+    (output_format, background, moderation, output_compression...).
+    """
 
     prompt: str
     model: str
-    negative_prompt: str | None = None
     count: int = 1
-    size: str | None = None  # "WxH", e.g. "1792x1024"
-    aspect_ratio: str | None = None  # "A:B", e.g. "16:9"
-    quality: str | None = None  # any vocabulary: standard|hd, low|medium|high|auto, draft|high ...
-    style: str | None = None  # vivid|natural (dall-e-3 only)
-    seed: int | None = None
+    # Sampler settings a profile may carry (compatible servers): passed on as extras where the model takes them.
     guidance_scale: float | None = None
     steps: int | None = None
-    # Provider-specific options passed through when the model supports them
-    # (output_format, background, moderation, output_compression, resolution, ...).
-    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,24 +89,15 @@ class EditInputs:
     markup: InputImage | None = None
 
 
-@dataclass(frozen=True)
-class UsedParams:
-    """What was actually sent, in the contract's ``used`` shape."""
+@dataclass(frozen=True, kw_only=True)
+class UsedParams(GenerateOptions):
+    """What was actually sent after mapping; :meth:`as_dict` is the contract's ``used`` shape."""
 
-    size: str | None = None
-    aspect_ratio: str | None = None
-    quality: str | None = None
-    style: str | None = None
     count: int = 1
-    negative_prompt: str | None = None
-    seed: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        # Every field is a scalar, so a flat copy is all dataclasses.asdict (a deep copy, slow) would give.
-        return {name: getattr(self, name) for name in _USED_FIELDS}
-
-
-_USED_FIELDS = tuple(f.name for f in fields(UsedParams))
+        """The contract's ``used`` object (the vocabulary's recorded options, ``None`` included)."""
+        return self.recorded()
 
 
 @dataclass(frozen=True)

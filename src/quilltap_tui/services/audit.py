@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from quilltap_tui.db.models import AuditEntry, utcnow
 from quilltap_tui.errors import LimitExceeded, MalformedResponse, QuilltapError, Timeout
+from quilltap_tui.imagegen.options import RECORDED
 from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
 from quilltap_tui.secrets import redact
 from quilltap_tui.services.context import AppContext
@@ -182,8 +183,11 @@ def entry_json(row: AuditEntry) -> dict[str, Any]:
 
 
 def _requested(request: ImageRequest) -> dict[str, Any]:
-    fields = ("size", "aspect_ratio", "quality", "style", "count", "negative_prompt", "seed")
-    values = {name: getattr(request, name) for name in fields if getattr(request, name) is not None}
-    if request.extras:
-        values["extras"] = dict(request.extras)
+    """What was asked for: the recorded options that were given, then the extras (an option outside
+    ``used``, such as ``resolution``, is kept with them: it reaches the provider the way they do)."""
+    given = request.given()
+    values = {name: given[name] for name in RECORDED if name in given}
+    extras = {**request.extras, **{k: v for k, v in given.items() if k not in values}}
+    if extras:
+        values["extras"] = extras
     return values

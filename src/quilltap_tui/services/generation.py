@@ -18,7 +18,7 @@ from quilltap_tui import net
 from quilltap_tui.errors import Invalid, ProviderError, QuilltapError
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import Plan, explain_gone_model, plan
-from quilltap_tui.imagegen.options import RESTRICTIONS, allowed_values
+from quilltap_tui.imagegen.options import NAMES, OPTIONS, RESTRICTIONS, ImageOption, allowed_values, coerce_int
 from quilltap_tui.imagegen.options import GenerateOptions as GenerateOptions  # its callers import it from here
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
 from quilltap_tui.providers.registry import catalogue_id
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     import httpx2
     from sqlalchemy import Connection
 
-OPTION_FIELDS = ("size", "aspect_ratio", "quality", "style", "count", "negative_prompt", "seed")
 ProviderFactory = Callable[[str], ImageProvider]
 
 
@@ -267,26 +266,37 @@ def merge_request(resolved: ResolvedProfile, prompt: str, options: GenerateOptio
 
 
 def request_from(model: str, parameters: Mapping[str, Any], prompt: str, options: GenerateOptions) -> ImageRequest:
-    """The request a profile with ``parameters`` makes for ``prompt`` (also how a profile is checked at save)."""
-    defaults = dict(parameters)
-    given = {name: getattr(options, name) for name in OPTION_FIELDS if getattr(options, name) is not None}
-    merged = {**{k: v for k, v in defaults.items() if k in OPTION_FIELDS}, **given}
-    extras = {k: v for k, v in defaults.items() if k not in OPTION_FIELDS and k not in _NON_EXTRAS}
-    extras.update(options.extras)
+    """The request a profile with ``parameters`` makes for ``prompt`` (also how a profile is checked at save).
+
+    The vocabulary's options in the profile are defaults under the call's; other parameters are extras
+    under the call's extras. An option with no flag of its own (``resolution``) arrives from the command
+    line as a ``--param`` extra and is taken as the option.
+    """
+    call_extras = dict(options.extras)
+    lifted = {name: call_extras.pop(name) for name in _PARAM_ONLY if call_extras.get(name) is not None}
+    given = {**lifted, **options.given()}
+    merged = {**{k: v for k, v in parameters.items() if k in NAMES and v is not None}, **given}
+    extras = {k: v for k, v in parameters.items() if k not in NAMES and k not in _NON_EXTRAS}
+    extras.update(call_extras)
+    values = {o.name: _typed(o, merged[o.name]) for o in OPTIONS if o.name in merged}
     return ImageRequest(
         prompt=prompt,
         model=model,
-        negative_prompt=merged.get("negative_prompt"),
-        count=_as_int(merged.get("count", 1), "count"),
-        size=_as_text(merged.get("size")),
-        aspect_ratio=_as_text(merged.get("aspect_ratio")),
-        quality=_as_text(merged.get("quality")),
-        style=_as_text(merged.get("style")),
-        seed=_as_int(merged["seed"], "seed") if merged.get("seed") is not None else None,
-        guidance_scale=defaults.get("guidance_scale"),
-        steps=defaults.get("steps"),
+        guidance_scale=parameters.get("guidance_scale"),
+        steps=parameters.get("steps"),
         extras=extras,
+        **values,
     )
+
+
+def _typed(option: ImageOption, value: Any) -> Any:
+    """A merged value as its option's kind: whole numbers checked, words as text, free text as given."""
+    if option.info.kind == "int":
+        return coerce_int(value, option.name)
+    return str(value) if option.info.kind == "word" else value
+
+
+_PARAM_ONLY = frozenset(o.name for o in OPTIONS if not o.info.flag)
 
 
 # Parameters that are ImageRequest fields of their own rather than provider extras.
@@ -305,13 +315,3 @@ def check_restrictions(profile: str, parameters: Mapping[str, Any], used: Any) -
                 option,
                 f"{option} {value} is not allowed by image profile {profile}; allowed: {', '.join(allowed)}.",
             )
-
-
-def _as_text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _as_int(value: Any, field_name: str) -> int:
-    from quilltap_tui.services.validation import coerce_int
-
-    return coerce_int(value, field_name)

@@ -16,7 +16,7 @@ from typing import Any
 
 from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.capabilities import ModelSpec, spec_for
-from quilltap_tui.imagegen.options import GenerateOptions, allowed_values, coerce_int
+from quilltap_tui.imagegen.options import NAMES, OPTIONS, GenerateOptions, ImageOption, allowed_values, coerce_int
 from quilltap_tui.providers.registry import catalogue_id, image_unit
 from quilltap_tui.tools.call import ToolContext
 from quilltap_tui.tools.image_tool import ImageTool
@@ -28,9 +28,7 @@ TOOL_NAME = "generate_image"
 # The schema's count maximum never exceeds this, whatever the profile allows: a model that sees
 # "up to 10" tends to ask for 10. A larger count is still passed on, and the profile's limit decides.
 COUNT_CAP = 4
-TEXT_FIELDS = ("prompt", "negative_prompt", "size", "aspect_ratio", "quality", "style", "resolution")
-INT_FIELDS = ("count", "seed")
-ACCEPTED_FIELDS = frozenset(TEXT_FIELDS + INT_FIELDS)
+ACCEPTED_FIELDS = frozenset({"prompt", *NAMES})
 
 
 def build_spec(profile: ImageToolProfile) -> ToolSpec:
@@ -50,26 +48,34 @@ def describe(profile: ImageToolProfile) -> str:
 
 
 def input_schema(profile: ImageToolProfile) -> dict[str, Any]:
-    """The JSON Schema of the tool input for ``profile``'s model."""
+    """The JSON Schema of the tool input for ``profile``'s model: each vocabulary option the model takes."""
     spec = spec_for(catalogue_id(profile.provider), profile.model)
-    defaults = profile.parameters
     props: dict[str, Any] = {"prompt": _prompt(spec)}
-    props.update(_geometry(spec, defaults))
-    qualities = _allowed(spec.qualities, defaults, "quality")
-    if qualities:
-        props["quality"] = _enum(qualities, "Rendering quality.", defaults.get("quality"))
-    styles = _allowed(spec.styles, defaults, "style")
-    if styles:
-        props["style"] = _enum(styles, "Visual style.", defaults.get("style"))
-    props["count"] = _count(profile)
-    props["negative_prompt"] = {
-        "type": "string",
-        "description": "What the image must not show."
-        + ("" if spec.negative_prompt else " Added to the prompt as an 'Avoid:' line."),
-    }
-    if spec.seed:
-        props["seed"] = {"type": "integer", "description": "Seed for reproducible results."}
+    for option in OPTIONS:
+        schema = _option_schema(option, spec, profile)
+        if schema is not None:
+            props[option.name] = schema
     return {"type": "object", "properties": props, "required": ["prompt"], "additionalProperties": False}
+
+
+def _option_schema(option: ImageOption, spec: ModelSpec, profile: ImageToolProfile) -> dict[str, Any] | None:
+    """One option's schema from its declaration, or None when the model cannot use it at all."""
+    info, defaults = option.info, profile.parameters
+    if option.name == "size" and spec.free_size is not None:
+        return _free_size(spec, defaults)
+    if option.name == "count":
+        return _count(profile)
+    if info.choices is not None:
+        values = _allowed(getattr(spec, info.choices), defaults, option.name)
+        return _enum(values, info.description, defaults.get(option.name)) if values else None
+    if info.requires is not None and not getattr(spec, info.requires):
+        if not info.fallback:
+            return None
+        return {"type": _JSON_TYPES[info.kind], "description": info.description + info.fallback}
+    return {"type": _JSON_TYPES[info.kind], "description": info.description}
+
+
+_JSON_TYPES = {"word": "string", "text": "string", "int": "integer"}
 
 
 def _prompt(spec: ModelSpec) -> dict[str, Any]:
@@ -79,31 +85,21 @@ def _prompt(spec: ModelSpec) -> dict[str, Any]:
     return schema
 
 
-def _geometry(spec: ModelSpec, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if spec.free_size is not None:
-        fs = spec.free_size
-        listed = ", ".join(spec.sizes)
-        out["size"] = {
-            "type": "string",
-            "description": f"Image size: {listed}, or any WIDTHxHEIGHT with sides that are multiples of "
-            f"{fs.multiple_of}, at most {fs.max_side} pixels per side.",
-            "pattern": r"^(auto|[0-9]{2,4}x[0-9]{2,4})$",
-        }
-        if isinstance(defaults.get("size"), str):
-            out["size"]["default"] = defaults["size"]
-        if allowed_values(defaults, "size") is not None:  # the profile's list replaces the free form
-            out["size"] = _enum(_allowed(spec.sizes, defaults, "size", free=True), "Image size in pixels.",
-                                defaults.get("size"))
-    elif spec.sizes:
-        out["size"] = _enum(_allowed(spec.sizes, defaults, "size"), "Image size in pixels (WIDTHxHEIGHT).",
-                            defaults.get("size"))
-    ratios = _allowed(spec.aspect_ratios, defaults, "aspect_ratio")
-    if ratios:
-        out["aspect_ratio"] = _enum(ratios, "Aspect ratio (WIDTH:HEIGHT).", defaults.get("aspect_ratio"))
-    if spec.resolutions:
-        out["resolution"] = _enum(spec.resolutions, "Resolution tier.", defaults.get("resolution"))
-    return out
+def _free_size(spec: ModelSpec, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """A model that takes any WxH within limits: a pattern, unless the profile lists the sizes allowed."""
+    if allowed_values(defaults, "size") is not None:  # the profile's list replaces the free form
+        return _enum(_allowed(spec.sizes, defaults, "size", free=True), "Image size in pixels.", defaults.get("size"))
+    assert spec.free_size is not None
+    fs = spec.free_size
+    schema: dict[str, Any] = {
+        "type": "string",
+        "description": f"Image size: {', '.join(spec.sizes)}, or any WIDTHxHEIGHT with sides that are multiples "
+        f"of {fs.multiple_of}, at most {fs.max_side} pixels per side.",
+        "pattern": r"^(auto|[0-9]{2,4}x[0-9]{2,4})$",
+    }
+    if isinstance(defaults.get("size"), str):
+        schema["default"] = defaults["size"]
+    return schema
 
 
 def _allowed(
@@ -141,25 +137,30 @@ def parse_input(arguments: Mapping[str, Any]) -> tuple[str, GenerateOptions]:
             f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: generate_image takes "
             f"{', '.join(sorted(ACCEPTED_FIELDS))}.",
         )
-    values: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        value = arguments.get(name)
-        if value is not None and not isinstance(value, str):
-            raise Invalid(name, f"{name} must be a string, not {type(value).__name__} {value!r}.")
-        values[name] = value.strip() if isinstance(value, str) and value.strip() else None
-    for name in INT_FIELDS:
-        value = arguments.get(name)
-        values[name] = None if value is None else coerce_int(value, name)
-    if values["prompt"] is None:
+    prompt = _text(arguments, "prompt")
+    values: dict[str, Any] = {
+        o.name: _int(arguments, o.name) if o.info.kind == "int" else _text(arguments, o.name) for o in OPTIONS
+    }
+    if prompt is None:
         raise Invalid("prompt", "prompt is required: describe the image to make.")
-    if values["count"] is not None and values["count"] < 1:
-        raise Invalid("count", f"count must be at least 1, not {values['count']}.")
-    resolution = values.pop("resolution")
-    options = GenerateOptions(
-        **{k: v for k, v in values.items() if k != "prompt"},
-        extras={"resolution": resolution} if resolution else {},
-    )
-    return str(values["prompt"]), options
+    options = GenerateOptions(**values)
+    if options.count is not None and options.count < 1:
+        raise Invalid("count", f"count must be at least 1, not {options.count}.")
+    return prompt, options
+
+
+def _text(arguments: Mapping[str, Any], name: str) -> str | None:
+    """A string argument, trimmed; blank is not given. Anything but a string is Invalid."""
+    value = arguments.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(name, f"{name} must be a string, not {type(value).__name__} {value!r}.")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _int(arguments: Mapping[str, Any], name: str) -> int | None:
+    """A whole-number argument; a quoted number is accepted (LLMs often send ``"2"``)."""
+    value = arguments.get(name)
+    return None if value is None else coerce_int(value, name)
 
 
 def model_result(outcome: ImageOutcome) -> dict[str, Any]:

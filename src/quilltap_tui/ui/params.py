@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quilltap_tui.errors import Invalid
+from quilltap_tui.imagegen.options import OPTIONS, ImageOption
 
 
 @dataclass(frozen=True)
@@ -34,29 +35,30 @@ def image_fields(provider: str, model: str) -> list[ParamField]:
     from quilltap_tui.providers.registry import catalogue_id
 
     spec = spec_for(catalogue_id(provider), model or "").describe()
-    found: list[ParamField] = []
-    free = spec["free_size"]
-    size_hint = f"or any WxH, multiples of {free['multiple_of']}" if free else ""
-    for name, label, key in (("size", "Size", "sizes"), ("aspect_ratio", "Aspect ratio", "aspect_ratios"),
-                             ("resolution", "Resolution", "resolutions"), ("quality", "Quality", "qualities"),
-                             ("style", "Style", "styles")):
-        if spec[key]:
-            hint = size_hint if name == "size" else ""
-            found.append(ParamField(name, label, "text" if name == "size" and free else "select",
-                                    tuple(spec[key]), hint))
-    per_request = spec["max_images_per_request"]
-    found.append(ParamField("count", "Images per generation", "int",
-                            hint=f"{per_request} per request; more are split into several requests",
-                            minimum=1, maximum=10))
-    if spec["negative_prompt"]:
-        found.append(ParamField("negative_prompt", "Negative prompt", "text", hint="what to keep out of the image"))
-    if spec["seed"]:
-        found.append(ParamField("seed", "Seed", "int", hint="same seed, same picture (where supported)"))
+    found = [f for option in OPTIONS if (f := _option_field(option, spec)) is not None]
     # output_format's words are the model's own formats (gif and svg only where the model makes them).
     values = {**EXTRA_VALUES, "output_format": tuple(spec["output_formats"])}
     for extra in spec["extras"]:
         found.append(_extra_field(extra, values, dict(EXTRA_RANGES)))
     return found
+
+
+def _option_field(option: ImageOption, spec: dict[str, Any]) -> ParamField | None:
+    """One vocabulary option's field, when the model itself takes the option (its ``describe()`` facts)."""
+    info = option.info
+    if info.choices is not None:
+        values = spec[info.choices]
+        if not values:
+            return None
+        free = option.name == "size" and spec["free_size"]  # any WxH: typed, with the listed ones as a hint
+        hint = f"or any WxH, multiples of {spec['free_size']['multiple_of']}" if free else ""
+        return ParamField(option.name, info.label, "text" if free else "select", tuple(values), hint)
+    if info.requires is not None and not spec[info.requires]:
+        return None
+    low, high = info.form_range or (None, None)
+    hint = info.hint.format(max_images_per_request=spec["max_images_per_request"])
+    return ParamField(option.name, info.label, "int" if info.kind == "int" else "text", hint=hint, minimum=low,
+                      maximum=high)
 
 
 def _extra_field(name: str, values: dict[str, tuple[str, ...]], ranges: dict[str, Any]) -> ParamField:
