@@ -10,6 +10,7 @@ Prompt triggers: ``[moderate]`` ends as "Content Moderated", ``[error]`` as "Err
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any, ClassVar
@@ -20,7 +21,8 @@ from tests.fakes.server import FakeServer, Recorded, Reply
 BFL_KEY = "bfl-test-key-0123456789abcdef"
 MODELS = ("flux-2-pro", "flux-2-max", "flux-2-flex", "flux-2-klein-4b", "flux-2-klein-9b")
 FIELDS = {"prompt", "width", "height", "seed", "output_format", "safety_tolerance", "prompt_upsampling",
-          "webhook_url", "webhook_secret", "input_image"}
+          "webhook_url", "webhook_secret", "input_image", *(f"input_image_{i}" for i in range(2, 9))}
+REFERENCES = {"flux-2-klein-4b": 4, "flux-2-klein-9b": 4}  # others: 8 (docs.bfl.ai editing overview)
 FLEX_FIELDS = {"steps", "guidance"}
 
 
@@ -114,4 +116,24 @@ def _validate(model: str, body: dict[str, Any]) -> Reply | None:
             return invalid(name, f"Input should be between {low} and {high}")
     if body.get("output_format", "jpeg") not in ("jpeg", "png"):
         return invalid("output_format", "Input should be 'jpeg' or 'png'")
+    return _check_references(model, body)
+
+
+def _check_references(model: str, body: dict[str, Any]) -> Reply | None:
+    """input_image, input_image_2 ...: numbered without gaps, within the model's count, each an image."""
+    names = sorted((k for k in body if k.startswith("input_image")), key=lambda k: int(k.rpartition("_")[2] or 1)
+                   if k != "input_image" else 1)
+    expected = ["input_image", *(f"input_image_{i}" for i in range(2, len(names) + 1))]
+    if names != expected:
+        return invalid(names[-1], "reference images are input_image, input_image_2, ... without gaps")
+    if len(names) > REFERENCES.get(model, 8):
+        return invalid(names[-1], f"{model} takes at most {REFERENCES.get(model, 8)} reference images")
+    for name in names:
+        value = body[name]
+        try:
+            data = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+        except ValueError:
+            data = b""
+        if not data.startswith((b"\x89PNG", b"\xff\xd8", b"RIFF")):
+            return invalid(name, "Input image must be a base64 encoded image or a URL")
     return None

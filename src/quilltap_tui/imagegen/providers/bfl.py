@@ -7,11 +7,14 @@ not found; when Ready, ``result.sample`` is a signed link valid for 10 minutes (
 the key) and ``result.seed`` the seed. One image per task. The polling URL may be a regional host
 (``api.eu.bfl.ai``): the key goes to the base URL's host or another host of the same parent domain, never
 elsewhere. BFL offers no cancel call: a cancelled wait stops polling and the task runs out at BFL.
+Edits are the same call with ``input_image`` … ``input_image_8`` (up to 8 references on pro, max and flex,
+4 on klein: docs.bfl.ai guides/prompting_editing_overview); BFL has no mask on FLUX.2.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -45,6 +48,11 @@ def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
         body["seed"] = call.seed
     names = {"guidance_scale": "guidance"}  # our extra -> BFL's field (flex)
     body.update({names.get(key, key): value for key, value in call.extras.items()})
+    if call.inputs is not None:
+        # An edit is the same call with references: input_image, input_image_2 ... input_image_8, each
+        # the image's base64 (docs.bfl.ai FLUX.2 editing; BFL takes raw base64 or a URL, no data: prefix).
+        for index, image in enumerate(call.inputs.images, start=1):
+            body["input_image" if index == 1 else f"input_image_{index}"] = base64.b64encode(image.data).decode()
     return "/" + call.model.strip("/"), body
 
 

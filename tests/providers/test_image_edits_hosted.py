@@ -1,0 +1,115 @@
+"""Edits on the hosted and self-hosted providers of issue 15, against their loopback fakes.
+
+For each: the exact request (JSON fields, data URLs or multipart parts, as that API takes references),
+``edit`` end to end (the image saved with its lineage), wrong input refused before anything is sent
+(too many images for the model, a mask the model does not take), and the provider's own refusal of a
+reference mapped to one sentence with nothing saved.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from quilltap_tui.errors import BadRequest
+from quilltap_tui.imagegen.capabilities import spec_for
+from quilltap_tui.imagegen.mapping import plan
+from quilltap_tui.imagegen.providers import bfl
+from quilltap_tui.imagegen.providers.bfl import BflImages
+from quilltap_tui.imagegen.spec import EditInputs, ImageRequest, InputImage, ProviderCall
+from tests.fakes.bfl_server import BFL_KEY, FakeBfl
+from tests.fakes.image_servers import make_image
+from tests.fakes.server import RecordingSleep
+from tests.support import Cli
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    made = Cli(tmp_path / "home", monkeypatch)  # it clears provider keys from the environment: set them after
+    monkeypatch.setenv("QUILLTAP_MAX_RETRIES", "0")
+    monkeypatch.setenv("BFL_API_KEY", BFL_KEY)
+    return made
+
+
+def png(width: int = 64, height: int = 48, seed: str = "a") -> InputImage:
+    return InputImage(data=make_image(width, height, "PNG", seed), mime_type="image/png", width=width,
+                      height=height, name=f"image-{seed}.png")
+
+
+def call_for(provider: str, model: str, images: int = 1, **fields: Any) -> ProviderCall:
+    request = ImageRequest(model=model, prompt=fields.pop("prompt", "make the fox bigger"), **fields)
+    inputs = EditInputs(images=tuple(png(seed=str(i)) for i in range(images)))
+    return replace(plan(spec_for(provider, model), request).calls[0], inputs=inputs)
+
+
+def write_png(path: Path, width: int = 64, height: int = 64) -> Path:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 20, 30)).save(buffer, "PNG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def profile(cli: Cli, provider: str, model: str, base_url: str) -> None:
+    made = cli("image-profiles", "add", "--name", "p", "--provider", provider, "--model", model,
+               "--base-url", base_url, "--default")
+    assert made.code == 0, made.err
+
+
+def refused_before_sending(cli: Cli, tmp_path: Path, count: int, mask: bool, message: str) -> None:
+    """``edit`` with ``count`` references (and a mask) is exit 2 with ``message``; nothing saved."""
+    ref = write_png(tmp_path / "ref.png")
+    args = ["--image", str(ref)] * count + (["--mask", str(ref)] if mask else [])
+    result = cli("edit", *args, "change it")
+    assert result.code == 2, result.err
+    assert message in result.err.strip().splitlines()[-1]
+    assert not (cli.home / "images").exists() or not list((cli.home / "images").rglob("*.*"))
+
+
+# -------------------------------------------------------------------------------- Black Forest Labs
+def test_bfl_edit_sends_numbered_base64_references() -> None:
+    path, body = bfl.build_request(call_for("bfl", "flux-2-pro", images=3, seed=5))
+    first, second, third = (base64.b64encode(png(seed=str(i)).data).decode() for i in range(3))
+    assert (path, body) == ("/flux-2-pro", {"prompt": "make the fox bigger", "seed": 5, "input_image": first,
+                                            "input_image_2": second, "input_image_3": third})
+
+
+def test_bfl_edit_end_to_end_records_lineage(cli: Cli, tmp_path: Path) -> None:
+    with FakeBfl() as fake:
+        profile(cli, "bfl", "flux-2-pro", fake.base_url)
+        ref = write_png(tmp_path / "ref.png")
+        result = cli("edit", "--json", "--image", str(ref), "--image", str(ref), "add a hat")
+        assert result.code == 0, result.err
+        (submit,) = [r for r in fake.requests if r.method == "POST"]
+    expected = base64.b64encode(ref.read_bytes()).decode()
+    assert submit.json["input_image"] == expected and submit.json["input_image_2"] == expected
+    doc = result.json()
+    assert len(doc["images"]) == 1 and [i["path"] for i in doc["inputs"]] == [str(ref), str(ref)]
+
+
+@pytest.mark.parametrize(("model", "count", "mask", "message"), [
+    ("flux-2-klein-4b", 5, False, "Model flux-2-klein-4b takes at most 4 input images; 5 were given."),
+    ("flux-2-pro", 9, False, "Model flux-2-pro takes at most 8 input images; 9 were given."),
+    ("flux-2-pro", 1, True, "Model flux-2-pro does not take a mask; edit without --mask."),
+])
+def test_bfl_wrong_input_is_refused_before_sending(cli: Cli, tmp_path: Path, model: str, count: int, mask: bool,
+                                                   message: str) -> None:
+    with FakeBfl() as fake:
+        profile(cli, "bfl", model, fake.base_url)
+        refused_before_sending(cli, tmp_path, count, mask, message)
+        assert fake.requests == []
+
+
+async def test_bfl_refusing_a_reference_is_one_sentence() -> None:
+    broken = replace(call_for("bfl", "flux-2-pro"), inputs=EditInputs(images=(
+        InputImage(data=b"GIF89a not what it says", mime_type="image/png", width=1, height=1),)))
+    with FakeBfl() as fake:
+        async with BflImages(max_retries=0, sleep=RecordingSleep()) as client:
+            with pytest.raises(BadRequest, match=r"input_image: Input image must be a base64 encoded image"):
+                await client.generate(broken, api_key=BFL_KEY, base_url=fake.base_url)
+        assert not fake.requests_to("/get_result")
