@@ -123,6 +123,8 @@ def _check_references(model: str, body: dict[str, Any]) -> Reply | None:
     """input_image, input_image_2 ...: numbered without gaps, within the model's count, each an image."""
     names = sorted((k for k in body if k.startswith("input_image")), key=lambda k: int(k.rpartition("_")[2] or 1)
                    if k != "input_image" else 1)
+    if not names:
+        return None
     expected = ["input_image", *(f"input_image_{i}" for i in range(2, len(names) + 1))]
     if names != expected:
         return invalid(names[-1], "reference images are input_image, input_image_2, ... without gaps")

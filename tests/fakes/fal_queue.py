@@ -10,17 +10,28 @@ lower) → IN_PROGRESS → COMPLETED over ``polls`` status calls. ``[nsfw]`` in 
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any, ClassVar
 
-from tests.fakes.image_servers import make_image
+from tests.fakes.image_servers import dims_for_ratio, make_image
 from tests.fakes.server import FakeServer, Recorded, Reply
 
 FAL_KEY = "fal-test-key-0123456789:abcdef0123456789"
-APPS = {"fal-ai/flux/dev": (1, 50), "fal-ai/flux/schnell": (1, 12)}  # app -> num_inference_steps range
+KONTEXT, FLUX2_EDIT = "fal-ai/flux-pro/kontext", "fal-ai/flux-2-pro/edit"
+APPS = {"fal-ai/flux/dev": (1, 50), "fal-ai/flux/schnell": (1, 12), KONTEXT: (1, 50),
+        FLUX2_EDIT: (1, 50)}  # app -> num_inference_steps range
 FIELDS = {"prompt", "image_size", "num_images", "num_inference_steps", "guidance_scale", "seed",
           "enable_safety_checker", "output_format", "sync_mode", "acceleration"}
+# fal-js types/endpoints.ts: FluxKontextInput and Flux2MaxEditInput (what the edit apps take).
+APP_FIELDS = {
+    KONTEXT: {"prompt", "image_url", "aspect_ratio", "num_images", "seed", "guidance_scale", "output_format",
+              "safety_tolerance", "enhance_prompt", "sync_mode"},
+    FLUX2_EDIT: {"prompt", "image_urls", "image_size", "seed", "output_format", "safety_tolerance",
+                 "enable_safety_checker", "sync_mode"},
+}
+KONTEXT_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
 PRESETS = {"square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024),
            "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576)}
 
@@ -104,6 +115,8 @@ class FakeFalQueue(FakeServer):
         body = job["body"]
         size = body.get("image_size", "landscape_4_3")
         width, height = PRESETS[size] if isinstance(size, str) else (size["width"], size["height"])
+        if "aspect_ratio" in body:
+            width, height = dims_for_ratio(body["aspect_ratio"], 1024)
         fmt = body.get("output_format", "jpeg")
         images = []
         for i in range(body.get("num_images", 1)):
@@ -117,11 +130,14 @@ class FakeFalQueue(FakeServer):
 
 
 def _validate(app: str, body: dict[str, Any]) -> Reply | None:
-    extra = sorted(set(body) - FIELDS)
+    extra = sorted(set(body) - APP_FIELDS.get(app, FIELDS))
     if extra:
         return invalid(extra[0], "Extra inputs are not permitted", "extra_forbidden")
     if not isinstance(body.get("prompt"), str) or not body["prompt"]:
         return invalid("prompt", "Field required", "missing")
+    problem = _check_references(app, body)
+    if problem:
+        return problem
     size = body.get("image_size", "landscape_4_3")
     if isinstance(size, dict):
         if set(size) != {"width", "height"} or not all(isinstance(v, int) and 1 <= v <= 14142 for v in size.values()):
@@ -138,3 +154,34 @@ def _validate(app: str, body: dict[str, Any]) -> Reply | None:
     if body.get("output_format", "jpeg") not in ("jpeg", "png"):
         return invalid("output_format", "Input should be 'jpeg' or 'png'")
     return None
+
+
+def _check_references(app: str, body: dict[str, Any]) -> Reply | None:
+    """The edit apps: the references are required and each must be a URL or an image data URI."""
+    if app == KONTEXT:
+        if body.get("aspect_ratio", "1:1") not in KONTEXT_RATIOS:
+            return invalid("aspect_ratio", f"Input should be one of {', '.join(KONTEXT_RATIOS)}")
+        refs, name = [body.get("image_url")], "image_url"
+    elif app == FLUX2_EDIT:
+        given = body.get("image_urls")
+        refs, name = (given if isinstance(given, list) else [None]), "image_urls"
+    else:
+        return None
+    if not refs or refs[0] is None:
+        return invalid(name, "Field required", "missing")
+    for ref in refs:
+        if not isinstance(ref, str) or not (ref.startswith("https://") or _is_image_data_uri(ref)):
+            return invalid(name, "Failed to load the image: it is neither a URL nor an image data URI",
+                           "image_load_error")
+    return None
+
+
+def _is_image_data_uri(value: str) -> bool:
+    head, _, data = value.partition(",")
+    if not head.startswith("data:image/") or not head.endswith(";base64"):
+        return False
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        return False
+    return raw.startswith((b"\x89PNG", b"\xff\xd8", b"RIFF"))

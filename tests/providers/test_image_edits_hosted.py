@@ -20,10 +20,12 @@ from PIL import Image
 from quilltap_tui.errors import BadRequest
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import plan
-from quilltap_tui.imagegen.providers import bfl
+from quilltap_tui.imagegen.providers import bfl, fal
 from quilltap_tui.imagegen.providers.bfl import BflImages
+from quilltap_tui.imagegen.providers.fal import FalImages
 from quilltap_tui.imagegen.spec import EditInputs, ImageRequest, InputImage, ProviderCall
 from tests.fakes.bfl_server import BFL_KEY, FakeBfl
+from tests.fakes.fal_queue import FAL_KEY, FLUX2_EDIT, KONTEXT, FakeFalQueue
 from tests.fakes.image_servers import make_image
 from tests.fakes.server import RecordingSleep
 from tests.support import Cli
@@ -34,12 +36,17 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     made = Cli(tmp_path / "home", monkeypatch)  # it clears provider keys from the environment: set them after
     monkeypatch.setenv("QUILLTAP_MAX_RETRIES", "0")
     monkeypatch.setenv("BFL_API_KEY", BFL_KEY)
+    monkeypatch.setenv("FAL_KEY", FAL_KEY)
     return made
 
 
 def png(width: int = 64, height: int = 48, seed: str = "a") -> InputImage:
     return InputImage(data=make_image(width, height, "PNG", seed), mime_type="image/png", width=width,
                       height=height, name=f"image-{seed}.png")
+
+
+def data_uri(image: InputImage) -> str:
+    return f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
 
 
 def call_for(provider: str, model: str, images: int = 1, **fields: Any) -> ProviderCall:
@@ -113,3 +120,55 @@ async def test_bfl_refusing_a_reference_is_one_sentence() -> None:
             with pytest.raises(BadRequest, match=r"input_image: Input image must be a base64 encoded image"):
                 await client.generate(broken, api_key=BFL_KEY, base_url=fake.base_url)
         assert not fake.requests_to("/get_result")
+
+
+# ------------------------------------------------------------------------------------------------ fal.ai
+def test_fal_kontext_takes_one_data_uri_as_image_url_and_an_aspect_ratio() -> None:
+    path, body = fal.build_request(call_for("fal", KONTEXT, size="1792x1024", seed=3, count=2))
+    assert (path, body) == (f"/{KONTEXT}", {"prompt": "make the fox bigger", "num_images": 2, "aspect_ratio": "16:9",
+                                            "seed": 3, "image_url": data_uri(png(seed="0"))})
+
+
+def test_fal_flux2_edit_takes_image_urls_and_no_num_images() -> None:
+    path, body = fal.build_request(call_for("fal", FLUX2_EDIT, images=2, size="1024x768"))
+    assert (path, body) == (f"/{FLUX2_EDIT}", {"prompt": "make the fox bigger",
+                                               "image_size": {"width": 1024, "height": 768},
+                                               "image_urls": [data_uri(png(seed="0")), data_uri(png(seed="1"))]})
+
+
+@pytest.mark.parametrize("model", [KONTEXT, FLUX2_EDIT])
+def test_fal_edit_end_to_end_through_the_queue(cli: Cli, tmp_path: Path, model: str) -> None:
+    with FakeFalQueue(polls=2) as fake:
+        profile(cli, "fal", model, fake.base_url)
+        ref = write_png(tmp_path / "ref.png")
+        result = cli("edit", "--json", "--image", str(ref), "add a hat")
+        assert result.code == 0, result.err
+        (submit,) = [r for r in fake.requests if r.method == "POST"]
+    sent = f"data:image/png;base64,{base64.b64encode(ref.read_bytes()).decode()}"
+    assert submit.path == f"/{model}" and submit.headers["authorization"] == f"Key {FAL_KEY}"
+    assert (submit.json.get("image_url") or submit.json["image_urls"][0]) == sent
+    assert len(result.json()["images"]) == 1 and "fal.ai: running" in result.err
+
+
+@pytest.mark.parametrize(("model", "count", "mask", "message"), [
+    (KONTEXT, 2, False, "Model fal-ai/flux-pro/kontext takes at most 1 input image; 2 were given."),
+    (FLUX2_EDIT, 9, False, "Model fal-ai/flux-2-pro/edit takes at most 8 input images; 9 were given."),
+    (FLUX2_EDIT, 1, True, "Model fal-ai/flux-2-pro/edit does not take a mask; edit without --mask."),
+    ("fal-ai/flux/dev", 1, False, "Model fal-ai/flux/dev takes no input images, so it cannot edit"),
+])
+def test_fal_wrong_input_is_refused_before_sending(cli: Cli, tmp_path: Path, model: str, count: int, mask: bool,
+                                                   message: str) -> None:
+    with FakeFalQueue() as fake:
+        profile(cli, "fal", model, fake.base_url)
+        refused_before_sending(cli, tmp_path, count, mask, message)
+        assert fake.requests == []
+
+
+async def test_fal_refusing_a_reference_names_the_input() -> None:
+    broken = replace(call_for("fal", KONTEXT), inputs=EditInputs(images=(
+        InputImage(data=b"GIF89a not what it says", mime_type="image/png", width=1, height=1),)))
+    with FakeFalQueue() as fake:
+        async with FalImages(max_retries=0, sleep=RecordingSleep()) as client:
+            with pytest.raises(BadRequest, match=r"image_url: Failed to load the image"):
+                await client.generate(broken, api_key=FAL_KEY, base_url=fake.base_url)
+        assert fake.jobs == {}

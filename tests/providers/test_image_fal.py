@@ -123,4 +123,7 @@ def test_models_lists_the_built_in_apps_without_a_key(cli: Cli) -> None:
     cli.monkeypatch.delenv("FAL_KEY")
     listed = cli("models", "--provider", "fal", "--json")
     assert listed.code == 0, listed.err
-    assert [m["id"] for m in listed.json()] == [DEV, "fal-ai/flux/schnell"]
+    assert [m["id"] for m in listed.json()] == [DEV, "fal-ai/flux/schnell", "fal-ai/flux-pro/kontext",
+                                                "fal-ai/flux-2-pro/edit"]
+    edits = {m["id"]: m["capabilities"]["max_input_images"] for m in listed.json()}
+    assert edits == {DEV: None, "fal-ai/flux/schnell": None, "fal-ai/flux-pro/kontext": 1, "fal-ai/flux-2-pro/edit": 8}

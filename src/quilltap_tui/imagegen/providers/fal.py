@@ -7,11 +7,14 @@ status_url`` gives ``status`` IN_QUEUE (with ``queue_position``) → IN_PROGRESS
 response_url`` gives ``{"images": [{"url", "width", "height", "content_type"}], "seed",
 "has_nsfw_concepts"}``; ``PUT cancel_url`` cancels. The key goes only to URLs on the base URL's own
 origin: a status or result URL elsewhere is refused. Errors are FastAPI-style ``{"detail": ...}``.
+Edits go to an edit app (``fal-ai/flux-pro/kontext``: ``image_url``; ``fal-ai/flux-2-pro/edit``:
+``image_urls``) with the references as data URIs, which fal's apps take inline (docs.fal.ai fal-cdn).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import time
 from collections.abc import Iterable
@@ -25,7 +28,7 @@ from quilltap_tui.errors import ContentRefused, MalformedResponse, ProviderError
 from quilltap_tui.imagegen import progress
 from quilltap_tui.imagegen.providers.common import HttpImageProvider, ImagePayload, list_of_dicts, scrub
 from quilltap_tui.imagegen.providers.openai import count_warning
-from quilltap_tui.imagegen.spec import ProviderCall, ProviderResult
+from quilltap_tui.imagegen.spec import InputImage, ProviderCall, ProviderResult
 from quilltap_tui.net import json_body
 from quilltap_tui.providers.fal import UNIT
 from quilltap_tui.providers.status import ErrorFacts, error_from_facts, retry_after_seconds, retry_hint
@@ -38,10 +41,20 @@ MAX_WAIT = 900.0
 
 def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     """The submit path (the model id is the app path) and the model input. Pure."""
-    body: dict[str, Any] = {"prompt": call.prompt, "num_images": call.n}
+    body: dict[str, Any] = {"prompt": call.prompt}
+    if call.spec is None or call.spec.max_n > 1:  # fal-ai/flux-2-pro/edit has no num_images
+        body["num_images"] = call.n
     if call.size:
         width, height = (int(x) for x in call.size.split("x"))
         body["image_size"] = {"width": width, "height": height}
+    if call.aspect_ratio:  # the Kontext apps take aspect_ratio instead of image_size
+        body["aspect_ratio"] = call.aspect_ratio
+    if call.inputs is not None:
+        # fal apps take file inputs as URLs, and data URIs inline (docs.fal.ai model-apis/fal-cdn): a model
+        # taking one reference names it image_url (Kontext), one taking several image_urls (FLUX.2 edit).
+        urls = [data_url(image) for image in call.inputs.images]
+        single = call.spec is not None and call.spec.max_input_images == 1
+        body.update({"image_url": urls[0]} if single else {"image_urls": urls})
     if call.seed is not None:
         body["seed"] = call.seed
     if call.negative_prompt is not None:
@@ -49,6 +62,11 @@ def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     names = {"steps": "num_inference_steps"}  # our extra -> fal's input name
     body.update({names.get(key, key): value for key, value in call.extras.items()})
     return "/" + call.model.strip("/"), body
+
+
+def data_url(image: InputImage) -> str:
+    """``data:image/png;base64,…`` for one reference (never uploaded elsewhere: the key stays with fal's queue)."""
+    return f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
 
 
 def parse_result(body: dict[str, Any]) -> tuple[list[ImagePayload], list[str], int | None]:
