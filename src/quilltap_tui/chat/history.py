@@ -24,6 +24,7 @@ from quilltap_tui.caps import clip, current
 from quilltap_tui.chat.spec import ChatMessage, ImageBlock, ToolCallRequest, TurnBuilder
 from quilltap_tui.chat.store import NewMessage, StoredCall, StoredMessage, TurnStore
 from quilltap_tui.tools.call import ToolResult
+from quilltap_tui.tools.catalogue import EDIT_IMAGE
 
 NOTE_KEY = "note"
 TITLE_CHARS = 60
@@ -126,7 +127,7 @@ def _user(message: StoredMessage, pictures: dict[str, ImageBlock]) -> ChatMessag
     ids = list((message.provider_data or {}).get(ATTACHMENTS_KEY, []))
     if not ids:
         return ChatMessage.user(message.content)
-    note = f"[Attached images, ids for edit_image: {', '.join(ids)}]"
+    note = f"[Attached images, ids for {EDIT_IMAGE}: {', '.join(ids)}]"
     text = f"{message.content}\n\n{note}" if message.content else note
     return replace(ChatMessage.user(text), images=tuple(pictures[i] for i in ids if i in pictures))
 

@@ -168,7 +168,7 @@ class Chat(SQLModel, table=True):
     image_profile_id: str | None = Field(
         default=None, foreign_key="image_profile.id", ondelete="SET NULL", index=True
     )
-    enabled_tools: list[str] = _json(lambda: ["generate_image"])
+    enabled_tools: list[str] = _json(list)  # tool ids; services.chats fills it from the tool catalogue
     # Give the images tools made back to the chat model on the next request (off: tokens cost money).
     show_images: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = _ts()

@@ -10,7 +10,7 @@ several clients (and Anthropic's tool API behind them) refuse combinators at the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,11 @@ from quilltap_tui.imagegen.capabilities import provider_name, spec_for
 from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import profiles
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.tools.generate_image import TOOL_NAME, input_schema
+from quilltap_tui.tools import catalogue
+from quilltap_tui.tools.generate_image import input_schema
 from quilltap_tui.tools.ports import ImageToolProfile
 
 LIST_TOOL = "list_image_profiles"
-EDIT_TOOL = "edit_image"
 # Over MCP an edit's inputs are gallery ids (or unique prefixes) only, never file paths: a client must not
 # be able to make the server read, send to a provider or report on files outside the gallery.
 IMAGE_ID_PATTERN = r"^[0-9a-f]{6,32}$"
@@ -135,24 +135,31 @@ class ToolDecl:
 
 
 def declare_tools(exposed: Sequence[ExposedProfile]) -> list[ToolDecl]:
-    """The tools offered for ``exposed``: ``edit_image`` only when a served profile's model can edit."""
-    tools = [generate_tool(exposed)]
-    if editing(exposed):
-        tools.append(edit_tool(editing(exposed)))
+    """The tool catalogue's tools for ``exposed``, each over the served profiles that meet its needs.
+
+    ``edit_image`` is offered only when a served profile's model can edit; a tool that needs no more than
+    an image profile is declared even when none is served (its description says how to add one).
+    """
+    tools = []
+    for entry in catalogue.ENTRIES:
+        serving = [p for p in exposed if entry.needs.met_by(p.tool)]
+        declare = DECLARATIONS.get(entry.id)
+        if declare is not None and (serving or not entry.needs.editing):
+            tools.append(declare(entry, serving))
     return [*tools, list_tool(exposed)]
 
 
-def generate_tool(exposed: Sequence[ExposedProfile]) -> ToolDecl:
+def generate_tool(entry: catalogue.CatalogueEntry, exposed: Sequence[ExposedProfile]) -> ToolDecl:
     return ToolDecl(
-        name=TOOL_NAME,
-        title="Generate images",
+        name=entry.id,
+        title=entry.title,
         description=generate_description(exposed),
         input_schema=merged_schema(exposed),
         output_schema=GENERATE_OUTPUT_SCHEMA,
     )
 
 
-def edit_tool(editors: Sequence[ExposedProfile]) -> ToolDecl:
+def edit_tool(entry: catalogue.CatalogueEntry, editors: Sequence[ExposedProfile]) -> ToolDecl:
     schema = merged_schema(editors)
     most = max(p.max_input_images for p in editors)
     per = "; ".join(f"{p.name}: up to {p.max_input_images}" for p in editors)
@@ -166,8 +173,8 @@ def edit_tool(editors: Sequence[ExposedProfile]) -> ToolDecl:
     }
     schema["required"] = ["prompt", "images"]
     return ToolDecl(
-        name=EDIT_TOOL,
-        title="Edit images",
+        name=entry.id,
+        title=entry.title,
         description=edit_description(editors),
         input_schema=schema,
         output_schema=EDIT_OUTPUT_SCHEMA,
@@ -310,4 +317,11 @@ EDIT_OUTPUT_SCHEMA: dict[str, Any] = {
             "id": _NULLABLE_STR, "path": {"type": "string"}, "sha256": {"type": "string"}}}},
     },
     "required": [*GENERATE_OUTPUT_SCHEMA["required"], "inputs"],
+}
+
+
+# How each catalogue tool is declared over MCP, where one tool serves several profiles (merged schemas).
+DECLARATIONS: dict[str, Callable[[catalogue.CatalogueEntry, Sequence[ExposedProfile]], ToolDecl]] = {
+    catalogue.GENERATE_IMAGE: generate_tool,
+    catalogue.EDIT_IMAGE: edit_tool,
 }

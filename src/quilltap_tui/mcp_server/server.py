@@ -32,7 +32,8 @@ from quilltap_tui.services import image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
 from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
-from quilltap_tui.tools.generate_image import TOOL_NAME, parse_input
+from quilltap_tui.tools import catalogue as tools
+from quilltap_tui.tools.generate_image import parse_input
 
 log = logging.getLogger(__name__)
 SOURCE = "mcp"  # the audit log's source for every generation made over MCP
@@ -40,7 +41,8 @@ RESOURCE_NOT_FOUND = -32002  # the MCP specification's code for an unknown resou
 PAGE_SIZE = 100
 INSTRUCTIONS = (
     "quilltap-tui serves the user's image profiles. Call list_image_profiles to see what each profile is "
-    "good for and accepts, then generate_image (or edit_image, where offered, to change gallery images). "
+    f"good for and accepts, then {tools.GENERATE_IMAGE} (or {tools.EDIT_IMAGE}, where offered, to change gallery "
+    "images). "
     "Images are saved to the user's gallery; each is a resource quilltap://images/<id> holding the full image."
 )
 
@@ -148,7 +150,7 @@ async def generate_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) 
     def make(prompt: str, options: GenerateOptions) -> Awaitable[GenerationOutcome]:
         return app.service.generate(prompt, profile=chosen, options=options, source=SOURCE)
 
-    return await _image_call(ctx, TOOL_NAME, arguments, make)
+    return await _image_call(ctx, tools.GENERATE_IMAGE, arguments, make)
 
 
 async def edit_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
@@ -165,7 +167,7 @@ async def edit_image(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> t
     def make(prompt: str, options: GenerateOptions) -> Awaitable[GenerationOutcome]:
         return app.service.edit(prompt, EditRequest(ids), profile=chosen, options=options, source=SOURCE)
 
-    return await _image_call(ctx, catalog.EDIT_TOOL, arguments, make)
+    return await _image_call(ctx, tools.EDIT_IMAGE, arguments, make)
 
 
 def gallery_ids(value: Any) -> tuple[str, ...]:
@@ -249,8 +251,8 @@ async def list_image_profiles(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, A
 
 # The handler of every declared tool, by name (catalog.declare_tools declares them).
 TOOL_HANDLERS: dict[str, ToolHandler] = {
-    TOOL_NAME: generate_image,
-    catalog.EDIT_TOOL: edit_image,
+    tools.GENERATE_IMAGE: generate_image,
+    tools.EDIT_IMAGE: edit_image,
     catalog.LIST_TOOL: list_image_profiles,
 }
 

@@ -21,12 +21,11 @@ from quilltap_tui.errors import NotFound
 from quilltap_tui.services import key_rules, keys, shown_images
 from quilltap_tui.services.chat_turn_store import SqlTurnStore
 from quilltap_tui.services.chat_turn_tools import ProfileImages, tool_profile
-from quilltap_tui.services.chats import IMAGE_TOOL, find
+from quilltap_tui.services.chats import find
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.services.generation_profile import env_secret
-from quilltap_tui.tools.edit_image import EditImageTool, can_edit
-from quilltap_tui.tools.generate_image import GenerateImageTool
+from quilltap_tui.tools import catalogue
 from quilltap_tui.tools.registry import ToolRegistry
 
 
@@ -66,15 +65,13 @@ def prepare_turn(
             )
         provider_ids.require_installed(profile.provider, "chat", profile.name)
         image = session.get(ImageProfile, chat.image_profile_id) if chat.image_profile_id else None
-        tools = ToolRegistry()
         # An image profile whose provider was uninstalled offers no tool; `generate` says why in one sentence.
         usable = image is not None and provider_ids.installed(image.provider, "image")
-        if image is not None and usable and IMAGE_TOOL in chat.enabled_tools:
+        binding = catalogue.ToolBinding()
+        if image is not None and usable:
             port = ProfileImages(generation or GenerationService(ctx), image.name)
-            bound = tool_profile(image)
-            # edit_image only where the profile's model takes input images.
-            editing = [EditImageTool(port, bound)] if can_edit(bound) else []
-            tools = ToolRegistry([GenerateImageTool(port, bound), *editing])
+            binding = catalogue.ToolBinding(tool_profile(image), port)
+        tools = ToolRegistry(catalogue.build_tools(chat.enabled_tools, binding))
         return TurnSetup(
             store=SqlTurnStore(ctx.db),
             chat_id=chat.id,

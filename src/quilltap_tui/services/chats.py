@@ -3,7 +3,7 @@
 Also the seed's migration step: an image profile made from a chat profile whose provider can make
 images (OpenAI, xAI, Google), reusing its key, base URL and tags.
 
-A chat offers the ``generate_image`` tool when it has an image profile and the tool is enabled;
+A chat offers the image tools of the tool catalogue when it has an image profile and they are enabled;
 "no image generation" clears both. Profile switches are stored at once and so take effect on the
 next turn (a running turn keeps the tools it started with).
 """
@@ -32,8 +32,8 @@ from quilltap_tui.db.models import (
 from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import drafts, image_store, profiles, validation
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.tools import catalogue
 
-IMAGE_TOOL = "generate_image"
 MIN_ID_PREFIX = 6
 
 
@@ -66,7 +66,7 @@ def create_chat(
             title=validation.name(title, "title") if title else "New chat",
             chat_profile_id=chat_row.id,
             image_profile_id=image_row.id if image_row else None,
-            enabled_tools=[] if no_images else [IMAGE_TOOL],
+            enabled_tools=catalogue.default_ids(images=not no_images),
         )
         session.add(chat)
         session.flush()
@@ -141,10 +141,11 @@ def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> dict[s
         chat = find(session, chat_id)
         if name is None:
             chat.image_profile_id = None
-            chat.enabled_tools = [t for t in chat.enabled_tools if t != IMAGE_TOOL]
+            chat.enabled_tools = [t for t in chat.enabled_tools if t not in catalogue.image_tool_ids()]
         else:
             chat.image_profile_id = profiles.find(session, profiles.IMAGE, name).id
-            chat.enabled_tools = [*[t for t in chat.enabled_tools if t != IMAGE_TOOL], IMAGE_TOOL]
+            images = catalogue.image_tool_ids()
+            chat.enabled_tools = [*[t for t in chat.enabled_tools if t not in images], *images]
         return _save(session, chat)
 
 
@@ -299,7 +300,7 @@ def _view(session: Session, chat: Chat) -> dict[str, Any]:
         "title": chat.title,
         "chat_profile": chat_profile.name if chat_profile else None,
         "image_profile": image_profile.name if image_profile else None,
-        "images_enabled": image_profile is not None and IMAGE_TOOL in chat.enabled_tools,
+        "images_enabled": image_profile is not None and bool(set(catalogue.image_tool_ids()) & set(chat.enabled_tools)),
         "show_images": bool(chat.show_images),
         "tags": sorted(tags, key=str.lower),
         "messages": _count(session, Message, chat.id),

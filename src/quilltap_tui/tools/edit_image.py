@@ -15,13 +15,13 @@ from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.options import GenerateOptions
 from quilltap_tui.providers.registry import catalogue_id, image_unit
-from quilltap_tui.tools import generate_image
+from quilltap_tui.tools import catalogue, generate_image
 from quilltap_tui.tools.call import ToolContext
 from quilltap_tui.tools.image_tool import ImageTool
 from quilltap_tui.tools.ports import ImageEditor, ImageOutcome, ImageToolProfile
 from quilltap_tui.tools.spec import ToolSpec
 
-TOOL_NAME = "edit_image"
+TOOL_NAME = catalogue.EDIT_IMAGE
 
 
 def can_edit(profile: ImageToolProfile) -> bool:
@@ -39,7 +39,7 @@ def describe(profile: ImageToolProfile) -> str:
     title = image_unit(profile.provider).sentence_name
     return (
         f'Edit images, or make new ones from reference images, with the image profile "{profile.name}" '
-        f"({title} {profile.model}). Pass the ids of images from earlier generate_image or edit_image "
+        f"({title} {profile.model}). Pass the ids of images from earlier {generate_image.TOOL_NAME} or {TOOL_NAME} "
         "results (or that the user attached) in `images`, and describe the change in `prompt` as a complete "
         "instruction (\"the same fox, twice as big\"). The new images are saved and shown to the user "
         "automatically."

@@ -18,13 +18,14 @@ from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.capabilities import ModelSpec, spec_for
 from quilltap_tui.imagegen.options import NAMES, OPTIONS, GenerateOptions, ImageOption, allowed_values, coerce_int
 from quilltap_tui.providers.registry import catalogue_id, image_unit
+from quilltap_tui.tools import catalogue
 from quilltap_tui.tools.call import ToolContext
 from quilltap_tui.tools.image_tool import ImageTool
 from quilltap_tui.tools.ports import ImageGenerator, ImageOutcome
 from quilltap_tui.tools.ports import ImageToolProfile as ImageToolProfile  # declared with the ports
 from quilltap_tui.tools.spec import ToolSpec
 
-TOOL_NAME = "generate_image"
+TOOL_NAME = catalogue.GENERATE_IMAGE
 # The schema's count maximum never exceeds this, whatever the profile allows: a model that sees
 # "up to 10" tends to ask for 10. A larger count is still passed on, and the profile's limit decides.
 COUNT_CAP = 4

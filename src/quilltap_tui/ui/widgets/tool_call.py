@@ -3,7 +3,7 @@
 The call is a collapsible item whose title says its state (running / done / error); inside are the
 arguments and the result in words (see :mod:`quilltap_tui.ui.result_summary`). Below it, always visible,
 what happened on the way: the mapping warnings ("size 1792x1024 -> 1536x1024", a retired model) and the
-retries ("retrying in 1 s (429)"). While ``generate_image`` runs, a placeholder with the elapsed time
+retries ("retrying in 1 s (429)"). While an image tool runs, a placeholder with the elapsed time
 stands where the picture will appear; the images it made are shown below the item (always visible)
 through the app's one preview widget. Everything the LLM or a provider wrote is shown inert.
 """
@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
 from quilltap_tui.textsafe import inert
+from quilltap_tui.tools import catalogue
 from quilltap_tui.ui.chat_data import CALL_WORDS, image_caption
 from quilltap_tui.ui.result_summary import summarize, warnings_of
 from quilltap_tui.ui.widgets.preview import ImagePreview
@@ -87,7 +88,9 @@ class ToolCallView(Vertical):
 
     @property
     def makes_images(self) -> bool:
-        return self.call_name in ("generate_image", "edit_image")
+        """Whether the catalogue says this tool's result holds images (a placeholder waits for them)."""
+        made = catalogue.entry(self.call_name)
+        return made is not None and made.makes_images
 
     def compose(self) -> ComposeResult:
         with Collapsible(title=self._title(), collapsed=True):  # type: ignore[arg-type]  # Content: no markup
