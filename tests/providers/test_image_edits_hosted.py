@@ -20,14 +20,17 @@ from PIL import Image
 from quilltap_tui.errors import BadRequest
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import plan
-from quilltap_tui.imagegen.providers import bfl, fal
+from quilltap_tui.imagegen.providers import bfl, fal, stability
 from quilltap_tui.imagegen.providers.bfl import BflImages
 from quilltap_tui.imagegen.providers.fal import FalImages
+from quilltap_tui.imagegen.providers.stability import StabilityImages
 from quilltap_tui.imagegen.spec import EditInputs, ImageRequest, InputImage, ProviderCall
 from tests.fakes.bfl_server import BFL_KEY, FakeBfl
 from tests.fakes.fal_queue import FAL_KEY, FLUX2_EDIT, KONTEXT, FakeFalQueue
+from tests.fakes.image_edits import parse_multipart
 from tests.fakes.image_servers import make_image
 from tests.fakes.server import RecordingSleep
+from tests.fakes.stability_server import STABILITY_KEY, FakeStability
 from tests.support import Cli
 
 
@@ -37,6 +40,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("QUILLTAP_MAX_RETRIES", "0")
     monkeypatch.setenv("BFL_API_KEY", BFL_KEY)
     monkeypatch.setenv("FAL_KEY", FAL_KEY)
+    monkeypatch.setenv("STABILITY_API_KEY", STABILITY_KEY)
     return made
 
 
@@ -55,9 +59,15 @@ def call_for(provider: str, model: str, images: int = 1, **fields: Any) -> Provi
     return replace(plan(spec_for(provider, model), request).calls[0], inputs=inputs)
 
 
-def write_png(path: Path, width: int = 64, height: int = 64) -> Path:
+def write_png(path: Path, width: int = 64, height: int = 64, *, hole: bool = False) -> Path:
+    """An opaque PNG; ``hole``: an RGBA mask whose left half is fully transparent (change there)."""
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (10, 20, 30)).save(buffer, "PNG")
+    if hole:
+        picture = Image.new("RGBA", (width, height), (0, 0, 0, 255))
+        picture.paste((0, 0, 0, 0), (0, 0, width // 2, height))
+        picture.save(buffer, "PNG")
+    else:
+        Image.new("RGB", (width, height), (10, 20, 30)).save(buffer, "PNG")
     path.write_bytes(buffer.getvalue())
     return path
 
@@ -172,3 +182,66 @@ async def test_fal_refusing_a_reference_names_the_input() -> None:
             with pytest.raises(BadRequest, match=r"image_url: Failed to load the image"):
                 await client.generate(broken, api_key=FAL_KEY, base_url=fake.base_url)
         assert fake.jobs == {}
+
+
+# ------------------------------------------------------------------------------------------- Stability AI
+def test_stability_sd3_edit_is_image_to_image_with_a_strength_and_no_aspect_ratio() -> None:
+    edit = call_for("stability", "sd3.5-large", size="1792x1024", seed=9)
+    assert stability.build_request(edit) == ("/v2beta/stable-image/generate/sd3", [
+        ("prompt", "make the fox bigger"), ("model", "sd3.5-large"), ("mode", "image-to-image"), ("seed", "9"),
+        ("strength", "0.7")])
+    assert stability.input_files(edit) == [("image", ("image.png", png(seed="0").data, "image/png"))]
+    chosen = replace(edit, extras={"denoising_strength": 0.4})
+    assert ("strength", "0.4") in stability.build_request(chosen)[1]
+    assert stability.build_request(replace(chosen, inputs=None))[1][-1] != ("strength", "0.4")  # generation: none
+
+
+def test_stability_inpaint_sends_the_mask_as_white_where_it_was_transparent(cli: Cli, tmp_path: Path) -> None:
+    with FakeStability() as fake:
+        profile(cli, "stability", "stable-image-inpaint", fake.base_url)
+        ref, hole = write_png(tmp_path / "ref.png"), write_png(tmp_path / "mask.png", hole=True)
+        result = cli("edit", "--json", "--image", str(ref), "--mask", str(hole), "a red door here")
+        assert result.code == 0, result.err
+        (sent,) = fake.requests
+    fields, files = parse_multipart(sent)  # type: ignore[misc]
+    assert sent.path == "/v2beta/stable-image/edit/inpaint" and sent.headers["accept"] == "application/json"
+    assert fields == [("prompt", "a red door here")]
+    parts = {name: data for name, _, _, data in files}
+    assert parts["image"] == ref.read_bytes()
+    with Image.open(io.BytesIO(parts["mask"])) as mask:
+        assert mask.mode == "L" and mask.getpixel((5, 5)) == 255 and mask.getpixel((60, 5)) == 0
+    (image,) = result.json()["images"]
+    assert (image["width"], image["height"]) == (64, 64)  # the reference's size
+
+
+@pytest.mark.parametrize("model", ["sd3.5-medium", "stable-image-ultra"])
+def test_stability_image_to_image_end_to_end(cli: Cli, tmp_path: Path, model: str) -> None:
+    with FakeStability() as fake:
+        profile(cli, "stability", model, fake.base_url)
+        ref = write_png(tmp_path / "ref.png", 96, 64)
+        result = cli("edit", "--json", "--aspect-ratio", "16:9", "--image", str(ref), "make it night")
+        assert result.code == 0, result.err
+    assert fake.edit_inputs == [["image"]]
+    assert (result.json()["images"][0]["width"], result.json()["images"][0]["height"]) == (96, 64)
+
+
+@pytest.mark.parametrize(("model", "count", "mask", "message"), [
+    ("stable-image-ultra", 2, False, "Model stable-image-ultra takes at most 1 input image; 2 were given."),
+    ("sd3.5-large", 1, True, "Model sd3.5-large does not take a mask; edit without --mask."),
+    ("stable-image-core", 1, False, "Model stable-image-core takes no input images, so it cannot edit"),
+])
+def test_stability_wrong_input_is_refused_before_sending(cli: Cli, tmp_path: Path, model: str, count: int,
+                                                         mask: bool, message: str) -> None:
+    with FakeStability() as fake:
+        profile(cli, "stability", model, fake.base_url)
+        refused_before_sending(cli, tmp_path, count, mask, message)
+        assert fake.requests == []
+
+
+async def test_stability_refusing_a_reference_is_one_sentence() -> None:
+    broken = replace(call_for("stability", "sd3.5-large"), inputs=EditInputs(images=(
+        InputImage(data=b"GIF89a not what it says", mime_type="image/png", width=1, height=1),)))
+    with FakeStability() as fake:
+        async with StabilityImages(max_retries=0, sleep=RecordingSleep()) as client:
+            with pytest.raises(BadRequest, match=r"image: is not a valid image"):
+                await client.generate(broken, api_key=STABILITY_KEY, base_url=fake.base_url)
