@@ -1,7 +1,10 @@
-"""Fixtures for the TUI tests: an isolated QUILLTAP_HOME, a fast file vault, and a settle helper."""
+"""Fixtures for the TUI tests: an isolated QUILLTAP_HOME, a fast file vault, the in-process scripted chat
+provider, pacing with no waits, and helpers that wait on the app's own state (never on the clock)."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -81,3 +84,76 @@ def screen_text(app: Any) -> str:
     from textual.widgets import Static
 
     return "\n".join(str(w.render()) for w in app.screen.query(Static))
+
+
+@pytest.fixture
+def scripted_chat() -> Iterator[Any]:
+    """The in-process chat provider ``scripted`` (see ``tests/ui/scripted.py``), registered as a plug-in
+    for this test only; chat profiles with ``provider="scripted"`` talk to it."""
+    from quilltap_tui.providers import registry
+    from tests.ui.scripted import ScriptedChat
+
+    chat = ScriptedChat()
+    registry.reset()
+    registry.registry().load(chat.unit(), kinds=("chat",), origin="tests")
+    yield chat
+    registry.reset()
+
+
+@pytest.fixture
+def instant_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The UI's pacing constants at zero: streamed text is handed over and drawn as soon as it arrives, drafts
+    are saved at once. What the pacing protects (a responsive screen under a fast stream) is measured by
+    bench/tui.py, not here; here only the order and the final state matter."""
+    from quilltap_tui.ui.screens import chat_draft, chat_live
+    from quilltap_tui.ui.widgets import message
+
+    # Textual's timers divide by their delay: a millisecond is the smallest pacing, as in the app itself.
+    monkeypatch.setattr(chat_live, "TEXT_BATCH", 0.001)
+    monkeypatch.setattr(message, "MIN_INTERVAL", 0.0)
+    monkeypatch.setattr(message, "COST_FACTOR", 0.0)
+    monkeypatch.setattr(message, "BLOCK_CHARS_PER_SECOND", math.inf)
+    monkeypatch.setattr(chat_draft, "DEBOUNCE", 0.001)
+
+
+GIVE_UP = 30.0  # seconds: only turns a hang into a failure that says what never happened
+
+
+async def until(pilot: Any, condition: Callable[[], Any], what: str) -> None:
+    """Let the app run until ``condition()`` holds (checked after each short turn of the event loop).
+
+    The test goes on as soon as the state it waits for is there, never after a guessed delay.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GIVE_UP
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"waited {GIVE_UP:g} s for {what}")
+        await asyncio.sleep(0.002)  # hand the loop to the app (and the GIL to worker threads) for a moment
+    del pilot  # taken so a call reads like Pilot's own waits; the condition reaches the app itself
+
+
+def quiet(app: Any) -> bool:
+    """Nothing left to do: no worker running, no message waiting in the app or any widget of the screen, and
+    on a chat screen no turn, no undelivered reply text and no message still streaming."""
+    if any(not worker.is_finished for worker in app.workers):
+        return False
+    screen = app.screen
+    pumps = (app, *screen.walk_children(with_self=True))
+    if any(pump._message_queue.qsize() for pump in pumps):
+        return False
+    if getattr(screen, "turn_worker", None) is not None or getattr(screen, "_inbox", None):
+        return False
+    if getattr(screen, "_drain_timer", None) is not None:
+        return False
+    from quilltap_tui.ui.widgets.message import MessageView
+
+    # A finished reply's last render runs in a worker of its view (counted above).
+    return not any(view.live or view._pending or view._flush_timer is not None for view in screen.query(MessageView))
+
+
+async def drain(pilot: Any, what: str = "the app to finish what it is doing") -> None:
+    """Wait until :func:`quiet` holds twice in a row (a handler that starts more work shows up in between)."""
+    for _ in range(2):
+        await until(pilot, lambda: quiet(pilot.app), what)
+        await asyncio.sleep(0)

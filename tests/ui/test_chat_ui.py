@@ -1,10 +1,14 @@
-"""Chat journeys in the TUI against loopback fakes: new chat, streamed reply, tool call and image,
-esc to cancel, profile switches mid-chat, inert LLM text, errors, long chats. Each test checks the
-widgets, the database and the files."""
+"""Chat journeys in the TUI: new chat, streamed reply, tool call and image, esc to cancel, profile switches
+mid-chat, inert LLM text, errors, long chats. Each test checks the widgets, the database and the files.
+
+The chat model is the in-process scripted provider (``tests/ui/scripted.py``) and the pacing is off, so
+every wait is on the app's state; the image provider is still the loopback fake (its wire is part of
+what a chat turn does). The provider error test keeps the HTTP chat fake: the key must not come back
+from a real error body."""
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,43 +16,47 @@ from typing import Any
 import pytest
 from textual.widgets import Select
 
+from quilltap_tui.errors import BadRequest
 from quilltap_tui.services import chats, keys, profiles
 from quilltap_tui.ui.chat_data import NO_IMAGES
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 from tests.chat_support import is_file
-from tests.fakes.chat_servers import FakeChatServer, HttpError, Text, tool_then_text
+from tests.fakes.chat_servers import FakeChatServer, HttpError
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.ui.conftest import SIZE
+from tests.ui.conftest import SIZE, drain, until
+from tests.ui.scripted import Fail, Say, ScriptedChat, tool_then_text
 
 CHAT_KEY = "sk-chat-test-0123456789abcdefSECRET"
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeChatServer, FakeOpenAIImages]]:
-    with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
-        yield chat, images
+def fakes(scripted_chat: ScriptedChat, instant_pacing: None) -> Iterator[tuple[ScriptedChat, FakeOpenAIImages]]:
+    with FakeOpenAIImages() as images:
+        yield scripted_chat, images
 
 
-def _setup(ctx: Any, chat: FakeChatServer, images: FakeOpenAIImages) -> None:
+def _setup(ctx: Any, chat: ScriptedChat | FakeChatServer, images: FakeOpenAIImages) -> None:
     keys.add_key(ctx, provider="openai", label="img", secret=TEST_KEYS["openai"])
-    keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
     profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", key="img",
                     base_url=images.base_url, default=True, tags=["art"])
     profiles.create(ctx, profiles.IMAGE, name="wide", provider="openai", model="dall-e-3", key="img",
                     base_url=images.base_url, tags=["wide"])
+    if isinstance(chat, ScriptedChat):
+        profiles.create(ctx, profiles.CHAT, name="main", provider="scripted", model="scripted-1", default=True)
+        return
+    keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
     profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
                     base_url=chat.base_url, default=True)
 
 
-async def settle(pilot: Any, rounds: int = 4) -> None:
-    """Wait for workers and their messages with plain sleeps: Pilot's default wait asks every widget to
-    run a callback, and a Markdown block replaced while a reply streams never does (a 30 s hang)."""
-    for _ in range(rounds):
-        await asyncio.sleep(0.05)
-        await pilot.app.workers.wait_for_complete()
-        await asyncio.sleep(0.05)
+async def settle(pilot: Any) -> None:
+    """Until the app is quiet: no worker, no waiting message, every reply drawn (see conftest.quiet).
+
+    Pilot's own wait is not used: it asks every widget to run a callback, and a Markdown block replaced
+    while a reply streams never does (a 30 s hang)."""
+    await drain(pilot)
 
 
 async def _type(pilot: Any, text: str) -> None:
@@ -61,13 +69,12 @@ async def _enter(pilot: Any) -> None:
     from textual import events
 
     pilot.app.focused.post_message(events.Key("enter", "\r"))
-    await asyncio.sleep(0.05)
 
 
 async def _send(pilot: Any, text: str) -> None:
     await _type(pilot, text)
     await _enter(pilot)
-    await settle(pilot, rounds=6)
+    await settle(pilot)
 
 
 def _views(app: Any, kind: type) -> list[Any]:
@@ -115,7 +122,7 @@ async def test_new_chat_send_stream_tool_call_and_image(make_app: Any, ctx: Any,
 async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: Any, fakes: Any) -> None:
     chat, images = fakes
     _setup(ctx, chat, images)
-    chat.enqueue(Text(tokens=[f"tok{i} " for i in range(400)], tps=40))
+    chat.enqueue(Say(tokens=[f"tok{i} " for i in range(400)], hold_after=3))  # three tokens, then it waits
     chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -124,18 +131,16 @@ async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: An
         await settle(pilot)
         await _type(pilot, "count slowly")
         await _enter(pilot)
-        for _ in range(200):  # until a few tokens are on screen
-            await pilot.pause(0.05)
-            views = _views(app, MessageView)
-            if len(views) == 2 and views[1].text.count("tok") >= 3:
-                break
+        await until(pilot, chat.holding.is_set, "the model to send three tokens")
+        await until(pilot, lambda: len(_views(app, MessageView)) == 2 and _views(app, MessageView)[1].text.count(
+            "tok") == 3, "the three tokens on screen")
         assert "esc to cancel" in app.screen.status.text()
         await pilot.press("escape")
         await settle(pilot)
         reply = _views(app, MessageView)[1]
         assert reply.status == "cancelled" and "cancelled" in str(reply.query_one(".message-head").render())
         partial = reply.text
-        assert partial.startswith("tok0 tok1 tok2") and "tok399" not in partial
+        assert partial == "tok0 tok1 tok2 "  # what arrived, and nothing after the esc
         assert type(app.screen).__name__ == "ChatScreen"  # the first esc cancels, it does not leave
         assert not app.screen.status.display
     stored = chats.get_messages(ctx, chat_id)[-1]
@@ -168,12 +173,11 @@ async def test_switch_image_profile_mid_chat_changes_the_next_turn(make_app: Any
         await settle(pilot)
         assert chats.get_chat(ctx, chat_id)["images_enabled"] is False
         chat.decider = None
-        chat.enqueue(Text("No pictures now."))
+        chat.enqueue(Say("No pictures now."))
         await _send(pilot, "just talk")
         assert _views(app, MessageView)[-1].text == "No pictures now."
-    first_tools = chat.chat_requests[0].body.get("tools") or []
-    assert first_tools and first_tools[0]["function"]["name"] == "generate_image"
-    assert "tools" not in chat.chat_requests[-1].body or not chat.chat_requests[-1].body["tools"]
+    assert chat.requests[0].tool_names[0] == "generate_image"
+    assert chat.requests[-1].tools == ()
     assert len(images.requests_to("/images/generations")) == 1
 
 
@@ -181,7 +185,7 @@ async def test_llm_text_is_inert_and_markup_is_not_interpreted(make_app: Any, ct
     chat, images = fakes
     _setup(ctx, chat, images)
     evil = "Hi \x1b]52;c;ZXZpbA==\x07 [b]bold?[/b] [link=http://x]y[/link]"
-    chat.enqueue(Text(tokens=[evil[:9], evil[9:]]))
+    chat.enqueue(Say(tokens=[evil[:9], evil[9:]]))
     chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -196,8 +200,14 @@ async def test_llm_text_is_inert_and_markup_is_not_interpreted(make_app: Any, ct
         assert "[b]bold?[/b]" in rendered and "[link=http://x]y[/link]" in rendered
 
 
-async def test_provider_error_is_shown_in_the_chat_without_the_key(make_app: Any, ctx: Any, fakes: Any) -> None:
-    chat, images = fakes
+async def test_provider_error_is_shown_in_the_chat_without_the_key(make_app: Any, ctx: Any,
+                                                                   instant_pacing: None) -> None:
+    with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        await _provider_error_without_the_key(make_app, ctx, chat, images)
+
+
+async def _provider_error_without_the_key(make_app: Any, ctx: Any, chat: FakeChatServer,
+                                          images: FakeOpenAIImages) -> None:
     _setup(ctx, chat, images)
     chat.enqueue(HttpError(401))
     chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
@@ -276,22 +286,21 @@ async def test_long_chat_opens_on_its_last_page_and_loads_earlier(make_app: Any,
 async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: Any, ctx: Any, fakes: Any,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A fast typist can send while the chat's first page is still being read: the history goes above."""
-    import time as _time
-
     from quilltap_tui.chat.history import add_message
     from quilltap_tui.services.chat_turn_store import SqlTurnStore
     from quilltap_tui.ui.screens import chat as chat_screen
 
     chat, images = fakes
     _setup(ctx, chat, images)
-    chat.decider = lambda _request: Text("second answer")
+    chat.decider = lambda _request: Say("second answer")
     chat_id = chats.create_chat(ctx, chat_profile="main", title="Slow")["id"]
     add_message(SqlTurnStore(ctx.db), chat_id, "user", "first question")
     add_message(SqlTurnStore(ctx.db), chat_id, "assistant", "first answer")
     real_load = chat_screen._load_chat
+    disk = threading.Event()  # a slow disk or a remote PostgreSQL: the read ends when the test says so
 
     def slow_load(*args: Any) -> Any:
-        _time.sleep(2.0)  # a slow disk or a remote PostgreSQL
+        assert disk.wait(30)
         return real_load(*args)
 
     monkeypatch.setattr(chat_screen, "_load_chat", slow_load)
@@ -299,13 +308,15 @@ async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.screen.query_one("ChatList").open_chat(chat_id)
-        await asyncio.sleep(0.2)
-        assert type(app.screen).__name__ == "ChatScreen" and not _views(app, MessageView)  # still loading
+        await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen", "the chat screen")
+        await until(pilot, lambda: app.screen.query("#prompt"), "the prompt")
+        assert not _views(app, MessageView)  # still loading
         await _type(pilot, "second question")
         await _enter(pilot)
-        assert [v.text for v in _views(app, MessageView)] == ["second question"]  # sent before the history came
-        await asyncio.sleep(2.0)
-        await settle(pilot, rounds=6)
+        await until(pilot, lambda: [v.text for v in _views(app, MessageView)] == ["second question"],
+                    "the message shown before the history came")
+        disk.set()
+        await settle(pilot)
         texts = [v.text for v in _views(app, MessageView)]
         assert texts == ["first question", "first answer", "second question", "second answer"]
     assert [m["content"] for m in chats.get_messages(ctx, chat_id)] == [
@@ -363,7 +374,7 @@ async def test_a_failed_first_turn_keeps_the_new_chat_and_says_so(make_app: Any,
     """As the command line: a failed reply keeps the chat with the user's message, and the screen says so."""
     chat, images = fakes
     _setup(ctx, chat, images)
-    chat.enqueue(HttpError(400))  # refused at once (a 5xx would be retried)
+    chat.enqueue(Fail(BadRequest("The model refused the request.", provider="scripted", status=400)))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
