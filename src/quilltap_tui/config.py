@@ -9,23 +9,32 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_type_hints
 
 from quilltap_tui.errors import Invalid
 from quilltap_tui.paths import Paths, atomic_write
 
 VAULT_CHOICES = ("auto", "keyring", "file", "env")
 IMAGE_MODES = ("auto", "tgp", "sixel", "halfcell", "off")
+ENV_PREFIX = "QUILLTAP_"
+
+T = TypeVar("T")
+
+
+def _choice(default: T, choices: tuple[str, ...]) -> T:
+    """A setting that takes one of ``choices`` (given in any case and with spaces around in the environment)."""
+    return field(default=default, metadata={"choices": choices})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every user-tunable setting, with its default."""
+    """Every user-tunable setting, with its default. Each ``name`` is ``name`` in ``settings.toml`` and
+    ``QUILLTAP_NAME`` in the environment (:data:`ENV_OVERRIDES`); the annotation is the type both are read as."""
 
-    vault: str = "auto"
-    images: str = "auto"
+    vault: str = _choice("auto", VAULT_CHOICES)
+    images: str = _choice("auto", IMAGE_MODES)
     database_url: str = ""
     theme: str = "quilltap-dark"
     max_tool_rounds: int = 4
@@ -39,13 +48,15 @@ class Settings:
     max_retries: int = 2
     keyring_timeout: float = 5.0
     mouse: bool = True
+    # Every chat shows the images its tools made to the chat model (as ``ask --show-images`` does for one
+    # turn, or the TUI's per-chat setting for one chat).
     show_images_to_model: bool = False
 
     def validate(self) -> Settings:
-        if self.vault not in VAULT_CHOICES:
-            raise Invalid("vault", f"vault must be one of {', '.join(VAULT_CHOICES)}, not {self.vault!r}.")
-        if self.images not in IMAGE_MODES:
-            raise Invalid("images", f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}.")
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                raise Invalid(f.name, f"{f.name} must be one of {', '.join(choices)}, not {getattr(self, f.name)!r}.")
         if not 1 <= self.max_tool_rounds <= 50:
             raise Invalid("max_tool_rounds", "max_tool_rounds must be between 1 and 50.")
         if not 0 <= self.max_retries <= 10:
@@ -66,36 +77,29 @@ class Settings:
             raise Invalid("max_image_pixels", "max_image_pixels must be at least 1.")
 
 
-# Environment variable -> settings field. Kept explicit so the README can list them.
-ENV_OVERRIDES = {
-    "QUILLTAP_VAULT": "vault",
-    "QUILLTAP_IMAGES": "images",
-    "QUILLTAP_DATABASE_URL": "database_url",
-    "QUILLTAP_THEME": "theme",
-    "QUILLTAP_MAX_TOOL_ROUNDS": "max_tool_rounds",
-    "QUILLTAP_HTTP_TIMEOUT": "http_timeout",
-    "QUILLTAP_MAX_RETRIES": "max_retries",
-    "QUILLTAP_REQUEST_DEADLINE": "request_deadline",
-    "QUILLTAP_MAX_RESPONSE_MB": "max_response_mb",
-    "QUILLTAP_MAX_TOOL_ARGUMENT_KB": "max_tool_argument_kb",
-    "QUILLTAP_MAX_IMAGE_PIXELS": "max_image_pixels",
-}
+def env_var(name: str) -> str:
+    """The environment variable that overrides setting ``name``: ``QUILLTAP_`` and the name in capitals."""
+    return ENV_PREFIX + name.upper()
+
+
+# The type each setting is read as (the annotations, resolved once), and its environment variable.
+TYPES: dict[str, type] = get_type_hints(Settings)
+ENV_OVERRIDES = {env_var(f.name): f.name for f in fields(Settings)}
+# The words each choice setting takes (an environment value is matched in any case).
+CHOICES = {f.name: f.metadata["choices"] for f in fields(Settings) if "choices" in f.metadata}
 
 
 def load(paths: Paths, environ: dict[str, str] | None = None) -> Settings:
-    """Read the settings file (if any) and apply environment overrides."""
+    """Read the settings file (if any) and apply environment overrides (an empty variable is unset)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    file_values = read_file(paths.settings_file)
-    known = {f.name: f for f in fields(Settings)}
-    for name, value in file_values.items():
-        if name in known:
-            values[name] = _coerce(name, value, known[name].type)
+    for name, value in read_file(paths.settings_file).items():
+        if name in TYPES:
+            values[name] = _coerce(name, value)
     for var, name in ENV_OVERRIDES.items():
         raw = env.get(var)
         if raw is not None and raw != "":
-            values[name] = _coerce(name, raw.strip().lower() if name in ("vault", "images") else raw,
-                                   known[name].type)
+            values[name] = _coerce(name, raw.strip().lower() if name in CHOICES else raw)
     return replace(Settings(), **values).validate()
 
 
@@ -122,10 +126,10 @@ def save(paths: Paths, settings: Settings, **changes: Any) -> Settings:
     return updated
 
 
-def _coerce(name: str, value: Any, annotation: Any) -> Any:
-    kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "str")
+def _coerce(name: str, value: Any) -> Any:
+    kind = TYPES[name]
     try:
-        if kind == "bool":
+        if kind is bool:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -134,10 +138,10 @@ def _coerce(name: str, value: Any, annotation: Any) -> Any:
             if text in ("0", "false", "no", "off"):
                 return False
             raise ValueError(value)
-        if kind == "int":
+        if kind is int:
             return int(value)
-        if kind == "float":
+        if kind is float:
             return float(value)
         return str(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid(name, f"Setting {name} has an invalid value {value!r} (expected {kind}).") from exc
+        raise Invalid(name, f"Setting {name} has an invalid value {value!r} (expected {kind.__name__}).") from exc

@@ -102,16 +102,18 @@ def scripted_model(request: Recorded) -> Reply:
     return ToolCalls([ToolCall("generate_image", {"prompt": "a red fox"})])
 
 
-@pytest.mark.parametrize("show", [True, False])
-def test_draw_then_change_it(cli: Cli, chat: FakeChatServer, tmp_path: Path, show: bool) -> None:
+@pytest.mark.parametrize("show", ["flag", "setting", None])
+def test_draw_then_change_it(cli: Cli, chat: FakeChatServer, tmp_path: Path, show: str | None) -> None:
     with FakeOpenAIImages() as images:
         setup(cli, chat, images)
         chat.decider = scripted_model
-        flag = ["--show-images"] if show else []
-        first = cli("ask", "--json", *flag, "draw", "a", "fox")
+        flag = ["--show-images"] if show == "flag" else []
+        # The show_images_to_model setting does for every chat what --show-images does for one turn.
+        env = {"QUILLTAP_SHOW_IMAGES_TO_MODEL": "1"} if show == "setting" else {}
+        first = cli("ask", "--json", *flag, "draw", "a", "fox", env=env)
         assert first.code == 0, first.err
         chat_id = lines(first.out)[-1]["chat_id"]
-        second = cli("ask", "--json", *flag, "--chat", chat_id, "change it: make the fox bigger")
+        second = cli("ask", "--json", *flag, "--chat", chat_id, "change it: make the fox bigger", env=env)
         assert second.code == 0, second.err
         assert len(images.edit_inputs) == 1  # the edit reached the image API with the first image
 

@@ -42,7 +42,8 @@ async def ask(
 ) -> TurnResult:
     """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``.
 
-    ``show_images`` shows the images tools made to the model for this turn, whatever the chat's setting.
+    ``show_images`` shows the images tools made to the model for this turn, whatever the chat's setting
+    (the ``show_images_to_model`` setting does so for every chat).
     ``attachments``: gallery ids of images attached to the message (see :mod:`services.attachments`).
     """
     setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images)
@@ -81,7 +82,8 @@ def prepare_turn(
             params=dict(profile.parameters),
             system=profile.system_prompt,
             max_rounds=ctx.settings.max_tool_rounds,
-            show_images=shown_images.loader(ctx) if show_images or chat.show_images else None,
+            show_images=shown_images.loader(ctx)
+            if show_images or chat.show_images or ctx.settings.show_images_to_model else None,
             attached=shown_images.attachment_loader(ctx),
         )
 
