@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, get_args, get_type_hints
 
-from quilltap_tui.imagegen.options import GenerateOptions
+from quilltap_tui.imagegen.options import RECORDED, GenerateOptions
 
 if TYPE_CHECKING:
     from quilltap_tui.imagegen.spec_model import ModelSpec
@@ -98,6 +98,16 @@ class UsedParams(GenerateOptions):
     def as_dict(self) -> dict[str, Any]:
         """The contract's ``used`` object (the vocabulary's recorded options, ``None`` included)."""
         return self.recorded()
+
+
+def used_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``used`` (the MCP tools' output schema), from :class:`UsedParams`' recorded fields."""
+    hints = get_type_hints(UsedParams)
+    properties: dict[str, Any] = {}
+    for name in RECORDED:
+        kind = "integer" if int in get_args(hints[name]) or hints[name] is int else "string"
+        properties[name] = {"type": kind} if getattr(UsedParams(), name) is not None else {"type": [kind, "null"]}
+    return {"type": "object", "properties": properties}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from quilltap_tui.errors import NotFound
 from quilltap_tui.imagegen.capabilities import provider_name, spec_for
+from quilltap_tui.imagegen.spec import used_json_schema
 from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import profiles
 from quilltap_tui.services.context import AppContext
@@ -298,11 +299,7 @@ GENERATE_OUTPUT_SCHEMA: dict[str, Any] = {
         "profile": {"type": "string"},
         "provider": {"type": "string"},
         "model": {"type": "string"},
-        "used": {"type": "object", "properties": {
-            "size": _NULLABLE_STR, "aspect_ratio": _NULLABLE_STR, "quality": _NULLABLE_STR,
-            "style": _NULLABLE_STR, "count": {"type": "integer"}, "negative_prompt": _NULLABLE_STR,
-            "seed": _NULLABLE_INT,
-        }},
+        "used": used_json_schema(),
         "warnings": {"type": "array", "items": {"type": "string"}},
     },
     "required": ["images", "profile", "provider", "model", "used", "warnings"],
