@@ -52,7 +52,7 @@ def test_profile_fields_through_the_services(
             except (Invalid, NotFound) as exc:
                 assert exc.message and "\n" not in exc.message
                 return
-            assert profiles.show(ctx, profiles.IMAGE, view["name"])["id"] == view["id"]
+            assert profiles.show(ctx, profiles.IMAGE, view.name).id == view.id
         finally:
             ctx.close()
 

@@ -97,16 +97,16 @@ def test_rename_list_counts_messages_and_delete(ctx: AppContext, tmp_path: Path)
 
 def test_image_profile_from_a_chat_profile_reuses_its_key(ctx: AppContext) -> None:
     view = chats.image_profile_from_chat_profile(ctx, "talk")
-    assert (view["name"], view["provider"], view["model"], view["key"], view["base_url"], view["tags"]) == (
-        "talk images", "openai", "gpt-image-2", "oa", "http://127.0.0.1:9/v1", ["work"]
+    assert (view.name, view.provider, view.model, view.key, view.base_url, view.tags) == (
+        "talk images", "openai", "gpt-image-2", "oa", "http://127.0.0.1:9/v1", ("work",)
     )
     profiles.create(ctx, profiles.CHAT, name="gem", provider="google", model="gemini-2.5-flash",
                     base_url="https://generativelanguage.googleapis.com/v1beta/openai")
     gem = chats.image_profile_from_chat_profile(ctx, "gem", name="Gemini art", default=True)
-    assert (gem["provider"], gem["model"], gem["key"], gem["default"]) == (
+    assert (gem.provider, gem.model, gem.key, gem.default) == (
         "google", "gemini-nano-banana-2.1", None, True
     )
-    assert gem["base_url"] == "https://generativelanguage.googleapis.com/v1beta"
+    assert gem.base_url == "https://generativelanguage.googleapis.com/v1beta"
     profiles.create(ctx, profiles.CHAT, name="claude", provider="anthropic", model="claude-haiku-4-5")
     with pytest.raises(Invalid) as caught:
         chats.image_profile_from_chat_profile(ctx, "claude")

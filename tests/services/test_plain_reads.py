@@ -22,10 +22,10 @@ def test_keys_listing_equals_the_orm_listing(tmp_path: Path) -> None:
     profiles.create(ctx, profiles.CHAT, name="talk", provider="openai", model="m", key="work", default=True)
     profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", key="work", default=True)
     keys.record_validation(ctx, alpha.id, False)  # a validity and its timestamp come back as stored
-    orm = [v.as_dict() for v in keys.list_keys(ctx)]
+    orm = [v.as_json() for v in keys.list_keys(ctx)]
     plain = plain_reads.list_keys(ctx)
     assert plain is not None
-    assert [v.as_dict() for v in plain] == orm
+    assert [v.as_json() for v in plain] == orm
     assert [v["label"] for v in orm] == ["Alpha", "env", "work"] and orm[2]["used_by"] == ["art", "talk"]
     assert orm[0]["valid"] is False and orm[0]["validated_at"] and orm[1]["backend"] == "env"
 

@@ -75,7 +75,7 @@ async def test_delete_key_confirm_lists_profiles_losing_it(make_app: Any, ctx: A
         await pilot.click("#confirm")
         await settle(pilot)
     assert keys.list_keys(ctx) == []
-    assert profiles.show(ctx, profiles.IMAGE, "art")["key"] is None
+    assert profiles.show(ctx, profiles.IMAGE, "art").key is None
 
 
 async def test_validate_key_against_the_fake_marks_it(make_app: Any, ctx: Any) -> None:

@@ -44,8 +44,8 @@ async def test_create_image_profile_with_spec_parameters(make_app: Any, ctx: Any
         table = app.screen.query_one(DataTable)
         assert table.get_row_at(0)[:5] == ["★", "art", "OpenAI", "dall-e-3", "work"]
     saved = profiles.show(ctx, profiles.IMAGE, "art")
-    assert saved["parameters"] == {"size": "1792x1024", "style": "natural"}
-    assert saved["key"] == "work" and saved["default"] is True and saved["tags"] == ["art", "wide"]
+    assert saved.parameters == {"size": "1792x1024", "style": "natural"}
+    assert saved.key == "work" and saved.default is True and saved.tags == ("art", "wide")
 
 
 async def test_grok_form_offers_aspect_ratio_not_size(make_app: Any) -> None:
@@ -74,7 +74,7 @@ async def test_duplicate_name_error_is_shown_beside_the_name(make_app: Any, ctx:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "between 1 and 10" in str(app.screen.query_one("#err-count", Static).render())
-    assert [p["name"] for p in profiles.list_profiles(ctx, profiles.IMAGE)] == ["art"]
+    assert [p.name for p in profiles.list_profiles(ctx, profiles.IMAGE)] == ["art"]
 
 
 async def test_create_chat_profile(make_app: Any, ctx: Any) -> None:
@@ -95,9 +95,9 @@ async def test_create_chat_profile(make_app: Any, ctx: Any) -> None:
         assert type(app.screen).__name__ == "ProfilesScreen"
         assert "main" in app.sub_title or app.snapshot.chat_profile_names == ["main"]
     saved = profiles.show(ctx, profiles.CHAT, "main")
-    assert saved["provider"] == "anthropic" and saved["key"] == "claude"
-    assert saved["parameters"] == {"temperature": 0.4}
-    assert saved["system_prompt"] == "You are a helpful illustrator."
+    assert saved.provider == "anthropic" and saved.key == "claude"
+    assert saved.parameters == {"temperature": 0.4}
+    assert saved.system_prompt == "You are a helpful illustrator."
 
 
 async def test_edit_clears_a_parameter_and_filter_narrows_the_list(make_app: Any, ctx: Any) -> None:
@@ -119,7 +119,7 @@ async def test_edit_clears_a_parameter_and_filter_narrows_the_list(make_app: Any
         app.screen.query_one("#param-quality", Select).clear()
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert profiles.show(ctx, profiles.IMAGE, "art")["parameters"] == {}
+    assert profiles.show(ctx, profiles.IMAGE, "art").parameters == {}
 
 
 async def test_test_generate_then_gallery_then_delete(make_app: Any, ctx: Any) -> None:

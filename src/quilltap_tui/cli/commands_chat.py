@@ -205,8 +205,11 @@ def from_chat_profile(ns: argparse.Namespace) -> int:
     view = chats.image_profile_from_chat_profile(
         io.context(), ns.chat_profile, name=ns.name, model=ns.model, default=ns.default
     )
-    key = f"key {view['key']}" if view["key"] else "no key"
-    _done(ns, view, f"Created image profile {view['name']} ({view['provider']} {view['model']}, {key}).")
+    key = f"key {view.key}" if view.key else "no key"
+    if ns.json:
+        io.emit_json(view.as_json())
+    else:
+        print(inert(f"Created image profile {view.name} ({view.provider} {view.model}, {key}).", keep_newlines=False))
     return 0
 
 

@@ -33,7 +33,7 @@ def list_(ns: argparse.Namespace) -> int:
 
         views = key_service.list_keys(ctx)
     if ns.json:
-        io.emit_json([v.as_dict() for v in views])
+        io.emit_json([v.as_json() for v in views])
     elif not views:
         print("No keys yet. Add one: echo \"$KEY\" | quilltap-tui keys add --provider openai --label work")
     else:
@@ -81,7 +81,7 @@ def validate(ns: argparse.Namespace) -> int:
 
 def _print_one(ns: argparse.Namespace, view: KeyView, message: str) -> None:
     if ns.json:
-        io.emit_json(view.as_dict())
+        io.emit_json(view.as_json())
     else:
         print(message)
 

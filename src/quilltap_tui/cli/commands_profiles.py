@@ -9,6 +9,7 @@ from typing import Any
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import profiles
+from quilltap_tui.services.profile_views import ProfileEdit, ProfileView
 from quilltap_tui.services.validation import parse_param
 
 Handler = Callable[[argparse.Namespace], int]
@@ -16,7 +17,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def handler(action: str, *, image: bool) -> Handler:
     kind = profiles.IMAGE if image else profiles.CHAT
-    actions: dict[str, Callable[[argparse.Namespace, profiles.ProfileKind], int]] = {
+    actions: dict[str, Callable[[argparse.Namespace, profiles.ProfileKind[ProfileView, ProfileEdit]], int]] = {
         "add": _add,
         "edit": _edit,
         "list": _list,
@@ -28,7 +29,7 @@ def handler(action: str, *, image: bool) -> Handler:
     return lambda ns: chosen(ns, kind)
 
 
-def _add(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
+def _add(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
     for required in ("provider", "model"):
         if not getattr(ns, required):
             raise Invalid(required, f"--{required} is required to create a {kind.label}.")
@@ -45,18 +46,15 @@ def _add(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
         default=ns.default,
         **_extra(ns, kind),
     )
-    _print(ns, view, f"Created {kind.label} {view['name']} ({view['provider']} {view['model']}).")
+    _print(ns, view, f"Created {kind.label} {view.name} ({view.provider} {view.model}).")
     return 0
 
 
-def _edit(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
+def _edit(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
     if ns.default and ns.no_default:
         raise Invalid("default", "--default and --no-default cannot be used together.")
     key: str | None = "" if ns.no_key else ns.key
-    view = profiles.edit(
-        io.context(),
-        kind,
-        ns.name,
+    changes = kind.edit(
         new_name=ns.new_name,
         provider=ns.provider,
         model=ns.model,
@@ -67,45 +65,46 @@ def _edit(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
         default=True if ns.default else (False if ns.no_default else None),
         **_extra(ns, kind),
     )
-    _print(ns, view, f"Updated {kind.label} {view['name']}.")
+    view = profiles.edit(io.context(), kind, ns.name, changes)
+    _print(ns, view, f"Updated {kind.label} {view.name}.")
     return 0
 
 
-def _list(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
+def _list(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
     views = profiles.list_profiles(io.context(), kind)
     if ns.json:
-        io.emit_json(views)
+        io.emit_json([v.as_json() for v in views])
     elif not views:
         print(f"No {kind.label}s yet. Create one with `add --name N --provider P --model M`.")
     else:
         rows = [
-            ("*" if v["default"] else "", v["name"],
-             v["provider"] if v["available"] else f"{v['provider']} (not installed)", v["model"], v["key"] or "no key",
-             ", ".join(v["tags"]) or "-")
+            ("*" if v.default else "", v.name,
+             v.provider if v.available else f"{v.provider} (not installed)", v.model, v.key or "no key",
+             ", ".join(v.tags) or "-")
             for v in views
         ]
         io.emit_table(rows, ("DEF", "NAME", "PROVIDER", "MODEL", "KEY", "TAGS"))
     return 0
 
 
-def _show(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
+def _show(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
     view = profiles.show(io.context(), kind, ns.name)
     if ns.json:
-        io.emit_json(view)
+        io.emit_json(view.as_json())
     else:
-        io.emit_fields(view.items())
+        io.emit_fields(view.as_json().items())
     return 0
 
 
-def _rm(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
+def _rm(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
     view = profiles.remove(io.context(), kind, ns.name)
-    _print(ns, view, f"Deleted {kind.label} {view['name']}.")
+    _print(ns, view, f"Deleted {kind.label} {view.name}.")
     return 0
 
 
-def _set_default(ns: argparse.Namespace, kind: profiles.ProfileKind) -> int:
+def _set_default(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
     view = profiles.set_default(io.context(), kind, ns.name)
-    _print(ns, view, f"{view['name']} is now the default {kind.label}.")
+    _print(ns, view, f"{view.name} is now the default {kind.label}.")
     return 0
 
 
@@ -113,12 +112,12 @@ def _params(items: list[str]) -> dict[str, Any]:
     return dict(parse_param(item) for item in items)
 
 
-def _extra(ns: argparse.Namespace, kind: profiles.ProfileKind) -> dict[str, Any]:
+def _extra(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> dict[str, Any]:
     return {name: getattr(ns, name, None) for name in kind.extra_fields}
 
 
-def _print(ns: argparse.Namespace, view: dict[str, Any], message: str) -> None:
+def _print(ns: argparse.Namespace, view: ProfileView, message: str) -> None:
     if ns.json:
-        io.emit_json(view)
+        io.emit_json(view.as_json())
     else:
         print(message)

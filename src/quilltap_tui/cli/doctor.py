@@ -77,7 +77,7 @@ def _providers() -> dict[str, Any]:
     rows = []
     for pid in reg.key_ids():
         unit = reg.unit(pid)
-        kinds = [kind for kind in ("chat", "image") if pid in reg.units[kind]]  # type: ignore[index]
+        kinds = [kind for kind in ("chat", "image") if pid in reg.units[kind]]
         rows.append({"id": pid, "title": unit.title, "kinds": kinds, "origin": unit.origin})
     return {"providers": rows, "provider_notes": list(reg.notes)}
 

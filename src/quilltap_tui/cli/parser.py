@@ -60,7 +60,7 @@ PROVIDER_HELP = "a provider id, any case (`quilltap-tui doctor` lists the instal
 
 
 def build() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document (JSON Lines for streams)")
     common.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
 
@@ -79,9 +79,9 @@ def build() -> argparse.ArgumentParser:
     return parser
 
 
-def _image_options() -> argparse.ArgumentParser:
+def _image_options() -> _Parser:
     """The options ``generate`` and ``edit`` share."""
-    gen = argparse.ArgumentParser(add_help=False)
+    gen = _Parser(add_help=False)
     gen.add_argument("--profile", help="image profile (default profile when omitted)")
     for option in FLAGGED:  # the image-option vocabulary's flags, in its order
         bounds = option.info.flag_range
@@ -92,7 +92,7 @@ def _image_options() -> argparse.ArgumentParser:
     return gen
 
 
-def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+def _images(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     options = _image_options()
     gen = sub.add_parser("generate", parents=[common, options], help="make images with an image profile")
     gen.add_argument("prompt", nargs="+", help="what to draw")
@@ -123,7 +123,7 @@ def _images(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentP
     models.add_argument("--chat", action="store_true", help="chat models instead of image models")
 
 
-def _mcp(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+def _mcp(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     mcp = sub.add_parser("mcp", parents=[common], help="serve image profiles to MCP clients")
     mcp.add_argument("--profile", action="append", default=[], metavar="N",
                      help="serve only this image profile (repeatable; all when omitted)")
@@ -136,7 +136,7 @@ def _mcp(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentPars
                      help="print ready configuration for claude-desktop, claude-code, cursor or codex")
 
 
-def _keys(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+def _keys(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     keys = sub.add_parser("keys", help="API keys in the vault")
     ksub = keys.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     add = ksub.add_parser("add", parents=[common], help="store a key (secret from stdin, a prompt or --from-env)")
@@ -155,12 +155,12 @@ def _keys(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentPar
 
 
 def _profiles(
-    sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser, name: str, *, image: bool
+    sub: argparse._SubParsersAction[_Parser], common: _Parser, name: str, *, image: bool
 ) -> None:
     what = "image" if image else "chat"
     group = sub.add_parser(name, help=f"{what} profiles")
     psub = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
-    fields = argparse.ArgumentParser(add_help=False)
+    fields = _Parser(add_help=False)
     fields.add_argument("--provider", help=PROVIDER_HELP)
     fields.add_argument("--model")
     fields.add_argument("--key", help="key label ('' or --no-key to remove)")
@@ -189,7 +189,7 @@ def _profiles(
         p.add_argument("name")
 
 
-def _chats(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+def _chats(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     ask = sub.add_parser("ask", parents=[common], help="run one chat turn headless, tools included")
     ask.add_argument("--chat-profile", help="chat profile (default profile when omitted)")
     images = ask.add_mutually_exclusive_group()
@@ -221,7 +221,7 @@ def _chats(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentPa
     target.add_argument("--none", action="store_true", help="no image generation in this chat")
 
 
-def _from_chat_profile(psub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
+def _from_chat_profile(psub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     mig = psub.add_parser(
         "from-chat-profile", parents=[common],
         help="create an image profile from an OpenAI, xAI or Google chat profile, reusing its key",

@@ -80,22 +80,21 @@ def load_exposed(ctx: AppContext, only: Sequence[str] = ()) -> list[ExposedProfi
     The one marked ``default`` is used when a call names none: the stored default when it is served,
     else the first one served. A name that matches no profile raises :class:`NotFound`.
     """
-    views = {view["name"]: view for view in profiles.list_profiles(ctx, profiles.IMAGE)}
+    views = {view.name: view for view in profiles.list_profiles(ctx, profiles.IMAGE)}
     for name in only:
         if name not in views:
             raise NotFound("image profile", name)
     chosen = [views[name] for name in dict.fromkeys(only)] if only else list(views.values())
-    chosen = [view for view in chosen if view["available"]]  # a removed plug-in's profile: see load_unavailable
-    default = next((v["name"] for v in chosen if v["default"]), chosen[0]["name"] if chosen else None)
+    chosen = [view for view in chosen if view.available]  # a removed plug-in's profile: see load_unavailable
+    default = next((v.name for v in chosen if v.default), chosen[0].name if chosen else None)
     return [
         ExposedProfile(
             tool=ImageToolProfile(
-                view["name"], view["provider"], view["model"], dict(view["parameters"]),
-                int(view["max_images_per_call"]),
+                view.name, view.provider, view.model, dict(view.parameters), view.max_images_per_call,
             ),
-            tags=tuple(view["tags"]),
-            default=view["name"] == default,
-            max_input_images=spec_for(catalogue_id(view["provider"]), view["model"]).max_input_images or 0,
+            tags=view.tags,
+            default=view.name == default,
+            max_input_images=spec_for(catalogue_id(view.provider), view.model).max_input_images or 0,
         )
         for view in chosen
     ]
@@ -105,12 +104,12 @@ def load_unavailable(ctx: AppContext, only: Sequence[str] = ()) -> list[dict[str
     """``list_image_profiles`` entries for profiles whose provider is no longer installed (never served)."""
     wanted = set(only)
     return [
-        {"name": view["name"], "provider": view["provider"], "model": view["model"], "tags": view["tags"],
+        {"name": view.name, "provider": view.provider, "model": view.model, "tags": list(view.tags),
          "available": False,
-         "problem": f"The provider {view['provider']!r} is not installed (a removed plug-in?); this profile "
+         "problem": f"The provider {view.provider!r} is not installed (a removed plug-in?); this profile "
                     "cannot generate until it is reinstalled or the profile is switched to another provider."}
         for view in profiles.list_profiles(ctx, profiles.IMAGE)
-        if not view["available"] and (not wanted or view["name"] in wanted)
+        if not view.available and (not wanted or view.name in wanted)
     ]
 
 

@@ -32,6 +32,7 @@ from quilltap_tui.db.models import (
 from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import drafts, image_store, profiles, validation
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.profile_views import ImageProfileView
 from quilltap_tui.tools import catalogue
 
 MIN_ID_PREFIX = 6
@@ -206,7 +207,7 @@ def image_profile_from_chat_profile(
     name: str | None = None,
     model: str | None = None,
     default: bool = False,
-) -> dict[str, Any]:
+) -> ImageProfileView:
     """Create an image profile from a chat profile of an image-capable provider, reusing its key."""
     with ctx.db.session() as session:
         source = profiles.find(session, profiles.CHAT, chat_profile)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyView:
     """What may be shown about a key: never the secret."""
 
@@ -20,9 +20,10 @@ class KeyView:
     valid: bool | None
     validated_at: datetime | None
     created_at: datetime
-    used_by: list[str] = field(default_factory=list)
+    used_by: tuple[str, ...] = ()  # profile names, sorted
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
+        """The `keys list --json` item (`keys add/rm --json` print one)."""
         return {
             "id": self.id,
             "label": self.label,
@@ -33,5 +34,5 @@ class KeyView:
             "valid": self.valid,
             "validated_at": self.validated_at.isoformat() if self.validated_at else None,
             "created_at": self.created_at.isoformat(),
-            "used_by": self.used_by,
+            "used_by": list(self.used_by),
         }

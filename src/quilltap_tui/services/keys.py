@@ -174,5 +174,5 @@ def _view(session: Session, row: ApiKey) -> KeyView:
         valid=row.valid,
         validated_at=row.validated_at,
         created_at=row.created_at,
-        used_by=sorted(used),
+        used_by=tuple(sorted(used)),
     )

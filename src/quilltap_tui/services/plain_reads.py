@@ -60,7 +60,7 @@ def list_keys(ctx: AppContext) -> list[KeyView] | None:
     return [
         KeyView(id=key_id, label=label, provider=provider, masked=f"…{last4}", backend=backend, env_var=env_var,
                 valid=None if valid is None else bool(valid), validated_at=_utc(validated_at),
-                created_at=_utc(created_at) or datetime.now(UTC), used_by=sorted(users.get(key_id, [])))
+                created_at=_utc(created_at) or datetime.now(UTC), used_by=tuple(sorted(users.get(key_id, []))))
         for key_id, label, provider, last4, backend, env_var, valid, validated_at, created_at in rows
     ]
 

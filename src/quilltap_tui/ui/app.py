@@ -30,6 +30,7 @@ from quilltap_tui.ui.warmup import freeze as warmup_freeze
 
 if TYPE_CHECKING:
     from quilltap_tui.services.context import AppContext
+    from quilltap_tui.services.profile_views import ProfileView
     from quilltap_tui.ui.state import Snapshot
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         """Load what the first chat turn needs while the user is still choosing a chat (see ``warmup``)."""
         from quilltap_tui.ui import warmup
 
-        modules = warmup.modules_for((str(p.get("provider")) for p in snapshot.chat_profiles),
+        modules = warmup.modules_for((p.provider for p in snapshot.chat_profiles),
                                      previews=self.image_protocol != "off")
 
         def warm() -> None:
@@ -449,8 +450,8 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.call_blocking("set_default", profiles.set_default, self.ctx,
                            profiles.IMAGE if kind == "image" else profiles.CHAT, name)
 
-    def done_set_default(self, view: dict[str, Any]) -> None:
-        self.notify(f"{view['name']} is now the default.", timeout=3)
+    def done_set_default(self, view: ProfileView) -> None:
+        self.notify(f"{view.name} is now the default.", timeout=3)
         self.refresh_snapshot()
 
     def copy_to_clipboard(self, text: str) -> None:

@@ -11,9 +11,10 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.profile_views import ProfileView
 from quilltap_tui.textsafe import inert
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 PAGE = 16  # messages mounted when a chat opens (a 48-row screen shows fewer), and per "load earlier" step
 NO_IMAGES = "\x00no-images"  # the image picker's "no image generation" value (no profile can have this name)
 NO_IMAGES_LABEL = "No image generation"
+P = TypeVar("P", bound=ProfileView)
 
 
 @dataclass(frozen=True)
@@ -104,24 +106,24 @@ def parse_markdown(text: str) -> list[Token]:
     return parser.parse(text)
 
 
-def tag_ranked(profiles: Sequence[dict[str, Any]], tags: Iterable[str]) -> list[dict[str, Any]]:
+def tag_ranked(profiles: Sequence[P], tags: Iterable[str]) -> list[P]:
     """Profiles whose tags match ``tags`` first (most shared tags first), then the rest; by name within."""
     wanted = {t.strip().lower() for t in tags if t.strip()}
 
-    def key(profile: dict[str, Any]) -> tuple[int, bool, str]:
-        shared = len(wanted & {str(t).lower() for t in profile.get("tags", [])})
-        return (-shared, not profile.get("default", False), str(profile["name"]).lower())
+    def key(profile: ProfileView) -> tuple[int, bool, str]:
+        shared = len(wanted & {t.lower() for t in profile.tags})
+        return (-shared, not profile.default, profile.name.lower())
 
     return sorted(profiles, key=key)
 
 
-def best_image_profile(profiles: Sequence[dict[str, Any]], tags: Iterable[str]) -> str | None:
+def best_image_profile(profiles: Sequence[ProfileView], tags: Iterable[str]) -> str | None:
     """The image profile a new chat with ``tags`` gets: the best tag match, else the default."""
     wanted = {t.strip().lower() for t in tags if t.strip()}
     ranked = tag_ranked(profiles, wanted)
-    if ranked and wanted & {str(t).lower() for t in ranked[0].get("tags", [])}:
-        return str(ranked[0]["name"])
-    return next((str(p["name"]) for p in profiles if p.get("default")), None)
+    if ranked and wanted & {t.lower() for t in ranked[0].tags}:
+        return ranked[0].name
+    return next((p.name for p in profiles if p.default), None)
 
 
 def split_tags(text: str) -> list[str]:
@@ -129,13 +131,13 @@ def split_tags(text: str) -> list[str]:
     return [piece.strip() for piece in text.split(",") if piece.strip()]
 
 
-def picker_label(profile: dict[str, Any], tags: Iterable[str]) -> str:
+def picker_label(profile: ProfileView, tags: Iterable[str]) -> str:
     """How a profile reads in a picker: name, model, and the tags it shares with the chat."""
     wanted = {t.lower() for t in tags}
-    shared = [t for t in profile.get("tags", []) if str(t).lower() in wanted]
+    shared = [t for t in profile.tags if t.lower() in wanted]
     suffix = f"  #{' #'.join(shared)}" if shared else ""
-    star = " ★" if profile.get("default") else ""
-    return f"{profile['name']}{star} ({profile['model']}){suffix}"
+    star = " ★" if profile.default else ""
+    return f"{profile.name}{star} ({profile.model}){suffix}"
 
 
 STATUS_WORDS = {

@@ -6,10 +6,12 @@ pull in SQLAlchemy, the image stack and the provider SDKs, a second or more of w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.profile_views import ProfileView
 
 
 async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: tuple[str, ...] = ()) -> Any:
@@ -42,7 +44,7 @@ async def edit(ctx: AppContext, prompt: str, profile: str | None, image_ids: lis
     return await GenerationService(ctx).edit(prompt, request, profile=profile, source="tui")
 
 
-def edit_profiles(profiles: list[dict[str, Any]]) -> list[str]:
+def edit_profiles(profiles: Sequence[ProfileView]) -> list[str]:
     """The names of the image profiles whose model takes input images (the "edit this" choices)."""
     from quilltap_tui.errors import QuilltapError
     from quilltap_tui.imagegen.capabilities import spec_for
@@ -51,8 +53,8 @@ def edit_profiles(profiles: list[dict[str, Any]]) -> list[str]:
     names = []
     for profile in profiles:
         try:
-            if spec_for(catalogue_id(profile["provider"]), profile["model"]).can_edit:
-                names.append(str(profile["name"]))
+            if spec_for(catalogue_id(profile.provider), profile.model).can_edit:
+                names.append(profile.name)
         except (QuilltapError, KeyError):
             continue  # a plug-in provider without catalogue facts: not offered
     return names

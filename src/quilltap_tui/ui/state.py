@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.profile_views import ChatProfileView, ImageProfileView
 
 
 @dataclass(frozen=True)
@@ -22,26 +23,26 @@ class Snapshot:
     vault_locked: bool
     keyring_name: str | None
     keys: list[Any] = field(default_factory=list)  # services.keys.KeyView
-    image_profiles: list[dict[str, Any]] = field(default_factory=list)
-    chat_profiles: list[dict[str, Any]] = field(default_factory=list)
+    image_profiles: list[ImageProfileView] = field(default_factory=list)
+    chat_profiles: list[ChatProfileView] = field(default_factory=list)
     env_keys: list[Any] = field(default_factory=list)  # secrets.EnvKey (variable name and last four)
     error: str | None = None
 
     @property
     def default_image(self) -> str | None:
-        return next((p["name"] for p in self.image_profiles if p["default"]), None)
+        return next((p.name for p in self.image_profiles if p.default), None)
 
     @property
     def default_chat(self) -> str | None:
-        return next((p["name"] for p in self.chat_profiles if p["default"]), None)
+        return next((p.name for p in self.chat_profiles if p.default), None)
 
     @property
     def image_profile_names(self) -> list[str]:
-        return [p["name"] for p in self.image_profiles]
+        return [p.name for p in self.image_profiles]
 
     @property
     def chat_profile_names(self) -> list[str]:
-        return [p["name"] for p in self.chat_profiles]
+        return [p.name for p in self.chat_profiles]
 
     @property
     def key_labels(self) -> list[str]:

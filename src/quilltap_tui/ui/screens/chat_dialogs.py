@@ -39,8 +39,8 @@ class NewChatModal(BaseModal):
                 yield Button("Close", id="cancel")
                 return
             yield Label("Chat profile")
-            yield Select([(literal(p["name"]), p["name"]) for p in snap.chat_profiles], allow_blank=False,
-                         value=snap.default_chat or snap.chat_profiles[0]["name"], id="chat-profile")
+            yield Select([(literal(p.name), p.name) for p in snap.chat_profiles], allow_blank=False,
+                         value=snap.default_chat or snap.chat_profiles[0].name, id="chat-profile")
             yield Label("Tags (comma-separated; image profiles sharing a tag are offered first)")
             yield Input(placeholder="e.g. art, wide", id="tags")
             yield ErrorLine(id="err-tag")
@@ -60,7 +60,7 @@ class NewChatModal(BaseModal):
 
     def _image_options(self, tags: list[str]) -> list[tuple[str | Text, str]]:
         ranked = tag_ranked(self.snapshot.image_profiles, tags)
-        return [(literal(p["name"]), p["name"]) for p in ranked] + [(NO_IMAGES_LABEL, NO_IMAGES)]
+        return [(literal(p.name), p.name) for p in ranked] + [(NO_IMAGES_LABEL, NO_IMAGES)]
 
     def _auto_image(self, tags: list[str]) -> str:
         return best_image_profile(self.snapshot.image_profiles, tags) or NO_IMAGES

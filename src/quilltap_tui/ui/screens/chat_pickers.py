@@ -56,13 +56,13 @@ class ProfilePickers(ServiceCalls, Horizontal):
     def _fill(self, chat: dict[str, Any], snapshot: Any) -> None:
         tags = list(chat.get("tags", []))
         chat_picker = self.query_one("#pick-chat", Select)
-        chat_picker.set_options([(literal(picker_label(p, tags)), p["name"])
+        chat_picker.set_options([(literal(picker_label(p, tags)), p.name)
                                  for p in tag_ranked(snapshot.chat_profiles, tags)])
         if chat.get("chat_profile") in snapshot.chat_profile_names:
             chat_picker.value = chat["chat_profile"]
         image_picker = self.query_one("#pick-image", Select)
         image_picker.set_options([(NO_IMAGES_LABEL, NO_IMAGES), *[
-            (literal(picker_label(p, tags)), p["name"]) for p in tag_ranked(snapshot.image_profiles, tags)]])
+            (literal(picker_label(p, tags)), p.name) for p in tag_ranked(snapshot.image_profiles, tags)]])
         image_picker.value = self.image_value(chat)
         shown = "  #" + " #".join(tags) if tags else ""
         self.query_one("#chat-tags", Static).update(literal(shown))

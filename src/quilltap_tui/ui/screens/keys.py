@@ -166,8 +166,8 @@ def server_for(snapshot: Any, label: str) -> str | None:
     if snapshot is None:
         return None
     for profile in [*snapshot.image_profiles, *snapshot.chat_profiles]:
-        if profile["key"] == label and profile["base_url"]:
-            return str(profile["base_url"])
+        if profile.key == label and profile.base_url:
+            return profile.base_url
     return None
 
 

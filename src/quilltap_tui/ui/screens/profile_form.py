@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, Switch, TextArea
 
 from quilltap_tui import provider_ids
+from quilltap_tui.services.profile_views import ChatProfileView, ImageProfileView, ProfileView
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.base import BaseScreen
@@ -41,7 +42,7 @@ class ProfileFormScreen(BaseScreen):
     ]
     HELP = "Edit a profile. Parameters shown are the ones the chosen model takes."
 
-    def __init__(self, kind: str, profile: dict[str, Any] | None, *, first: bool = False) -> None:
+    def __init__(self, kind: str, profile: ProfileView | None, *, first: bool = False) -> None:
         super().__init__()
         self.kind = kind
         self.profile = profile
@@ -54,7 +55,7 @@ class ProfileFormScreen(BaseScreen):
         self._built_for: tuple[str, str] | None = None  # provider and model the parameter fields are for
         self._discovered_for: tuple[str, str | None, str | None] | None = None
         noun = "image profile" if kind == "image" else "chat profile"
-        self.title = inert(f"Edit {noun} {profile['name']}", keep_newlines=False) if profile else f"New {noun}"
+        self.title = inert(f"Edit {noun} {profile.name}", keep_newlines=False) if profile else f"New {noun}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Chat profiles have no test generation: keep it out of the footer and the key map.
@@ -63,48 +64,49 @@ class ProfileFormScreen(BaseScreen):
     # -- layout --------------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        p = self.profile or {}
+        p = self.profile
         providers = provider_ids.image_ids() if self.kind == "image" else provider_ids.chat_ids()
-        provider = p.get("provider", providers[0])
+        provider = p.provider if p else providers[0]
         with VerticalScroll(id="form"):  # stored values are shown inert: an input draws its value raw
             yield ErrorLine(id="err-form")
-            yield field_row("Name", Input(_shown(p.get("name")), id="name", placeholder="e.g. art"), "name")
+            yield field_row("Name", Input(_shown(p.name if p else None), id="name", placeholder="e.g. art"), "name")
             yield field_row("Provider", Select([(provider_ids.title(x), x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
-            key = p.get("key") or ("" if self.profile else self._key_for(provider))
+            key = (p.key or "") if p else self._key_for(provider)
             yield field_row("Key", Select(self._key_options(provider), value=key, allow_blank=False, id="key"), "key")
-            yield field_row("Base URL", Input(_shown(p.get("base_url")), id="base_url",
+            yield field_row("Base URL", Input(_shown(p.base_url if p else None), id="base_url",
                                               placeholder=provider_ids.info(provider).default_base_url),
                             "base_url")
             hint = P.model_hint(self.kind, provider)
-            yield field_row("Model", Input(_shown(p.get("model")), id="model", placeholder=hint), "model")
+            yield field_row("Model", Input(_shown(p.model if p else None), id="model", placeholder=hint), "model")
             yield field_row("", Select([], prompt="discovered models: pick one to fill in the model",
                                        id="model-choices"), "model-choices")
             yield Label("Parameters", classes="section")
             yield ErrorLine(id="err-parameters")
             yield Vertical(id="params")
             yield from self._compose_extras(p)
-            yield field_row("Tags", Input(_shown(", ".join(p.get("tags", []))), id="tags",
+            yield field_row("Tags", Input(_shown(", ".join(p.tags if p else ())), id="tags",
                                           placeholder="comma separated, e.g. art, fast"), "tag")
             with Horizontal(classes="field-line switch-row"):
                 yield Label("Default profile", classes="field-label")
-                yield Switch(bool(p.get("default", self.first or self._first_of_kind())), id="default")
+                yield Switch(p.default if p else self.first or self._first_of_kind(), id="default")
             yield ErrorLine(id="err-default")
             with Horizontal(classes="status-line"):
                 yield LoadingIndicator(id="form-busy")
                 yield Static("", id="form-status")
             yield from self._compose_buttons()
 
-    def _compose_extras(self, p: dict[str, Any]) -> ComposeResult:
+    def _compose_extras(self, p: ProfileView | None) -> ComposeResult:
         if self.kind == "chat":
             yield Label("System prompt", classes="section")
-            yield TextArea(inert(p.get("system_prompt") or ""), id="system_prompt")
+            prompt = p.system_prompt if isinstance(p, ChatProfileView) else None
+            yield TextArea(inert(prompt or ""), id="system_prompt")
             yield ErrorLine(id="err-system_prompt")
             return
         yield Label("Limits", classes="section")
         for name, label in LIMITS:
-            yield field_row(label, Input(str(p.get(name, "")) if p.get(name) else "", id=name,
-                                         placeholder="default"), name)
+            limit = getattr(p, name) if isinstance(p, ImageProfileView) else None
+            yield field_row(label, Input(str(limit) if limit else "", id=name, placeholder="default"), name)
 
     def _compose_buttons(self) -> ComposeResult:
         if self.kind == "image":
@@ -124,7 +126,7 @@ class ProfileFormScreen(BaseScreen):
         """The keys this provider may use (a key belongs to its provider; openai-compatible takes any)."""
         from quilltap_tui.services.key_rules import key_fits
 
-        held = (self.profile or {}).get("key")  # a profile saved before the rule keeps showing its key
+        held = self.profile.key if self.profile else None  # a profile saved before the rule keeps showing its key
         fitting = [k for k in self._keys() if key_fits(provider, k.provider) or k.label == held]
         return [("no key", "")] + [(literal(f"{k.label} ({k.provider}, {k.masked})"), k.label) for k in fitting]
 
@@ -172,7 +174,7 @@ class ProfileFormScreen(BaseScreen):
         """Replace the parameter fields with the ones the current provider and model take."""
         container = self.query_one("#params", Vertical)
         current = {f.name: self._raw_param(f) for f in self.fields}
-        stored = {k: P.display_value(v) for k, v in (self.profile or {}).get("parameters", {}).items()}
+        stored = {k: P.display_value(v) for k, v in (self.profile.parameters if self.profile else {}).items()}
         provider, model = self.value_of("#provider"), self.value_of("#model")
         fields = P.image_fields(provider, model) if self.kind == "image" else P.chat_fields()
         values = {f.name: current.get(f.name) or stored.get(f.name, "") for f in fields}
@@ -309,17 +311,17 @@ class ProfileFormScreen(BaseScreen):
             self.call_blocking("save", profiles.create, ctx, kind, **values)
         else:
             values["new_name"] = values.pop("name")
-            self.call_blocking("save", profiles.edit, ctx, kind, self.profile["name"], **values)
+            self.call_blocking("save", profiles.edit, ctx, kind, self.profile.name, kind.edit(**values))
 
-    def done_save(self, view: dict[str, Any]) -> None:
+    def done_save(self, view: ProfileView) -> None:
         self.profile = view
         self._baseline = form_values(self)  # saved: nothing to lose any more
         self.app.refresh_snapshot()  # type: ignore[attr-defined]
         if self._after_save == "test":
             self._after_save = None
-            self._run_test(view["name"])
+            self._run_test(view.name)
             return
-        self.app.notify(f"Saved {view['name']}.", timeout=3)
+        self.app.notify(f"Saved {view.name}.", timeout=3)
         self.dismiss(view)
 
     def failed_save(self, error: BaseException) -> None:

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from quilltap_tui.provider_ids import badge
+from quilltap_tui.services.profile_views import ProfileView
 from quilltap_tui.textsafe import cells
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.modals import ConfirmModal
@@ -37,8 +38,8 @@ class ProfilesScreen(BaseScreen):
         super().__init__()
         self.kind = kind
         self.title = "Image profiles" if kind == "image" else "Chat profiles"
-        self._all: list[dict[str, Any]] = []
-        self._shown: list[dict[str, Any]] = []
+        self._all: list[ProfileView] = []
+        self._shown: list[ProfileView] = []
         self._select: str | None = None  # a profile just saved: the cursor goes there when the list is refilled
 
     def compose_body(self) -> ComposeResult:
@@ -60,9 +61,9 @@ class ProfilesScreen(BaseScreen):
     def _render_rows(self) -> None:
         needle = self.query_one("#filter", Input).value.strip().lower()
         self._shown = [p for p in self._all if not needle or needle in _haystack(p)]
-        refill(self.query_one(DataTable), ((p["name"], cells("★" if p["default"] else "", p["name"],
-                                                             badge(p["provider"]), p["model"], p["key"] or "no key",
-                                                             ", ".join(p["tags"])))
+        refill(self.query_one(DataTable), ((p.name, cells("★" if p.default else "", p.name,
+                                                         badge(p.provider), p.model, p.key or "no key",
+                                                         ", ".join(p.tags)))
                                             for p in self._shown), select=self._select)
         self._select = None
         noun = "image" if self.kind == "image" else "chat"
@@ -92,7 +93,7 @@ class ProfilesScreen(BaseScreen):
             return
         super().action_back()
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> ProfileView | None:
         table = self.query_one(DataTable)
         if not self._shown or table.cursor_row is None or table.cursor_row >= len(self._shown):
             return None
@@ -116,7 +117,7 @@ class ProfilesScreen(BaseScreen):
     def action_set_default(self) -> None:
         profile = self._selected()
         if profile is not None:
-            self.app.set_default_profile(self.kind, profile["name"])  # type: ignore[attr-defined]
+            self.app.set_default_profile(self.kind, profile.name)  # type: ignore[attr-defined]
 
     def action_delete(self) -> None:
         profile = self._selected()
@@ -125,11 +126,11 @@ class ProfilesScreen(BaseScreen):
         from quilltap_tui.services import profiles
 
         kind = profiles.IMAGE if self.kind == "image" else profiles.CHAT
-        body = f"Delete the {kind.label} {profile['name']}? Chats using it keep their history, with no profile."
+        body = f"Delete the {kind.label} {profile.name}? Chats using it keep their history, with no profile."
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call_blocking("delete", profiles.remove, self.app.ctx, kind, profile["name"])  # type: ignore[attr-defined]
+                self.call_blocking("delete", profiles.remove, self.app.ctx, kind, profile.name)  # type: ignore[attr-defined]
 
         self.app.push_screen(ConfirmModal("Delete profile", body), confirmed)
 
@@ -145,23 +146,23 @@ class ProfilesScreen(BaseScreen):
         from quilltap_tui.services import chats
 
         self.call_blocking("image_profile", chats.image_profile_from_chat_profile, self.app.ctx,  # type: ignore[attr-defined]
-                           profile["name"])
+                           profile.name)
 
-    def done_image_profile(self, view: dict[str, Any]) -> None:
-        key = f"key {view['key']}" if view["key"] else "no key"
-        self.notify(f"Created image profile {view['name']} ({view['provider']} {view['model']}, {key}); F3 lists it.",
+    def done_image_profile(self, view: ProfileView) -> None:
+        key = f"key {view.key}" if view.key else "no key"
+        self.notify(f"Created image profile {view.name} ({view.provider} {view.model}, {key}); F3 lists it.",
                     timeout=5, markup=False)
         self.app.refresh_snapshot()  # type: ignore[attr-defined]
 
-    def done_delete(self, view: dict[str, Any]) -> None:
-        self.notify(f"Deleted {view['name']}.", timeout=3)
+    def done_delete(self, view: ProfileView) -> None:
+        self.notify(f"Deleted {view.name}.", timeout=3)
         self.app.refresh_snapshot()  # type: ignore[attr-defined]
 
     def _changed(self, result: Any) -> None:
         if result:
-            self._select = result.get("name") if isinstance(result, dict) else None
+            self._select = result.name if isinstance(result, ProfileView) else None
             self.app.refresh_snapshot()  # type: ignore[attr-defined]
 
 
-def _haystack(profile: dict[str, Any]) -> str:
-    return " ".join([profile["name"], profile["provider"], profile["model"], *profile["tags"]]).lower()
+def _haystack(profile: ProfileView) -> str:
+    return " ".join([profile.name, profile.provider, profile.model, *profile.tags]).lower()
