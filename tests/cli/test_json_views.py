@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from quilltap_tui.services import chats
-from tests.support import Cli
 from tests.chat_support import make_ctx
+from tests.support import Cli
 
 _ID = re.compile(r'"[0-9a-f]{32}"')
 _TIME = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00"')
