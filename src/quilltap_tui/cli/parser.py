@@ -85,7 +85,7 @@ def _image_options() -> _Parser:
     gen.add_argument("--profile", help="image profile (default profile when omitted)")
     for option in FLAGGED:  # the image-option vocabulary's flags, in its order
         bounds = option.info.flag_range
-        gen.add_argument(option.flag, metavar=option.info.metavar, type=bounded_int(*bounds) if bounds else None)
+        gen.add_argument(option.flag, metavar=option.info.metavar, type=bounded_int(*bounds) if bounds else str)
     gen.add_argument("--param", action="append", default=[], metavar="K=V",
                      help="provider extra, e.g. output_format=webp")
     gen.add_argument("--no-preview", action="store_true", help="do not draw the image in the terminal")
