@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import json
 import re
 import socket
@@ -31,6 +32,9 @@ import urllib.parse
 import uuid
 from typing import Any, ClassVar
 
+from PIL import Image
+
+from tests.fakes.image_edits import parse_multipart
 from tests.fakes.image_servers import make_image
 from tests.fakes.server import FakeServer, Recorded, Reply
 
@@ -45,6 +49,8 @@ NODE_TYPES: dict[str, dict[str, Any]] = {  # class -> input name -> (kind, low, 
     "VAEDecode": {"samples": "link", "vae": "link"},
     "SaveImage": {"filename_prefix": "text", "images": "link"},
     "PreviewImage": {"images": "link"},
+    "LoadImage": {"image": "input_file"},
+    "VAEEncode": {"pixels": "link", "vae": "link"},
 }
 OUTPUT_NODES = ("SaveImage", "PreviewImage")
 
@@ -70,6 +76,7 @@ class FakeComfyUI(FakeServer):
         ("GET", "/models/checkpoints", "checkpoints"),
         ("GET", "/system_stats", "system_stats"),
         ("GET", "/ws", "websocket"),
+        ("POST", "/upload/image", "upload"),
     )
 
     def __init__(self, *, queue_polls: int = 2, ahead: int = 1, websocket: bool = True, previews: bool = False,
@@ -85,6 +92,7 @@ class FakeComfyUI(FakeServer):
         self.deleted: list[str] = []
         self.interrupted = 0
         self.sockets: dict[str, _Socket] = {}
+        self.inputs: dict[str, bytes] = {}  # the input folder: "subfolder/name" or "name" -> bytes
         self.sent: list[dict[str, Any] | bytes] = []  # every WebSocket message sent, in order
         self._jobs_lock = threading.Lock()
 
@@ -102,7 +110,7 @@ class FakeComfyUI(FakeServer):
         if not isinstance(graph, dict) or not graph:
             return Reply(400, {"error": {"type": "no_prompt", "message": "No prompt provided", "details": "",
                                          "extra_info": {}}, "node_errors": []})
-        problem = _validate(graph)
+        problem = _validate(graph, self.inputs)
         if problem:
             return problem
         prompt_id = str(uuid.uuid4())
@@ -154,7 +162,11 @@ class FakeComfyUI(FakeServer):
             return {"prompt": [], "outputs": {}, "status": {"status_str": "error", "completed": False,
                                                             "messages": [["execution_start", {}],
                                                                          ["execution_error", error]]}}
-        latent = next(n["inputs"] for n in graph.values() if n["class_type"] == "EmptyLatentImage")
+        latent = next((n["inputs"] for n in graph.values() if n["class_type"] == "EmptyLatentImage"), None)
+        if latent is None:  # image-to-image: one image the size of the loaded reference
+            loaded = next(n["inputs"]["image"] for n in graph.values() if n["class_type"] == "LoadImage")
+            with Image.open(io.BytesIO(self.inputs[loaded])) as reference:
+                latent = {"width": reference.width, "height": reference.height, "batch_size": 1}
         outputs: dict[str, Any] = {}
         for node_id, node in graph.items():
             if node["class_type"] in OUTPUT_NODES:
@@ -181,6 +193,23 @@ class FakeComfyUI(FakeServer):
 
     def system_stats(self, request: Recorded, match: re.Match[str]) -> Reply:
         return Reply(json={"system": {"os": "posix", "comfyui_version": "0.4.2"}, "devices": []})
+
+    def upload(self, request: Recorded, match: re.Match[str]) -> Reply:
+        """``POST /upload/image`` as server.py's ``image_upload``: multipart ``image``, type, subfolder, overwrite."""
+        parsed = parse_multipart(request)
+        fields, files = (dict(parsed[0]), parsed[1]) if parsed else ({}, [])
+        image = next(((name, data) for part, name, _, data in files if part == "image"), None)
+        if image is None or not image[0]:
+            return Reply(400, body=b"", content_type="text/plain")
+        if fields.get("type", "input") != "input" or ".." in image[0] or "/" in image[0]:
+            return Reply(400, body=b"", content_type="text/plain")
+        subfolder = fields.get("subfolder", "")
+        key = f"{subfolder}/{image[0]}" if subfolder else image[0]
+        if key in self.inputs and fields.get("overwrite") not in ("true", "1") and self.inputs[key] != image[1]:
+            stem, dot, ext = image[0].rpartition(".")
+            key = f"{stem} (1){dot}{ext}"
+        self.inputs[key] = image[1]
+        return Reply(json={"name": key.rpartition("/")[2], "subfolder": subfolder, "type": "input"})
 
     # -- the progress socket -----------------------------------------------------------------------
     def websocket(self, request: Recorded, match: re.Match[str]) -> Reply:
@@ -320,7 +349,7 @@ class _Socket:
         return data
 
 
-def _validate(graph: dict[str, Any]) -> Reply | None:
+def _validate(graph: dict[str, Any], inputs: dict[str, bytes]) -> Reply | None:
     if not any(isinstance(n, dict) and n.get("class_type") in OUTPUT_NODES for n in graph.values()):
         return Reply(400, {"error": {"type": "prompt_no_outputs", "message": "Prompt has no outputs", "details": "",
                                      "extra_info": {}}, "node_errors": []})
@@ -332,7 +361,13 @@ def _validate(graph: dict[str, Any]) -> Reply | None:
                                          f"{class_type} does not exist.", "details": f"Node ID '#{node_id}'",
                                          "extra_info": {}}, "node_errors": {}})
         for name, rule in schema.items():
-            problem = _check_input(node_id, str(class_type), name, node["inputs"].get(name), rule)
+            value = node["inputs"].get(name)
+            if rule == "input_file":  # LoadImage's VALIDATE_INPUTS: the file must be in the input folder
+                if value not in inputs:
+                    return node_error(node_id, str(class_type), "Custom validation failed for node",
+                                      f"image - Invalid image file: {value}")
+                continue
+            problem = _check_input(node_id, str(class_type), name, value, rule)
             if problem:
                 return problem
     return None

@@ -236,7 +236,8 @@ def test_models_lists_the_built_in_checkpoints_without_a_server(cli: Cli) -> Non
     listed = cli("models", "--provider", "comfyui", "--json")
     assert listed.code == 0, listed.err
     assert [m["id"] for m in listed.json()] == ["v1-5-pruned-emaonly.safetensors", SDXL]
-    assert listed.json()[0]["capabilities"]["extras"] == ["workflow", "steps", "guidance_scale"]
+    assert listed.json()[0]["capabilities"]["extras"] == ["workflow", "steps", "guidance_scale", "edit_workflow",
+                                                      "denoising_strength"]
 
 
 def test_models_lists_the_servers_checkpoints(cli: Cli, fake: FakeComfyUI) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,18 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from quilltap_tui.errors import BadRequest
+from quilltap_tui.errors import BadRequest, Invalid
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import plan
 from quilltap_tui.imagegen.providers import bfl, fal, stability
 from quilltap_tui.imagegen.providers.bfl import BflImages
+from quilltap_tui.imagegen.providers.comfy_workflow import EDIT_NAME, default_template
+from quilltap_tui.imagegen.providers.comfyui import ComfyUIImages
 from quilltap_tui.imagegen.providers.fal import FalImages
 from quilltap_tui.imagegen.providers.stability import StabilityImages
 from quilltap_tui.imagegen.spec import EditInputs, ImageRequest, InputImage, ProviderCall
 from tests.fakes.bfl_server import BFL_KEY, FakeBfl
+from tests.fakes.comfyui_server import CHECKPOINTS, FakeComfyUI
 from tests.fakes.fal_queue import FAL_KEY, FLUX2_EDIT, KONTEXT, FakeFalQueue
 from tests.fakes.image_edits import parse_multipart
 from tests.fakes.image_servers import make_image
@@ -245,3 +249,74 @@ async def test_stability_refusing_a_reference_is_one_sentence() -> None:
         async with StabilityImages(max_retries=0, sleep=RecordingSleep()) as client:
             with pytest.raises(BadRequest, match=r"image: is not a valid image"):
                 await client.generate(broken, api_key=STABILITY_KEY, base_url=fake.base_url)
+
+
+# ----------------------------------------------------------------------------------------------- ComfyUI
+def test_comfyui_edit_uploads_the_reference_and_runs_the_image_to_image_workflow(cli: Cli, tmp_path: Path) -> None:
+    with FakeComfyUI() as fake:
+        profile(cli, "comfyui", CHECKPOINTS[0], fake.base_url)
+        ref = write_png(tmp_path / "ref.png", 96, 64)
+        result = cli("edit", "--json", "--seed", "4", "--param", "denoising_strength=0.5", "--image", str(ref),
+                     "a watercolour")
+        assert result.code == 0, result.err
+        (upload,) = fake.requests_to("/upload/image")
+        (sent,) = fake.requests_to("/prompt")
+    fields, files = parse_multipart(upload)  # type: ignore[misc]
+    name = files[0][1]
+    assert fields == [("type", "input"), ("overwrite", "true")] and files[0][0] == "image"
+    assert name.startswith("quilltap-") and name.endswith(".png") and files[0][3] == ref.read_bytes()
+    graph = sent.json["prompt"]
+    assert graph["10"] == {"class_type": "LoadImage", "inputs": {"image": name}}
+    assert graph["11"]["class_type"] == "VAEEncode" and graph["3"]["inputs"]["latent_image"] == ["11", 0]
+    assert (graph["3"]["inputs"]["denoise"], graph["3"]["inputs"]["seed"]) == (0.5, 4)
+    (image,) = result.json()["images"]
+    assert (image["width"], image["height"], image["seed"]) == (96, 64, 4)
+
+
+async def test_comfyui_edit_workflow_needs_an_image_placeholder(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(default_template()))
+    with FakeComfyUI() as fake:
+        async with ComfyUIImages(max_retries=0, sleep=RecordingSleep()) as client:
+            edit = replace(call_for("comfyui", CHECKPOINTS[0]), extras={"edit_workflow": str(plain)})
+            with pytest.raises(Invalid, match=r"has no \{\{image\}\} placeholder: give its LoadImage node"):
+                await client.generate(edit, api_key=None, base_url=fake.base_url)
+            generation = replace(edit, inputs=None, extras={"workflow": str(_edit_template(tmp_path))})
+            with pytest.raises(Invalid, match="it is an edit workflow; name it with --param edit_workflow"):
+                await client.generate(generation, api_key=None, base_url=fake.base_url)
+        assert fake.requests == []
+
+
+async def test_comfyui_refusing_an_unknown_input_file_names_the_node() -> None:
+    with FakeComfyUI() as fake:
+        async with ComfyUIImages(max_retries=0, sleep=RecordingSleep()) as client:
+            fake.inputs.clear()
+            original = fake.upload
+
+            def lost(request: Any, match: Any) -> Any:  # the server forgets the file (a cleared input folder)
+                answer = original(request, match)
+                fake.inputs.clear()
+                return answer
+
+            fake.upload = lost  # type: ignore[method-assign]
+            with pytest.raises(BadRequest, match=r"node 10 \(LoadImage\) Custom validation failed for node image - "
+                                                 r"Invalid image file: quilltap-"):
+                await client.generate(call_for("comfyui", CHECKPOINTS[0]), api_key=None, base_url=fake.base_url)
+
+
+@pytest.mark.parametrize(("count", "mask", "message"), [
+    (2, False, f"Model {CHECKPOINTS[0]} takes at most 1 input image; 2 were given."),
+    (1, True, f"Model {CHECKPOINTS[0]} does not take a mask; edit without --mask."),
+])
+def test_comfyui_wrong_input_is_refused_before_sending(cli: Cli, tmp_path: Path, count: int, mask: bool,
+                                                       message: str) -> None:
+    with FakeComfyUI() as fake:
+        profile(cli, "comfyui", CHECKPOINTS[0], fake.base_url)
+        refused_before_sending(cli, tmp_path, count, mask, message)
+        assert fake.requests == []
+
+
+def _edit_template(folder: Path) -> Path:
+    path = folder / "img2img.json"
+    path.write_text(json.dumps(default_template(EDIT_NAME)))
+    return path

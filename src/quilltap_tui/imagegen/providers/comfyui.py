@@ -8,12 +8,15 @@ cannot open or drops, it is polled: ``GET /queue`` says whether the prompt is ru
 ``GET /history/{id}`` is ``{}`` until it finishes, then carries ``outputs`` (``images: [{filename,
 subfolder, type}]``) and ``status``.
 Images come from ``GET /view?filename&subfolder&type`` on the same server. Cancelling (Ctrl-C, esc)
-deletes a waiting prompt from the queue or interrupts a running one. No key.
+deletes a waiting prompt from the queue or interrupts a running one. No key. An edit first uploads the
+reference with ``POST /upload/image`` (multipart ``image``, ``type``, ``overwrite``; answers ``{"name",
+"subfolder", "type"}``) and runs the edit workflow, whose ``LoadImage`` node takes it as ``{{image}}``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import time
 import uuid
@@ -41,20 +44,33 @@ if TYPE_CHECKING:
 TITLE = UNIT.sentence_name
 POLL_SECONDS = 0.5
 MAX_WAIT = 1800.0  # seconds a queued prompt may take before we give up (a big batch on a slow GPU)
-DEFAULTS = {"steps": 20, "cfg": 7.0, "width": 1024, "height": 1024, "negative_prompt": ""}
+DEFAULTS = {"steps": 20, "cfg": 7.0, "width": 1024, "height": 1024, "negative_prompt": "", "denoise": 0.75}
 _SEED_MAX = 2**32 - 1  # what every sampler node takes; ComfyUI allows more, some nodes do not
 
 
-def build_prompt(call: ProviderCall, graph: dict[str, Any], client_id: str) -> tuple[dict[str, Any], int]:
-    """The ``POST /prompt`` body for one call and the seed it uses. Pure apart from a random seed."""
+def build_prompt(call: ProviderCall, graph: dict[str, Any], client_id: str,
+                 uploaded: str = "") -> tuple[dict[str, Any], int]:
+    """The ``POST /prompt`` body for one call and the seed it uses. Pure apart from a random seed.
+
+    ``uploaded``: for an edit, the reference as ``POST /upload/image`` named it (``{{image}}``).
+    """
     seed = call.seed if call.seed is not None else random.randint(0, _SEED_MAX)
     width, height = (int(x) for x in (call.size or "x".join(str(DEFAULTS[k]) for k in ("width", "height"))).split("x"))
     values = {
         "prompt": call.prompt, "negative_prompt": call.negative_prompt or DEFAULTS["negative_prompt"],
         "width": width, "height": height, "seed": seed, "batch_size": call.n, "model": call.model,
         "steps": call.extras.get("steps", DEFAULTS["steps"]), "cfg": call.extras.get("guidance_scale", DEFAULTS["cfg"]),
+        "image": uploaded, "denoise": call.extras.get("denoising_strength", DEFAULTS["denoise"]),
     }
     return {"prompt": comfy_workflow.fill(graph, values), "client_id": client_id}, seed
+
+
+def upload_name(answer: dict[str, Any]) -> str:
+    """The ``LoadImage`` value for an upload: ``subfolder/name`` (ComfyUI ``folder_paths.annotated_filepath``)."""
+    name, subfolder = answer.get("name"), answer.get("subfolder") or ""
+    if not isinstance(name, str) or not name:
+        raise MalformedResponse(f"{TITLE} took the reference image without saying its name.")
+    return f"{subfolder}/{name}" if isinstance(subfolder, str) and subfolder else name
 
 
 def queue_note(queue: dict[str, Any], prompt_id: str) -> str | None:
@@ -142,9 +158,12 @@ class ComfyUIImages(HttpImageProvider):
     async def generate(self, call: ProviderCall, *, api_key: str | None, base_url: str) -> ProviderResult:
         """Queue the filled workflow, wait for it (reporting progress), fetch its images from ``/view``."""
         root = base_url.rstrip("/")
-        graph = await asyncio.to_thread(comfy_workflow.load_template, call.extras.get("workflow"))
+        edit = call.inputs is not None
+        graph = await asyncio.to_thread(comfy_workflow.load_template,
+                                        call.extras.get("edit_workflow" if edit else "workflow"), edit=edit)
+        uploaded = await self._upload(root, call, api_key) if edit else ""
         client_id = uuid.uuid4().hex
-        body, seed = build_prompt(call, graph, client_id)
+        body, seed = build_prompt(call, graph, client_id, uploaded)
         # The socket is opened before queueing, so no event of our prompt comes before we listen.
         async with comfy_socket.opened(root, client_id, self.auth_headers(api_key)) as socket:
             queued = await self.request_json("POST", root + "/prompt", api_key=api_key, body=body)
@@ -162,6 +181,20 @@ class ComfyUIImages(HttpImageProvider):
         known = call.n == 1 and comfy_workflow.uses(graph, "seed")
         seeded = [replace(image, seed=seed if known else None) for image in images]
         return ProviderResult(seeded, count_warning(self.title, call.n, len(seeded)), scrub(history))
+
+    async def _upload(self, root: str, call: ProviderCall, api_key: str | None) -> str:
+        """Put the reference in the server's input folder (``POST /upload/image``, multipart ``image``).
+
+        The name is the bytes' hash, with ``overwrite``: the same reference is one file however often it is
+        edited, and never replaces a different image of the user's.
+        """
+        assert call.inputs is not None
+        image = call.inputs.images[0]
+        name = f"quilltap-{hashlib.sha256(image.data).hexdigest()[:20]}.{image.extension}"
+        answer = await self.request_multipart(root + "/upload/image", api_key=api_key,
+                                              fields=[("type", "input"), ("overwrite", "true")],
+                                              files=[("image", (name, image.data, image.mime_type))])
+        return upload_name(answer)
 
     async def _wait(self, root: str, prompt_id: str, api_key: str | None,
                     socket: ClientConnection | None) -> tuple[list[ImagePayload], Any]:
