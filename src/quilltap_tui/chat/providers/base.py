@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quilltap_tui.chat.providers import KEYLESS_PLACEHOLDER, map_sdk_error
-from quilltap_tui.chat.providers.sse import ServerEvent, response_lines, server_events
 from quilltap_tui.chat.spec import ChatEvent, ChatMessage
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.net import shared_ssl_context
@@ -22,6 +21,7 @@ from quilltap_tui.netguard import guarded_transport
 from quilltap_tui.providers.registry import chat_unit
 from quilltap_tui.providers.retry import RetryPolicy, retrying_stream, with_retries
 from quilltap_tui.providers.unit import ProviderUnit
+from quilltap_tui.sse import ServerEvent, response_lines, server_events
 from quilltap_tui.tools.spec import ToolSpec
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ from typing import Any
 
 from quilltap_tui.chat.providers import error_for, split_params, title
 from quilltap_tui.chat.providers.base import SdkChatProvider
-from quilltap_tui.chat.providers.sse import ServerEvent
 from quilltap_tui.chat.spec import (
     FINISH_CONTENT_FILTER,
     FINISH_LENGTH,
@@ -33,6 +32,7 @@ from quilltap_tui.chat.spec import (
     parse_arguments,
 )
 from quilltap_tui.errors import Invalid, MalformedResponse
+from quilltap_tui.sse import ServerEvent
 from quilltap_tui.tools.render import to_openai_chat
 from quilltap_tui.tools.spec import ToolSpec
 

@@ -2,7 +2,7 @@
 
 The request goes through the one retry loop like any JSON call, but only until the answer's status is
 known: a 2xx is handed over unread and its body is read as events with the chat streams' reader
-(:mod:`quilltap_tui.chat.providers.sse`), line by line. Events carry whole images in base64, so the
+(:mod:`quilltap_tui.sse`), line by line. Events carry whole images in base64, so the
 line and event caps here are the response cap (``max_response_mb``), not the smaller chat-line cap.
 Once events flow nothing is retried: a stream cut mid-way raises, and nothing of it is kept.
 """
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from quilltap_tui import caps
-from quilltap_tui.chat.providers.sse import ServerEvent, response_lines, server_events
 from quilltap_tui.errors import Timeout, Unavailable
 from quilltap_tui.providers import retry
 from quilltap_tui.providers.retry import RetryPolicy
 from quilltap_tui.providers.status import retry_after_seconds, retry_hint
+from quilltap_tui.sse import ServerEvent, response_lines, server_events
 
 if TYPE_CHECKING:
     from quilltap_tui.imagegen.providers.common import HttpImageProvider

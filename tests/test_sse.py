@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from quilltap_tui.chat.providers.sse import ServerEvent, server_events
 from quilltap_tui.errors import MalformedResponse
+from quilltap_tui.sse import ServerEvent, server_events
 
 
 async def _lines(*lines: str) -> AsyncIterator[str]:

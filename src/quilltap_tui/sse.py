@@ -1,4 +1,4 @@
-"""Server-sent events read straight from the HTTP response, for both chat SDKs' streaming endpoints.
+"""Server-sent events read straight from the HTTP response: the chat SDKs' streams and streamed image answers.
 
 The SDKs turn every streamed chunk into a pydantic model, which we then turned back into a dict: for a
 4000-token reply that was most of the CPU the whole turn used (bench/tui.py). Here the SDK still sends
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from quilltap_tui import caps
-from quilltap_tui.chat.providers import title
 from quilltap_tui.errors import MalformedResponse, ProviderError, Timeout, Unavailable
+from quilltap_tui.provider_ids import title
 
 
 @dataclass(frozen=True, slots=True)
