@@ -10,8 +10,8 @@ import pytest
 
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
-from tests.fakes.chat_servers import tool_then_text
 from tests.ui.conftest import SIZE
+from tests.ui.scripted import tool_then_text
 from tests.ui.test_chat_ui import _send, _setup, _views, fakes, settle  # noqa: F401  (fakes: a fixture)
 
 

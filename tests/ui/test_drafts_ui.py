@@ -39,7 +39,7 @@ async def test_the_prompt_is_a_draft_until_the_chat_stores_the_message(make_app:
             await _wait(lambda: path.exists() and path.read_text() == "half a thought")
             await _type(pilot, " and more")
             await _enter(pilot)
-            await settle(pilot, rounds=6)
+            await settle(pilot)
             await _wait(lambda: not path.exists())  # stored: the draft is the (empty) prompt again
             messages = chats.get_messages(ctx, chat_id)
             assert messages[0]["content"] == "half a thought and more"
