@@ -3,7 +3,9 @@
 - OpenAI ``POST /v1/images/edits``: ``multipart/form-data`` as openai-python's ``images.edit`` sends it
   (``image`` or repeated ``image[]`` file parts, 1 to 16, PNG/JPEG/WebP; ``mask`` a PNG the size of the
   first image; ``markup`` a PNG on gpt-image-2.6 only; every other option a form field from
-  ``image_edit_params.py``: anything else is 400 ``unknown_parameter``). dall-e-3 cannot edit.
+  ``image_edit_params.py``: anything else is 400 ``unknown_parameter``). dall-e-3 cannot edit. ``stream``
+  ``true`` (with ``partial_images``) answers server-sent ``image_edit.partial_image`` events, then
+  ``image_edit.completed`` (openai-python ``image_edit_stream_event.py``).
 - xAI ``POST /v1/images/edits``: JSON only; ``image`` or ``images`` (never both) of ``{"url": ...}``
   (data URL or link), at most 3 (1.0) or 5 (2.0) references of PNG/JPEG/WebP up to 10 MiB.
 - Gemini: ``inlineData`` parts next to the text part, at most 14, PNG/JPEG/WebP (checked in
@@ -85,6 +87,8 @@ def openai_edit(server: Any, request: Recorded) -> Reply:
         if name not in OPENAI_EDIT_FIELDS:
             return openai_error(400, f"Unknown parameter: '{name}'.", code="unknown_parameter", param=name)
         body[name] = int(value) if name in ("n", "output_compression", "partial_images") else value
+        if name == "stream":  # a form field's text; openai-python sends the JSON word
+            body[name] = {"true": True, "false": False}.get(value, value)
     if not body.get("prompt"):
         return openai_error(400, "Missing required parameter: 'prompt'.", code="missing_required_parameter",
                             param="prompt")
@@ -102,6 +106,8 @@ def openai_edit(server: Any, request: Recorded) -> Reply:
     first = refs[0]
     if body.get("size", "auto") == "auto":
         body["size"] = f"{first[1]}x{first[2]}"
+    if body.get("stream") is True:  # image_edit.partial_image events, then image_edit.completed
+        return server._stream(body, model, str(body["prompt"]), kind="image_edit")
     return Reply(json=server._images(body, model, str(body["prompt"]), model.startswith("dall-e")))
 
 

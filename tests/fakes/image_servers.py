@@ -163,21 +163,22 @@ class FakeOpenAIImages(FakeServer):
             return self._stream(body, model, prompt)
         return Reply(json=self._images(body, model, prompt, dalle))
 
-    def _stream(self, body: dict[str, Any], model: str, prompt: str) -> Reply:
+    def _stream(self, body: dict[str, Any], model: str, prompt: str, kind: str = "image_generation") -> Reply:
         """SSE as OpenAI streams an image: N ``partial_image`` events, then ``completed`` with the final.
 
-        ``[cut-stream]`` in the prompt: the connection closes half-way through the body.
+        ``kind``: ``image_generation`` or, from ``/images/edits``, ``image_edit``. ``[cut-stream]`` in the
+        prompt: the connection closes half-way through the body.
         """
         answer = self._images(body, model, prompt, dalle=False)
         common = {key: answer[key] for key in ("background", "output_format", "size", "quality")}
         events = [
-            ("image_generation.partial_image",
-             {"type": "image_generation.partial_image", "b64_json": b64(make_image(64, 64, seed=f"{prompt}p{i}")),
+            (f"{kind}.partial_image",
+             {"type": f"{kind}.partial_image", "b64_json": b64(make_image(64, 64, seed=f"{prompt}p{i}")),
               "partial_image_index": i, "created_at": answer["created"], **common})
             for i in range(body.get("partial_images") or 0)
         ]
-        events.append(("image_generation.completed",
-                       {"type": "image_generation.completed", "b64_json": answer["data"][0]["b64_json"],
+        events.append((f"{kind}.completed",
+                       {"type": f"{kind}.completed", "b64_json": answer["data"][0]["b64_json"],
                         "created_at": answer["created"], "usage": answer["usage"], **common}))
         text = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
         return Reply(body=text.encode(), content_type="text/event-stream", truncate="[cut-stream]" in prompt)

@@ -17,7 +17,7 @@ from quilltap_tui.imagegen import progress
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import plan
 from quilltap_tui.imagegen.providers.openai import OpenAIImages
-from quilltap_tui.imagegen.spec import ImageRequest, ProviderCall
+from quilltap_tui.imagegen.spec import EditInputs, ImageRequest, ProviderCall
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.fakes.server import RecordingSleep
 
@@ -99,3 +99,38 @@ async def test_a_stream_cut_mid_way_saves_nothing_and_says_so_in_one_sentence() 
     message = str(caught.value)
     assert message.startswith("The connection to OpenAI failed")
     assert message.endswith(".") and "\n" not in message and message.count(". ") == 0
+
+
+async def test_an_edit_streams_as_multipart_with_image_edit_events() -> None:
+    """``images.edit`` takes ``stream`` and ``partial_images`` too (openai-python image_edit_params.py
+    ``ImageEditParamsStreaming``); its events are ``image_edit.partial_image`` and ``image_edit.completed``."""
+    from tests.fakes.image_edits import parse_multipart
+    from tests.providers.test_image_edits import png
+
+    partials: list[bytes] = []
+    ref = png(64, 48)
+    edit = replace(call_for("gpt-image-2", quality="low"), inputs=EditInputs(images=(ref,)))
+    with FakeOpenAIImages() as fake:
+        images, warnings, raw = await run(fake, edit, partials)
+        [request] = fake.requests_to("/images/edits")
+        reply = fake.dispatch(request)
+    fields, files = parse_multipart(request)  # type: ignore[misc]
+    assert fields == [("model", "gpt-image-2"), ("prompt", "a fox in the snow"), ("n", "1"), ("quality", "low"),
+                      ("stream", "true"), ("partial_images", "3")]
+    assert [(name, data) for name, _, _, data in files] == [("image[]", ref.data)]
+    assert request.headers["accept"] == "text/event-stream"
+    sent = sse_images(reply.payload())
+    assert [kind for kind, _ in sent] == ["image_edit.partial_image"] * 3 + ["image_edit.completed"]
+    assert partials == [data for _, data in sent[:3]]
+    assert [image.data for image in images] == [sent[-1][1]] and warnings == []
+    assert raw["type"] == "image_edit.completed"
+
+
+async def test_an_edit_nobody_watches_is_not_streamed() -> None:
+    from tests.providers.test_image_edits import png
+
+    edit = replace(call_for("gpt-image-2"), inputs=EditInputs(images=(png(),)))
+    with FakeOpenAIImages() as fake:
+        images, _warnings, _raw = await run(fake, edit, None)
+        [request] = fake.requests_to("/images/edits")
+    assert b'name="stream"' not in request.body and len(images) == 1

@@ -150,7 +150,7 @@ class HttpImageProvider:
         headers = self.auth_headers(api_key)
 
         def build() -> httpx2.Request:
-            return client.build_request("POST", url, headers=headers, data=dict(_grouped(fields)),
+            return client.build_request("POST", url, headers=headers, data=dict(grouped(fields)),
                                         files=list(files))
 
         return await self._send_for_json(build, api_key)
@@ -212,7 +212,7 @@ class HttpImageProvider:
                                         timeout=self.timeout, provider=self.title)
 
 
-def _grouped(fields: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str | list[str]]]:
+def grouped(fields: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str | list[str]]]:
     """Form fields as httpx wants them: a name given twice becomes a list (sent as repeated parts)."""
     seen: dict[str, list[str]] = {}
     for name, value in fields:

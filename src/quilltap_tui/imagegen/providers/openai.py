@@ -118,6 +118,12 @@ class OpenAIImages(HttpImageProvider):
         warnings: list[str] = []
         if call.inputs is not None:
             path, fields, files, warnings = build_edit_request(call)
+            if partials := openai_stream.wants_stream(call):  # an edit streams as multipart (images.edit)
+                form = ([*fields, ("stream", "true"), ("partial_images", str(partials))], files)
+                final, answer = await openai_stream.stream_final(self, base_url.rstrip("/") + path,
+                                                                 api_key=api_key, form=form)
+                images = await self.materialize([final], limit=1)
+                return ProviderResult(images, warnings, answer)
             answer = await self.request_multipart(base_url.rstrip("/") + path, api_key=api_key,
                                                   fields=fields, files=files)
         elif partials := openai_stream.wants_stream(call):

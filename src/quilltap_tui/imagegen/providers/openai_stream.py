@@ -1,4 +1,4 @@
-"""OpenAI partial images while generating: ``stream: true`` with ``partial_images`` (0-3).
+"""OpenAI partial images while generating or editing: ``stream: true`` with ``partial_images`` (0-3).
 
 Wire (openai-python ``types/image_generate_params.py`` ``ImageGenerateParamsStreaming``,
 ``image_gen_partial_image_event.py``, ``image_gen_completed_event.py``, ``examples/image_stream.py``):
@@ -21,31 +21,36 @@ from quilltap_tui.imagegen.providers.streaming import stream_events
 from quilltap_tui.imagegen.spec import ProviderCall
 from quilltap_tui.redaction import redact
 
-PARTIAL = "image_generation.partial_image"
-COMPLETED = "image_generation.completed"
+# Generations send image_generation.*, edits image_edit.* (image_edit_partial_image_event.py,
+# image_edit_completed_event.py); the events are otherwise the same.
+PARTIAL = frozenset({"image_generation.partial_image", "image_edit.partial_image"})
+COMPLETED = frozenset({"image_generation.completed", "image_edit.completed"})
 
 
 def wants_stream(call: ProviderCall) -> int:
     """How many partial images to ask for: the model's maximum when someone shows them, else 0.
 
-    Only for a single generated image: an edit or ``n`` > 1 goes the ordinary way.
+    Only for a single image: ``n`` > 1 goes the ordinary way. Edits stream too (``images.edit`` takes
+    ``stream`` and ``partial_images``: openai-python ``image_edit_params.py`` ``ImageEditParamsStreaming``).
     """
-    if call.inputs is not None or call.n != 1 or call.spec is None or not progress.partials_wanted():
+    if call.n != 1 or call.spec is None or not progress.partials_wanted():
         return 0
     return call.spec.partial_images
 
 
 async def stream_final(
-    provider: HttpImageProvider, url: str, body: dict[str, Any], *, api_key: str | None
+    provider: HttpImageProvider, url: str, body: dict[str, Any] | None = None, *, api_key: str | None,
+    form: tuple[list[tuple[str, str]], list[tuple[str, Any]]] | None = None,
 ) -> tuple[ImagePayload, dict[str, Any]]:
-    """Send ``body`` (already holding ``stream`` and ``partial_images``); report partials; return the final."""
-    async for event in stream_events(provider, url, api_key=api_key, body=body):
+    """Send ``body`` (JSON) or ``form`` (an edit's multipart), already holding ``stream`` and
+    ``partial_images``; report partials; return the final."""
+    async for event in stream_events(provider, url, api_key=api_key, body=body, form=form):
         data = event.json(provider.id)
         kind = data.get("type") if isinstance(data, dict) else None
-        if kind == PARTIAL:
+        if kind in PARTIAL:
             partial_bytes = await asyncio.to_thread(decode_b64, data.get("b64_json"), provider.title)
             progress.report_partial(partial_bytes)
-        elif kind == COMPLETED:
+        elif kind in COMPLETED:
             final = await asyncio.to_thread(decode_b64, data.get("b64_json"), provider.title)
             return ImagePayload(data=final), scrub(data)
         elif kind == "error" or event.event == "error":

@@ -1,4 +1,4 @@
-"""Server-sent events from an image provider (OpenAI's ``stream: true`` partial images).
+"""Server-sent events from an image provider (OpenAI's ``stream: true`` partial images, generations and edits).
 
 The request goes through the one retry loop like any JSON call, but only until the answer's status is
 known: a 2xx is handed over unread and its body is read as events with the chat streams' reader
@@ -10,7 +10,7 @@ Once events flow nothing is retried: a stream cut mid-way raises, and nothing of
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ import httpx2
 
 from quilltap_tui import caps
 from quilltap_tui.errors import Timeout, Unavailable
+from quilltap_tui.imagegen.providers.common import grouped
 from quilltap_tui.providers import retry
 from quilltap_tui.providers.retry import RetryPolicy
 from quilltap_tui.providers.status import retry_after_seconds, retry_hint
@@ -35,15 +36,25 @@ class _Body:
 
 
 async def stream_events(
-    provider: HttpImageProvider, url: str, *, api_key: str | None, body: Mapping[str, Any]
+    provider: HttpImageProvider, url: str, *, api_key: str | None, body: Mapping[str, Any] | None = None,
+    form: tuple[Sequence[tuple[str, str]], Sequence[tuple[str, tuple[str, bytes, str]]]] | None = None,
 ) -> AsyncIterator[ServerEvent]:
-    """POST ``body`` as JSON and yield the answer's events; the response is closed however this ends."""
+    """POST ``body`` as JSON, or ``form`` (fields, files) as multipart, and yield the answer's events.
+
+    The response is closed however this ends.
+    """
     client = provider.client
     headers = {**provider.auth_headers(api_key), "Accept": "text/event-stream"}
     classify = partial(provider.classifier, provider=provider.title, secrets=(api_key,))
 
+    def build() -> httpx2.Request:
+        if form is not None:
+            fields, files = form
+            return client.build_request("POST", url, headers=headers, data=dict(grouped(fields)), files=list(files))
+        return client.build_request("POST", url, headers=headers, json=dict(body or {}))
+
     async def attempt() -> httpx2.Response:
-        request = client.build_request("POST", url, headers=headers, json=dict(body))
+        request = build()
         try:
             response = await client.send(request, stream=True)
         except httpx2.TimeoutException as exc:
