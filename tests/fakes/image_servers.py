@@ -546,6 +546,7 @@ class FakeGoogle(FakeServer):
     prefix = "/v1beta"
     routes: ClassVar = (
         ("POST", r"/models/([^/:]+):generateContent", "generate_content"),
+        ("POST", r"/models/([^/:]+):streamGenerateContent", "stream_generate_content"),
         ("POST", r"/models/([^/:]+):predict", "predict"),
         ("GET", "/models", "list_models"),
     )
@@ -611,6 +612,28 @@ class FakeGoogle(FakeServer):
                 "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1290, "totalTokenCount": 1302},
             }
         )
+
+    def stream_generate_content(self, request: Recorded, match: re.Match[str]) -> Reply:
+        """``:streamGenerateContent``: the same answer in chunks, one part each (thought image, text, final
+        image with the finish reason), then the usage. ``alt=sse``: server-sent events; without it the
+        real API streams a JSON array, which the fake answers too."""
+        answer = self.generate_content(request, match)
+        if answer.status != 200 or not isinstance(answer.json, dict):
+            return answer
+        candidate = (answer.json.get("candidates") or [{}])[0]
+        parts = candidate.get("content", {}).get("parts", [])
+        chunks: list[dict[str, Any]] = [
+            {"candidates": [{"content": {"role": "model", "parts": [part]}, "index": 0,
+                             **({"finishReason": candidate["finishReason"]} if i == len(parts) - 1 and
+                                "finishReason" in candidate else {})}]}
+            for i, part in enumerate(parts)
+        ] or [answer.json]
+        if "usageMetadata" in answer.json:
+            chunks.append({"usageMetadata": answer.json["usageMetadata"]})
+        if request.query.get("alt") != ["sse"]:
+            return Reply(json=chunks)
+        text = "".join(f"data: {json.dumps(chunk)}\r\n\r\n" for chunk in chunks)
+        return Reply(body=text.encode(), content_type="text/event-stream")
 
     def _validate_content(self, model: str, body: dict[str, Any]) -> Reply | None:
         if model not in dict(GOOGLE_MODELS):

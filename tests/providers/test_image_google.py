@@ -207,3 +207,62 @@ async def test_list_models_follows_pages_and_filters(fake: FakeGoogle, provider:
     ]
     assert [r.query.get("pageToken") for r in fake.requests] == [None, ["3"], ["6"], ["9"]]
     assert all(r.headers["x-goog-api-key"] == KEY and "key" not in r.query for r in fake.requests)
+
+
+# ------------------------------------------------------------------ interim (thought) images, streamed
+def gemini_call(model: str) -> ProviderCall:
+    return ProviderCall(model=model, prompt="a lighthouse at dusk", spec=spec_for("google", model))
+
+
+def test_gemini_3_models_think_in_two_interim_images_and_2_5_in_none() -> None:
+    assert spec_for("google", "gemini-3-pro-image").partial_images == 2
+    assert spec_for("google", "gemini-3.1-flash-image").partial_images == 2
+    assert spec_for("google", "gemini-2.5-flash-image").partial_images == 0
+    assert spec_for("google", "imagen-4.0-generate-001").partial_images == 0
+
+
+async def test_shown_partials_stream_the_thought_image_and_only_the_final_is_returned(
+    fake: FakeGoogle, provider: Any
+) -> None:
+    from quilltap_tui.imagegen import progress
+
+    partials: list[bytes] = []
+    with progress.listening_partials(partials.append):
+        images, warnings, raw = await provider.generate(gemini_call("gemini-3-pro-image"), api_key=KEY,
+                                                        base_url=fake.base_url)
+    (request,) = fake.requests
+    assert request.path == "/v1beta/models/gemini-3-pro-image:streamGenerateContent"
+    assert request.query == {"alt": ["sse"]} and request.headers["x-goog-api-key"] == KEY
+    assert request.json == google.build_request(gemini_call("gemini-3-pro-image"))[1]  # the same body
+    unstreamed = fake.dispatch(replace_path(request, ":generateContent")).json
+    parts = unstreamed["candidates"][0]["content"]["parts"]
+    thought, final = (google.decode_b64(p["inlineData"]["data"], "Google") for p in (parts[0], parts[-1]))
+    assert partials == [thought]  # the interim image reached the listener as sent
+    assert [image.data for image in images] == [final] and warnings == []
+    assert raw["candidates"][0]["finishReason"] == "STOP"
+
+
+async def test_without_a_listener_or_on_a_model_that_does_not_think_nothing_streams(
+    fake: FakeGoogle, provider: Any
+) -> None:
+    from quilltap_tui.imagegen import progress
+
+    await provider.generate(gemini_call("gemini-3-pro-image"), api_key=KEY, base_url=fake.base_url)
+    with progress.listening_partials(lambda data: None):
+        await provider.generate(gemini_call("gemini-2.5-flash-image"), api_key=KEY, base_url=fake.base_url)
+    assert [r.path.rpartition(":")[2] for r in fake.requests] == ["generateContent", "generateContent"]
+
+
+async def test_a_streamed_refusal_is_the_same_sentence(fake: FakeGoogle, provider: Any) -> None:
+    from quilltap_tui.imagegen import progress
+
+    refused = ProviderCall(model="gemini-3-pro-image", prompt="[refuse] a fox",
+                           spec=spec_for("google", "gemini-3-pro-image"))
+    with progress.listening_partials(lambda data: None), pytest.raises(ContentRefused, match="IMAGE_SAFETY"):
+        await provider.generate(refused, api_key=KEY, base_url=fake.base_url)
+
+
+def replace_path(request: Any, method: str) -> Any:
+    from dataclasses import replace
+
+    return replace(request, path=request.path.replace(":streamGenerateContent", method), query={})

@@ -6,15 +6,26 @@ The key travels only in the ``x-goog-api-key`` header, never as ``?key=`` (URLs 
 image model accepts it (the early ones refused ``["IMAGE"]`` alone), and the text part is where the model
 explains itself when it returns no image -- we quote it in that error. Text is otherwise kept only in
 ``raw``; it is not a revised prompt.
+
+Interim images: Gemini 3 image models think in up to two interim images before the final one, returned
+as parts with ``"thought": true`` (Gemini API image-generation docs, "Thinking process"; provider-wire.md
+2.3). When the TUI shows partial images, the request goes to ``:streamGenerateContent?alt=sse`` and each
+thought image is shown as it arrives; only the final (non-thought) image is returned and saved.
+
+Edits are one user turn: the instruction and the references as ``inlineData`` parts. No model turn is
+replayed, so there is no ``thoughtSignature`` to send back; Gemini 3 Pro Image does not require one even
+when a turn is replayed (Vertex AI docs "Thought signatures": it "does not enforce this validation").
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 from urllib.parse import quote
 
 from quilltap_tui.errors import ContentRefused, MalformedResponse
+from quilltap_tui.imagegen import progress
 from quilltap_tui.imagegen.capabilities import is_image_model
 from quilltap_tui.imagegen.providers.common import (
     HttpImageProvider,
@@ -24,6 +35,7 @@ from quilltap_tui.imagegen.providers.common import (
     scrub,
     short,
 )
+from quilltap_tui.imagegen.providers.streaming import stream_events
 from quilltap_tui.imagegen.spec import InputImage, ProviderCall, ProviderResult
 from quilltap_tui.providers.google import UNIT
 
@@ -156,6 +168,39 @@ def parse_model_list(body: dict[str, Any]) -> tuple[list[str], str | None]:
     return ids, token if isinstance(token, str) and token else None
 
 
+def wants_stream(call: ProviderCall) -> bool:
+    """Stream when someone shows partial images and the model sends interim (thought) images."""
+    return (call.spec is not None and call.spec.api != IMAGEN_API and call.spec.partial_images > 0
+            and progress.partials_wanted())
+
+
+async def stream_content(provider: HttpImageProvider, url: str, body: dict[str, Any],
+                         api_key: str | None) -> dict[str, Any]:
+    """``:streamGenerateContent?alt=sse``: each chunk is a ``GenerateContentResponse``; thought images go to
+    :func:`progress.report_partial` as they come, and the chunks are merged into one answer for
+    :func:`parse_generate_content` (which takes the final, non-thought image)."""
+    parts: list[dict[str, Any]] = []
+    merged: dict[str, Any] = {}
+    async for event in stream_events(provider, url, api_key=api_key, body=body):
+        chunk = event.json(provider.id)
+        if not isinstance(chunk, dict):
+            continue
+        if isinstance(chunk.get("promptFeedback"), dict):
+            merged["promptFeedback"] = chunk["promptFeedback"]
+        for candidate in list_of_dicts(chunk.get("candidates"))[:1]:
+            for part in list_of_dicts(_dict(candidate.get("content")).get("parts")):
+                parts.append(part)
+                if part.get("thought") is True and isinstance(part.get("inlineData"), dict):
+                    interim = await asyncio.to_thread(decode_b64, part["inlineData"].get("data"), TITLE)
+                    progress.report_partial(interim)
+            ending = {key: candidate[key] for key in ("finishReason", "finishMessage") if key in candidate}
+            merged["candidates"] = [{**(merged.get("candidates") or [{}])[0], **ending}]
+    if "candidates" in merged or parts:
+        first = (merged.get("candidates") or [{}])[0]
+        merged["candidates"] = [{**first, "content": {"role": "model", "parts": parts}}]
+    return merged
+
+
 class GoogleImages(HttpImageProvider):
     """Gemini API image generation (Gemini image models and, while they last, Imagen)."""
 
@@ -166,7 +211,12 @@ class GoogleImages(HttpImageProvider):
     ) -> ProviderResult:
         """Run one request and return (images, warnings, scrubbed body)."""
         path, body = build_request(call)
-        answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
+        if wants_stream(call):
+            # Gemini 3 image models think in interim images: streamed, they sharpen the TUI's preview.
+            url = base_url.rstrip("/") + path.replace(":generateContent", ":streamGenerateContent") + "?alt=sse"
+            answer = await stream_content(self, url, body, api_key)
+        else:
+            answer = await self.request_json("POST", base_url.rstrip("/") + path, api_key=api_key, body=body)
         # Parsing decodes base64, which images_from keeps off the event loop.
         warnings: list[str] = []
 
