@@ -24,12 +24,17 @@ def require_tmux() -> None:
 class TmuxSession:
     """One tmux pane of a fixed size running ``command`` with exactly ``env`` (plus TERM/LANG)."""
 
-    def __init__(self, command: list[str], *, env: Mapping[str, str], cols: int = 160, rows: int = 48) -> None:
+    def __init__(self, command: list[str], *, env: Mapping[str, str], cols: int = 160, rows: int = 48,
+                 passthrough: bool = False) -> None:
+        """``passthrough``: the program sees it runs in tmux (``TMUX``) with ``allow-passthrough on``."""
         require_tmux()
         self.socket = f"qt-{uuid.uuid4().hex[:10]}"
         full_env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", **env}
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in full_env.items())
         shell = f"exec env -i {exports} {shlex.join(command)}"
+        if passthrough:  # set from inside the pane, before the program starts (it reads it once)
+            shell = ('tmux set-option -g allow-passthrough on && exec env -i TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" '
+                     f"{exports} {shlex.join(command)}")
         self._tmux("new-session", "-d", "-x", str(cols), "-y", str(rows), "sh", "-c", shell)
         self._tmux("set-option", "-g", "remain-on-exit", "on")
 
@@ -42,6 +47,10 @@ class TmuxSession:
 
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-l", text)
+
+    def record_output(self, path: str) -> None:
+        """Append everything the program writes from now on (escape sequences included) to ``path``."""
+        self._tmux("pipe-pane", "-o", f"cat >> {shlex.quote(path)}")
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J")

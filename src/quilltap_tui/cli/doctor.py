@@ -49,6 +49,7 @@ def run(ns: argparse.Namespace) -> int:
 
 
 def collect(ctx: AppContext) -> dict[str, Any]:
+    tmux = termgraphics.tmux_state(ctx.environ)
     return {
         "version": __version__,
         "python": platform.python_version(),
@@ -62,9 +63,10 @@ def collect(ctx: AppContext) -> dict[str, Any]:
         },
         "database": _database(ctx),
         "vault": _vault(ctx),
-        "images": {"setting": ctx.settings.images, "detected": termgraphics.detect(ctx.settings.images)},
+        "images": {"setting": ctx.settings.images, "detected": termgraphics.detect(ctx.settings.images, tmux),
+                   "tmux_passthrough": None if tmux is None else tmux.passthrough},
         "packages": {name: _version(name) for name in _PACKAGES},
-        "notes": termgraphics.environment_notes(ctx.environ),
+        "notes": termgraphics.environment_notes(ctx.environ, tmux),
         **_providers(),
     }
 

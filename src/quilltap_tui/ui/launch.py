@@ -24,8 +24,9 @@ class _Probe(threading.Thread):
         from quilltap_tui.ui import terminal
 
         try:
-            self.protocol = termgraphics.detect(self.mode)
-            terminal.prepare(self.protocol)
+            tmux = termgraphics.tmux_state()  # inside tmux: passthrough allowed? (then pictures are wrapped)
+            self.protocol = termgraphics.detect(self.mode, tmux)
+            terminal.prepare(self.protocol, tmux)
         except Exception:  # a terminal that answers oddly must never stop the app: no previews then
             logging.getLogger(__name__).warning("Terminal graphics probe failed", exc_info=True)
             self.protocol = "off"
