@@ -21,11 +21,12 @@ from PIL import Image
 from quilltap_tui.errors import BadRequest, Invalid
 from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import plan
-from quilltap_tui.imagegen.providers import bfl, fal, stability
+from quilltap_tui.imagegen.providers import bfl, fal, replicate, stability
 from quilltap_tui.imagegen.providers.bfl import BflImages
 from quilltap_tui.imagegen.providers.comfy_workflow import EDIT_NAME, default_template
 from quilltap_tui.imagegen.providers.comfyui import ComfyUIImages
 from quilltap_tui.imagegen.providers.fal import FalImages
+from quilltap_tui.imagegen.providers.replicate import ReplicateImages
 from quilltap_tui.imagegen.providers.stability import StabilityImages
 from quilltap_tui.imagegen.spec import EditInputs, ImageRequest, InputImage, ProviderCall
 from tests.fakes.bfl_server import BFL_KEY, FakeBfl
@@ -33,6 +34,8 @@ from tests.fakes.comfyui_server import CHECKPOINTS, FakeComfyUI
 from tests.fakes.fal_queue import FAL_KEY, FLUX2_EDIT, KONTEXT, FakeFalQueue
 from tests.fakes.image_edits import parse_multipart
 from tests.fakes.image_servers import make_image
+from tests.fakes.replicate_server import KONTEXT as REPLICATE_KONTEXT
+from tests.fakes.replicate_server import REPLICATE_TOKEN, FakeReplicate
 from tests.fakes.server import RecordingSleep
 from tests.fakes.stability_server import STABILITY_KEY, FakeStability
 from tests.support import Cli
@@ -45,6 +48,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("BFL_API_KEY", BFL_KEY)
     monkeypatch.setenv("FAL_KEY", FAL_KEY)
     monkeypatch.setenv("STABILITY_API_KEY", STABILITY_KEY)
+    monkeypatch.setenv("REPLICATE_API_TOKEN", REPLICATE_TOKEN)
     return made
 
 
@@ -320,3 +324,45 @@ def _edit_template(folder: Path) -> Path:
     path = folder / "img2img.json"
     path.write_text(json.dumps(default_template(EDIT_NAME)))
     return path
+
+
+# --------------------------------------------------------------------------------------------- Replicate
+def test_replicate_kontext_takes_the_reference_as_a_data_uri_input_image() -> None:
+    path, body = replicate.build_request(call_for("replicate", REPLICATE_KONTEXT, seed=2, aspect_ratio="16:9"))
+    assert (path, body) == (f"/models/{REPLICATE_KONTEXT}/predictions", {"input": {
+        "prompt": "make the fox bigger", "input_image": data_uri(png(seed="0")), "aspect_ratio": "16:9", "seed": 2}})
+
+
+def test_replicate_edit_end_to_end(cli: Cli, tmp_path: Path) -> None:
+    with FakeReplicate() as fake:
+        profile(cli, "replicate", REPLICATE_KONTEXT, fake.base_url)
+        ref = write_png(tmp_path / "ref.png")
+        result = cli("edit", "--json", "--image", str(ref), "a winter coat")
+        assert result.code == 0, result.err
+        (create,) = fake.requests_to("/predictions")
+    sent = f"data:image/png;base64,{base64.b64encode(ref.read_bytes()).decode()}"
+    assert create.json == {"input": {"prompt": "a winter coat", "input_image": sent}}
+    assert create.headers["prefer"] == "wait=60" and len(result.json()["images"]) == 1
+
+
+@pytest.mark.parametrize(("model", "count", "mask", "message"), [
+    (REPLICATE_KONTEXT, 2, False, f"Model {REPLICATE_KONTEXT} takes at most 1 input image; 2 were given."),
+    (REPLICATE_KONTEXT, 1, True, f"Model {REPLICATE_KONTEXT} does not take a mask; edit without --mask."),
+    ("black-forest-labs/flux-schnell", 1, False, "Model black-forest-labs/flux-schnell takes no input images"),
+])
+def test_replicate_wrong_input_is_refused_before_sending(cli: Cli, tmp_path: Path, model: str, count: int,
+                                                         mask: bool, message: str) -> None:
+    with FakeReplicate() as fake:
+        profile(cli, "replicate", model, fake.base_url)
+        refused_before_sending(cli, tmp_path, count, mask, message)
+        assert fake.requests == []
+
+
+async def test_replicate_refusing_a_reference_names_the_input() -> None:
+    broken = replace(call_for("replicate", REPLICATE_KONTEXT), inputs=EditInputs(images=(
+        InputImage(data=b"GIF89a not what it says", mime_type="image/png", width=1, height=1),)))
+    with FakeReplicate() as fake:
+        async with ReplicateImages(max_retries=0, sleep=RecordingSleep()) as client:
+            with pytest.raises(BadRequest, match=r"input_image: Does not match format 'uri'"):
+                await client.generate(broken, api_key=REPLICATE_TOKEN, base_url=fake.base_url)
+        assert fake.predictions == {}

@@ -95,4 +95,5 @@ async def test_cancelling_cancels_the_prediction(fake: FakeReplicate) -> None:
 def test_models_without_a_key(cli: Cli) -> None:
     cli.monkeypatch.delenv("REPLICATE_API_TOKEN")
     listed = cli("models", "--provider", "replicate", "--json")
-    assert listed.code == 0 and [m["id"] for m in listed.json()] == [SCHNELL]
+    assert listed.code == 0 and [m["id"] for m in listed.json()] == [SCHNELL, "black-forest-labs/flux-kontext-pro"]
+    assert [m["capabilities"]["max_input_images"] for m in listed.json()] == [None, 1]

@@ -6,12 +6,14 @@ the wait runs out (an unfinished prediction comes back as is). A prediction is `
 error, urls: {get, cancel}}`` with ``status`` starting, processing, succeeded, failed, canceled or
 aborted; ``output`` is a URL or a list of URLs (they expire: downloaded at once, without the key). The key
 goes only to ``urls.get``/``urls.cancel`` on the base URL's own origin. Errors are problem+json
-``{"title", "detail", "status"}``; a failed prediction is a 200 with ``error``.
+``{"title", "detail", "status"}``; a failed prediction is a 200 with ``error``. Edits go to a model that
+takes ``input_image`` (``black-forest-labs/flux-kontext-pro``) with the reference as a data URI.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import time
 from collections.abc import Iterable
@@ -40,7 +42,13 @@ _NSFW = ("nsfw", "safety", "sensitive")
 
 def build_request(call: ProviderCall) -> tuple[str, dict[str, Any]]:
     """The predictions path of the model and ``{"input": ...}`` in the FLUX-style input names. Pure."""
-    model_input: dict[str, Any] = {"prompt": call.prompt, "num_outputs": call.n}
+    model_input: dict[str, Any] = {"prompt": call.prompt}
+    if call.spec is None or call.spec.max_n > 1:  # FLUX Kontext makes one image and has no num_outputs
+        model_input["num_outputs"] = call.n
+    if call.inputs is not None:
+        # The reference as a data URI, as replicate-javascript sends files (up to 10 MB) without its file store.
+        image = call.inputs.images[0]
+        model_input["input_image"] = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
     if call.aspect_ratio:
         model_input["aspect_ratio"] = call.aspect_ratio
     if call.seed is not None:
