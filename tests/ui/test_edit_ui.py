@@ -153,3 +153,25 @@ async def test_attach_a_file_send_it_then_edit_the_chats_image(make_app: Any, ct
             await pilot.press("f8")
             await pilot.pause()
             assert type(app.screen).__name__ == "GenerateModal" and "Edit this image" in screen_text(app)
+
+
+async def test_attach_and_edit_keys_are_in_the_chats_footer_and_help(make_app: Any, ctx: Any) -> None:
+    """Issue 13: ctrl+o (attach) and f8 (edit this) were hidden from the chat's footer."""
+    from quilltap_tui.ui.screens.chat import ChatScreen
+    from quilltap_tui.ui.screens.help import binding_rows
+    from quilltap_tui.ui.widgets.footer import Footer
+
+    with FakeOpenAIImages() as fake, FakeChatServer("openai") as server:
+        await arrange(ctx, fake)
+        add_chat_profile(ctx, server)
+        chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art")["id"])
+        app = make_app()
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            app.push_screen(ChatScreen(chat_id))
+            await settle(pilot)
+            footer = app.screen.query_one(Footer)
+            shown = {description: key for key, _display, description, *_rest in footer._keys()[0]}
+            assert shown.get("Attach image") == "ctrl+o" and shown.get("Edit last image") == "f8"
+            rows = {row[3]: row for row in binding_rows(app, app.screen)}
+            assert rows["attach_image"][0] == "^o" and rows["edit_last_image"][0] == "f8"

@@ -62,8 +62,8 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     BINDINGS = [
         Binding("escape", "back", "Back / cancel reply", id="back"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt"),
-        Binding("ctrl+o", "attach", "Attach image", id="attach_image", show=False),
-        Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image", show=False),
+        Binding("ctrl+o", "attach", "Attach image", id="attach_image"),
+        Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image"),
         Binding(UNQUEUE_KEY, "unqueue", "Un-queue", id="unqueue"),
     ]
     HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. A message sent "
