@@ -49,7 +49,7 @@ async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_
             await _type(pilot, "a fox")
             await _enter(pilot)
             shown = await _placeholder_says(pilot, "queue position")
-            assert "Making an image" in shown and "fal.ai: queue position 997" in shown
+            assert shown.startswith("🖼  ") and " s · fal.ai: queue position 997" in shown
             await pilot.press("escape")
             await settle(pilot)
             (call,) = _views(app, ToolCallView)

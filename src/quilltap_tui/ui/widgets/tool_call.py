@@ -196,9 +196,11 @@ class ToolCallView(Vertical):
         prompt = " ".join(str(self.arguments.get("prompt", "")).split())
         short = prompt[:50] + ("…" if len(prompt) > 50 else "")
         note = f" · {self.note}" if self.note else ""
-        note += f" · {self.progress}" if self.progress else ""
         note += f" · partial image {self.partials}" if self.partials else ""
-        text = f"🖼  Making an image… {elapsed:.0f} s{note}\n{inert(short)}"
+        # The placeholder shows one line: a queue note ("ComfyUI: waiting in the queue (2 ahead)") takes the
+        # place of "Making an image…", which it says anyway.
+        doing = f"{elapsed:.0f} s · {self.progress}" if self.progress else f"Making an image… {elapsed:.0f} s"
+        text = f"🖼  {doing}{note}\n{inert(short)}"
         # The placeholder's size is fixed (CSS): no layout pass for the screen, just a repaint, four times a second.
         self.query_one(".image-placeholder", Static).update(text, layout=False)
 
