@@ -157,3 +157,15 @@ async def drain(pilot: Any, what: str = "the app to finish what it is doing") ->
     for _ in range(2):
         await until(pilot, lambda: quiet(pilot.app), what)
         await asyncio.sleep(0)
+
+
+def flushed(view: Any) -> bool:
+    """A streaming message has handed all its text to its Markdown (none pending, no flush timer set)."""
+    return not view._pending and view._flush_timer is None
+
+
+def markdown_drawn(*widgets: Any) -> bool:
+    """Every Markdown widget under ``widgets`` has parsed its text (in an executor) and mounted its blocks."""
+    from textual.widgets import Markdown
+
+    return all(bool(md.children) or not md.source for widget in widgets for md in widget.query(Markdown))

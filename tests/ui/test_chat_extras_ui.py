@@ -8,7 +8,7 @@ from quilltap_tui.services import keys, profiles
 from quilltap_tui.ui.widgets.status import StatusLine
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.fakes.server import Reply
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, until
 
 
 async def test_image_profile_from_chat_profile_reuses_key_url_and_tags(make_app: Any, ctx: Any) -> None:
@@ -46,10 +46,7 @@ async def test_direct_generation_shows_elapsed_time_and_esc_cancels(make_app: An
             await settle(pilot)
             await pilot.press(*"a red kite")
             await pilot.press("enter")
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if fake.requests_to("/images/generations"):
-                    break
+            await until(pilot, lambda: fake.requests_to("/images/generations"), "the request at the provider")
             status = app.screen.query_one(StatusLine)
             assert type(app.screen).__name__ == "GeneratingModal"
             assert "Generating with art" in status.text() and "esc to cancel" in status.text()

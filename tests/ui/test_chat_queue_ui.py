@@ -10,7 +10,7 @@ from quilltap_tui.services import chats, keys, profiles
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 from tests.fakes.chat_servers import FakeChatServer, tool_then_text
 from tests.fakes.fal_queue import FAL_KEY, FakeFalQueue
-from tests.ui.conftest import SIZE
+from tests.ui.conftest import SIZE, until
 from tests.ui.test_chat_ui import CHAT_KEY, _enter, _type, _views, settle
 
 
@@ -25,16 +25,14 @@ def _setup(ctx: Any, chat: FakeChatServer, fal: FakeFalQueue) -> str:
 
 
 async def _placeholder_says(pilot: Any, words: str) -> str:
-    """The placeholder's text once it contains ``words`` (polled at the pace of its own 0.25 s tick)."""
-    text = ""
-    for _ in range(200):
-        await pilot.pause(0.05)
+    """The placeholder's text once it contains ``words`` (it changes with its own 0.25 s tick)."""
+
+    def text() -> str:
         views = _views(pilot.app, ToolCallView)
-        if views:
-            text = str(views[0].query_one(".image-placeholder").render())
-            if words in text:
-                return text
-    raise AssertionError(f"the placeholder never said {words!r}; last: {text!r}")
+        return str(views[0].query_one(".image-placeholder").render()) if views else ""
+
+    await until(pilot, lambda: words in text(), f"the placeholder to say {words!r}")
+    return text()
 
 
 async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_app: Any, ctx: Any) -> None:

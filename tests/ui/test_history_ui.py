@@ -7,7 +7,7 @@ cells (characters and styles) row by row, in a dark and a light theme.
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from quilltap_tui.ui.chat_data import parse_text
 from quilltap_tui.ui.widgets.history import InlineMessageView, TreeMessageView, history_message
 from quilltap_tui.ui.widgets.message import MessageView
 from tests.ui.columns import Columns, cells
+from tests.ui.conftest import markdown_drawn, until
 
 LONG = " ".join(f"word{i}" for i in range(40))
 CASES: list[tuple[str, str, str, str | None, type]] = [
@@ -48,9 +49,9 @@ async def test_history_views_render_like_finished_messages(theme: str) -> None:
             await app.query_one("#right").remove_children()
             await app.query_one("#left").mount(left)
             await app.query_one("#right").mount(right)
-            for _ in range(10):  # the streamed-style Markdown parses in an executor, then mounts its blocks
-                await asyncio.sleep(0.05)
-                await pilot.pause()
+            # The streamed-style Markdown parses in an executor, then mounts its blocks; then a layout.
+            await until(pilot, partial(markdown_drawn, left, right), "both messages drawn")
+            await pilot.pause()
             assert right.size == left.size, text
             assert cells(app, right) == cells(app, left), text
             assert isinstance(right, MessageView) and right.text == left.text and right.role == role

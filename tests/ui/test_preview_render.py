@@ -12,6 +12,7 @@ from textual.geometry import Region
 from quilltap_tui.ui import terminal, thumbnails
 from quilltap_tui.ui.widgets.preview import HalfcellPicture, ImagePreview
 from tests.fakes.image_servers import make_image
+from tests.ui.conftest import until
 
 CSS = "Vertical { height: auto; width: 1fr; } .preview-image { width: auto; height: auto; max-width: 100%; }"
 
@@ -122,10 +123,7 @@ async def test_fast_moves_decode_at_most_one_stale_image_and_show_the_last(tmp_p
         async with app.run_test(size=(120, 40)) as pilot:
             for path in paths:  # thirty rows in one burst, as a held-down arrow key does
                 preview.show(path, "640x480")
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if preview.query(".preview-image"):
-                    break
+            await until(pilot, lambda: preview.query(".preview-image"), "a picture in the preview")
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert decoded[-1] == paths[-1] and len(decoded) <= 2  # the first (already running) and the last

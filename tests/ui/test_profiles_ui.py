@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input, Select, Static, Switch, TextArea
 
 from quilltap_tui.services import keys, profiles
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, until
 
 
 async def _open_new_form(app: Any, pilot: Any, key: str) -> None:
@@ -29,8 +29,8 @@ async def test_create_image_profile_with_spec_parameters(make_app: Any, ctx: Any
         form.query_one("#name", Input).value = "art"
         form.query_one("#key", Select).value = "work"
         form.query_one("#model", Input).value = "dall-e-3"
-        await settle(pilot)
-        await pilot.pause(0.5)  # the parameter fields follow the model after a short typing pause
+        # The parameter fields follow the model after a short typing pause: wait for dall-e-3's own.
+        await until(pilot, lambda: form.query("#param-style"), "dall-e-3's parameter fields")
         await settle(pilot)
         # dall-e-3's spec: fixed sizes, standard/hd, vivid/natural; no aspect ratio.
         assert form.query("#param-style") and not form.query("#param-aspect_ratio")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 from quilltap_tui.services import profiles
 from quilltap_tui.ui import warmup
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, until
 
 
 def test_modules_follow_the_chat_providers_in_use_and_the_preview_setting() -> None:
@@ -47,10 +46,7 @@ async def test_app_warms_up_freezes_and_gives_the_collector_back_on_exit(make_ap
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        for _ in range(100):
-            if app.collector.enabled:
-                break
-            await asyncio.sleep(0.05)
+        await until(pilot, lambda: app.collector.enabled, "the warm-up to hand the collector over")
         assert app.collector.enabled and gc.get_freeze_count() > 0
         assert gc.get_threshold()[2] > before[2]  # no automatic full collections while the app runs
         assert "openai" in sys.modules and "quilltap_tui.services.chat_turn" in sys.modules
