@@ -66,3 +66,33 @@ async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_
 
 def _saved(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+async def test_direct_generation_dialog_shows_the_queue_and_esc_cancels_at_fal(make_app: Any, ctx: Any) -> None:
+    from quilltap_tui.ui.widgets.status import StatusLine
+
+    with FakeFalQueue(polls=1000, ahead=5) as fal:
+        keys.add_key(ctx, provider="fal", label="fal", secret=FAL_KEY)
+        profiles.create(ctx, profiles.IMAGE, name="queue", provider="fal", model="fal-ai/flux/dev", key="fal",
+                        base_url=fal.base_url, default=True)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            await pilot.press(*"a red kite")
+            await pilot.press("enter")
+            text = ""
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if type(app.screen).__name__ == "GeneratingModal":
+                    text = app.screen.query_one(StatusLine).text()
+                    if "queue position" in text:
+                        break
+            assert "Generating with queue… fal.ai: queue position 997" in text
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.generation is None
+        [job] = fal.jobs
+        assert fal.cancelled == [job]
+    assert _saved(Path(ctx.paths.images)) == []

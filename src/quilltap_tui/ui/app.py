@@ -372,7 +372,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         from quilltap_tui.ui.generation import generate
         from quilltap_tui.ui.screens.generate import GeneratingModal
 
-        self.generation = self.call_async("generate", generate, self.ctx, prompt, profile)
+        self.generation = self.call_async("generate", generate, self.ctx, prompt, profile, self._generation_note)
         self.push_screen(GeneratingModal(profile, prompt))
 
     def action_edit_image(self, image_id: str) -> None:
@@ -397,8 +397,17 @@ class QuilltapApp(ServiceCalls, App[int]):
         from quilltap_tui.ui.generation import edit
         from quilltap_tui.ui.screens.generate import GeneratingModal
 
-        self.generation = self.call_async("generate", edit, self.ctx, prompt, profile, [image_id])
+        self.generation = self.call_async("generate", edit, self.ctx, prompt, profile, [image_id],
+                                          self._generation_note)
         self.push_screen(GeneratingModal(profile, prompt, title="Editing an image", verb="Editing"))
+
+    def _generation_note(self, note: str) -> None:
+        """A queueing provider's note ("ComfyUI: step 6 of 20") on the generating dialog, while it is open."""
+        from quilltap_tui.ui.screens.generate import GeneratingModal
+
+        for screen in self.screen_stack:
+            if isinstance(screen, GeneratingModal):
+                screen.show_progress(note)
 
     def done_generate(self, outcome: Any) -> None:
         self.generation = None

@@ -6,7 +6,8 @@ pull in SQLAlchemy, the image stack and the provider SDKs, a second or more of w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from quilltap_tui.lazy_imports import import_off_loop
@@ -26,22 +27,35 @@ async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: 
     return await chat_turn.ask(ctx, chat_id, text, sink, attachments=attachments, show_partials=True)
 
 
-async def generate(ctx: AppContext, prompt: str, profile: str | None) -> Any:
-    """Generate with ``profile`` (or the default image profile); returns a GenerationOutcome."""
+async def generate(ctx: AppContext, prompt: str, profile: str | None,
+                   on_progress: Callable[[str], None] | None = None) -> Any:
+    """Generate with ``profile`` (or the default image profile); returns a GenerationOutcome.
+
+    ``on_progress``: a queueing provider's notes ("fal.ai: queue position 2"), for the generating dialog.
+    """
     await import_off_loop("quilltap_tui.services.generation")
     from quilltap_tui.services.generation import GenerationService
 
-    return await GenerationService(ctx).generate(prompt, profile=profile, source="tui")
+    with _progress(on_progress):
+        return await GenerationService(ctx).generate(prompt, profile=profile, source="tui")
 
 
-async def edit(ctx: AppContext, prompt: str, profile: str | None, image_ids: list[str]) -> Any:
+async def edit(ctx: AppContext, prompt: str, profile: str | None, image_ids: list[str],
+               on_progress: Callable[[str], None] | None = None) -> Any:
     """Edit gallery images (``image_ids``) with ``profile``; returns a GenerationOutcome."""
     await import_off_loop("quilltap_tui.services.generation")
     from quilltap_tui.services.edit_inputs import EditRequest
     from quilltap_tui.services.generation import GenerationService
 
     request = EditRequest(tuple(image_ids), gallery_only=True)
-    return await GenerationService(ctx).edit(prompt, request, profile=profile, source="tui")
+    with _progress(on_progress):
+        return await GenerationService(ctx).edit(prompt, request, profile=profile, source="tui")
+
+
+def _progress(listener: Callable[[str], None] | None) -> contextlib.AbstractContextManager[None]:
+    from quilltap_tui.imagegen import progress
+
+    return progress.listening(listener) if listener is not None else contextlib.nullcontext()
 
 
 def edit_profiles(profiles: Sequence[ProfileView]) -> list[str]:

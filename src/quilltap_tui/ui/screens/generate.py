@@ -70,6 +70,7 @@ class GeneratingModal(BaseModal):
         super().__init__()
         self._profile, self._prompt = profile, prompt
         self._title, self._verb = title, verb
+        self._note = ""  # a queueing provider's latest note ("fal.ai: queue position 2")
 
     def compose(self) -> ComposeResult:
         from quilltap_tui.textsafe import inert
@@ -86,7 +87,20 @@ class GeneratingModal(BaseModal):
     def on_mount(self) -> None:
         from quilltap_tui.ui.widgets.status import StatusLine
 
-        self.query_one(StatusLine).start(f"{self._verb} with {self._profile or 'the default profile'}…")
+        self.query_one(StatusLine).start(self._label())
+
+    def show_progress(self, note: str) -> None:
+        """A queueing provider says where the job is: the status line says it after what runs."""
+        from quilltap_tui.textsafe import inert
+        from quilltap_tui.ui.widgets.status import StatusLine
+
+        self._note = inert(note, keep_newlines=False)
+        if self.is_mounted:  # a note before the dialog is up is shown when it mounts
+            self.query_one(StatusLine).set_label(self._label())
+
+    def _label(self) -> str:
+        base = f"{self._verb} with {self._profile or 'the default profile'}…"
+        return f"{base} {self._note}" if self._note else base
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "hide":
