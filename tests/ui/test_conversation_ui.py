@@ -7,7 +7,7 @@ the screen was drawn with, frame by frame.
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from quilltap_tui.ui.widgets.conversation import Conversation
 from quilltap_tui.ui.widgets.message import MessageView
+from tests.ui.conftest import flushed, quiet, until
 
 
 class Chat(App[None]):
@@ -73,7 +74,16 @@ async def filled(app: Chat, pilot: Any, lines: int) -> Conversation:
     return view
 
 
-async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+async def grow(pilot: Any, reply: MessageView, lines: range) -> None:
+    """The reply grows by each line in turn, each handed to its Markdown and drawn before the next arrives."""
+    for n in lines:
+        reply.add_text(f"line {n} of the reply\n\n")
+        await until(pilot, partial(flushed, reply), f"line {n} handed over")
+        await pilot.pause()
+
+
+async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monkeypatch: pytest.MonkeyPatch,
+                                                                           instant_pacing: None) -> None:
     app = Chat()
     async with app.run_test(size=(60, 16)) as pilot:
         view = await filled(app, pilot, 20)
@@ -81,11 +91,10 @@ async def test_a_growing_reply_is_drawn_scrolled_to_its_end_in_every_frame(monke
         frames = record_frames(monkeypatch, app)
         reply = MessageView("assistant", live=True)
         await view.mount(reply)
-        for n in range(12):
-            reply.add_text(f"line {n} of the reply\n\n")
-            await pilot.pause(0.12)  # the widget appends at most ten times a second
+        await grow(pilot, reply, range(12))
         reply.finish()
-        await pilot.pause(0.2)
+        await until(pilot, lambda: quiet(app), "the reply's last render")
+        await pilot.pause()
         grown = [frame for frame in frames if frame[1] > 8]
         assert grown, "the reply never grew the conversation"
         assert all(scroll_y == max_y for scroll_y, max_y in frames), frames
@@ -149,7 +158,8 @@ async def test_the_chat_screen_stops_following_when_the_reader_scrolls_up(make_a
         assert view.following and view.scroll_y == view.max_scroll_y
 
 
-async def test_a_page_up_during_a_stream_stops_following_at_once(make_app: Any, ctx: Any) -> None:
+async def test_a_page_up_during_a_stream_stops_following_at_once(make_app: Any, ctx: Any,
+                                                                 instant_pacing: None) -> None:
     """The page-up scroll is animated: its first steps are still near the end. The growing reply must not pull
     the view back down meanwhile (it did: the reader could not scroll up while a reply streamed)."""
     from tests.ui.conftest import SIZE
@@ -159,27 +169,19 @@ async def test_a_page_up_during_a_stream_stops_following_at_once(make_app: Any, 
         view = await open_long_chat(app, ctx, pilot)
         reply = MessageView("assistant", live=True)
         await view.mount(reply)
-
-        async def stream() -> None:
-            for n in range(30):
-                reply.add_text(f"line {n} of the reply\n\n")
-                await asyncio.sleep(0.1)
-
-        streaming = asyncio.create_task(stream())
-        try:
-            await pilot.pause(0.5)
-            assert view.following and view.scroll_y == view.max_scroll_y
-            view.focus()
-            await pilot.pause()
-            assert app.focused is view  # else the prompt would take the page-up key
-            await pilot.press("pageup")
-            await pilot.pause(1.0)  # the animation has ended and the reply grew several times
-            held = view.scroll_y
-            assert not view.following and held < view.max_scroll_y - 10
-            await pilot.pause(0.5)
-            assert view.scroll_y == held
-            await pilot.press("end")  # back to the end: following again
-            await pilot.pause(1.0)
-            assert view.following and view.scroll_y == view.max_scroll_y
-        finally:
-            streaming.cancel()
+        await grow(pilot, reply, range(5))
+        assert view.following and view.scroll_y == view.max_scroll_y
+        view.focus()
+        await pilot.pause()
+        assert app.focused is view  # else the prompt would take the page-up key
+        await pilot.press("pageup")
+        await grow(pilot, reply, range(5, 10))  # the reply grows while the scroll animates
+        await pilot.wait_for_animation()
+        held = view.scroll_y
+        assert not view.following and held < view.max_scroll_y - 10
+        await grow(pilot, reply, range(10, 15))
+        assert view.scroll_y == held
+        await pilot.press("end")  # back to the end: following again
+        await pilot.wait_for_animation()
+        await grow(pilot, reply, range(15, 20))
+        assert view.following and view.scroll_y == view.max_scroll_y

@@ -7,11 +7,12 @@ split a code block, and end as one widget holding the whole text.
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 from quilltap_tui.ui.widgets.message import CHUNK_BLOCKS, FENCE_LINE, MessageView, TimedMarkdown, chunk_boundary
 from tests.ui.columns import Columns, cells
+from tests.ui.conftest import flushed, markdown_drawn, until
 
 PARAS = "".join(f"Paragraph {n} says *something* about **lighthouses**.\n\n" for n in range(CHUNK_BLOCKS + 2))
 
@@ -41,51 +42,45 @@ def test_a_chunk_starts_only_before_a_plain_paragraph_outside_code() -> None:
     assert chunk_boundary(PARAS + "Two lines\nof a paragraph\n", 0, len(PARAS)) == len(PARAS)
 
 
-async def _settle(pilot: Any) -> None:
-    for _ in range(8):  # Markdown parses in an executor, then mounts its blocks
-        await asyncio.sleep(0.05)
-        await pilot.pause()
+async def _drawn(pilot: Any, view: MessageView) -> None:
+    """Markdown parses in an executor, then mounts its blocks; then a layout pass."""
+    await until(pilot, partial(markdown_drawn, view), "the message's Markdown drawn")
+    await pilot.pause()
 
 
-async def test_a_long_stream_is_drawn_in_chunks_exactly_like_one_widget_and_ends_as_one() -> None:
+async def test_a_long_stream_is_drawn_in_chunks_exactly_like_one_widget_and_ends_as_one(
+        instant_pacing: None) -> None:
     code = "```python\n" + "".join(f"print({n})\n\n" for n in range(6)) + "```\n\n"
     reply = PARAS + code + PARAS.replace("Paragraph", "Section") + "- one\n- two\n\nThe end."
     app = Columns()
     async with app.run_test(size=(150, 200)) as pilot:
         left = MessageView("assistant", live=True)
         await app.query_one("#left").mount(left)
-        for start in range(0, len(reply), 40):
+        for start in range(0, len(reply), 40):  # ten pieces arrive between two appends, as the pacing batches
             left.add_text(reply[start:start + 40])
-            await pilot.pause(0.01)
+            if start % 400 == 360:
+                await until(pilot, partial(flushed, left), "the batch handed over")
 
         def handed_over() -> str:
             return "".join(chunk.source for chunk in left.query(TimedMarkdown))
 
-        for _ in range(200):  # on a loaded machine the pacing spaces the last batches out further
-            if handed_over() == reply:
-                break
-            await pilot.pause(0.05)
-        await _settle(pilot)
+        await until(pilot, lambda: handed_over() == reply, "the whole reply handed over")
+        await _drawn(pilot, left)
         chunks = list(left.query(TimedMarkdown))
         assert len(chunks) >= 2, "a reply this long streams into more than one widget"
         assert "".join(chunk.source for chunk in chunks) == reply
         assert all(len(FENCE_LINE.findall(chunk.source)) % 2 == 0 for chunk in chunks)  # code stays whole
         right = MessageView("assistant", reply, live=True)  # the same text in one widget, still "replying"
         await app.query_one("#right").mount(right)
-        for _ in range(25):
-            await _settle(pilot)
-            if left.size == right.size:
-                break
-        assert left.size == right.size
+        await _drawn(pilot, right)
+        await until(pilot, lambda: left.size == right.size, "both laid out")
         assert cells(app, left) == cells(app, right)  # the chunks cannot be told from one widget
 
         left.finish()
         await app.workers.wait_for_complete()
-        await _settle(pilot)
+        await _drawn(pilot, left)
         assert [chunk.source for chunk in left.query(TimedMarkdown)] == [reply]
         right.finish()
-        for _ in range(25):
-            await _settle(pilot)
-            if cells(app, left) == cells(app, right):
-                break
-        assert cells(app, left) == cells(app, right)
+        await app.workers.wait_for_complete()
+        await _drawn(pilot, right)
+        await until(pilot, lambda: cells(app, left) == cells(app, right), "both finished alike")
