@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
 
 from quilltap_tui.db.migrations import CURRENT_VERSION
-from quilltap_tui.services import keys, plain_reads, profiles
+from quilltap_tui.db.models import AuditEntry, ImageInput
+from quilltap_tui.imagegen.spec import GeneratedImage
+from quilltap_tui.services import audit, chats, image_store, image_sweep, keys, plain_reads, profiles
+from quilltap_tui.services.context import AppContext
 from tests.chat_support import make_ctx
+from tests.fakes.image_servers import make_image
 
 
 def test_schema_version_is_the_one_migrations_write() -> None:
@@ -42,3 +53,92 @@ def test_steps_aside_for_a_fresh_home_another_schema_or_a_database_url(tmp_path:
     assert plain_reads.list_keys(make_ctx(tmp_path / "home")) is None
     url = make_ctx(tmp_path / "pg", QUILLTAP_DATABASE_URL="postgresql://user@127.0.0.1:9/none")
     assert plain_reads.list_keys(url) is None
+
+
+def test_sweep_names_are_the_image_sweeps() -> None:
+    assert (plain_reads.JOURNAL_DIR, plain_reads.MARKER, plain_reads.FULL_SWEEP_INTERVAL_S) == (
+        image_sweep.JOURNAL_DIR, image_sweep.MARKER, image_sweep.FULL_SWEEP_INTERVAL_S)
+
+
+def _save(ctx: AppContext, prompt: str, *, chat_id: str | None = None, seed: int | None = None) -> str:
+    image = GeneratedImage(data=make_image(64, 48), mime_type="image/png", width=64, height=48,
+                           revised_prompt=f"{prompt}, revised", seed=seed)
+    origin = image_store.ImageOrigin(prompt=prompt, provider="openai", model="gpt-image-1", profile_name="art",
+                                     negative_prompt="blur", used_params={"size": "64x48", "count": 1},
+                                     chat_id=chat_id)
+    (record,) = image_store.save_batch(ctx, [image], origin)
+    return record.id
+
+
+def _orm_images(ctx: AppContext, **query: Any) -> list[dict[str, Any]]:
+    with ctx.db.session() as session:
+        records = image_store.list_images(session, **query)
+        parents = image_store.parents_of(session, [r.id for r in records])
+        return [image_store.gallery_json(ctx, r, parents.get(r.id, ())) for r in records]
+
+
+@pytest.fixture
+def gallery(tmp_path: Path) -> Iterator[tuple[AppContext, str, list[str]]]:
+    ctx = make_ctx(tmp_path / "home")
+    image_sweep.sweep_orphans(ctx)  # the first run's full scan: leaves the marker, so a listing has nothing to do
+    profiles.create(ctx, profiles.CHAT, name="talk", provider="ollama", model="m", default=True)
+    chat = chats.create_chat(ctx, no_images=True)["id"]
+    ids = [_save(ctx, "a lighthouse"), _save(ctx, "a fox", chat_id=chat, seed=7), _save(ctx, "an owl")]
+    with ctx.db.session() as session:  # the owl was made from the fox and the lighthouse, in that order
+        for position, parent in enumerate((ids[1], ids[0])):
+            session.add(ImageInput(image_id=ids[2], position=position, input_image_id=parent, path=f"/p{position}",
+                                   sha256="0" * 64, role="image"))
+        session.add(ImageInput(image_id=ids[2], position=2, input_image_id=None, path="/mask", sha256="1" * 64,
+                               role="mask"))
+        session.commit()
+    yield ctx, chat, ids
+    ctx.close()
+
+
+def test_images_listing_equals_the_orm_listing(gallery: tuple[AppContext, str, list[str]]) -> None:
+    ctx, chat, ids = gallery
+    for query in ({}, {"limit": 2}, {"limit": 2, "offset": 1}, {"chat_id": chat}, {"chat_id": "nothing"}):
+        assert plain_reads.list_images(ctx, **query) == _orm_images(ctx, **query), query
+    listed = plain_reads.list_images(ctx)
+    assert listed is not None and [i["id"] for i in listed] == ids[::-1]
+    assert listed[0]["inputs"] == [ids[1], ids[0]] and listed[1]["seed"] == 7 and listed[1]["chat_id"] == chat
+    assert listed[2]["used"] == {"size": "64x48", "count": 1} and listed[2]["created_at"].endswith("+00:00")
+
+
+def test_images_listing_steps_aside_when_the_sweep_has_work(gallery: tuple[AppContext, str, list[str]]) -> None:
+    ctx, _, _ = gallery
+    journal = ctx.paths.data / image_sweep.JOURNAL_DIR
+    entry = journal / "0123.json"  # a killed run's pending entry
+    entry.write_text("[]")
+    assert plain_reads.list_images(ctx) is None
+    entry.unlink()
+    stale = time.time() - image_sweep.FULL_SWEEP_INTERVAL_S - 1  # the hourly full scan is due
+    os.utime(journal / image_sweep.MARKER, (stale, stale))
+    assert plain_reads.list_images(ctx) is None
+    image_sweep.sweep_orphans(ctx)
+    assert plain_reads.list_images(ctx) is not None
+    with ctx.db.engine.begin() as conn:  # a reservation a killed run left pending: settling it needs the ORM path
+        conn.execute(text("INSERT INTO audit_log (created_at, action, source, provider, parameters, outcome,"
+                          " image_ids, image_count) VALUES ('2026-01-01 00:00:00.000000', 'generate', 'cli',"
+                          " 'openai', '{}', 'pending', '[]', 1)"))
+    assert plain_reads.list_images(ctx) is None
+
+
+def test_audit_listing_equals_the_orm_listing(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path / "home")
+    with ctx.db.session() as session:
+        session.add(AuditEntry(action="generate", source="tool", profile_name="art", provider="openai",
+                               model="gpt-image-1", prompt="a fox", parameters={"requested": {"count": 2}},
+                               outcome="ok", latency_ms=812, image_ids=["a" * 32, "b" * 32], image_count=2))
+        session.add(AuditEntry(action="generate", profile_name="other", provider="openai", model="m",
+                               prompt="an owl", outcome="error", error_class="ContentRefused",
+                               error_message="refused", latency_ms=40))
+        session.add(AuditEntry(action="validate_key", provider="anthropic", outcome="ok"))
+        session.commit()
+    for query in ({}, {"limit": 2}, {"profile": "art"}, {"profile": "nobody"}):
+        assert plain_reads.list_audit(ctx, **query) == audit.list_entries(ctx, **query), query
+    listed = plain_reads.list_audit(ctx)
+    assert listed is not None and [e["outcome"] for e in listed] == ["ok", "error", "ok"]
+    assert listed[2]["image_ids"] == ["a" * 32, "b" * 32] and listed[2]["parameters"] == {"requested": {"count": 2}}
+    url = make_ctx(tmp_path / "pg", QUILLTAP_DATABASE_URL="postgresql://user@127.0.0.1:9/none")
+    assert plain_reads.list_audit(url) is None and plain_reads.list_images(url) is None

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
 from quilltap_tui.textsafe import inert
 
 if TYPE_CHECKING:
+    from quilltap_tui.services.context import AppContext
     from quilltap_tui.services.edit_inputs import EditRequest
     from quilltap_tui.services.generation import GenerationOutcome
 
-# The generation stack (HTTP client, Pillow, provider units) is imported inside the commands that
-# make images: `images list` and `audit` only read the database and must not pay for it.
+# The generation stack (asyncio, HTTP client, Pillow, provider units) is imported inside the commands
+# that make images: `images list` and `audit` only read the database and must not pay for it.
 
 
 def generate(ns: argparse.Namespace) -> int:
@@ -30,6 +30,8 @@ def edit(ns: argparse.Namespace) -> int:
 
 
 def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
+    import asyncio
+
     from quilltap_tui.imagegen.options import FLAGGED
     from quilltap_tui.services import image_store
     from quilltap_tui.services.generation import GenerateOptions, GenerationService
@@ -76,14 +78,13 @@ def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
 
 
 def images_list(ns: argparse.Namespace) -> int:
-    from quilltap_tui.services import image_store
+    from quilltap_tui.services import plain_reads
 
     ctx = io.context()
-    image_store.sweep_orphans(ctx)
-    with ctx.db.session() as session:
-        records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
-        parents = image_store.parents_of(session, [r.id for r in records])
-        rows = [image_store.gallery_json(ctx, r, parents.get(r.id, ())) for r in records]
+    # Plain sqlite3 when it reads the same (most runs); else the ORM, which sweeps and creates or migrates.
+    rows = plain_reads.list_images(ctx, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
+    if rows is None:
+        rows = _orm_images_list(ctx, ns)
     if ns.json:
         io.emit_json(rows)
     elif not rows:
@@ -97,10 +98,25 @@ def images_list(ns: argparse.Namespace) -> int:
     return 0
 
 
-def audit_list(ns: argparse.Namespace) -> int:
-    from quilltap_tui.services import audit
+def _orm_images_list(ctx: AppContext, ns: argparse.Namespace) -> list[dict[str, Any]]:
+    from quilltap_tui.services import image_store
 
-    entries = audit.list_entries(io.context(), limit=ns.limit, profile=ns.profile)
+    image_store.sweep_orphans(ctx)
+    with ctx.db.session() as session:
+        records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
+        parents = image_store.parents_of(session, [r.id for r in records])
+        return [image_store.gallery_json(ctx, r, parents.get(r.id, ())) for r in records]
+
+
+def audit_list(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import plain_reads
+
+    ctx = io.context()
+    entries = plain_reads.list_audit(ctx, limit=ns.limit, profile=ns.profile)
+    if entries is None:
+        from quilltap_tui.services import audit
+
+        entries = audit.list_entries(ctx, limit=ns.limit, profile=ns.profile)
     if ns.json:
         io.emit_json(entries)
     elif not entries:

@@ -1,17 +1,24 @@
 """Read-only listings straight from the SQLite file with the standard library's ``sqlite3``.
 
 ``keys list`` spent about 95% of a cold run importing SQLAlchemy, sqlmodel and the models to run two
-small queries. This path is taken only when it reads exactly what the ORM path would: the database
-is the default SQLite file, it exists, and it is at the schema version this program writes. Anything
-else (PostgreSQL through ``QUILLTAP_DATABASE_URL``, a fresh home to create, an older schema to
-migrate) returns ``None`` and the caller takes the ORM path, which creates or migrates.
+small queries; ``images list`` and ``audit`` likewise (about 90%). This path is taken only when it
+reads exactly what the ORM path would: the database is the default SQLite file, it exists, and it is
+at the schema version this program writes. Anything else (PostgreSQL through ``QUILLTAP_DATABASE_URL``,
+a fresh home to create, an older schema to migrate) returns ``None`` and the caller takes the ORM
+path, which creates or migrates. ``images list`` sweeps leftovers of killed runs first; it reads here
+only when that sweep would do nothing (the common case), else the ORM path sweeps and lists.
+Each listing's documents equal the ORM path's (tests/services/test_plain_reads.py compares them).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import time
 from contextlib import closing
 from datetime import UTC, datetime
+from typing import Any
 
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.services.context import AppContext
@@ -19,6 +26,10 @@ from quilltap_tui.services.key_view import KeyView
 
 # Must equal db.migrations.CURRENT_VERSION (a test holds them together; importing it costs SQLAlchemy).
 SCHEMA_VERSION = 3
+# Must equal image_sweep's JOURNAL_DIR, MARKER and FULL_SWEEP_INTERVAL_S (held together by the same test).
+JOURNAL_DIR = "pending-images"
+MARKER = "last-full-sweep"
+FULL_SWEEP_INTERVAL_S = 3600.0
 _BUSY_TIMEOUT_S = 5.0  # as db.engine's busy timeout; the wait note speaks after a second
 
 
@@ -63,6 +74,105 @@ def list_keys(ctx: AppContext) -> list[KeyView] | None:
                 created_at=_utc(created_at) or datetime.now(UTC), used_by=tuple(sorted(users.get(key_id, []))))
         for key_id, label, provider, last4, backend, env_var, valid, validated_at, created_at in rows
     ]
+
+
+def list_images(
+    ctx: AppContext, *, limit: int = 50, offset: int = 0, chat_id: str | None = None
+) -> list[dict[str, Any]] | None:
+    """``images list``'s documents (``image_store.gallery_json``) without the ORM; None when the ORM path
+    must run: the database is not the plain case, or the sweep of killed runs' leftovers has work."""
+    conn = connect(ctx)
+    if conn is None:
+        return None
+    with closing(conn), timed_statement():
+        if not _nothing_to_sweep(ctx, conn):
+            return None
+        rows = conn.execute(
+            "SELECT id, file_path, mime_type, width, height, bytes, sha256, revised_prompt, seed, prompt,"
+            " negative_prompt, provider, model, profile_name, used_params, chat_id, message_id, created_at"
+            " FROM generated_image WHERE (:chat IS NULL OR chat_id = :chat)"
+            " ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset",
+            {"chat": chat_id, "limit": limit, "offset": offset},
+        ).fetchall()
+        parents = _parents(conn, [row[0] for row in rows])
+    return [_image_json(ctx, row, parents.get(row[0], [])) for row in rows]
+
+
+def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[dict[str, Any]] | None:
+    """``audit.list_entries`` without the ORM; None when the ORM path must run (see the module doc)."""
+    conn = connect(ctx)
+    if conn is None:
+        return None
+    with closing(conn), timed_statement():
+        rows = conn.execute(
+            "SELECT id, created_at, action, source, profile_name, provider, model, prompt, parameters, outcome,"
+            " error_class, error_message, latency_ms, image_ids, chat_id FROM audit_log"
+            " WHERE (:profile IS NULL OR profile_name = :profile) ORDER BY id DESC LIMIT :limit",
+            {"profile": profile or None, "limit": limit},
+        ).fetchall()
+    return [
+        {"id": row_id, "time": _iso(created_at), "action": action, "source": source, "profile": profile_name,
+         "provider": provider, "model": model, "prompt": prompt, "parameters": _json(parameters),
+         "outcome": outcome, "error_class": error_class, "error": error, "latency_ms": latency_ms,
+         "image_ids": _json(image_ids), "chat_id": chat}
+        for (row_id, created_at, action, source, profile_name, provider, model, prompt, parameters, outcome,
+             error_class, error, latency_ms, image_ids, chat) in rows
+    ]
+
+
+def _nothing_to_sweep(ctx: AppContext, conn: sqlite3.Connection) -> bool:
+    """Whether ``image_store.sweep_orphans`` would change nothing: no pending-journal entry, the hourly
+    full scan not due, and no row a killed run left open (what ``settle_leftovers`` would settle)."""
+    journal = ctx.paths.data / JOURNAL_DIR
+    try:
+        if any(entry.name.endswith(".json") for entry in os.scandir(journal)):
+            return False
+        if time.time() - (journal / MARKER).stat().st_mtime >= FULL_SWEEP_INTERVAL_S:
+            return False
+    except FileNotFoundError:  # no journal directory or marker yet: the full scan has never run
+        return False
+    open_row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM message WHERE status = 'streaming')"
+        " OR EXISTS (SELECT 1 FROM tool_call WHERE status IN ('pending', 'running'))"
+        " OR EXISTS (SELECT 1 FROM audit_log WHERE outcome = 'pending')"
+    ).fetchone()
+    return not open_row[0]
+
+
+def _parents(conn: sqlite3.Connection, image_ids: list[str]) -> dict[str, list[str]]:
+    """As ``image_store.parents_of``: per image, the gallery ids of its reference images, in order."""
+    if not image_ids:
+        return {}
+    found: dict[str, list[str]] = {}
+    for image_id, parent in conn.execute(
+        "SELECT image_id, input_image_id FROM image_input WHERE image_id IN (SELECT value FROM json_each(?))"
+        " AND role = 'image' AND input_image_id IS NOT NULL ORDER BY image_id, position",
+        (json.dumps(image_ids),),
+    ):
+        found.setdefault(image_id, []).append(str(parent))
+    return found
+
+
+def _image_json(ctx: AppContext, row: tuple[Any, ...], inputs: list[str]) -> dict[str, Any]:
+    (image_id, file_path, mime_type, width, height, size, sha256, revised_prompt, seed, prompt, negative_prompt,
+     provider, model, profile_name, used_params, chat_id, message_id, created_at) = row
+    return {
+        "id": image_id, "path": str(ctx.paths.data / file_path), "mime_type": mime_type, "width": width,
+        "height": height, "bytes": size, "sha256": sha256, "revised_prompt": revised_prompt, "seed": seed,
+        "prompt": prompt, "negative_prompt": negative_prompt, "provider": provider, "model": model,
+        "profile": profile_name, "used": _json(used_params), "chat_id": chat_id, "message_id": message_id,
+        "created_at": _iso(created_at), "inputs": inputs,
+    }
+
+
+def _json(stored: str | None) -> Any:
+    return None if stored is None else json.loads(stored)
+
+
+def _iso(stored: str) -> str:
+    """A NOT NULL timestamp as the ORM path prints it (``UTCDateTime``: aware UTC, then ``isoformat``)."""
+    value = datetime.fromisoformat(stored)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _utc(stored: str | None) -> datetime | None:
