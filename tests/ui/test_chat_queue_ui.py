@@ -82,14 +82,13 @@ async def test_direct_generation_dialog_shows_the_queue_and_esc_cancels_at_fal(m
             await settle(pilot)
             await pilot.press(*"a red kite")
             await pilot.press("enter")
-            text = ""
-            for _ in range(200):
-                await pilot.pause(0.05)
-                if type(app.screen).__name__ == "GeneratingModal":
-                    text = app.screen.query_one(StatusLine).text()
-                    if "queue position" in text:
-                        break
-            assert "Generating with queue… fal.ai: queue position 997" in text
+
+            def status() -> str:
+                modal = type(app.screen).__name__ == "GeneratingModal"
+                return app.screen.query_one(StatusLine).text() if modal else ""
+
+            await until(pilot, lambda: "queue position" in status(), "the queue position in the dialog")
+            assert "Generating with queue… fal.ai: queue position 997" in status()
             await pilot.press("escape")
             await settle(pilot)
             assert app.generation is None
