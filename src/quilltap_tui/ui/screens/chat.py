@@ -28,6 +28,7 @@ from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
 from quilltap_tui.ui.screens.chat_queue import UNQUEUE_KEY, SendQueue
 from quilltap_tui.ui.widgets.attachments import AttachmentStrip
+from quilltap_tui.ui.widgets.chat_search import ChatSearch
 from quilltap_tui.ui.widgets.conversation import Conversation
 from quilltap_tui.ui.widgets.history import history_message
 from quilltap_tui.ui.widgets.message import MessageView
@@ -65,10 +66,12 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         Binding("ctrl+o", "attach", "Attach image", id="attach_image"),
         Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image"),
         Binding(UNQUEUE_KEY, "unqueue", "Un-queue", id="unqueue"),
+        Binding("ctrl+f", "search", "Search", id="search_chat"),
     ]
     HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. A message sent "
             "while a reply is coming waits in the conversation, marked queued, and goes when the reply ends; "
-            f"{UNQUEUE_KEY} takes the newest queued message back into the prompt. Switch the chat "
+            "ctrl+r takes the newest queued message back into the prompt. ctrl+f searches the chat; in "
+            "the conversation (tab) [ and ] pick a message, c copies it, b its code blocks. Switch the chat "
             "or image profile in the bar at the top; it applies from the next message.")
     # Focused as the screen is composed: focusing it later in on_mount was a second focus change, and each
     # one re-renders the footer's keys (twice) while the chat opens.
@@ -97,6 +100,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         yield ProfilePickers(self.chat_id)
         with Conversation(id="conversation"):
             yield Button("↑ Load earlier messages", id="load-earlier", compact=True)
+        yield ChatSearch(id="chat-search")
         yield StatusLine(id="chat-status")
         yield AttachmentStrip(id="attachments")
         yield PromptArea(placeholder="Type a message (enter sends, ctrl+j adds a newline)", id="prompt")
@@ -126,6 +130,17 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
 
     def action_focus_prompt(self) -> None:
         self.query_one(PromptArea).focus()
+
+    def action_search(self) -> None:
+        """Open the search field (the text found is highlighted and scrolled to)."""
+        self.query_one(ChatSearch).open()
+
+    @on(ChatSearch.WantsEarlier)
+    def _search_earlier(self) -> None:
+        if self._loading_earlier or not self.has_earlier:
+            self.query_one(ChatSearch).page_loaded()
+            return
+        self.load_earlier()
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -202,12 +217,14 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         widgets = _page_widgets(page)
         shown = self.conversation.children
         anchor = shown[1] if len(shown) > 1 else None  # the oldest message shown so far (after the button)
-        if widgets and anchor is not None:
+        searching = self.query_one(ChatSearch).wants_older  # the search scrolls to its match instead
+        if widgets and anchor is not None and not searching:
             old_y = anchor.virtual_region.y
             self._keep = (anchor, old_y, old_y - self.conversation.scroll_y)
         if widgets:
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
+        self.query_one(ChatSearch).page_loaded()  # a search going back in time goes on in this page
 
     def _laid_out(self) -> None:
         """The conversation's height changed: once an earlier page is placed, keep the reader's place.

@@ -1,4 +1,5 @@
-"""Conversation: the chat's scroll view, kept at its newest line inside the layout pass that grows it.
+"""Conversation: the chat's scroll view, kept at its newest line inside the layout pass that grows it;
+and a message cursor (``[`` / ``]``) to copy a message or its code blocks (OSC 52, through the app).
 
 Following the end with ``scroll_end`` scrolls after the refresh: every growth of a reply (a streamed
 paragraph, a tool call, an image) cost two full frames of the chat screen, one to lay the new content
@@ -14,16 +15,31 @@ from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.widgets import Collapsible
 
+from quilltap_tui.ui.widgets.message import MessageView, code_blocks
+
 
 class Conversation(VerticalScroll):
     """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set.
 
     One tab stop: tab from the prompt reaches the conversation (to scroll and read) without walking every
-    past tool call first; ``t`` there shows or hides the details of all its tool calls.
+    past tool call first; ``t`` there shows or hides the details of all its tool calls. ``[`` and ``]``
+    select the previous / next message (highlighted and scrolled to; the chat's search selects its matches
+    too); ``c`` copies the selected message (else the newest reply), ``b`` its code blocks, one per press.
     """
 
-    BINDINGS = [Binding("t", "toggle_tool_calls", "Tool details", id="toggle_tool_calls")]
+    BINDINGS = [
+        Binding("t", "toggle_tool_calls", "Tool details", id="toggle_tool_calls"),
+        Binding("left_square_bracket", "select_message(-1)", "Prev msg", id="select_previous_message"),
+        Binding("right_square_bracket", "select_message(1)", "Next msg", id="select_next_message"),
+        Binding("c", "copy_message", "Copy", id="copy_message"),
+        Binding("b", "copy_code", "Copy code", id="copy_code"),
+    ]
+    DEFAULT_CSS = """
+    Conversation > MessageView.-selected { border-left: thick $accent; background: $accent 15%; }
+    """
     can_focus_children = False
+    selected: MessageView | None = None
+    _code_turn = 0  # which of the selected message's code blocks ``b`` copies next
     following = True  # the reader is at the end; False once they scroll up to read
     _overflows = False  # the content, as last arranged, is taller than the view
 
@@ -70,3 +86,72 @@ class Conversation(VerticalScroll):
             collapse = not items[-1].collapsed
             for item in items:
                 item.collapsed = collapse
+
+    # -- the message cursor and copying ----------------------------------------------------------
+
+    def messages(self) -> list[MessageView]:
+        """The messages shown, oldest first (queued ones included)."""
+        return [child for child in self.children if isinstance(child, MessageView)]
+
+    def select(self, view: MessageView | None) -> None:
+        """Highlight ``view`` (None: no selection) and scroll it into view."""
+        if self.selected is not None and self.selected is not view:
+            self.selected.remove_class("-selected")
+        self.selected, self._code_turn = view, 0
+        if view is not None:
+            view.add_class("-selected")
+            self.following = False  # the reader looks at this message: a growing reply must not pull the view away
+            self.call_after_refresh(self._bring_into_view, view)
+
+    def _bring_into_view(self, view: MessageView, tries: int = 10) -> None:
+        """Centre ``view``, once it is laid out: a message of a page just mounted may have no region yet
+        after one refresh (scrolling then went by a region of nothing and missed it)."""
+        if view is not self.selected or not view.is_attached:
+            return
+        if not view.virtual_region.height and tries:
+            self.call_after_refresh(self._bring_into_view, view, tries - 1)
+            return
+        self.scroll_to_center(view, animate=False, origin_visible=True, immediate=True)
+
+    def action_select_message(self, step: int) -> None:
+        """Select the message ``step`` places away from the selected one (from the newest when none is)."""
+        views = self.messages()
+        if not views:
+            return
+        if self.selected not in views:
+            self.select(views[-1])
+            return
+        index = views.index(self.selected) + step  # type: ignore[arg-type]
+        self.select(views[max(0, min(len(views) - 1, index))])
+
+    def _target(self) -> MessageView | None:
+        """What ``c`` and ``b`` act on: the selected message, else the newest reply, else the newest message."""
+        views = self.messages()
+        if self.selected in views:
+            return self.selected
+        replies = [view for view in views if view.role == "assistant"]
+        return (replies or views or [None])[-1]
+
+    def action_copy_message(self) -> None:
+        """Copy the selected message's text (Markdown source, as written) to the clipboard."""
+        view = self._target()
+        if view is None or not view.text:
+            self.notify("No message to copy yet.", timeout=3)
+            return
+        self.app.copy_to_clipboard(view.text)
+        who = "your message" if view.role == "user" else "the message"
+        self.notify(f"Copied {who} ({len(view.text):,} characters).", timeout=3)
+
+    def action_copy_code(self) -> None:
+        """Copy a code block of the selected message; each press copies the next one."""
+        view = self._target()
+        blocks = code_blocks(view.text) if view is not None else []
+        if not blocks:
+            self.notify("No code block in this message.", timeout=3)
+            return
+        index = self._code_turn % len(blocks)
+        self._code_turn += 1
+        language, code = blocks[index]
+        self.app.copy_to_clipboard(code)
+        kind = f" ({language})" if language else ""
+        self.notify(f"Copied code block {index + 1} of {len(blocks)}{kind}.", timeout=3)

@@ -101,6 +101,15 @@ class TimedMarkdown(Markdown):
         self._trimmed = last
 
 
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """The fenced and indented code blocks of Markdown ``text``: (language, code) in order."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    return [(token.info.strip().split(" ")[0], token.content) for token in tokens
+            if token.type in ("fence", "code_block")]
+
+
 def chunk_boundary(text: str, start: int, fresh: int, blocks: int = CHUNK_BLOCKS) -> int | None:
     """Where a new Markdown widget may take over a stream whose live widget shows ``text[start:]``, or None.
 
