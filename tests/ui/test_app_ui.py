@@ -197,3 +197,56 @@ async def test_keys_typed_at_start_before_the_profiles_load_reach_the_new_chat_d
         await settle(pilot)
         assert type(app.screen).__name__ == "NewChatModal"
         assert app.screen.query_one("#tags", Input).value == "art"
+
+
+async def test_a_prompt_typed_during_start_up_and_the_new_chat_transition_lands_in_the_chat(
+    make_app: Any, ctx: Any, monkeypatch: Any
+) -> None:
+    """ctrl+n, enter and a prompt typed before the profiles load, and more typed while the chat is being
+    created: nothing goes into the form's fields, everything reaches the new chat's prompt, in order."""
+    import threading
+
+    from textual import events
+
+    from quilltap_tui.services import chats
+    from quilltap_tui.ui import state
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+    from tests.ui.conftest import until
+
+    keys.add_key(ctx, provider="openai", label="k", secret="sk-aaaaaaaaaaaaaaaaaaaaaaaa1234")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="k", default=True)
+    loaded, creating, created = threading.Event(), threading.Event(), threading.Event()
+    real_load, real_create = state.load_snapshot, chats.create_chat
+
+    def slow_load(c: Any) -> Any:  # the vault or a busy disk: the profiles land after the typing
+        loaded.wait(10)
+        return real_load(c)
+
+    def slow_create(*args: Any, **kwargs: Any) -> Any:  # a busy disk: the chat is stored after more typing
+        creating.set()
+        created.wait(10)
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(state, "load_snapshot", slow_load)
+    monkeypatch.setattr(chats, "create_chat", slow_create)
+    app = make_app()
+
+    def type_(*typed: str) -> None:
+        for key in typed:  # all at once, as a fast typist, a paste or a script does
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+    async with app.run_test(size=SIZE) as pilot:
+        type_("ctrl+n", "enter", "h", "e")
+        await pilot.pause()
+        assert app.snapshot is None
+        loaded.set()
+        await until(pilot, creating.is_set, "the new chat to be created")
+        type_("l", "l", "o")
+        await pilot.pause()
+        created.set()
+        await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
+                    "the new chat's screen")
+        await settle(pilot)
+        assert app.screen.query_one(PromptArea).text == "hello"
+    (chat,) = chats.list_chats(ctx)
+    assert chat["tags"] == [] and chat["messages"] == 0

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_THEME = "quilltap-dark"
-KEY_HOLD_STEP, KEY_HOLD_TRIES = 0.01, 100  # wait up to a second for a new screen before handing keys on
-LOADING_HOLD_TRIES = 1000  # keys typed after an action that waits for the profiles: up to 10 s
+# Held keys are checked every KEY_HOLD_STEP s and handed on at the latest after LOADING_HOLD_TRIES checks
+# (10 s or more): a loaded machine took over a second to build a screen, and a 1 s limit lost keys there.
+KEY_HOLD_STEP, LOADING_HOLD_TRIES = 0.01, 1000
 
 
 class QuilltapApp(ServiceCalls, App[int]):
@@ -87,6 +88,9 @@ class QuilltapApp(ServiceCalls, App[int]):
         # Set while an action waits for the profiles to open a screen on top of this one (ctrl+n at start-up):
         # the keys typed meanwhile are for that screen, not this one.
         self._hold_on: Screen[Any] | None = None
+        # Set while a screen change is under way (the new-chat form's enter: the chat is stored, then its
+        # screen opens): keys typed meanwhile are for the screen that opens, not these ones.
+        self._leaving: tuple[Screen[Any], ...] = ()
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------
@@ -212,11 +216,21 @@ class QuilltapApp(ServiceCalls, App[int]):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.collector.touch()
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._held_keys or not self.screen.is_mounted or self._hold_on is self.screen:
+            if self._held_keys or self._waiting_for_screen():
                 self._hold_key(event)
                 return
             event.typed_on = self.screen  # type: ignore[attr-defined]
+            if event.key == "enter" and getattr(self.screen, "HOLD_KEYS_ON_SUBMIT", False):
+                # Decided here, before the enter is handed on: the keys already queued behind it would
+                # otherwise reach the form's fields before its Submitted message starts the change.
+                from textual.widgets import Input
+
+                if isinstance(self.screen.focused, Input):
+                    self.hold_keys_until_next_screen()
         await super().on_event(event)
+
+    def _waiting_for_screen(self) -> bool:
+        return not self.screen.is_mounted or self._hold_on is self.screen or self.screen in self._leaving
 
     async def _on_key(self, event: events.Key) -> None:
         # A key comes back here once no widget used it. If a screen opened meanwhile (the key typed right
@@ -238,11 +252,19 @@ class QuilltapApp(ServiceCalls, App[int]):
         """Keys typed from now until the profiles land go to the screen an action then opens."""
         self._hold_on = self.screen
 
+    def hold_keys_until_next_screen(self) -> None:
+        """Keys typed from now until a screen opens over (or instead of) the current ones go to it."""
+        self._leaving = tuple(self.screen_stack)
+
+    def end_key_hold(self) -> None:
+        """The change did not happen (the form refused a field): held keys go to the current screen."""
+        self._leaving = ()
+
     def _release_keys(self, tries: int) -> None:
-        loading = self._hold_on is self.screen and tries < LOADING_HOLD_TRIES
-        if loading or (not self.screen.is_mounted and tries < KEY_HOLD_TRIES):
+        if self._waiting_for_screen() and tries < LOADING_HOLD_TRIES:
             self.set_timer(KEY_HOLD_STEP, lambda: self._release_keys(tries + 1))
             return
+        self._leaving = ()
         held, self._held_keys = self._held_keys, []
         for key in held:  # posted in order, behind the screen's own mount messages
             self.post_message(key)

@@ -22,6 +22,7 @@ class NewChatModal(BaseModal):
     """Dismisses with the keyword arguments of ``services.chats.create_chat``, or None."""
 
     BINDINGS = [*BaseModal.BINDINGS, Binding("ctrl+s", "create", "Create", id="save")]
+    HOLD_KEYS_ON_SUBMIT = True  # enter in a field creates the chat: the app keeps what follows for its screen
 
     def __init__(self, snapshot: Any) -> None:
         super().__init__()
@@ -86,8 +87,12 @@ class NewChatModal(BaseModal):
 
     def action_create(self) -> None:
         """Create the chat here, so a refused field is shown beside it and nothing typed is lost."""
-        if not self.snapshot.chat_profiles or self._creating:
+        if self._creating:
             return
+        if not self.snapshot.chat_profiles:
+            self.app.end_key_hold()  # type: ignore[attr-defined]  # nothing opens: keys stay with the form
+            return
+        self.app.hold_keys_until_next_screen()  # type: ignore[attr-defined]  # what is typed now is for the chat
         from quilltap_tui.services import chats
 
         image = self.query_one("#image-profile", Select).value
@@ -110,6 +115,7 @@ class NewChatModal(BaseModal):
         from quilltap_tui.errors import Invalid, QuilltapError
 
         self._creating = False
+        self.app.end_key_hold()  # type: ignore[attr-defined]  # the form stays: keys typed meanwhile go to it
         if isinstance(error, Invalid):
             show_field_error(self, error.field or "form", error.message)
         else:
