@@ -8,37 +8,39 @@ from typing import Any
 
 from quilltap_tui.services import chats, keys, profiles
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
-from tests.fakes.chat_servers import FakeChatServer, tool_then_text
 from tests.fakes.fal_queue import FAL_KEY, FakeFalQueue
 from tests.ui.conftest import SIZE, until
-from tests.ui.test_chat_ui import CHAT_KEY, _enter, _type, _views, settle
+from tests.ui.scripted import ScriptedChat, tool_then_text
+from tests.ui.test_chat_ui import _enter, _type, _views, settle
 
 
-def _setup(ctx: Any, chat: FakeChatServer, fal: FakeFalQueue) -> str:
+def _setup(ctx: Any, fal: FakeFalQueue) -> str:
     keys.add_key(ctx, provider="fal", label="fal", secret=FAL_KEY)
-    keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
     profiles.create(ctx, profiles.IMAGE, name="queue", provider="fal", model="fal-ai/flux/dev", key="fal",
                     base_url=fal.base_url, default=True)
-    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
-                    base_url=chat.base_url, default=True)
+    profiles.create(ctx, profiles.CHAT, name="main", provider="scripted", model="scripted-1", default=True)
     return str(chats.create_chat(ctx, chat_profile="main")["id"])
 
 
 async def _placeholder_says(pilot: Any, words: str) -> str:
     """The placeholder's text once it contains ``words`` (it changes with its own 0.25 s tick)."""
 
-    def text() -> str:
+    seen: list[str] = []
+
+    def says() -> bool:
         views = _views(pilot.app, ToolCallView)
-        return str(views[0].query_one(".image-placeholder").render()) if views else ""
+        seen.append(str(views[0].query_one(".image-placeholder").render()) if views else "")
+        return words in seen[-1]
 
-    await until(pilot, lambda: words in text(), f"the placeholder to say {words!r}")
-    return text()
+    await until(pilot, says, f"the placeholder to say {words!r}")
+    return seen[-1]
 
 
-async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_app: Any, ctx: Any) -> None:
-    with FakeChatServer("openai") as chat, FakeFalQueue(polls=1000, ahead=5) as fal:
-        chat_id = _setup(ctx, chat, fal)
-        chat.decider = tool_then_text(final_text="Here it is.")
+async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_app: Any, ctx: Any,
+                                                                          scripted_chat: ScriptedChat) -> None:
+    with FakeFalQueue(polls=1000, ahead=5) as fal:
+        chat_id = _setup(ctx, fal)
+        scripted_chat.decider = tool_then_text(final_text="Here it is.")
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -82,13 +84,15 @@ async def test_direct_generation_dialog_shows_the_queue_and_esc_cancels_at_fal(m
             await settle(pilot)
             await pilot.press(*"a red kite")
             await pilot.press("enter")
+            shown: list[str] = []
 
-            def status() -> str:
+            def queue_shown() -> bool:
                 modal = type(app.screen).__name__ == "GeneratingModal"
-                return app.screen.query_one(StatusLine).text() if modal else ""
+                shown.append(app.screen.query_one(StatusLine).text() if modal else "")
+                return "queue position" in shown[-1]
 
-            await until(pilot, lambda: "queue position" in status(), "the queue position in the dialog")
-            assert "Generating with queue… fal.ai: queue position 997" in status()
+            await until(pilot, queue_shown, "the queue position in the dialog")
+            assert "Generating with queue… fal.ai: queue position 997" in shown[-1]
             await pilot.press("escape")
             await settle(pilot)
             assert app.generation is None

@@ -10,10 +10,10 @@ from textual.widgets import Static
 
 from quilltap_tui.services import keys, profiles
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
-from tests.fakes.chat_servers import FakeChatServer, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.ui.conftest import SIZE
-from tests.ui.test_chat_ui import CHAT_KEY, _send, settle
+from tests.ui.scripted import ScriptedChat, tool_then_text
+from tests.ui.test_chat_ui import _send, settle
 
 
 def _texts(view: ToolCallView) -> tuple[str, str]:
@@ -22,18 +22,17 @@ def _texts(view: ToolCallView) -> tuple[str, str]:
     return result, str(notes.render()) if notes.display else ""
 
 
-def _profiles(ctx: Any, chat: FakeChatServer, images: FakeOpenAIImages, model: str) -> None:
+def _profiles(ctx: Any, images: FakeOpenAIImages, model: str) -> None:
     keys.add_key(ctx, provider="openai", label="img", secret=TEST_KEYS["openai"])
-    keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
     profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model=model, key="img",
                     base_url=images.base_url, default=True)
-    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
-                    base_url=chat.base_url, default=True)
+    profiles.create(ctx, profiles.CHAT, name="main", provider="scripted", model="scripted-1", default=True)
 
 
-async def _one_call(make_app: Any, ctx: Any, model: str, arguments: dict[str, Any]) -> tuple[str, str, str]:
-    with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
-        _profiles(ctx, chat, images, model)
+async def _one_call(make_app: Any, ctx: Any, chat: ScriptedChat, model: str,
+                    arguments: dict[str, Any]) -> tuple[str, str, str]:
+    with FakeOpenAIImages() as images:
+        _profiles(ctx, images, model)
         chat.decider = tool_then_text(arguments=arguments, final_text="Done.")
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -50,9 +49,10 @@ async def _one_call(make_app: Any, ctx: Any, model: str, arguments: dict[str, An
     return result, notes, image_id
 
 
-async def test_an_image_result_and_its_size_warning_read_as_words(make_app: Any, ctx: Any) -> None:
+async def test_an_image_result_and_its_size_warning_read_as_words(make_app: Any, ctx: Any,
+                                                                  scripted_chat: ScriptedChat) -> None:
     result, notes, image_id = await _one_call(
-        make_app, ctx, "gpt-image-1", {"prompt": "a lighthouse", "size": "1792x1024", "count": 2})
+        make_app, ctx, scripted_chat, "gpt-image-1", {"prompt": "a lighthouse", "size": "1792x1024", "count": 2})
     assert result.startswith("Result: 2 images · 1536x1024 · image/png · ids ")
     assert image_id[:8] in result and image_id not in result  # an id prefix, not the whole id
     assert "made by art / gpt-image-1" in result
@@ -60,8 +60,9 @@ async def test_an_image_result_and_its_size_warning_read_as_words(make_app: Any,
     assert "⚠" in notes and "1792x1024" in notes and "1536x1024" in notes
 
 
-async def test_a_retired_model_says_so_and_the_revised_prompt_is_shown(make_app: Any, ctx: Any) -> None:
-    result, notes, _ = await _one_call(make_app, ctx, "dall-e-3", {"prompt": "a lighthouse"})
+async def test_a_retired_model_says_so_and_the_revised_prompt_is_shown(make_app: Any, ctx: Any,
+                                                                       scripted_chat: ScriptedChat) -> None:
+    result, notes, _ = await _one_call(make_app, ctx, scripted_chat, "dall-e-3", {"prompt": "a lighthouse"})
     assert result.startswith("Result: 1 image · 1024x1024 · image/png · id ")
     assert "revised prompt: A detailed picture of a lighthouse" in result
     assert "dall-e-3 was retired" in notes and "…" not in notes  # whole: it names the replacement
