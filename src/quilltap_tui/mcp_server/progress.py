@@ -2,7 +2,9 @@
 
 An image provider says nothing until its image is ready, so the server sends a heartbeat: a first
 note when the request goes out, one every :data:`INTERVAL` seconds with the time waited (or the retry
-the service is waiting for, "retrying in 4 s (429)"), and a last one when the images are saved.
+the service is waiting for, "retrying in 4 s (429)"), and a last one when the images are saved. A
+queueing provider's own note (:mod:`quilltap_tui.imagegen.progress`: "fal.ai: queue position 2",
+"ComfyUI: step 6 of 20") takes the place of "Waiting for the image provider" in the heartbeats.
 """
 
 from __future__ import annotations
@@ -36,13 +38,18 @@ class Progress:
     def __init__(self, session: Any) -> None:
         self.session = session
         self.note: str | None = None
+        self.queue: str | None = None  # the queueing provider's latest note, until it says another
+        self._listening = contextlib.ExitStack()
         self._step = 0
         self._started = time.monotonic()
         self._task: asyncio.Task[None] | None = None
         self._token: contextvars.Token[Progress | None] | None = None
 
     async def __aenter__(self) -> Progress:
+        from quilltap_tui.imagegen import progress as queue_progress
+
         self._token = _CURRENT.set(self)
+        self._listening.enter_context(queue_progress.listening(self._queued))
         await self._send("Sending the request to the image provider.")
         self._task = asyncio.create_task(self._beat())
         return self
@@ -53,6 +60,7 @@ class Progress:
         # Cancelled, not awaited: awaiting it here could swallow the request's own cancellation.
         if self._task is not None:
             self._task.cancel()
+        self._listening.close()
         if self._token is not None:
             _CURRENT.reset(self._token)
 
@@ -63,7 +71,12 @@ class Progress:
         while True:
             await asyncio.sleep(INTERVAL)
             note, self.note = self.note, None
-            await self._send(note or f"Waiting for the image provider ({time.monotonic() - self._started:.0f} s).")
+            waited = f"{time.monotonic() - self._started:.0f} s"
+            await self._send(note or (f"{self.queue} ({waited})." if self.queue
+                                      else f"Waiting for the image provider ({waited})."))
+
+    def _queued(self, note: str) -> None:
+        self.queue = note
 
     async def _send(self, message: str) -> None:
         self._step += 1
