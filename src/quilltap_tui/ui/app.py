@@ -16,21 +16,24 @@ import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.commands import QuilltapCommands
-from quilltap_tui.ui.tasks import ServiceCalls
+from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 from quilltap_tui.ui.warmup import IdleCollector
 from quilltap_tui.ui.warmup import freeze as warmup_freeze
 
 if TYPE_CHECKING:
+    from quilltap_tui.config import Settings
     from quilltap_tui.services.context import AppContext
-    from quilltap_tui.services.profile_views import ProfileView
+    from quilltap_tui.services.generation import GenerationOutcome
     from quilltap_tui.ui.state import Snapshot
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ DEFAULT_THEME = "quilltap-dark"
 KEY_HOLD_STEP, LOADING_HOLD_TRIES = 0.01, 1000
 
 
-class QuilltapApp(ServiceCalls, App[int]):
+class QuilltapApp(App[int]):
     """quilltap-tui: keys, profiles, gallery and (later) chats, in one keyboard-driven app."""
 
     TITLE = "quilltap-tui"
@@ -77,7 +80,7 @@ class QuilltapApp(ServiceCalls, App[int]):
         self._ctx = ctx
         self.image_protocol = image_protocol
         self.snapshot: Snapshot | None = None
-        self.generation: Any = None  # the running generation worker, so esc/palette can cancel it
+        self.generation: Worker[None] | None = None  # the running generation worker, so esc/palette can cancel it
         self._theme_loaded = False
         self._welcomed = False
         self._unlock_open = False
@@ -127,13 +130,33 @@ class QuilltapApp(ServiceCalls, App[int]):
         self.update_header()
         self.refresh_snapshot()
         # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
-        self.call_blocking("sweep_orphans", _sweep_orphans, self.ctx)
-        self.call_blocking("catalogue_warning", _catalogue_warning)
+        self._sweep_orphans()
+        self._check_catalogue()
 
-    def done_catalogue_warning(self, warning: str | None) -> None:
+    class CatalogueChecked(Message, bubble=False):
+        def __init__(self, warning: str | None) -> None:
+            super().__init__()
+            self.warning = warning
+
+    @blocking_work(group="sweep_orphans")
+    def _sweep_orphans(self) -> None:
+        # Imported in the worker thread: the image store pulls in SQLAlchemy, which would delay the first paint.
+        from quilltap_tui.services.image_store import sweep_orphans
+
+        sweep_orphans(self.ctx)
+        return None
+
+    @blocking_work(group="catalogue_warning")
+    def _check_catalogue(self) -> CatalogueChecked:
+        from quilltap_tui.services.model_catalogue import catalogue_warning
+
+        return self.CatalogueChecked(catalogue_warning())
+
+    @on(CatalogueChecked)
+    def _catalogue_checked(self, message: CatalogueChecked) -> None:
         """A malformed models.toml: the same one sentence the command line prints."""
-        if warning:
-            self.notify(warning, title="Model catalogue", severity="warning", timeout=10)
+        if message.warning:
+            self.notify(message.warning, title="Model catalogue", severity="warning", timeout=10)
 
     def _apply_themes(self) -> None:
         from quilltap_tui.ui.themes import load_themes
@@ -148,35 +171,60 @@ class QuilltapApp(ServiceCalls, App[int]):
     def _remember_theme(self, theme: Any) -> None:
         if not self._theme_loaded or theme.name == self.ctx.settings.theme:
             return
+        self._save_theme(theme.name)
+
+    class ThemeSaved(Message, bubble=False):
+        def __init__(self, settings: Settings) -> None:
+            super().__init__()
+            self.settings = settings
+
+    @blocking_work(group="save_theme")
+    def _save_theme(self, name: str) -> ThemeSaved:
         from quilltap_tui import config
 
-        self.call_blocking("save_theme", config.save, self.ctx.paths, self.ctx.settings, theme=theme.name)
+        return self.ThemeSaved(config.save(self.ctx.paths, self.ctx.settings, theme=name))
 
-    def done_save_theme(self, settings: Any) -> None:
-        self.ctx.settings = settings
-        self.notify(f"Theme {settings.theme} will be used next time too.", timeout=3)
+    @on(ThemeSaved)
+    def _theme_saved(self, message: ThemeSaved) -> None:
+        self.ctx.settings = message.settings
+        self.notify(f"Theme {message.settings.theme} will be used next time too.", timeout=3)
 
     # -- shared state --------------------------------------------------------------------------
 
     def refresh_snapshot(self) -> None:
         """Reload keys, profiles and vault status in a thread; screens hear about it when it lands."""
+        self._load_snapshot()
+
+    class SnapshotLoaded(Message, bubble=False):
+        def __init__(self, snapshot: Snapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+
+    @blocking_work(group="snapshot")
+    def _load_snapshot(self) -> SnapshotLoaded:
         from quilltap_tui.ui.state import load_snapshot
 
-        self.call_blocking("snapshot", load_snapshot, self.ctx)
+        return self.SnapshotLoaded(load_snapshot(self.ctx))
 
-    def done_snapshot(self, snapshot: Snapshot) -> None:
+    @on(SnapshotLoaded)
+    def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        self.show_snapshot(message.snapshot)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """The shared state arrived: the header and every screen on the stack show it."""
         if self.snapshot is None:
             self.set_timer(0.5, lambda: self._warm_up(snapshot))
         self.snapshot = snapshot
         self.update_header()
         from textual.css.query import NoMatches
 
+        from quilltap_tui.ui.screens.base import BaseScreen
+
         for screen in self.screen_stack:
-            show = getattr(screen, "show_snapshot", None)
-            if show is None:
+            if not isinstance(screen, BaseScreen):
                 continue
             try:
-                show(snapshot)
+                screen.show_snapshot(snapshot)
             except NoMatches:  # not composed yet: its on_mount reads app.snapshot
                 continue
         self._hold_on = None  # the waiting action has opened its screen (or had nothing to open)
@@ -391,11 +439,26 @@ class QuilltapApp(ServiceCalls, App[int]):
         if not request:
             return
         prompt, profile = request
-        from quilltap_tui.ui.generation import generate
         from quilltap_tui.ui.screens.generate import GeneratingModal
 
-        self.generation = self.call_async("generate", generate, self.ctx, prompt, profile, self._generation_note)
+        self.generation = self._generate(prompt, profile)
         self.push_screen(GeneratingModal(profile, prompt))
+
+    class Generated(Message, bubble=False):
+        def __init__(self, outcome: GenerationOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class GenerationFailed(Failed):
+        """Handled here: the "generating" dialog closes before the error is reported."""
+
+    @async_work(group="generate", failure=GenerationFailed)
+    async def _generate(self, prompt: str, profile: str | None, edit_ids: list[str] | None = None) -> Generated:
+        from quilltap_tui.ui import generation
+
+        if edit_ids is None:
+            return self.Generated(await generation.generate(self.ctx, prompt, profile, self._generation_note))
+        return self.Generated(await generation.edit(self.ctx, prompt, profile, edit_ids, self._generation_note))
 
     def action_edit_image(self, image_id: str) -> None:
         """"Edit this": a prompt and a profile that can edit, then the edit runs like a generation."""
@@ -416,11 +479,9 @@ class QuilltapApp(ServiceCalls, App[int]):
         if not request:
             return
         prompt, profile = request
-        from quilltap_tui.ui.generation import edit
         from quilltap_tui.ui.screens.generate import GeneratingModal
 
-        self.generation = self.call_async("generate", edit, self.ctx, prompt, profile, [image_id],
-                                          self._generation_note)
+        self.generation = self._generate(prompt, profile, [image_id])
         self.push_screen(GeneratingModal(profile, prompt, title="Editing an image", verb="Editing"))
 
     def _generation_note(self, note: str) -> None:
@@ -431,7 +492,9 @@ class QuilltapApp(ServiceCalls, App[int]):
             if isinstance(screen, GeneratingModal):
                 screen.show_progress(note)
 
-    def done_generate(self, outcome: Any) -> None:
+    @on(Generated)
+    def _generated(self, message: Generated) -> None:
+        outcome = message.outcome
         self.generation = None
         self._close_generating()
         count = len(outcome.images)
@@ -444,10 +507,17 @@ class QuilltapApp(ServiceCalls, App[int]):
             self.pop_screen()
         self.push_screen(GalleryScreen(select_id=first))
 
-    def failed_generate(self, error: BaseException) -> None:
+    @on(GenerationFailed)
+    def _generation_failed(self, message: GenerationFailed) -> None:
+        message.stop()
         self.generation = None
         self._close_generating()
-        self.report_error(error)
+        self.report_error(message.error)
+
+    def on_failed(self, message: Failed) -> None:
+        """A feature worker's failure that its screen did not handle itself (see ``tasks``)."""
+        message.stop()
+        self.report_error(message.error)
 
     def _close_generating(self) -> None:
         from quilltap_tui.ui.screens.generate import GeneratingModal
@@ -463,11 +533,22 @@ class QuilltapApp(ServiceCalls, App[int]):
 
     def set_show_images(self, chat_id: str, on: bool) -> None:
         """Store the chat's show-images switch (a thread worker does the write)."""
+        self._set_show_images(chat_id, on)
+
+    class ShowImagesSet(Message, bubble=False):
+        def __init__(self, view: dict[str, Any]) -> None:
+            super().__init__()
+            self.view = view
+
+    @blocking_work(group="show_images")
+    def _set_show_images(self, chat_id: str, on: bool) -> ShowImagesSet:
         from quilltap_tui.services import chats
 
-        self.call_blocking("show_images", chats.set_show_images, self.ctx, chat_id, on)
+        return self.ShowImagesSet(chats.set_show_images(self.ctx, chat_id, on))
 
-    def done_show_images(self, view: dict[str, Any]) -> None:
+    @on(ShowImagesSet)
+    def _show_images_set(self, message: ShowImagesSet) -> None:
+        view = message.view
         chat = getattr(self.screen, "chat", None)
         if isinstance(chat, dict) and chat.get("id") == view["id"]:
             chat["show_images"] = view["show_images"]
@@ -476,13 +557,23 @@ class QuilltapApp(ServiceCalls, App[int]):
 
     def set_default_profile(self, kind: str, name: str) -> None:
         """Make ``name`` the default image or chat profile (a thread worker does the write)."""
+        self._set_default(kind, name)
+
+    class DefaultSet(Message, bubble=False):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    @blocking_work(group="set_default")
+    def _set_default(self, kind: str, name: str) -> DefaultSet:
         from quilltap_tui.services import profiles
 
-        self.call_blocking("set_default", profiles.set_default, self.ctx,
-                           profiles.IMAGE if kind == "image" else profiles.CHAT, name)
+        view = profiles.set_default(self.ctx, profiles.IMAGE if kind == "image" else profiles.CHAT, name)
+        return self.DefaultSet(view.name)
 
-    def done_set_default(self, view: ProfileView) -> None:
-        self.notify(f"{view.name} is now the default.", timeout=3)
+    @on(DefaultSet)
+    def _default_set(self, message: DefaultSet) -> None:
+        self.notify(f"{message.name} is now the default.", timeout=3)
         self.refresh_snapshot()
 
     def copy_to_clipboard(self, text: str) -> None:
@@ -512,15 +603,3 @@ def _title_for(error: BaseException) -> str:
             return title
     return "Error"
 
-
-def _catalogue_warning() -> str | None:
-    from quilltap_tui.services.model_catalogue import catalogue_warning
-
-    return catalogue_warning()
-
-
-def _sweep_orphans(ctx: AppContext) -> list[Any]:
-    # Imported in the worker thread: the image store pulls in SQLAlchemy, which would delay the first paint.
-    from quilltap_tui.services.image_store import sweep_orphans
-
-    return sweep_orphans(ctx)

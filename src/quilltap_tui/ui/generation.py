@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.profile_views import ProfileView
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.generation import GenerationOutcome
 
 
 async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: tuple[str, ...] = ()) -> Any:
@@ -28,7 +31,7 @@ async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: 
 
 
 async def generate(ctx: AppContext, prompt: str, profile: str | None,
-                   on_progress: Callable[[str], None] | None = None) -> Any:
+                   on_progress: Callable[[str], None] | None = None) -> GenerationOutcome:
     """Generate with ``profile`` (or the default image profile); returns a GenerationOutcome.
 
     ``on_progress``: a queueing provider's notes ("fal.ai: queue position 2"), for the generating dialog.
@@ -41,7 +44,7 @@ async def generate(ctx: AppContext, prompt: str, profile: str | None,
 
 
 async def edit(ctx: AppContext, prompt: str, profile: str | None, image_ids: list[str],
-               on_progress: Callable[[str], None] | None = None) -> Any:
+               on_progress: Callable[[str], None] | None = None) -> GenerationOutcome:
     """Edit gallery images (``image_ids``) with ``profile``; returns a GenerationOutcome."""
     await import_off_loop("quilltap_tui.services.generation")
     from quilltap_tui.services.edit_inputs import EditRequest

@@ -1,21 +1,31 @@
-"""Running service calls off the UI thread and getting their outcome back as a message.
+"""Feature workers: service calls off the UI thread, their outcome back as a typed message.
 
-Workers never touch widgets: a blocking call runs in a thread worker, a coroutine in an async worker,
-and either posts a :class:`Done` message to the screen that asked. The screen handles it in
-``done_<tag>(result)``; a failure goes to ``failed_<tag>(error)`` when defined, else to the app's
-error reporter (toast, unlock modal for a locked vault).
+A feature worker is a method of a screen or widget, decorated with :func:`blocking_work` (a thread, for
+database and keyring calls) or :func:`async_work` (a coroutine, for network calls: cancelling the worker
+cancels the call). It returns the message to post, or ``None``; the screen handles that message with
+``@on(ItsClass)``, so renaming the message class breaks at import time instead of silently dropping the
+handler (the old ``done_<tag>`` string routing did). A failure posts ``failure(error)`` instead: by default
+:class:`Failed`, which bubbles up to the app's error reporter (a toast, or the unlock
+dialog for a locked vault); a worker whose failure the screen handles itself names a subclass.
+
+Workers never touch widgets: they only compute and return a message, which runs its handler on the UI thread.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from textual import work
 from textual.message import Message
 from textual.worker import Worker
 
 from quilltap_tui.lazy_imports import import_once
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
 
 log = logging.getLogger(__name__)
 
@@ -30,71 +40,80 @@ CORE_MODULES = (
     "quilltap_tui.ui.state",
 )
 
+Node = TypeVar("Node", bound="MessagePump")
+Params = ParamSpec("Params")
+
 
 def preload(modules: tuple[str, ...] = CORE_MODULES) -> None:
     """Import ``modules`` under the import lock (cheap once done). Run it in a worker thread."""
     import_once(*modules)
 
 
-class Done(Message, bubble=False):
-    """The outcome of one service call started by :class:`ServiceCalls`."""
+class Failed(Message):
+    """A feature worker raised ``error``. It bubbles up to the app, whose ``on_failed`` reports it; a worker
+    whose failure its screen handles itself posts a subclass (handled with ``@on``, then stopped)."""
 
-    def __init__(self, tag: str, result: Any = None, error: BaseException | None = None) -> None:
+    def __init__(self, error: BaseException) -> None:
         super().__init__()
-        self.tag = tag
-        self.result = result
         self.error = error
 
 
-class ServiceCalls:
-    """Mixin for screens and widgets: ``call_blocking`` / ``call_async`` plus ``done_*`` handlers."""
+def _log_failure(name: str, error: Exception) -> None:
+    from quilltap_tui.errors import QuilltapError
 
-    def call_blocking(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker[None]:
-        """Run ``fn(*args, **kwargs)`` in a thread; post :class:`Done` when it returns or fails."""
+    if isinstance(error, QuilltapError):
+        log.info("%s failed: %s", name, error)
+    else:  # unexpected: keep the traceback in the log file for a bug report
+        log.exception("%s failed unexpectedly", name)
 
-        def run() -> None:
+
+def blocking_work(
+    *, group: str, failure: type[Failed] = Failed, exclusive: bool = False
+) -> Callable[[Callable[Concatenate[Node, Params], Message | None]], Callable[Concatenate[Node, Params], Worker[None]]]:
+    """A method run in a thread worker; it returns the message to post (or None), a failure posts ``failure``."""
+
+    def decorator(
+        method: Callable[Concatenate[Node, Params], Message | None],
+    ) -> Callable[Concatenate[Node, Params], Worker[None]]:
+        @functools.wraps(method)
+        def run(self: Node, /, *args: Params.args, **kwargs: Params.kwargs) -> None:
             try:
                 preload()
-                result = fn(*args, **kwargs)
+                message = method(self, *args, **kwargs)
             except Exception as exc:
-                self._post_failure(tag, exc)
+                _log_failure(method.__name__, exc)
+                self.post_message(failure(exc))
                 return
-            self.post_message(Done(tag, result))  # type: ignore[attr-defined]
+            if message is not None:
+                self.post_message(message)
 
-        return self.run_worker(run, thread=True, group=tag, name=tag, exit_on_error=False)  # type: ignore[attr-defined,no-any-return]
+        return work(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
-    def call_async(self, tag: str, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Worker[None]:
-        """Run a coroutine function in an async worker (network calls); cancelling it cancels the call."""
+    return decorator
 
-        async def run() -> None:
+
+def async_work(
+    *, group: str, failure: type[Failed] = Failed, exclusive: bool = True
+) -> Callable[
+    [Callable[Concatenate[Node, Params], Awaitable[Message | None]]], Callable[Concatenate[Node, Params], Worker[None]]
+]:
+    """A coroutine method run in an async worker (a network call: cancelling the worker cancels it).
+    By default a new call cancels the one still running in its group (a second "validate" replaces the first)."""
+
+    def decorator(
+        method: Callable[Concatenate[Node, Params], Awaitable[Message | None]],
+    ) -> Callable[Concatenate[Node, Params], Worker[None]]:
+        @functools.wraps(method)
+        async def run(self: Node, /, *args: Params.args, **kwargs: Params.kwargs) -> None:
             try:
-                result = await fn(*args, **kwargs)
+                message = await method(self, *args, **kwargs)
             except Exception as exc:
-                self._post_failure(tag, exc)
+                _log_failure(method.__name__, exc)
+                self.post_message(failure(exc))
                 return
-            self.post_message(Done(tag, result))  # type: ignore[attr-defined]
+            if message is not None:
+                self.post_message(message)
 
-        return self.run_worker(run, group=tag, name=tag, exclusive=True, exit_on_error=False)  # type: ignore[attr-defined,no-any-return]
+        return work(run, group=group, exclusive=exclusive, exit_on_error=False)
 
-    def _post_failure(self, tag: str, exc: Exception) -> None:
-        from quilltap_tui.errors import QuilltapError
-
-        if isinstance(exc, QuilltapError):
-            log.info("%s failed: %s", tag, exc)
-        else:  # unexpected: keep the traceback in the log file for a bug report
-            log.exception("%s failed unexpectedly", tag)
-        self.post_message(Done(tag, error=exc))  # type: ignore[attr-defined]
-
-    def on_done(self, message: Done) -> None:
-        """Route a finished call to ``done_<tag>`` or ``failed_<tag>``."""
-        message.stop()
-        if message.error is None:
-            handler = getattr(self, f"done_{message.tag}", None)
-            if handler is not None:
-                handler(message.result)
-            return
-        on_failure = getattr(self, f"failed_{message.tag}", None)
-        if on_failure is not None:
-            on_failure(message.error)
-        else:
-            self.app.report_error(message.error)  # type: ignore[attr-defined]
+    return decorator

@@ -11,11 +11,12 @@ page at a time when the view reaches the top (or "load earlier" is pressed).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button
@@ -27,6 +28,7 @@ from quilltap_tui.ui.screens.chat_draft import DraftKeeper
 from quilltap_tui.ui.screens.chat_live import LiveReply
 from quilltap_tui.ui.screens.chat_pickers import ProfilePickers
 from quilltap_tui.ui.screens.chat_queue import UNQUEUE_KEY, SendQueue
+from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 from quilltap_tui.ui.widgets.attachments import AttachmentStrip
 from quilltap_tui.ui.widgets.chat_search import ChatSearch
 from quilltap_tui.ui.widgets.conversation import Conversation
@@ -35,6 +37,12 @@ from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.prompt import PromptArea
 from quilltap_tui.ui.widgets.status import StatusLine
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from quilltap_tui.services.context import AppContext
+    from quilltap_tui.ui.state import Snapshot
 
 
 def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -> list[Widget]:
@@ -55,6 +63,46 @@ def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -
     return widgets
 
 
+
+
+class Loaded(Message, bubble=False):
+    """The chat and its newest page of messages were read."""
+
+    def __init__(self, page: ChatPage) -> None:
+        super().__init__()
+        self.page = page
+
+
+class EarlierLoaded(Message, bubble=False):
+    """An earlier page, read when the view reached the top."""
+
+    def __init__(self, page: ChatPage) -> None:
+        super().__init__()
+        self.page = page
+
+
+class LoadFailed(Failed):
+    pass
+
+
+class EarlierFailed(Failed):
+    pass
+
+
+class TurnFailed(Failed):
+    pass
+
+
+class Attached(Message, bubble=False):
+    def __init__(self, image: dict[str, Any]) -> None:
+        super().__init__()
+        self.image = image
+
+
+class Refreshed(Message, bubble=False):
+    def __init__(self, chat: dict[str, Any]) -> None:
+        super().__init__()
+        self.chat = chat
 
 
 class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
@@ -84,7 +132,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self.chat: dict[str, Any] | None = None
         self.first_seq: int | None = None
         self.has_earlier = False
-        self.turn_worker: Any = None
+        self.turn_worker: Worker[None] | None = None
         self._turn = 0
         self._live: MessageView | None = None
         self._reply_id: str | None = None
@@ -107,7 +155,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#load-earlier").display = False
-        self.call_blocking("load", _load_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
+        self.load_chat()
         self.watch(self.conversation, "scroll_y", self._scrolled, init=False)
         self.watch(self.conversation, "virtual_size", self._laid_out, init=False)
         super().on_mount()
@@ -120,7 +168,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     def status(self) -> StatusLine:
         return self.query_one("#chat-status", StatusLine)
 
-    def show_snapshot(self, snapshot: Any) -> None:
+    def show_snapshot(self, snapshot: Snapshot) -> None:
         self.query_one(ProfilePickers).show(self.chat, snapshot)
 
     def on_screen_resume(self) -> None:
@@ -144,12 +192,17 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
 
     # -- loading -------------------------------------------------------------------------------
 
-    def done_load(self, page: ChatPage) -> None:
-        self.call_later(self._show_loaded, page)  # done_* handlers are plain calls; mounting is awaited
+    @blocking_work(group="load", failure=LoadFailed)
+    def load_chat(self) -> Loaded:
+        return Loaded(_load_chat(self.app.ctx, self.chat_id))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.call_later(self._show_loaded, message.page)  # mounting is awaited, after this handler
 
     async def _show_loaded(self, page: ChatPage) -> None:
         self._set_chat(page.chat)
-        self.query_one(ProfilePickers).show(page.chat, getattr(self.app, "snapshot", None))
+        self.query_one(ProfilePickers).show(page.chat, self.app.snapshot)
         widgets = _page_widgets(page)
         if widgets:
             # Right after the "load earlier" button: a message sent before the page arrived stays below it.
@@ -166,8 +219,10 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
             self.status.stop()
             await self.unqueue_all("This chat has no chat profile: pick one in the bar at the top")
 
-    def failed_load(self, error: BaseException) -> None:
-        self.app.report_error(error)  # type: ignore[attr-defined]
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        message.stop()
+        self.app.report_error(message.error)
         if self._queue:
             self.status.stop()
             self.call_later(self.unqueue_all, "The chat could not be opened")
@@ -176,7 +231,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self.chat = chat
         self.title = inert(str(chat["title"]), keep_newlines=False)
         image = chat["image_profile"] if chat["images_enabled"] else "off"
-        self.app.update_header(chat["chat_profile"] or "none", image)  # type: ignore[attr-defined]
+        self.app.update_header(chat["chat_profile"] or "none", image)
 
     def _set_earlier(self, page: ChatPage) -> None:
         if page.first_seq is not None:
@@ -205,12 +260,17 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         if self._loading_earlier or not self.has_earlier or self.first_seq is None:
             return
         self._loading_earlier = True
+        self.read_earlier(self.first_seq)
+
+    @blocking_work(group="earlier", failure=EarlierFailed)
+    def read_earlier(self, first_seq: int) -> EarlierLoaded:
         from quilltap_tui.ui.chat_data import load_earlier
 
-        self.call_blocking("earlier", load_earlier, self.app.ctx, self.chat_id, self.first_seq, PAGE)  # type: ignore[attr-defined]
+        return EarlierLoaded(load_earlier(self.app.ctx, self.chat_id, first_seq, PAGE))
 
-    def done_earlier(self, page: ChatPage) -> None:
-        self.call_later(self._show_earlier, page)
+    @on(EarlierLoaded)
+    def _earlier_loaded(self, message: EarlierLoaded) -> None:
+        self.call_later(self._show_earlier, message.page)
 
     async def _show_earlier(self, page: ChatPage) -> None:
         self._loading_earlier = False
@@ -244,9 +304,11 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self._keep = None
         self.conversation.scroll_to(y=max(0.0, y - offset), animate=False)
 
-    def failed_earlier(self, error: BaseException) -> None:
+    @on(EarlierFailed)
+    def _earlier_failed(self, message: EarlierFailed) -> None:
+        message.stop()
         self._loading_earlier = False
-        self.app.report_error(error)  # type: ignore[attr-defined]
+        self.app.report_error(message.error)
 
     # -- sending and the running turn ----------------------------------------------------------
 
@@ -289,13 +351,14 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self._turn += 1
         self._calls.clear()
         self.status.start("Waiting for the model…")
+        self.turn_worker = self.run_turn(self._turn, text, attached)
+
+    @async_work(group="turn", failure=TurnFailed)
+    async def run_turn(self, turn: int, text: str, attached: tuple[str, ...]) -> None:
+        """One turn; its events reach the screen through the inbox (``_receive``), its end as a DoneEvent."""
         from quilltap_tui.ui.generation import ask
 
-        turn = self._turn
-        self.turn_worker = self.call_async(
-            "turn", ask, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
-            lambda event: self._receive(turn, event), attached,
-        )
+        await ask(self.app.ctx, self.chat_id, text, lambda event: self._receive(turn, event), attached)
 
     # -- attachments and "edit this" ---------------------------------------------------------------
 
@@ -311,12 +374,17 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         if ref == "":
             self.call_later(self.query_one(AttachmentStrip).clear)
             return
+        self.attach(ref)
+
+    @blocking_work(group="attach")
+    def attach(self, ref: str) -> Attached:
         from quilltap_tui.services.attachments import attach
 
-        self.call_blocking("attach", attach, self.app.ctx, ref)  # type: ignore[attr-defined]
+        return Attached(attach(self.app.ctx, ref))
 
-    def done_attach(self, image: dict[str, Any]) -> None:
-        self.call_later(self.query_one(AttachmentStrip).add, image)
+    @on(Attached)
+    def _attached_image(self, message: Attached) -> None:
+        self.call_later(self.query_one(AttachmentStrip).add, message.image)
         self.query_one(PromptArea).focus()
 
     def action_edit_last_image(self) -> None:
@@ -325,22 +393,27 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         if not images:
             self.notify("No image in this chat yet.", timeout=3)
             return
-        self.app.action_edit_image(str(images[-1]["id"]))  # type: ignore[attr-defined]
+        self.app.action_edit_image(str(images[-1]["id"]))
 
     def _turn_over(self, status: str = "complete") -> None:
         self.turn_worker = None
         self.status.stop()
-        self.call_blocking("refresh", _get_chat, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
+        self.refresh_chat()
         if status != "error":  # complete, or stopped at the tool-round limit: the reply is over
             self._send_next()
         elif self._queue:
             self.call_later(self.unqueue_all, "The reply failed")
 
-    def done_turn(self, result: Any) -> None:
-        """The worker ended; the DoneEvent already updated the screen."""
+    @blocking_work(group="refresh")
+    def refresh_chat(self) -> Refreshed:
+        from quilltap_tui.services import chats
 
-    def failed_turn(self, error: BaseException) -> None:
-        self.call_later(self._show_failure, error)
+        return Refreshed(chats.get_chat(self.app.ctx, self.chat_id))
+
+    @on(TurnFailed)
+    def _turn_failed(self, message: TurnFailed) -> None:
+        message.stop()
+        self.call_later(self._show_failure, message.error)
 
     async def _show_failure(self, error: BaseException) -> None:
         from quilltap_tui.errors import QuilltapError, VaultLocked
@@ -355,9 +428,11 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         await self.mount_live(MessageView("error", f"Not sent: {reason}"))
         self._turn_over("error")
         if isinstance(error, VaultLocked):
-            self.app.report_error(error)  # type: ignore[attr-defined]
+            self.app.report_error(error)
 
-    def done_refresh(self, chat: dict[str, Any]) -> None:
+    @on(Refreshed)
+    def _refreshed(self, message: Refreshed) -> None:
+        chat = message.chat
         self._set_chat(chat)
         self.query_one(ProfilePickers).chat = chat
 
@@ -383,7 +458,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         if self.turn_worker is not None or self._queue:
             self.cancel_reply()
             return
-        self.app.update_header()  # type: ignore[attr-defined]
+        self.app.update_header()
         super().action_back()
 
     @on(ProfilePickers.Switched)
@@ -400,13 +475,8 @@ def _page_widgets(page: ChatPage) -> list[Widget]:
     return [w for m in page.messages for w in history_widgets(m, page.parsed.get(str(m["id"])))]
 
 
-def _load_chat(ctx: Any, chat_id: str) -> ChatPage:
+
+def _load_chat(ctx: AppContext, chat_id: str) -> ChatPage:
     from quilltap_tui.ui.chat_data import load_chat
 
     return load_chat(ctx, chat_id)
-
-
-def _get_chat(ctx: Any, chat_id: str) -> dict[str, Any]:
-    from quilltap_tui.services import chats
-
-    return chats.get_chat(ctx, chat_id)

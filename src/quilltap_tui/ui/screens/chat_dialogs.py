@@ -10,12 +10,24 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.tasks import Failed, blocking_work
+
+
+class ChatCreated(Message, bubble=False):
+    def __init__(self, chat: dict[str, Any]) -> None:
+        super().__init__()
+        self.chat = chat
+
+
+class CreateFailed(Failed):
+    pass
 
 
 class NewChatModal(BaseModal):
@@ -90,32 +102,42 @@ class NewChatModal(BaseModal):
         if self._creating:
             return
         if not self.snapshot.chat_profiles:
-            self.app.end_key_hold()  # type: ignore[attr-defined]  # nothing opens: keys stay with the form
+            self.app.end_key_hold()  # nothing opens: keys stay with the form
             return
-        self.app.hold_keys_until_next_screen()  # type: ignore[attr-defined]  # what is typed now is for the chat
-        from quilltap_tui.services import chats
-
+        self.app.hold_keys_until_next_screen()  # what is typed now is for the chat
         image = self.query_one("#image-profile", Select).value
+        chat_profile = self.query_one("#chat-profile", Select).value
         title = self.query_one("#title", Input).value.strip()
         clear_errors(self)
         self._creating = True
-        self.call_blocking(
-            "create", chats.create_chat, self.app.ctx,  # type: ignore[attr-defined]
-            chat_profile=self.query_one("#chat-profile", Select).value,
+        self.create(
+            chat_profile=chat_profile if isinstance(chat_profile, str) else None,
             image_profile=image if isinstance(image, str) and image != NO_IMAGES else None,
             no_images=image == NO_IMAGES,
             tags=split_tags(self.query_one("#tags", Input).value),
             title=title or None,
         )
 
-    def done_create(self, chat: dict[str, Any]) -> None:
-        self.dismiss(chat)
+    @blocking_work(group="create", failure=CreateFailed)
+    def create(self, *, chat_profile: str | None, image_profile: str | None, no_images: bool, tags: list[str],
+               title: str | None) -> ChatCreated:
+        from quilltap_tui.services import chats
 
-    def failed_create(self, error: BaseException) -> None:
+        return ChatCreated(chats.create_chat(self.app.ctx, chat_profile=chat_profile, image_profile=image_profile,
+                                             no_images=no_images, tags=tags, title=title))
+
+    @on(ChatCreated)
+    def _created(self, message: ChatCreated) -> None:
+        self.dismiss(message.chat)
+
+    @on(CreateFailed)
+    def _create_failed(self, message: CreateFailed) -> None:
         from quilltap_tui.errors import Invalid, QuilltapError
 
+        message.stop()
+        error = message.error
         self._creating = False
-        self.app.end_key_hold()  # type: ignore[attr-defined]  # the form stays: keys typed meanwhile go to it
+        self.app.end_key_hold()  # the form stays: keys typed meanwhile go to it
         if isinstance(error, Invalid):
             show_field_error(self, error.field or "form", error.message)
         else:

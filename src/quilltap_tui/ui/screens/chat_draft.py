@@ -8,18 +8,34 @@ at the next start. The draft comes back when the chat opens, unless it is the me
 
 from __future__ import annotations
 
-from typing import Any
-
+from textual import on
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
 
+from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.tasks import Failed, blocking_work
 from quilltap_tui.ui.widgets.prompt import PromptArea
 
 DEBOUNCE = 0.4
 
 
-class DraftKeeper:
-    """Keeps ``#prompt``'s text as the chat's draft. Needs ``chat_id``, ``call_blocking`` and a timer."""
+class DraftLoaded(Message, bubble=False):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class DraftLoadFailed(Failed):
+    pass
+
+
+class DraftSaveFailed(Failed):
+    pass
+
+
+class DraftKeeper(BaseScreen):
+    """Keeps ``#prompt``'s text as the chat's draft (a base of the chat screen, which sets ``chat_id``)."""
 
     chat_id: str
     _draft_seq = 0
@@ -29,7 +45,6 @@ class DraftKeeper:
     _draft_ready = False
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        # A plain method, not ``@on``: Textual collects decorated handlers only from its own classes.
         if event.text_area.id != "prompt" or not self._draft_ready:
             return  # not before the stored draft is back: an empty prompt at start-up would delete it
         if not event.text_area.text.strip() and self._unstored is not None:
@@ -37,17 +52,21 @@ class DraftKeeper:
         self._unstored = None  # new words (or words given back after a failure) are the draft now
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DEBOUNCE, self._save_draft)  # type: ignore[attr-defined]
+        self._draft_timer = self.set_timer(DEBOUNCE, self._save_draft)
 
     def _save_draft(self, text: str | None = None) -> None:
-        from quilltap_tui.services import drafts
-
         self._draft_timer = None
         self._draft_seq += 1
         if text is None:
-            text = self.query_one(PromptArea).text  # type: ignore[attr-defined]
-        self.call_blocking("draft", drafts.save, self.app.ctx, self.chat_id, text,  # type: ignore[attr-defined]
-                           self._draft_seq)
+            text = self.query_one(PromptArea).text
+        self.write_draft(text, self._draft_seq)
+
+    @blocking_work(group="draft", failure=DraftSaveFailed)
+    def write_draft(self, text: str, seq: int) -> None:
+        from quilltap_tui.services import drafts
+
+        drafts.save(self.app.ctx, self.chat_id, text, seq)
+        return None
 
     def draft_sent(self, text: str) -> None:
         """``text`` left the prompt: it is the draft until the chat stores it (at once, not debounced)."""
@@ -64,14 +83,20 @@ class DraftKeeper:
 
     def restore_draft(self, last_user_text: str | None) -> None:
         """Put the chat's draft back in the prompt (read in a worker), unless it was stored already."""
+        self._last_user_text = last_user_text
+        self.read_draft()
+
+    @blocking_work(group="draft_load", failure=DraftLoadFailed)
+    def read_draft(self) -> DraftLoaded:
         from quilltap_tui.services import drafts
 
-        self._last_user_text = last_user_text
-        self.call_blocking("draft_load", drafts.load, self.app.ctx, self.chat_id)  # type: ignore[attr-defined]
+        return DraftLoaded(drafts.load(self.app.ctx, self.chat_id))
 
-    def done_draft_load(self, text: Any) -> None:
+    @on(DraftLoaded)
+    def _draft_loaded(self, message: DraftLoaded) -> None:
+        text = message.text
         self._draft_ready = True
-        prompt = self.query_one(PromptArea)  # type: ignore[attr-defined]
+        prompt = self.query_one(PromptArea)
         restorable = text and not prompt.text and self._unstored is None  # not a message being sent now
         if restorable and text.strip() != (self._last_user_text or "").strip():
             prompt.text = text
@@ -79,8 +104,12 @@ class DraftKeeper:
         elif prompt.text or text:
             self._save_draft()  # words typed while it loaded, or a draft that was stored already
 
-    def failed_draft_load(self, error: BaseException) -> None:
+    @on(DraftLoadFailed)
+    def _draft_load_failed(self, message: DraftLoadFailed) -> None:
+        message.stop()
         self._draft_ready = True
 
-    def failed_draft(self, error: BaseException) -> None:
+    @on(DraftSaveFailed)
+    def _draft_save_failed(self, message: DraftSaveFailed) -> None:
         """A draft that cannot be written (a full disk) must not interrupt typing: the log has it."""
+        message.stop()

@@ -9,26 +9,58 @@ in a worker, 0.25 s after typing stops), and those chats join the rows shown whe
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from quilltap_tui.textsafe import cells, inert
 from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
-from quilltap_tui.ui.tasks import ServiceCalls
+from quilltap_tui.ui.tasks import blocking_work
 from quilltap_tui.ui.widgets.fit import fit_columns, fit_rows
 
 COLUMNS = ("Title", "Chat profile", "Images", "Msgs", "Updated (UTC)")
 DROP_ORDER = (4, 3, 2, 1)  # on a narrow terminal: the date goes first, the chat profile last
 TEXT_SEARCH_DELAY = 0.25  # seconds after the last key before the messages are searched
 
+if TYPE_CHECKING:
+    from quilltap_tui.ui.app import QuilltapApp
 
-class ChatList(ServiceCalls, Vertical):
+
+class ChatsRead(Message, bubble=False):
+    def __init__(self, ticket: int, chats: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.ticket = ticket
+        self.chats = chats
+
+
+class TextMatches(Message, bubble=False):
+    """The ids of the chats with ``needle`` in a message."""
+
+    def __init__(self, needle: str, ids: list[str]) -> None:
+        super().__init__()
+        self.needle = needle
+        self.ids = ids
+
+
+class ChatChanged(Message, bubble=False):
+    """A chat was renamed or deleted (``verb``): say so and read the list again."""
+
+    def __init__(self, verb: str, chat: dict[str, Any]) -> None:
+        super().__init__()
+        self.verb = verb
+        self.chat = chat
+
+
+class ChatList(Vertical):
     """Every chat, most recent first. The home screen's keys call its ``action_*`` methods."""
+
+    if TYPE_CHECKING:  # Textual's typed app property: `self.app.ctx` and the app's actions are checked
+        app = getters.app(QuilltapApp)
 
     DEFAULT_CSS = """
     ChatList { height: 1fr; }
@@ -61,19 +93,19 @@ class ChatList(ServiceCalls, Vertical):
     def reload(self) -> None:
         """Read the chats again (in a thread)."""
         self._reloads += 1
-        ticket, ctx = self._reloads, self.app.ctx  # type: ignore[attr-defined]
+        self.read_chats(self._reloads)
 
-        def load() -> tuple[int, list[dict[str, Any]]]:
-            # Imported in the worker: the services pull in SQLAlchemy, which would delay the first paint.
-            from quilltap_tui.services import chats
+    @blocking_work(group="chats")
+    def read_chats(self, ticket: int) -> ChatsRead:
+        # Imported in the worker: the services pull in SQLAlchemy, which would delay the first paint.
+        from quilltap_tui.services import chats
 
-            return ticket, chats.list_chats(ctx)
+        return ChatsRead(ticket, chats.list_chats(self.app.ctx))
 
-        self.call_blocking("chats", load)
-
-    def done_chats(self, result: tuple[int, list[dict[str, Any]]]) -> None:
-        ticket, rows = result
-        if ticket != self._reloads:
+    @on(ChatsRead)
+    def _chats_read(self, message: ChatsRead) -> None:
+        rows = message.chats
+        if message.ticket != self._reloads:
             return  # an older read finished after a newer one started (e.g. just before a delete)
         self.chats = rows
         self.render_rows()
@@ -134,17 +166,17 @@ class ChatList(ServiceCalls, Vertical):
         needle = self.query_one("#chat-filter", Input).value.strip().lower()
         if not needle:
             return
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        self.search_text(needle)
 
-        def search() -> tuple[str, list[str]]:
-            from quilltap_tui.services import chats
+    @blocking_work(group="text_matches")
+    def search_text(self, needle: str) -> TextMatches:
+        from quilltap_tui.services import chats
 
-            return needle, chats.chats_with_text(ctx, needle)
+        return TextMatches(needle, chats.chats_with_text(self.app.ctx, needle))
 
-        self.call_blocking("text_matches", search)
-
-    def done_text_matches(self, result: tuple[str, list[str]]) -> None:
-        needle, ids = result
+    @on(TextMatches)
+    def _text_matched(self, message: TextMatches) -> None:
+        needle, ids = message.needle, message.ids
         if needle != self.query_one("#chat-filter", Input).value.strip().lower():
             return  # the filter changed while the database searched: a newer search is on its way
         self._text_matches = (needle, set(ids))
@@ -184,17 +216,17 @@ class ChatList(ServiceCalls, Vertical):
         self.app.push_screen(ChatScreen(chat_id))
 
     def new_chat(self) -> None:
-        snapshot = getattr(self.app, "snapshot", None)
+        snapshot = self.app.snapshot
         if snapshot is None:  # profiles still loading (the vault can take a moment): open when they land
             self._new_when_loaded = True
-            self.app.hold_keys_until_loaded()  # type: ignore[attr-defined]  # what is typed next is for the dialog
+            self.app.hold_keys_until_loaded()  # what is typed next is for the dialog
             self.notify("Loading your profiles…", timeout=2)
             return
         self._new_when_loaded = False
 
         def created(chat: dict[str, Any] | None) -> None:
             if chat:
-                self.done_created(chat)
+                self.created(chat)
 
         self.app.push_screen(NewChatModal(snapshot), created)
 
@@ -203,7 +235,7 @@ class ChatList(ServiceCalls, Vertical):
         if self._new_when_loaded:
             self.new_chat()
 
-    def done_created(self, chat: dict[str, Any]) -> None:
+    def created(self, chat: dict[str, Any]) -> None:
         self.reload()
         self.open_chat(chat["id"])
 
@@ -214,14 +246,23 @@ class ChatList(ServiceCalls, Vertical):
 
         def renamed(title: str | None) -> None:
             if title:
-                from quilltap_tui.services import chats
-
-                self.call_blocking("renamed", chats.rename_chat, self.app.ctx, chat["id"], title)  # type: ignore[attr-defined]
+                self.change_chat("Renamed to", chat["id"], title)
 
         self.app.push_screen(RenameModal(chat["title"]), renamed)
 
-    def done_renamed(self, chat: dict[str, Any]) -> None:
-        self.notify(inert(f"Renamed to {chat['title']}.", keep_newlines=False), timeout=3, markup=False)
+    @blocking_work(group="chat_change")
+    def change_chat(self, verb: str, chat_id: str, title: str | None = None) -> ChatChanged:
+        """Rename the chat (a ``title``) or delete it (none)."""
+        from quilltap_tui.services import chats
+
+        if title is None:
+            return ChatChanged(verb, chats.delete_chat(self.app.ctx, chat_id))
+        return ChatChanged(verb, chats.rename_chat(self.app.ctx, chat_id, title))
+
+    @on(ChatChanged)
+    def _chat_changed(self, message: ChatChanged) -> None:
+        text = f"{message.verb} {message.chat['title']}."
+        self.notify(inert(text, keep_newlines=False), timeout=3, markup=False)
         self.reload()
 
     def delete(self) -> None:
@@ -235,15 +276,9 @@ class ChatList(ServiceCalls, Vertical):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                from quilltap_tui.services import chats
-
-                self.call_blocking("deleted", chats.delete_chat, self.app.ctx, chat["id"])  # type: ignore[attr-defined]
+                self.change_chat("Deleted", chat["id"])
 
         self.app.push_screen(ConfirmModal("Delete chat", body), confirmed)
-
-    def done_deleted(self, chat: dict[str, Any]) -> None:
-        self.notify(inert(f"Deleted {chat['title']}.", keep_newlines=False), timeout=3, markup=False)
-        self.reload()
 
 
 def _haystack(chat: dict[str, Any]) -> str:

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.chat import events as ev
 from quilltap_tui.chat.events import TextEvent  # stdlib-only: cheap to import with the chat screen
+from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 
 if TYPE_CHECKING:
     from textual.timer import Timer
+    from textual.widget import Widget
+    from textual.worker import Worker
 
     from quilltap_tui.ui.widgets.conversation import Conversation
     from quilltap_tui.ui.widgets.status import StatusLine
@@ -24,8 +27,8 @@ TEXT_BATCH = 0.05  # seconds: reply text is handed to the message widget at most
 KEPT_NOTE = "Your message is kept in this chat: send it again once this is fixed."
 
 
-class LiveReply:
-    """Mixin for :class:`~quilltap_tui.ui.screens.chat.ChatScreen`: the inbox and the live widgets."""
+class LiveReply(BaseScreen):
+    """Base of :class:`~quilltap_tui.ui.screens.chat.ChatScreen`: the inbox and the live widgets."""
 
     _inbox: list[tuple[int, Any]]
     _turn: int
@@ -33,9 +36,21 @@ class LiveReply:
     _live: MessageView | None
     _reply_id: str | None
     _calls: dict[str, ToolCallView]
-    turn_worker: Any
-    conversation: Conversation
-    status: StatusLine
+    turn_worker: Worker[None] | None
+
+    if TYPE_CHECKING:  # the chat screen's
+
+        @property
+        def conversation(self) -> Conversation: ...
+
+        @property
+        def status(self) -> StatusLine: ...
+
+        def _turn_over(self, status: str = "complete") -> None: ...
+
+        async def mount_live(self, widget: Widget) -> None: ...
+
+        def draft_stored(self) -> None: ...
 
     def _receive(self, turn: int, event: Any) -> None:
         """The turn's event sink: queue the event; text waits for the next batch, the rest goes at once."""
@@ -65,7 +80,7 @@ class LiveReply:
 
     async def _handle(self, event: Any) -> None:
         if isinstance(event, ev.MessageStarted) and event.role == "user":
-            self.draft_stored()  # type: ignore[attr-defined]  # the sent words are in the chat now
+            self.draft_stored()  # the sent words are in the chat now
         if isinstance(event, ev.MessageStarted) and event.role == "assistant":
             await self._end_live()
             self._reply_id = event.message_id  # its view is mounted with the first text (none for a bare tool call)
@@ -92,15 +107,15 @@ class LiveReply:
             self.status.set_label(event.note[0].upper() + event.note[1:] + "…")
         elif isinstance(event, ev.ErrorEvent):
             # As the command line says: the chat keeps the user's message (it is stored before the call).
-            await self.mount_live(MessageView("error", f"{event.message} {KEPT_NOTE}"))  # type: ignore[attr-defined]
+            await self.mount_live(MessageView("error", f"{event.message} {KEPT_NOTE}"))
         elif isinstance(event, ev.DoneEvent):
             await self._end_live("error" if event.status == "error" else "complete")
-            self._turn_over(event.status)  # type: ignore[attr-defined]
+            self._turn_over(event.status)
 
     async def _text(self, delta: str) -> None:
         if self._live is None:
             self._live = MessageView("assistant", status="streaming", message_id=self._reply_id, live=True)
-            await self.mount_live(self._live)  # type: ignore[attr-defined]
+            await self.mount_live(self._live)
         self._live.add_text(delta)
         self.status.set_label("Replying…")
 
@@ -108,7 +123,7 @@ class LiveReply:
         await self._end_live()
         view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="running")
         self._calls[event.id] = view
-        await self.mount_live(view)  # type: ignore[attr-defined]
+        await self.mount_live(view)
         label = "Making an image…" if view.makes_images else f"Running {view.call_name}…"
         self.status.set_label(label)
 

@@ -7,9 +7,9 @@ reply already running keeps the profile it started with.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -17,11 +17,28 @@ from textual.widgets import Label, Select, Static
 
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, picker_label, tag_ranked
-from quilltap_tui.ui.tasks import ServiceCalls
+from quilltap_tui.ui.tasks import Failed, blocking_work
+
+if TYPE_CHECKING:
+    from quilltap_tui.ui.app import QuilltapApp
 
 
-class ProfilePickers(ServiceCalls, Horizontal):
+class SwitchSaved(Message, bubble=False):
+    def __init__(self, chat: dict[str, Any]) -> None:
+        super().__init__()
+        self.chat = chat
+
+
+class SwitchFailed(Failed):
+    pass
+
+
+class ProfilePickers(Horizontal):
     """Two Selects bound to one chat. ``show(chat, snapshot)`` fills them; changes are saved."""
+
+    if TYPE_CHECKING:  # Textual's typed app property: `self.app.ctx` and the app's actions are checked
+        app = getters.app(QuilltapApp)
+
 
     DEFAULT_CSS = """
     ProfilePickers { height: 1; padding: 0 1; margin-bottom: 1; }
@@ -77,30 +94,39 @@ class ProfilePickers(ServiceCalls, Horizontal):
         value = event.value
         if self.chat is None or not isinstance(value, str) or value == self.chat.get("chat_profile"):
             return  # filled in by show(), not chosen by the user
-        from quilltap_tui.services import chats
-
-        self.call_blocking("switch", chats.set_chat_profile, self.app.ctx, self.chat_id, value)  # type: ignore[attr-defined]
+        self.switch("chat", value)
 
     @on(Select.Changed, "#pick-image")
     def _image_changed(self, event: Select.Changed) -> None:
         value = event.value
         if self.chat is None or not isinstance(value, str) or value == self.image_value(self.chat):
             return
+        self.switch("image", None if value == NO_IMAGES else value)
+
+    @blocking_work(group="switch", failure=SwitchFailed)
+    def switch(self, kind: str, name: str | None) -> SwitchSaved:
+        """Store the chat's new chat profile (``kind`` "chat") or image profile (None: no images)."""
         from quilltap_tui.services import chats
 
-        name = None if value == NO_IMAGES else value
-        self.call_blocking("switch", chats.set_image_profile, self.app.ctx, self.chat_id, name)  # type: ignore[attr-defined]
+        if kind == "chat":
+            assert name is not None  # the chat picker has no blank choice
+            return SwitchSaved(chats.set_chat_profile(self.app.ctx, self.chat_id, name))
+        return SwitchSaved(chats.set_image_profile(self.app.ctx, self.chat_id, name))
 
-    def done_switch(self, chat: dict[str, Any]) -> None:
+    @on(SwitchSaved)
+    def _switch_saved(self, message: SwitchSaved) -> None:
+        chat = message.chat
         self.chat = chat
         what = f"image profile {chat['image_profile']}" if chat["images_enabled"] else "no image generation"
         self.notify(inert(f"From the next message: chat profile {chat['chat_profile']}, {what}."),
                     timeout=4, markup=False)
         self.post_message(self.Switched(chat))
 
-    def failed_switch(self, error: BaseException) -> None:
-        self.app.report_error(error)  # type: ignore[attr-defined]
-        self.show(None, getattr(self.app, "snapshot", None))  # put the pickers back to what is stored
+    @on(SwitchFailed)
+    def _switch_failed(self, message: SwitchFailed) -> None:
+        message.stop()
+        self.app.report_error(message.error)
+        self.show(None, self.app.snapshot)  # put the pickers back to what is stored
 
     class Switched(Message):
         """The chat's profiles changed (the screen updates the app header)."""

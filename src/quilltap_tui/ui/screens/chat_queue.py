@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.prompt import PromptArea
 
@@ -33,11 +34,15 @@ class QueuedSend:
     view: MessageView
 
 
-class SendQueue:
+class SendQueue(BaseScreen):
     """The chat's queue of messages waiting for the running reply (or the chat's history) to end."""
 
     _queue: list[QueuedSend]
-    conversation: Conversation
+
+    if TYPE_CHECKING:  # the chat screen's
+
+        @property
+        def conversation(self) -> Conversation: ...
 
     @property
     def queued(self) -> list[str]:
@@ -49,7 +54,7 @@ class SendQueue:
         view = MessageView("user", shown, status="queued")
         self._queue.append(QueuedSend(text, attached, view))
         await self.conversation.mount(view)
-        self.refresh_bindings()  # type: ignore[attr-defined]  # the un-queue key shows in the footer now
+        self.refresh_bindings()  # the un-queue key shows in the footer now
 
     async def mount_live(self, widget: Widget) -> None:
         """Mount a widget of the running reply: above the queued messages, which come after it."""
@@ -65,13 +70,13 @@ class SendQueue:
             return None
         item = self._queue.pop(0)
         item.view.set_status("complete")
-        self.refresh_bindings()  # type: ignore[attr-defined]
+        self.refresh_bindings()
         return item
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unqueue":
             return bool(self._queue)  # the key is in the footer only while something waits
-        return super().check_action(action, parameters)  # type: ignore[misc, no-any-return]
+        return super().check_action(action, parameters)
 
     async def action_unqueue(self) -> None:
         """Take the newest queued message back into the prompt (it will not be sent)."""
@@ -80,8 +85,8 @@ class SendQueue:
         item = self._queue.pop()
         await item.view.remove()
         self._give_back([item.text])
-        self.refresh_bindings()  # type: ignore[attr-defined]
-        self.notify("Taken out of the queue: it is back in the prompt.", timeout=3)  # type: ignore[attr-defined]
+        self.refresh_bindings()
+        self.notify("Taken out of the queue: it is back in the prompt.", timeout=3)
 
     async def unqueue_all(self, why: str) -> None:
         """The reply was cancelled or failed: every queued message goes back into the prompt, unsent."""
@@ -91,12 +96,12 @@ class SendQueue:
         for item in items:
             await item.view.remove()
         self._give_back([item.text for item in items])
-        self.refresh_bindings()  # type: ignore[attr-defined]
+        self.refresh_bindings()
         count = "message is" if len(items) == 1 else f"{len(items)} messages are"
-        self.notify(f"{why}: your queued {count} back in the prompt, not sent.", timeout=4)  # type: ignore[attr-defined]
+        self.notify(f"{why}: your queued {count} back in the prompt, not sent.", timeout=4)
 
     def _give_back(self, texts: list[str]) -> None:
-        prompt: PromptArea = self.query_one(PromptArea)  # type: ignore[attr-defined]
+        prompt: PromptArea = self.query_one(PromptArea)
         parts = [*texts, prompt.text] if prompt.text.strip() else texts
         prompt.text = "\n\n".join(parts)
         prompt.move_cursor(prompt.document.end)

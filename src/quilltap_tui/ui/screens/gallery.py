@@ -6,25 +6,31 @@ one cursor, so the actions (enter, e, d, c, o) apply to the same image whichever
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from quilltap_tui.textsafe import cells, inert, literal
 from quilltap_tui.ui.gallery_data import PAGE_SIZE, ImageItem
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.image_actions import ImageActions
+from quilltap_tui.ui.tasks import blocking_work
 from quilltap_tui.ui.widgets.fit import fit_rows
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from quilltap_tui.ui.widgets.thumbgrid import ThumbGrid
 
+if TYPE_CHECKING:
+    from quilltap_tui.ui.screens.viewer import ViewerScreen
+
 COLUMNS = ("Made", "Profile", "Model", "Size", "Prompt")
 
 
-class GalleryScreen(ImageActions, BaseScreen):
+class GalleryScreen(ImageActions):
     """Browse images; enter opens the viewer, c copies the path, o opens it locally, d deletes, g shows a grid."""
 
     TITLE = "Gallery"
@@ -44,6 +50,8 @@ class GalleryScreen(ImageActions, BaseScreen):
 
     # The view last chosen, kept for the next time the gallery opens in this session.
     prefer_grid: ClassVar[bool] = False
+
+    _viewer: ViewerScreen | None = None  # the viewer opened from here, while it is open
 
     def __init__(self, select_id: str | None = None) -> None:
         super().__init__()
@@ -90,20 +98,31 @@ class GalleryScreen(ImageActions, BaseScreen):
         return self.query_one(DataTable).cursor_row or 0
 
     def action_reload(self) -> None:
-        from quilltap_tui.ui.gallery_data import load_page
-
         self.items, self._exhausted = [], False
         self.query_one(DataTable).clear()
         self.query_one(ThumbGrid).items = []
-        self.call_blocking("page", load_page, self.app.ctx, 0, PAGE_SIZE)  # type: ignore[attr-defined]
+        self.load_page(0)
 
     def action_more(self) -> None:
+        if not self._exhausted:
+            self.load_page(len(self.items))
+
+    class PageLoaded(Message, bubble=False):
+        def __init__(self, page: list[ImageItem]) -> None:
+            super().__init__()
+            self.page = page
+
+    @blocking_work(group="page")
+    def load_page(self, offset: int) -> PageLoaded:
         from quilltap_tui.ui.gallery_data import load_page
 
-        if not self._exhausted:
-            self.call_blocking("page", load_page, self.app.ctx, len(self.items), PAGE_SIZE)  # type: ignore[attr-defined]
+        return self.PageLoaded(load_page(self.app.ctx, offset, PAGE_SIZE))
 
-    def done_page(self, page: list[ImageItem]) -> None:
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        self.add_page(message.page)
+
+    def add_page(self, page: list[ImageItem]) -> None:
         self._exhausted = len(page) < PAGE_SIZE
         table = self.query_one(DataTable)
         fitted = self._fitted_rows([*self.items, *page])[len(self.items):]
@@ -220,7 +239,7 @@ class GalleryScreen(ImageActions, BaseScreen):
         self.query_one(DataTable).remove_row(image_id)
         self.call_next(self.query_one(ThumbGrid).remove_item, image_id)
         if not self.items:
-            self.done_page([])
+            self.add_page([])
         else:
             self._show_current()
 

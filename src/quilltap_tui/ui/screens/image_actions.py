@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from textual import on
+from textual.message import Message
+
+from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.modals import ConfirmModal
+from quilltap_tui.ui.tasks import blocking_work
+
+if TYPE_CHECKING:
+    from quilltap_tui.ui.gallery_data import ImageItem
 
 
-class ImageActions:
-    """Mixin for screens with a ``current()`` image item and an ``image_deleted(id)`` hook."""
+class ImageActions(BaseScreen):
+    """Base of screens with a ``current()`` image item and an ``image_deleted(id)`` hook."""
 
-    def current(self) -> Any:
+    def current(self) -> ImageItem | None:
         """The image the actions apply to; screens override this."""
         return None
 
@@ -20,8 +28,8 @@ class ImageActions:
     def action_copy_path(self) -> None:
         item = self.current()
         if item is not None:
-            self.app.copy_to_clipboard(str(item.path))  # type: ignore[attr-defined]
-            self.notify(f"Copied {item.path}", timeout=3, markup=False)  # type: ignore[attr-defined]
+            self.app.copy_to_clipboard(str(item.path))
+            self.notify(f"Copied {item.path}", timeout=3, markup=False)
 
     def action_system_open(self) -> None:
         from quilltap_tui.ui.clipboard import open_with_system
@@ -31,31 +39,39 @@ class ImageActions:
             return
         problem = open_with_system(str(item.path))
         if problem:
-            self.notify(problem, severity="warning", timeout=5)  # type: ignore[attr-defined]
+            self.notify(problem, severity="warning", timeout=5)
 
     def action_edit_this(self) -> None:
         """Ask what to change, then edit the image with a profile that can edit."""
         item = self.current()
         if item is not None:
-            self.app.action_edit_image(item.id)  # type: ignore[attr-defined]
+            self.app.action_edit_image(item.id)
 
     def action_delete_image(self) -> None:
         item = self.current()
         if item is None:
             return
-        from quilltap_tui.ui.gallery_data import delete
-
         body = f"Delete this image? The file and its gallery entry both go.\n{item.path}"
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._deleting = item.id
-                self.call_blocking("delete_image", delete, self.app.ctx, item.id)  # type: ignore[attr-defined]
+                self.delete_image(item.id)
 
-        self.app.push_screen(ConfirmModal("Delete image", body), confirmed)  # type: ignore[attr-defined]
+        self.app.push_screen(ConfirmModal("Delete image", body), confirmed)
 
-    def done_delete_image(self, _found: bool) -> None:
-        image_id = getattr(self, "_deleting", None)
-        if image_id:
-            self.notify("Image deleted.", timeout=3)  # type: ignore[attr-defined]
-            self.image_deleted(image_id)
+    class ImageDeleted(Message, bubble=False):
+        def __init__(self, image_id: str) -> None:
+            super().__init__()
+            self.image_id = image_id
+
+    @blocking_work(group="delete_image")
+    def delete_image(self, image_id: str) -> ImageDeleted:
+        from quilltap_tui.ui.gallery_data import delete
+
+        delete(self.app.ctx, image_id)
+        return self.ImageDeleted(image_id)
+
+    @on(ImageDeleted)
+    def _image_deleted(self, message: ImageDeleted) -> None:
+        self.notify("Image deleted.", timeout=3)
+        self.image_deleted(message.image_id)

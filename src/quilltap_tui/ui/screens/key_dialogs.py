@@ -6,17 +6,40 @@ and the input is cleared at once. It is never shown, logged or put in a toast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from quilltap_tui import provider_ids
 from quilltap_tui.textsafe import literal
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.tasks import Failed, blocking_work
 from quilltap_tui.ui.widgets.secret_input import SecretInput
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.keys import KeyView
+
+
+class KeyStored(Message, bubble=False):
+    def __init__(self, view: KeyView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class StoreFailed(Failed):
+    pass
+
+
+class Imported(Message, bubble=False):
+    def __init__(self, added: list[str], problems: list[str]) -> None:
+        super().__init__()
+        self.added = added
+        self.problems = problems
 
 
 class AddKeyModal(BaseModal):
@@ -57,8 +80,6 @@ class AddKeyModal(BaseModal):
             self.dismiss(None)
 
     def _submit(self) -> None:
-        from quilltap_tui.services import keys
-
         clear_errors(self)
         # The pasted key stays (masked) in its input until it is stored: a refused label must not make the
         # user paste it again. The modal, and with it the value, goes away on success.
@@ -66,16 +87,26 @@ class AddKeyModal(BaseModal):
         provider = self.query_one("#provider", Select).value
         label = self.query_one("#label", Input).value
         self.query_one("#err-form", Static).update("Storing…")
-        self.call_blocking("add", keys.add_key, self.app.ctx, provider=str(provider),  # type: ignore[attr-defined]
-                           label=label, secret=secret)
+        self.store(str(provider), label, secret)
 
-    def done_add(self, view: Any) -> None:
+    @blocking_work(group="add", failure=StoreFailed)
+    def store(self, provider: str, label: str, secret: str) -> KeyStored:
+        from quilltap_tui.services import keys
+
+        return KeyStored(keys.add_key(self.app.ctx, provider=provider, label=label, secret=secret))
+
+    @on(KeyStored)
+    def _stored(self, message: KeyStored) -> None:
+        view = message.view
         self.app.notify(f"Key {view.label} stored ({view.provider}, {view.masked}) in the {view.backend} backend.")
         self.dismiss(view)
 
-    def failed_add(self, error: BaseException) -> None:
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
         from quilltap_tui.errors import Invalid, VaultLocked
 
+        message.stop()
+        error = message.error
         self.query_one("#err-form", Static).update("")
         if isinstance(error, Invalid):
             show_field_error(self, error.field, error.message)
@@ -83,9 +114,9 @@ class AddKeyModal(BaseModal):
             # First key (the vault is created now) or a locked vault: ask for the passphrase, then store the key
             # still waiting in this dialog, so nothing has to be typed or pressed again.
             self.query_one("#err-form", Static).update("The key is stored once the vault is unlocked.")
-            self.app.request_unlock(then=self._submit)  # type: ignore[attr-defined]
+            self.app.request_unlock(then=self._submit)
         else:
-            self.app.report_error(error)  # type: ignore[attr-defined]
+            self.app.report_error(error)
 
 
 class RotateKeyModal(BaseModal):
@@ -119,23 +150,32 @@ class RotateKeyModal(BaseModal):
             self.dismiss(None)
 
     def _submit(self) -> None:
-        from quilltap_tui.services import keys
-
         clear_errors(self)
         secret = self.query_one("#secret", Input).value  # kept (masked) until stored, as in AddKeyModal
-        self.call_blocking("rotate", keys.rotate_key, self.app.ctx, self._label, secret)  # type: ignore[attr-defined]
+        self.rotate(secret)
 
-    def done_rotate(self, view: Any) -> None:
+    @blocking_work(group="rotate", failure=StoreFailed)
+    def rotate(self, secret: str) -> KeyStored:
+        from quilltap_tui.services import keys
+
+        return KeyStored(keys.rotate_key(self.app.ctx, self._label, secret))
+
+    @on(KeyStored)
+    def _rotated(self, message: KeyStored) -> None:
+        view = message.view
         self.app.notify(f"Key {view.label} now ends in {view.masked}; validate it with v.")
         self.dismiss(view)
 
-    def failed_rotate(self, error: BaseException) -> None:
+    @on(StoreFailed)
+    def _rotate_failed(self, message: StoreFailed) -> None:
         from quilltap_tui.errors import Invalid
 
+        message.stop()
+        error = message.error
         if isinstance(error, Invalid):
             show_field_error(self, error.field, error.message)
         else:
-            self.app.report_error(error)  # type: ignore[attr-defined]
+            self.app.report_error(error)
 
 
 class BaseUrlModal(BaseModal):
@@ -206,10 +246,15 @@ class EnvImportModal(BaseModal):
             self.dismiss(None)
             return
         chosen = [k for i, k in enumerate(self._env_keys) if self.query_one(f"#env-{i}", Checkbox).value]
-        self.call_blocking("import", import_env_keys, self.app.ctx, chosen)  # type: ignore[attr-defined]
+        self.import_keys(chosen)
 
-    def done_import(self, outcome: tuple[list[str], list[str]]) -> None:
-        added, problems = outcome
+    @blocking_work(group="import")
+    def import_keys(self, chosen: list[Any]) -> Imported:
+        return Imported(*import_env_keys(self.app.ctx, chosen))
+
+    @on(Imported)
+    def _imported(self, message: Imported) -> None:
+        added, problems = message.added, message.problems
         if problems:
             self.query_one("#err-form", Static).update(literal("\n".join(problems)))
         if added:

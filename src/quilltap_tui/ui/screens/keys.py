@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import DataTable, LoadingIndicator, Static
 
 from quilltap_tui.textsafe import cells, literal
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, BaseUrlModal, EnvImportModal, RotateKeyModal
 from quilltap_tui.ui.screens.modals import ConfirmModal
+from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 from quilltap_tui.ui.widgets.tables import refill
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.keys import KeyView
+    from quilltap_tui.ui.state import Snapshot
 
 __all__ = ["AddKeyModal", "EnvImportModal", "KeysScreen", "RotateKeyModal"]
 COLUMNS = ("Label", "Provider", "Key", "Backend", "Valid", "Used by")
+
+
+class KeyDeleted(Message, bubble=False):
+    def __init__(self, view: KeyView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class Validated(Message, bubble=False):
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ValidateFailed(Failed):
+    pass
 
 
 class KeysScreen(BaseScreen):
@@ -83,14 +106,14 @@ class KeysScreen(BaseScreen):
             self.app.push_screen(RotateKeyModal(key.label), self._changed)
 
     def action_import_env(self) -> None:
-        snapshot = self.app.snapshot  # type: ignore[attr-defined]
+        snapshot = self.app.snapshot
         if snapshot is None or not snapshot.env_keys:
             self.notify("No provider key variables (OPENAI_API_KEY, …) are set.", timeout=4)
             return
         self.app.push_screen(EnvImportModal(snapshot.env_keys), self._changed)
 
     def action_unlock(self) -> None:
-        self.app.request_unlock()  # type: ignore[attr-defined]
+        self.app.request_unlock()
 
     def action_delete(self) -> None:
         key = self._selected()
@@ -102,54 +125,64 @@ class KeysScreen(BaseScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                from quilltap_tui.services import keys
-
-                self.call_blocking("delete", keys.remove_key, self.app.ctx, key.label)  # type: ignore[attr-defined]
+                self.delete_key(key.label)
 
         self.app.push_screen(ConfirmModal("Delete key", body), confirmed)
 
-    def done_delete(self, view: Any) -> None:
-        self.notify(f"Key {view.label} deleted.")
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+    @blocking_work(group="delete")
+    def delete_key(self, label: str) -> KeyDeleted:
+        from quilltap_tui.services import keys
+
+        return KeyDeleted(keys.remove_key(self.app.ctx, label))
+
+    @on(KeyDeleted)
+    def _key_deleted(self, message: KeyDeleted) -> None:
+        self.notify(f"Key {message.view.label} deleted.")
+        self.app.refresh_snapshot()
 
     def action_validate(self) -> None:
         key = self._selected()
         if key is None:
             return
-        from quilltap_tui.ui.generation import validate_key
-
-        base_url = server_for(self.app.snapshot, key.label)  # type: ignore[attr-defined]
+        base_url = server_for(self.app.snapshot, key.label)
         where = f" at {base_url}" if base_url else ""
         self._busy(f"Validating {key.label} with {key.provider}{where}…")
-        self.call_async("validate", validate_key, self.app.ctx, key.label, base_url)  # type: ignore[attr-defined]
+        self.validate(key.label, base_url)
+
+    @async_work(group="validate", failure=ValidateFailed)
+    async def validate(self, label: str, base_url: str | None) -> Validated:
+        from quilltap_tui.ui.generation import validate_key
+
+        return Validated(await validate_key(self.app.ctx, label, base_url))
 
     def action_validate_at(self) -> None:
         """Validate against a base URL typed now (a compatible server), as ``keys validate --base-url``."""
         key = self._selected()
         if key is None:
             return
-        suggested = server_for(self.app.snapshot, key.label)  # type: ignore[attr-defined]
+        suggested = server_for(self.app.snapshot, key.label)
 
         def chosen(url: str | None) -> None:
             if url is None:
                 return
-            from quilltap_tui.ui.generation import validate_key
-
             where = f" at {url}" if url else ""
             self._busy(f"Validating {key.label} with {key.provider}{where}…")
-            self.call_async("validate", validate_key, self.app.ctx, key.label, url or None)  # type: ignore[attr-defined]
+            self.validate(key.label, url or None)
 
         self.app.push_screen(BaseUrlModal(key.label, key.provider, suggested), chosen)
 
-    def done_validate(self, result: dict[str, Any]) -> None:
+    @on(Validated)
+    def _validated(self, message: Validated) -> None:
         self._busy("")
-        self.notify(result["message"], title="Key works", markup=False)
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+        self.notify(message.result["message"], title="Key works", markup=False)
+        self.app.refresh_snapshot()
 
-    def failed_validate(self, error: BaseException) -> None:
+    @on(ValidateFailed)
+    def _validate_failed(self, message: ValidateFailed) -> None:
+        message.stop()
         self._busy("")
-        self.app.report_error(error)  # type: ignore[attr-defined]
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+        self.app.report_error(message.error)
+        self.app.refresh_snapshot()
 
     def _busy(self, text: str) -> None:
         self.query_one("#keys-busy").display = bool(text)
@@ -158,10 +191,10 @@ class KeysScreen(BaseScreen):
     def _changed(self, result: Any) -> None:
         if result:
             self._select = getattr(result, "label", None)
-            self.app.refresh_snapshot()  # type: ignore[attr-defined]
+            self.app.refresh_snapshot()
 
 
-def server_for(snapshot: Any, label: str) -> str | None:
+def server_for(snapshot: Snapshot | None, label: str) -> str | None:
     """The custom base URL of a profile using the key, if any: check the key where it is really used."""
     if snapshot is None:
         return None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Log, Static
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.base import BaseScreen
+from quilltap_tui.ui.tasks import blocking_work
 
 
 class LogScreen(BaseScreen):
@@ -22,16 +25,27 @@ class LogScreen(BaseScreen):
         yield Log(id="log", highlight=False)
 
     def on_mount(self) -> None:
-        log_file = self.app.ctx.paths.log_file  # type: ignore[attr-defined]
+        log_file = self.app.ctx.paths.log_file
         self.query_one("#log-path", Static).update(str(log_file))
         self.action_reload()
 
+    class Tail(Message, bubble=False):
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
     def action_reload(self) -> None:
+        self.read_tail()
+
+    @blocking_work(group="tail")
+    def read_tail(self) -> Tail:
         from quilltap_tui.ui.logsetup import tail
 
-        self.call_blocking("tail", tail, self.app.ctx.paths.log_file)  # type: ignore[attr-defined]
+        return self.Tail(tail(self.app.ctx.paths.log_file))
 
-    def done_tail(self, lines: list[str]) -> None:
+    @on(Tail)
+    def show_tail(self, message: Tail) -> None:
+        lines = message.lines
         log = self.query_one(Log)
         log.clear()
         # Log lines quote provider and LLM text: shown inert (the Log widget draws what it is given raw).

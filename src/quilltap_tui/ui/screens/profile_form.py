@@ -8,13 +8,14 @@ a progress line.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, Switch, TextArea
 
@@ -25,10 +26,58 @@ from quilltap_tui.ui import params as P
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.form_fields import check_all, collect, field_row, form_values, param_widgets
 from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
+
+if TYPE_CHECKING:
+    from quilltap_tui.errors import QuilltapError
+    from quilltap_tui.services.generation import GenerationOutcome
 
 LIMITS = (("max_images_per_call", "Images per call (limit)"), ("max_images_per_minute", "Images per minute"),
           ("max_images_per_day", "Images per day"))
 TEST_PROMPT = "a small test picture: a lighthouse on a cliff at dusk"
+
+
+class ModelsListed(Message, bubble=False):
+    """The models to offer, and why the live list failed (then the built-in ones are offered)."""
+
+    def __init__(self, models: list[dict[str, Any]], error: QuilltapError | None) -> None:
+        super().__init__()
+        self.models = models
+        self.error = error
+
+
+class Saved(Message, bubble=False):
+    def __init__(self, view: ProfileView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class Validated(Message, bubble=False):
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__()
+        self.result = result
+
+
+class TestMade(Message, bubble=False):
+    def __init__(self, outcome: GenerationOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class ListFailed(Failed):
+    pass
+
+
+class SaveFailed(Failed):
+    pass
+
+
+class ValidateFailed(Failed):
+    pass
+
+
+class TestFailed(Failed):
+    pass
 
 
 class ProfileFormScreen(BaseScreen):
@@ -119,7 +168,7 @@ class ProfileFormScreen(BaseScreen):
             yield Button("Cancel (esc)", id="cancel")
 
     def _keys(self) -> list[Any]:
-        snapshot = getattr(self.app, "snapshot", None)
+        snapshot = self.app.snapshot
         return list(snapshot.keys) if snapshot else []
 
     def _key_options(self, provider: str) -> list[tuple[str | Text, str]]:
@@ -132,7 +181,7 @@ class ProfileFormScreen(BaseScreen):
 
     def _first_of_kind(self) -> bool:
         """No profile of this kind yet: the new one starts as the default (chats use it without asking)."""
-        snapshot = getattr(self.app, "snapshot", None)
+        snapshot = self.app.snapshot
         if snapshot is None:
             return False
         return not (snapshot.image_profiles if self.kind == "image" else snapshot.chat_profiles)
@@ -141,7 +190,8 @@ class ProfileFormScreen(BaseScreen):
         """The first stored key for ``provider`` ("" for none): what a new user just added, preselected."""
         return next((k.label for k in self._keys() if k.provider == provider), "")
 
-    async def on_mount(self) -> None:
+    @on(events.Mount)
+    async def _prepare(self) -> None:
         self.query_one("#form-busy").display = False
         self.query_one("#name", Input).focus()  # before the parameter fields: what is typed at once lands here
         await self.rebuild_params()
@@ -194,19 +244,24 @@ class ProfileFormScreen(BaseScreen):
 
     def discover_models(self) -> None:
         """List the provider's models for the current provider, key and base URL (once per combination)."""
-        from quilltap_tui.ui.generation import list_models
-
         where = (self.value_of("#provider"), self.value_of("#key") or None, self.value_of("#base_url") or None)
         if where == self._discovered_for:
             return
         self._discovered_for = where
         self._status("Listing models…", busy=True)
-        self.call_async("models", list_models, self.app.ctx, *where, self.kind == "chat")  # type: ignore[attr-defined]
+        self.list_models(*where)
 
-    def done_models(self, result: tuple[list[dict[str, Any]], Any]) -> None:
+    @async_work(group="models", failure=ListFailed)
+    async def list_models(self, provider: str, key: str | None, base_url: str | None) -> ModelsListed:
+        from quilltap_tui.ui.generation import list_models
+
+        return ModelsListed(*await list_models(self.app.ctx, provider, key, base_url, self.kind == "chat"))
+
+    @on(ModelsListed)
+    def _models_listed(self, message: ModelsListed) -> None:
         from quilltap_tui.errors import Invalid
 
-        models, error = result
+        models, error = message.models, message.error
         if isinstance(error, Invalid) and self.query(f"#err-{error.field}"):
             # A field's own problem (a bad base URL) goes beside that field, where it is fixed (the same
             # value is not asked about again: _discovered_for stays).
@@ -222,9 +277,11 @@ class ProfileFormScreen(BaseScreen):
         choices = self.query_one("#model-choices", Select)
         choices.set_options([(literal(P.model_label(m), keep_newlines=False), str(m["id"])) for m in models])
 
-    def failed_models(self, error: BaseException) -> None:
+    @on(ListFailed)
+    def _list_failed(self, message: ListFailed) -> None:
+        message.stop()
         self._discovered_for = None  # let the next change try again
-        self._status(f"Could not list models: {str(error).rstrip('.')}. Type the model id instead.")
+        self._status(f"Could not list models: {str(message.error).rstrip('.')}. Type the model id instead.")
 
     @on(Select.Changed, "#model-choices")
     def _model_picked(self, event: Select.Changed) -> None:
@@ -284,7 +341,6 @@ class ProfileFormScreen(BaseScreen):
 
     async def action_save(self) -> None:
         from quilltap_tui.errors import Invalid
-        from quilltap_tui.services import profiles
 
         if self._rebuild_timer is not None or not self._fields_current():
             # The model was just typed (its change may not even be handled yet): show and read its fields first.
@@ -304,19 +360,27 @@ class ProfileFormScreen(BaseScreen):
         except Invalid as exc:
             self._field_error(exc.field, exc.message)
             return
-        kind = profiles.IMAGE if self.kind == "image" else profiles.CHAT
-        ctx = self.app.ctx  # type: ignore[attr-defined]
         self._status("Saving…", busy=True)
-        if self.profile is None:
-            self.call_blocking("save", profiles.create, ctx, kind, **values)
-        else:
-            values["new_name"] = values.pop("name")
-            self.call_blocking("save", profiles.edit, ctx, kind, self.profile.name, kind.edit(**values))
+        self.save(self.profile.name if self.profile else None, values)
 
-    def done_save(self, view: ProfileView) -> None:
+    @blocking_work(group="save", failure=SaveFailed)
+    def save(self, editing: str | None, values: dict[str, Any]) -> Saved:
+        """Create the profile (``editing`` None) or change the one named ``editing``."""
+        from quilltap_tui.services import profiles
+
+        kind = profiles.IMAGE if self.kind == "image" else profiles.CHAT
+        if editing is None:
+            return Saved(profiles.create(self.app.ctx, kind, **values))
+        values = {**values, "new_name": values["name"]}
+        del values["name"]
+        return Saved(profiles.edit(self.app.ctx, kind, editing, kind.edit(**values)))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        view = message.view
         self.profile = view
         self._baseline = form_values(self)  # saved: nothing to lose any more
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+        self.app.refresh_snapshot()
         if self._after_save == "test":
             self._after_save = None
             self._run_test(view.name)
@@ -324,15 +388,18 @@ class ProfileFormScreen(BaseScreen):
         self.app.notify(f"Saved {view.name}.", timeout=3)
         self.dismiss(view)
 
-    def failed_save(self, error: BaseException) -> None:
+    @on(SaveFailed)
+    def _save_failed(self, message: SaveFailed) -> None:
         from quilltap_tui.errors import Invalid
 
+        message.stop()
+        error = message.error
         self._after_save = None
         self._status("")
         if isinstance(error, Invalid):
             self._field_error(error.field, error.message)
         else:
-            self.app.report_error(error)  # type: ignore[attr-defined]
+            self.app.report_error(error)
 
     def _field_error(self, field: str, message: str) -> None:
         target = show_field_error(self, field, message)
@@ -345,24 +412,31 @@ class ProfileFormScreen(BaseScreen):
                 break
 
     def action_validate_key(self) -> None:
-        from quilltap_tui.ui.generation import validate_key
-
         label = self.value_of("#key")
         if not label:
             show_field_error(self, "key", "Choose a key to validate (or add one with F2).")
             return
         self._status(f"Validating {label}…", busy=True)
-        self.call_async("validate", validate_key, self.app.ctx, label,  # type: ignore[attr-defined]
-                        self.value_of("#base_url") or None)
+        self.validate(label, self.value_of("#base_url") or None)
 
-    def done_validate(self, result: dict[str, Any]) -> None:
+    @async_work(group="validate", failure=ValidateFailed)
+    async def validate(self, label: str, base_url: str | None) -> Validated:
+        from quilltap_tui.ui.generation import validate_key
+
+        return Validated(await validate_key(self.app.ctx, label, base_url))
+
+    @on(Validated)
+    def _validated(self, message: Validated) -> None:
+        result = message.result
         self._status(result["message"])
         self.app.notify(result["message"], title="Key works", markup=False)
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+        self.app.refresh_snapshot()
 
-    def failed_validate(self, error: BaseException) -> None:
-        self._status(f"Key check failed: {error}")
-        self.app.report_error(error)  # type: ignore[attr-defined]
+    @on(ValidateFailed)
+    def _validate_failed(self, message: ValidateFailed) -> None:
+        message.stop()
+        self._status(f"Key check failed: {message.error}")
+        self.app.report_error(message.error)
 
     async def action_test_generate(self) -> None:
         if self.kind != "image":
@@ -371,20 +445,28 @@ class ProfileFormScreen(BaseScreen):
         await self.action_save()  # generation reads the saved profile, so save what is on screen first
 
     def _run_test(self, name: str) -> None:
-        from quilltap_tui.ui.generation import generate
-
         prompt = self.value_of("#test-prompt") or TEST_PROMPT
         self._status(f"Generating with {name}…", busy=True)
-        self.call_async("test", generate, self.app.ctx, prompt, name)  # type: ignore[attr-defined]
+        self.test_generate(prompt, name)
 
-    def done_test(self, outcome: Any) -> None:
+    @async_work(group="test", failure=TestFailed)
+    async def test_generate(self, prompt: str, name: str) -> TestMade:
+        from quilltap_tui.ui.generation import generate
+
+        return TestMade(await generate(self.app.ctx, prompt, name))
+
+    @on(TestMade)
+    def _test_made(self, message: TestMade) -> None:
+        outcome = message.outcome
         paths = ", ".join(image["path"] for image in outcome.images)
         self._status(f"Test image saved: {paths} (see the gallery, F5)")
         self.app.notify(f"Test generate made {len(outcome.images)} image(s) with {outcome.profile}.")
 
-    def failed_test(self, error: BaseException) -> None:
-        self._status(f"Test generate failed: {error}")
-        self.app.report_error(error)  # type: ignore[attr-defined]
+    @on(TestFailed)
+    def _test_failed(self, message: TestFailed) -> None:
+        message.stop()
+        self._status(f"Test generate failed: {message.error}")
+        self.app.report_error(message.error)
 
     def _status(self, text: str, *, busy: bool = False) -> None:
         self.query_one("#form-busy").display = busy

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from quilltap_tui.provider_ids import badge
@@ -15,6 +16,7 @@ from quilltap_tui.services.profile_views import ProfileView
 from quilltap_tui.textsafe import cells
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.modals import ConfirmModal
+from quilltap_tui.ui.tasks import blocking_work
 from quilltap_tui.ui.widgets.tables import refill
 
 COLUMNS = ("", "Name", "Provider", "Model", "Key", "Tags")
@@ -117,7 +119,7 @@ class ProfilesScreen(BaseScreen):
     def action_set_default(self) -> None:
         profile = self._selected()
         if profile is not None:
-            self.app.set_default_profile(self.kind, profile.name)  # type: ignore[attr-defined]
+            self.app.set_default_profile(self.kind, profile.name)
 
     def action_delete(self) -> None:
         profile = self._selected()
@@ -130,7 +132,7 @@ class ProfilesScreen(BaseScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call_blocking("delete", profiles.remove, self.app.ctx, kind, profile.name)  # type: ignore[attr-defined]
+                self.delete_profile(profile.name)
 
         self.app.push_screen(ConfirmModal("Delete profile", body), confirmed)
 
@@ -143,25 +145,48 @@ class ProfilesScreen(BaseScreen):
         profile = self._selected()
         if profile is None:
             return
+        self.make_image_profile(profile.name)
+
+    class Deleted(Message, bubble=False):
+        def __init__(self, view: ProfileView) -> None:
+            super().__init__()
+            self.view = view
+
+    class ImageProfileMade(Message, bubble=False):
+        def __init__(self, view: ProfileView) -> None:
+            super().__init__()
+            self.view = view
+
+    @blocking_work(group="delete")
+    def delete_profile(self, name: str) -> Deleted:
+        from quilltap_tui.services import profiles
+
+        kind = profiles.IMAGE if self.kind == "image" else profiles.CHAT
+        return self.Deleted(profiles.remove(self.app.ctx, kind, name))
+
+    @blocking_work(group="image_profile")
+    def make_image_profile(self, chat_profile: str) -> ImageProfileMade:
         from quilltap_tui.services import chats
 
-        self.call_blocking("image_profile", chats.image_profile_from_chat_profile, self.app.ctx,  # type: ignore[attr-defined]
-                           profile.name)
+        return self.ImageProfileMade(chats.image_profile_from_chat_profile(self.app.ctx, chat_profile))
 
-    def done_image_profile(self, view: ProfileView) -> None:
+    @on(ImageProfileMade)
+    def _image_profile_made(self, message: ImageProfileMade) -> None:
+        view = message.view
         key = f"key {view.key}" if view.key else "no key"
         self.notify(f"Created image profile {view.name} ({view.provider} {view.model}, {key}); F3 lists it.",
                     timeout=5, markup=False)
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+        self.app.refresh_snapshot()
 
-    def done_delete(self, view: ProfileView) -> None:
-        self.notify(f"Deleted {view.name}.", timeout=3)
-        self.app.refresh_snapshot()  # type: ignore[attr-defined]
+    @on(Deleted)
+    def _deleted(self, message: Deleted) -> None:
+        self.notify(f"Deleted {message.view.name}.", timeout=3)
+        self.app.refresh_snapshot()
 
     def _changed(self, result: Any) -> None:
         if result:
             self._select = result.name if isinstance(result, ProfileView) else None
-            self.app.refresh_snapshot()  # type: ignore[attr-defined]
+            self.app.refresh_snapshot()
 
 
 def _haystack(profile: ProfileView) -> str:

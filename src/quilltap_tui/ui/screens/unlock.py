@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine
+from quilltap_tui.ui.tasks import Failed, blocking_work
 from quilltap_tui.ui.widgets.secret_input import SecretInput
 
 
@@ -17,7 +20,7 @@ class UnlockModal(BaseModal):
     """Asks for the passphrase and calls ``Vault.unlock`` in a thread. Dismisses True when unlocked."""
 
     def compose(self) -> ComposeResult:
-        vault_file = Path(self.app.ctx.paths.vault_file)  # type: ignore[attr-defined]
+        vault_file = Path(self.app.ctx.paths.vault_file)
         creating = not vault_file.exists()
         hint = ("Choose a passphrase for the new encrypted file vault; you will need it every session."
                 if creating else f"Enter the passphrase of the file vault {vault_file}.")
@@ -63,12 +66,25 @@ class UnlockModal(BaseModal):
             field.focus()
             return
         self.query_one("#err-passphrase", Static).update("Checking…")
-        vault = self.app.ctx.vault  # type: ignore[attr-defined]
-        self.call_blocking("unlock", vault.unlock, passphrase)
+        self.unlock(passphrase)
 
-    def done_unlock(self, _result: object) -> None:
+    class Unlocked(Message, bubble=False):
+        pass
+
+    class UnlockFailed(Failed):
+        pass
+
+    @blocking_work(group="unlock", failure=UnlockFailed)
+    def unlock(self, passphrase: str) -> Unlocked:
+        self.app.ctx.vault.unlock(passphrase)
+        return self.Unlocked()
+
+    @on(Unlocked)
+    def _unlocked(self) -> None:
         self.dismiss(True)
 
-    def failed_unlock(self, error: BaseException) -> None:
-        self.query_one("#err-passphrase", Static).update(str(error))
+    @on(UnlockFailed)
+    def _unlock_failed(self, message: UnlockFailed) -> None:
+        message.stop()
+        self.query_one("#err-passphrase", Static).update(str(message.error))
         self.query_one("#passphrase", Input).focus()

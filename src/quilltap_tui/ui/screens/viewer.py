@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 from quilltap_tui.ui.gallery_data import ImageItem
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.image_actions import ImageActions
+from quilltap_tui.ui.tasks import blocking_work
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
 
-class ViewerScreen(ImageActions, BaseScreen):
+class ViewerScreen(ImageActions):
     """The picture as large as the terminal allows; esc goes back to the gallery."""
 
     TITLE = "Image"
@@ -94,14 +97,25 @@ class ViewerScreen(ImageActions, BaseScreen):
         self._walk(self.item.children, "No image was made from this one yet.")
 
     def _walk(self, ids: tuple[str, ...], none: str) -> None:
-        from quilltap_tui.ui.gallery_data import load_item
-
         if not ids:
             self.notify(none, timeout=3)
             return
-        self.call_blocking("walk", load_item, self.app.ctx, ids[0])  # type: ignore[attr-defined]
+        self.load_walk(ids[0])
 
-    def done_walk(self, item: ImageItem | None) -> None:
+    class Walked(Message, bubble=False):
+        def __init__(self, item: ImageItem | None) -> None:
+            super().__init__()
+            self.item = item
+
+    @blocking_work(group="walk")
+    def load_walk(self, image_id: str) -> Walked:
+        from quilltap_tui.ui.gallery_data import load_item
+
+        return self.Walked(load_item(self.app.ctx, image_id))
+
+    @on(Walked)
+    def walked(self, message: Walked) -> None:
+        item = message.item
         if item is None:
             self.notify("That image is no longer in the gallery.", severity="warning", timeout=4)
             return

@@ -66,7 +66,7 @@ class WelcomeScreen(BaseScreen):
         from quilltap_tui.ui.screens import keys, profile_form
 
         button = event.button.id
-        snapshot = self.app.snapshot  # type: ignore[attr-defined]
+        snapshot = self.app.snapshot
         if button == "add-key":
             self.app.push_screen(keys.AddKeyModal(), self._changed)
         elif button == "import-env" and snapshot is not None:
@@ -79,4 +79,4 @@ class WelcomeScreen(BaseScreen):
 
     def _changed(self, result: Any) -> None:
         if result:
-            self.app.refresh_snapshot()  # type: ignore[attr-defined]
+            self.app.refresh_snapshot()

@@ -54,7 +54,7 @@ class Conversation(VerticalScroll):
             self._overflows = result.spatial_map.total_region.bottom > view_height
         return result
 
-    @property  # type: ignore[override]
+    @property
     def _anchored(self) -> bool:
         return self.following and self._overflows
 
@@ -121,7 +121,7 @@ class Conversation(VerticalScroll):
         if self.selected not in views:
             self.select(views[-1])
             return
-        index = views.index(self.selected) + step  # type: ignore[arg-type]
+        index = views.index(self.selected) + step
         self.select(views[max(0, min(len(views) - 1, index))])
 
     def _target(self) -> MessageView | None:
@@ -130,7 +130,7 @@ class Conversation(VerticalScroll):
         if self.selected in views:
             return self.selected
         replies = [view for view in views if view.role == "assistant"]
-        return (replies or views or [None])[-1]
+        return replies[-1] if replies else views[-1] if views else None
 
     def action_copy_message(self) -> None:
         """Copy the selected message's text (Markdown source, as written) to the clipboard."""
