@@ -30,6 +30,7 @@ DOCUMENTED = [
     ("QUILLTAP_KEYRING_TIMEOUT", "keyring_timeout", "0.5", 0.5),
     ("QUILLTAP_MOUSE", "mouse", "off", False),
     ("QUILLTAP_SHOW_IMAGES_TO_MODEL", "show_images_to_model", "yes", True),
+    ("QUILLTAP_PREVIEW_ROWS", "preview_rows", "10", 10),
 ]
 
 
@@ -59,6 +60,8 @@ def test_an_empty_variable_is_unset(tmp_path: Path) -> None:
     ("QUILLTAP_MAX_RETRIES", "many", "max_retries"),
     ("QUILLTAP_MAX_TOOL_ROUNDS", "0", "max_tool_rounds"),
     ("QUILLTAP_HTTP_TIMEOUT", "-1", "http_timeout"),
+    ("QUILLTAP_PREVIEW_ROWS", "2", "preview_rows"),
+    ("QUILLTAP_PREVIEW_ROWS", "61", "preview_rows"),
 ])
 def test_a_bad_value_names_the_setting(tmp_path: Path, var: str, raw: str, field: str) -> None:
     with pytest.raises(Invalid) as caught:

@@ -48,6 +48,8 @@ class Settings:
     max_retries: int = 2
     keyring_timeout: float = 5.0
     mouse: bool = True
+    # Rows of terminal cells an image preview in a chat takes (its width follows, about 8/3 as many columns).
+    preview_rows: int = 18
     # Every chat shows the images its tools made to the chat model (as ``ask --show-images`` does for one
     # turn, or the TUI's per-chat setting for one chat).
     show_images_to_model: bool = False
@@ -61,6 +63,8 @@ class Settings:
             raise Invalid("max_tool_rounds", "max_tool_rounds must be between 1 and 50.")
         if not 0 <= self.max_retries <= 10:
             raise Invalid("max_retries", "max_retries must be between 0 and 10.")
+        if not 4 <= self.preview_rows <= 60:
+            raise Invalid("preview_rows", "preview_rows must be between 4 and 60.")
         if self.http_timeout <= 0:
             raise Invalid("http_timeout", "http_timeout must be a positive number of seconds.")
         self._validate_caps()

@@ -22,13 +22,15 @@ class Conversation(VerticalScroll):
     """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set.
 
     One tab stop: tab from the prompt reaches the conversation (to scroll and read) without walking every
-    past tool call first; ``t`` there shows or hides the details of all its tool calls. ``[`` and ``]``
+    past tool call first; ``t`` there shows or hides the details of all its tool calls, ``p`` collapses every
+    image preview to its caption line(s) and expands them again (images that arrive meanwhile follow). ``[`` and ``]``
     select the previous / next message (highlighted and scrolled to; the chat's search selects its matches
     too); ``c`` copies the selected message (else the newest reply), ``b`` its code blocks, one per press.
     """
 
     BINDINGS = [
         Binding("t", "toggle_tool_calls", "Tool details", id="toggle_tool_calls"),
+        Binding("p", "toggle_previews", "Previews", id="toggle_previews"),
         Binding("left_square_bracket", "select_message(-1)", "Prev msg", id="select_previous_message"),
         Binding("right_square_bracket", "select_message(1)", "Next msg", id="select_next_message"),
         Binding("c", "copy_message", "Copy", id="copy_message"),
@@ -36,6 +38,8 @@ class Conversation(VerticalScroll):
     ]
     DEFAULT_CSS = """
     Conversation > MessageView.-selected { border-left: thick $accent; background: $accent 15%; }
+    Conversation.-previews-collapsed .image-block > ImagePreview { display: none; }
+    Conversation.-previews-collapsed .partial-preview { display: none; }
     """
     can_focus_children = False
     selected: MessageView | None = None
@@ -86,6 +90,13 @@ class Conversation(VerticalScroll):
             collapse = not items[-1].collapsed
             for item in items:
                 item.collapsed = collapse
+
+    def action_toggle_previews(self) -> None:
+        """Collapse every image preview of the chat to its caption, or expand them again."""
+        collapsed = not self.has_class("-previews-collapsed")
+        self.set_class(collapsed, "-previews-collapsed")
+        self.notify("Image previews collapsed: p shows them again." if collapsed else "Image previews shown.",
+                    timeout=2)
 
     # -- the message cursor and copying ----------------------------------------------------------
 

@@ -25,6 +25,7 @@ from quilltap_tui.textsafe import inert
 from quilltap_tui.tools import catalogue
 from quilltap_tui.ui.chat_data import CALL_WORDS, image_caption
 from quilltap_tui.ui.result_summary import summarize, warnings_of
+from quilltap_tui.ui.widgets.image_row import ImageRow, preview_box
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
 ICONS = {"pending": "…", "running": "⚙", "ok": "✓", "error": "✗", "cancelled": "⊘"}
@@ -34,7 +35,7 @@ class ImageBlock(Vertical):
     """A generated image: its preview (or, with previews off, its path) and a caption."""
 
     DEFAULT_CSS = """
-    ImageBlock { height: auto; margin: 0 0 1 2; }
+    ImageBlock { height: auto; }
     ImageBlock > .image-caption { color: $text-muted; height: auto; padding: 0 1; }
     """
 
@@ -47,7 +48,8 @@ class ImageBlock(Vertical):
         path = Path(str(self.image["path"]))
         previews_on = getattr(self.app, "image_protocol", "off") != "off"
         size = f"{self.image.get('width', '?')}x{self.image.get('height', '?')}"
-        yield ImagePreview(path, columns=48, rows=18, info=size)
+        columns, rows = preview_box(self.app)  # the preview_rows setting
+        yield ImagePreview(path, columns=columns, rows=rows, info=size)
         revised = inert(self.revised_prompt) if self.revised_prompt else None
         caption = image_caption({**self.image, "path": inert(str(path))}, revised, with_path=previews_on)
         if previews_on or revised:
@@ -146,7 +148,8 @@ class ToolCallView(Vertical):
         if previews:
             previews.first(ImagePreview).show_data(data)
             return
-        preview = ImagePreview(None, columns=48, rows=18, classes="partial-preview")
+        columns, rows = preview_box(self.app)
+        preview = ImagePreview(None, columns=columns, rows=rows, classes="partial-preview")
         self.mount(preview, after=self.query_one(".image-placeholder"))
         preview.call_after_refresh(preview.show_data, data)
 
@@ -189,7 +192,8 @@ class ToolCallView(Vertical):
     def _mount_images(self) -> None:
         if not self.images or self.query(ImageBlock):
             return
-        self.mount_all([ImageBlock(image, self.revised_prompt) for image in self.images])
+        # Side by side when the width allows (ImageRow picks how many fit).
+        self.mount(ImageRow(*[ImageBlock(image, self.revised_prompt) for image in self.images]))
 
     def _tick(self) -> None:
         elapsed = time.monotonic() - self._started
