@@ -56,7 +56,8 @@ async def test_previews_stand_side_by_side_when_wide_and_collapse_with_p(
             p.region.height for p in screen.query(ImagePreview)), "the three previews")
         previews = list(screen.query(ImagePreview))
         assert {(p.columns, p.rows) for p in previews} == {(48, 18)}  # the default preview_rows
-        assert len(_rows_of(app)) == 1 and len({p.region.x for p in previews}) == 3  # one line of three
+        await until(pilot, lambda: len(_rows_of(app)) == 1, "one line of three previews")
+        assert len({p.region.x for p in previews}) == 3 and screen.query_one(ImageRow).columns == 3
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: len(_rows_of(app)) == 3, "the previews to stack at 80 columns")
         assert screen.query_one(ImageRow).columns == 1
@@ -85,4 +86,6 @@ async def test_the_preview_rows_setting_sizes_chat_previews(
         await until(pilot, lambda: len(screen.query(ImagePreview)) == 3 and all(
             p.region.height for p in screen.query(ImagePreview)), "the three previews")
         assert {(p.columns, p.rows) for p in screen.query(ImagePreview)} == {(21, 8)}
-        assert len(_rows_of(app)) == 1  # small enough for three side by side even at 80 columns
+        # Small enough for three side by side even at 80 columns (the row counts them once it has a width).
+        await until(pilot, lambda: len(_rows_of(app)) == 1, "one line of three previews")
+        assert screen.query_one(ImageRow).columns == 3
