@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from quilltap_tui.cli.warm import peek_chat_provider
+from quilltap_tui.cli.warm import peek_chat_provider, peek_key_backend, start_vault_key
 from tests.support import Cli, base_env
 
 # The scrypt module is imported only to derive the vault key: a listing never needs a secret.
@@ -89,3 +89,32 @@ def test_listings_read_the_sqlite_file_without_sqlalchemy(cli: Cli, args: tuple[
                           timeout=60, check=False)
     assert shown in proc.stdout
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"code": 0, "loaded": []}
+
+
+def test_the_vault_key_head_start_reads_where_the_profiles_key_is_kept(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENV_KEY", "sk-env-0123456789abcdefXYZ")
+    secret = "sk-test-0123456789abcdef\n"
+    assert cli("keys", "add", "--provider", "openai", "--label", "vaulted", stdin=secret).code == 0
+    monkeypatch.setenv("QUILLTAP_VAULT", "env")  # the key stays in the environment variable
+    assert cli("keys", "add", "--provider", "openai", "--label", "fromenv", "--from-env", "ENV_KEY").code == 0
+    monkeypatch.setenv("QUILLTAP_VAULT", "file")
+    for kind, key, default in (("chat", "vaulted", "--default"), ("chat", "fromenv", None),
+                               ("image", "fromenv", "--default"), ("image", "vaulted", None)):
+        args = [f"{kind}-profiles", "add", "--name", f"{kind}-{key}", "--provider", "openai", "--model", "m",
+                "--key", key]
+        assert cli(*args, *([default] if default else [])).code == 0
+    env = dict(base_env(cli.home))
+    assert peek_key_backend(ask_ns(), env, chat=True) == "file"
+    assert peek_key_backend(ask_ns(chat_profile="chat-fromenv"), env, chat=True) == "env"
+    assert peek_key_backend(argparse.Namespace(profile=None), env, chat=False) == "env"
+    assert peek_key_backend(argparse.Namespace(profile="image-vaulted"), env, chat=False) == "file"
+    assert peek_key_backend(argparse.Namespace(profile="nobody"), env, chat=False) is None
+    # Only a file-vault key with the passphrase at hand starts the derivation.
+    assert start_vault_key(argparse.Namespace(profile=None), env, chat=False) is None
+    thread = start_vault_key(ask_ns(), env, chat=True)
+    assert thread is not None
+    thread.join(30)
+    no_passphrase = {k: v for k, v in env.items() if k != "QUILLTAP_VAULT_PASSPHRASE"}
+    assert start_vault_key(ask_ns(), no_passphrase, chat=True) is None

@@ -335,3 +335,43 @@ def test_bad_arguments_are_invalid(make_vault: MakeVault) -> None:
         vault.put("", CANARY)
     with pytest.raises(Invalid):
         vault.put("key-1", "")
+
+
+def test_the_vault_key_is_derived_once_per_process(make_vault: MakeVault, paths: Paths,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second vault object (another service's context) and a head start begun at start-up share one
+    scrypt run; a wrong passphrase is still refused."""
+    from quilltap_tui.secrets import file_format
+
+    make_vault().put("key-1", CANARY)
+    runs: list[bytes] = []
+    started, release = threading.Event(), threading.Event()
+    real = file_format._scrypt
+
+    def counted(passphrase: str, kdf: Any) -> bytes:
+        runs.append(kdf.salt)
+        started.set()
+        release.wait(10)  # the command asks for the key while the head start is still deriving it
+        return real(passphrase, kdf)
+
+    monkeypatch.setattr(file_format, "_scrypt", counted)
+    monkeypatch.setattr(file_format, "_derived", {})  # a new process: the key that put() derived is gone
+    ahead = file_format.derive_ahead(paths.vault_file, PASSPHRASE)
+    assert ahead is not None and started.wait(10)
+    got: list[str | None] = []
+    reader = threading.Thread(target=lambda: got.append(make_vault().get("key-1", "file")))
+    reader.start()
+    release.set()
+    reader.join(10)
+    ahead.join(10)
+    assert got == [CANARY] and make_vault().get("key-1", "file") == CANARY
+    assert len(runs) == 1
+    with pytest.raises(VaultLocked):
+        make_vault(passphrase="not the passphrase").get("key-1", "file")
+    assert len(runs) == 2  # another passphrase is another derivation, never the cached key
+
+
+def test_no_head_start_without_a_vault_file(paths: Paths) -> None:
+    from quilltap_tui.secrets import file_format
+
+    assert file_format.derive_ahead(paths.vault_file, PASSPHRASE) is None

@@ -36,8 +36,9 @@ from quilltap_tui.textsafe import inert
 def ask(ns: argparse.Namespace) -> int:
     import os
 
-    from quilltap_tui.cli.warm import start_ask_warmup
+    from quilltap_tui.cli.warm import start_ask_warmup, start_vault_key
 
+    start_vault_key(ns, os.environ, chat=True)  # scrypt leaves the interpreter lock: it overlaps the imports
     start_ask_warmup(ns, os.environ)
     from quilltap_tui.services import attachments, chat_turn, image_store
     from quilltap_tui.services.generation import GenerationService

@@ -31,7 +31,11 @@ def edit(ns: argparse.Namespace) -> int:
 
 def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
     import asyncio
+    import os
 
+    from quilltap_tui.cli.warm import start_vault_key
+
+    start_vault_key(ns, os.environ, chat=False)  # scrypt leaves the interpreter lock: it overlaps the imports
     from quilltap_tui.imagegen.options import FLAGGED
     from quilltap_tui.services import image_store
     from quilltap_tui.services.generation import GenerateOptions, GenerationService

@@ -37,6 +37,36 @@ def _warm(ns: argparse.Namespace, environ: dict[str, str]) -> None:
 
 def peek_chat_provider(ns: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
     """The chat provider ``ask`` will talk to, read from the SQLite file; None when unsure."""
+    row = _peek(environ, *_profile_query(ns, chat=True))
+    return str(row[0]) if row else None
+
+
+def start_vault_key(ns: argparse.Namespace, environ: Mapping[str, str], *, chat: bool) -> threading.Thread | None:
+    """Start deriving the file vault's key in a thread when the command's profile keeps its key there.
+
+    ``chat``: the profile is ``ask``'s chat profile, else ``generate``/``edit``'s image profile. Only with
+    the passphrase in the environment (else the vault asks for it later, when the key is read).
+    """
+    from quilltap_tui.secrets.file_vault import PASSPHRASE_ENV
+
+    passphrase = environ.get(PASSPHRASE_ENV)
+    if not passphrase or peek_key_backend(ns, environ, chat=chat) != "file":
+        return None
+    from quilltap_tui import paths
+    from quilltap_tui.secrets.file_format import derive_ahead
+
+    return derive_ahead(paths.resolve(dict(environ)).vault_file, passphrase)
+
+
+def peek_key_backend(ns: argparse.Namespace, environ: Mapping[str, str], *, chat: bool) -> str | None:
+    """Where the key of the profile the command will use is kept (``file``, ``keyring``, ``env``); None
+    when unsure or when the profile has no key."""
+    row = _peek(environ, *_profile_query(ns, chat=chat))
+    return str(row[1]) if row and row[1] is not None else None
+
+
+def _peek(environ: Mapping[str, str], sql: str, args: tuple[str, ...]) -> tuple[object, ...] | None:
+    """The first row of a read-only query on the SQLite file; None when unsure."""
     if environ.get("QUILLTAP_DATABASE_URL"):
         return None
     from quilltap_tui import paths
@@ -46,19 +76,31 @@ def peek_chat_provider(ns: argparse.Namespace, environ: Mapping[str, str]) -> st
         if not database.exists():
             return None
         with _read_only(str(database)) as conn:
-            row = conn.execute(*_provider_query(ns)).fetchone()
+            row = conn.execute(sql, args).fetchone()
     except (OSError, sqlite3.Error):  # locked, missing table, unreadable: the command says why, not us
         return None
-    return str(row[0]) if row else None
+    return tuple(row) if row else None
 
 
-def _provider_query(ns: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
+# The profile's provider and its key's backend (NULL without a key).
+_CHAT_PROFILE = ("SELECT p.provider, k.backend FROM chat_profile p LEFT JOIN api_key k ON k.id = p.api_key_id"
+                 " WHERE ")
+_IMAGE_PROFILE = ("SELECT p.provider, k.backend FROM image_profile p LEFT JOIN api_key k ON k.id = p.api_key_id"
+                  " WHERE ")
+
+
+def _profile_query(ns: argparse.Namespace, *, chat: bool) -> tuple[str, tuple[str, ...]]:
+    if not chat:
+        if ns.profile:
+            return _IMAGE_PROFILE + "p.name = ?", (ns.profile,)
+        return _IMAGE_PROFILE + "p.is_default = 1", ()
     if ns.chat_profile:
-        return "SELECT provider FROM chat_profile WHERE name = ?", (ns.chat_profile,)
+        return _CHAT_PROFILE + "p.name = ?", (ns.chat_profile,)
     if ns.chat:
-        return ("SELECT p.provider FROM chat c JOIN chat_profile p ON p.id = c.chat_profile_id "
-                "WHERE c.id LIKE ? ESCAPE '\\' LIMIT 2", (_prefix(ns.chat),))
-    return "SELECT provider FROM chat_profile WHERE is_default = 1", ()
+        return ("SELECT p.provider, k.backend FROM chat c JOIN chat_profile p ON p.id = c.chat_profile_id"
+                " LEFT JOIN api_key k ON k.id = p.api_key_id WHERE c.id LIKE ? ESCAPE '\\' LIMIT 2",
+                (_prefix(ns.chat),))
+    return _CHAT_PROFILE + "p.is_default = 1", ()
 
 
 def _prefix(chat: str) -> str:

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import hmac
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +72,61 @@ class VaultDocument:
     entries: dict[str, Sealed] = field(default_factory=dict)
 
 
+# Derived keys of this process, by scrypt parameters and a keyed digest of the passphrase (the
+# passphrase itself is never kept): one derivation per process, whichever vault object or thread asks.
+_PEPPER = os.urandom(32)
+_derived: dict[tuple[KdfParams, bytes], bytes] = {}
+_deriving: dict[tuple[KdfParams, bytes], threading.Event] = {}
+_guard = threading.Lock()
+
+
 def derive_key(passphrase: str, kdf: KdfParams) -> bytes:
-    """The 256-bit AES key for ``passphrase`` under ``kdf``."""
+    """The 256-bit AES key for ``passphrase`` under ``kdf``; derived once per process (a caller that
+    asks while another thread derives the same key waits for that one, see :func:`derive_ahead`)."""
+    slot = (kdf, hmac.digest(_PEPPER, passphrase.encode("utf-8"), "sha256"))
+    while True:
+        with _guard:
+            if slot in _derived:
+                return _derived[slot]
+            running = _deriving.get(slot)
+            mine = running is None
+            if running is None:
+                running = _deriving[slot] = threading.Event()
+        if not mine:
+            running.wait()  # then the key is cached, or that derivation failed and this one tries
+            continue
+        try:
+            key = _scrypt(passphrase, kdf)
+            with _guard:
+                _derived[slot] = key
+            return key
+        finally:
+            with _guard:
+                _deriving.pop(slot, None)
+            running.set()
+
+
+def derive_ahead(path: Path, passphrase: str) -> threading.Thread | None:
+    """Start deriving the key of the vault file at ``path`` in a thread; None when there is no file.
+
+    scrypt runs without the interpreter lock, so on a second core it overlaps a command's imports
+    (about 0.1 s a process on a quiet machine). A wrong passphrase only warms a key nobody uses.
+    """
+    try:
+        doc = loads(path.read_bytes(), path)
+    except (OSError, VaultError):
+        return None
+
+    def derive() -> None:
+        with contextlib.suppress(Exception):  # the vault's own derivation later says what went wrong
+            derive_key(passphrase, doc.kdf)
+
+    thread = threading.Thread(target=derive, name="vault-key", daemon=True)
+    thread.start()
+    return thread
+
+
+def _scrypt(passphrase: str, kdf: KdfParams) -> bytes:
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     return Scrypt(salt=kdf.salt, length=KEY_BYTES, n=kdf.n, r=kdf.r, p=kdf.p).derive(
