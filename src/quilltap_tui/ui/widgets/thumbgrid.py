@@ -32,8 +32,7 @@ class Tile(Vertical):
     DEFAULT_CSS = f"""
     Tile {{ height: {PICTURE_ROWS + 4}; border: round $panel; padding: 0; align-horizontal: center; }}
     Tile.-cursor {{ border: round $accent; background: $boost; }}
-    ThumbGrid:focus-within Tile.-cursor {{ border: heavy $accent; }}
-    Tile > ImagePreview {{ height: {PICTURE_ROWS}; overflow: hidden; }}
+    Tile > ImagePreview {{ height: {PICTURE_ROWS}; overflow: hidden; align-horizontal: center; }}
     Tile > .tile-caption {{ height: 2; color: $text-muted; padding: 0 1; overflow: hidden; }}
     """
 
