@@ -101,6 +101,10 @@ class FakeComfyUI(FakeServer):
         if origin and urllib.parse.urlsplit(origin).netloc != request.headers.get("host"):
             self.requests.append(request)
             return Reply(403, body=b"", content_type="text/plain")
+        if request.path == "/ws":  # the socket is no HTTP answer: scripted faults are for the calls after it
+            with self._lock:
+                self.requests.append(request)
+            return self.websocket(request, None)
         return super().dispatch(request)
 
     # -- queueing ----------------------------------------------------------------------------------
@@ -212,7 +216,7 @@ class FakeComfyUI(FakeServer):
         return Reply(json={"name": key.rpartition("/")[2], "subfolder": subfolder, "type": "input"})
 
     # -- the progress socket -----------------------------------------------------------------------
-    def websocket(self, request: Recorded, match: re.Match[str]) -> Reply:
+    def websocket(self, request: Recorded, match: re.Match[str] | None) -> Reply:
         key = request.headers.get("sec-websocket-key")
         if not self.websocket_on or request.headers.get("upgrade", "").lower() != "websocket" or not key:
             return Reply(404, body=b"404: Not Found", content_type="text/plain")
