@@ -13,7 +13,8 @@ It ends when a reply has no tool calls, or after ``max_rounds`` rounds of tool c
 and reported). A provider error (or a key that cannot be read) ends the turn with the reason saved
 on the assistant message (status ``error``). Cancellation keeps what arrived, marks the message
 ``cancelled`` and re-raises. All storage work (through a :class:`~quilltap_tui.chat.store.TurnStore`)
-runs in threads: the caller's event loop (the TUI's) never blocks.
+runs in threads, so the caller's event loop never blocks; a turn on an event loop of its own
+(``inline_storage``) stores inline instead.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from quilltap_tui.chat import history
 from quilltap_tui.chat.events import (
@@ -48,6 +49,7 @@ from quilltap_tui.tools.call import ToolContext
 from quilltap_tui.tools.registry import ToolRegistry
 
 CANCELLED = "Cancelled by the user."
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,6 +70,9 @@ class TurnSetup:
     attached: history.AttachmentLoader | None = None
     # Set when someone shows image tool calls' partial images as they arrive (the TUI's placeholder).
     show_partials: bool = False
+    # Set when the turn runs on an event loop of its own (services.chat_turn_thread): storage calls then
+    # run inline instead of hopping into threads, one thread hand-over less per step on a busy machine.
+    inline_storage: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,12 @@ class _Reply:
     builder: TurnBuilder = field(default_factory=TurnBuilder)
     call_rows: list[str] = field(default_factory=list)
     streamed: bool = False  # True once the stream ended and its text was stored
+    storing: asyncio.Future[None] | None = None  # the end of the stream being stored while its calls start
+
+    async def stored(self) -> None:
+        """Wait until the end of the stream is stored (a call's result is stored only after that)."""
+        if self.storing is not None:
+            await self.storing
 
 
 class TurnLoop:
@@ -104,7 +115,7 @@ class TurnLoop:
         """Store ``text`` (with gallery ids of attached images) as the user's message; run the turn to its end."""
         s = self.setup
         extra = {"provider_data": {history.ATTACHMENTS_KEY: list(attachments)}} if attachments else {}
-        user_id = await asyncio.to_thread(history.add_message, s.store, s.chat_id, "user", text, **extra)
+        user_id = await self._blocking(history.add_message, s.store, s.chat_id, "user", text, **extra)
         self.emit(MessageStarted(user_id, "user"))
         try:
             status = await self._rounds()
@@ -131,64 +142,111 @@ class TurnLoop:
         for _round in range(s.max_rounds):
             calls = await self._request()
             if not calls:
+                assert self._reply is not None
+                await self._reply.stored()
                 return "complete"
             await self._run_tools(calls)
         note = (
             f"Stopped after {s.max_rounds} rounds of tool calls (the max_tool_rounds setting). The last "
             "results are saved; send another message to let the model continue."
         )
-        await asyncio.to_thread(history.add_note, s.store, s.chat_id, note)
+        await self._blocking(history.add_note, s.store, s.chat_id, note)
         self.emit(ErrorEvent(note))
         return "round_limit"
 
     async def _request(self) -> list[tuple[ToolCallRequest, str]]:
-        """One model request; returns the complete tool calls with their row ids."""
+        """One model request; returns the complete tool calls with their row ids.
+
+        Only reading the conversation stands between the previous step and the request: the reply's row is
+        made while the request goes out (it exists before anything of the reply is handled), each call's
+        row while the stream goes on, and the end of the stream is stored while the calls start.
+        """
         s = self.setup
-        # Images shown to the model are read and downscaled here, in a thread.
-        messages = await asyncio.to_thread(history.load_conversation, s.store, s.chat_id, s.show_images, s.attached)
-        message_id = await asyncio.to_thread(
+        # Images shown to the model are read and downscaled here (in a thread, unless on a loop of its own).
+        messages = await self._blocking(history.load_conversation, s.store, s.chat_id, s.show_images, s.attached)
+        row = asyncio.ensure_future(self._blocking(
             history.add_message, s.store, s.chat_id, "assistant", "", status="streaming", model=s.model
-        )
-        reply = self._reply = _Reply(message_id)
-        self.emit(MessageStarted(message_id, "assistant"))
-        if self._provider is None:
-            self._provider = await asyncio.to_thread(s.open_provider)
-        stream = self._provider.stream(
-            model=s.model, messages=messages, tools=s.tools.specs(), params=s.params, system=s.system
-        )
-        calls: list[tuple[ToolCallRequest, str]] = []
-        with listening(self._retry_hook(None)):
-            async for event in stream:
-                reply.builder.add(event)
-                if isinstance(event, TextDelta):
-                    self.emit(TextEvent(event.text))
-                elif isinstance(event, ToolCallEvent):
-                    row_id = await asyncio.to_thread(history.add_tool_call, s.store, s.chat_id, message_id, event.call)
-                    reply.call_rows.append(row_id)
-                    calls.append((event.call, row_id))
-                    self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
-        await asyncio.to_thread(
-            history.finish_assistant, s.store, message_id, reply.builder, reply.call_rows, status="complete"
-        )
+        ))
+        reply: _Reply | None = None
+        rows: list[tuple[ToolCallRequest, asyncio.Future[str]]] = []
+        try:
+            if self._provider is None:
+                self._provider = await asyncio.to_thread(s.open_provider)
+            stream = self._provider.stream(
+                model=s.model, messages=messages, tools=s.tools.specs(), params=s.params, system=s.system
+            )
+            with listening(self._retry_hook(None)):
+                async for event in stream:
+                    reply = reply or await self._started(row)
+                    reply.builder.add(event)
+                    if isinstance(event, TextDelta):
+                        self.emit(TextEvent(event.text))
+                    elif isinstance(event, ToolCallEvent):
+                        rows.append((event.call, asyncio.ensure_future(self._blocking(
+                            history.add_tool_call, s.store, s.chat_id, reply.message_id, event.call))))
+                        self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
+        finally:
+            # Whatever ended the stream, its rows exist before the loop goes on: errors and cancels land on them.
+            if reply is None:
+                with contextlib.suppress(Exception):
+                    reply = await self._started(row)
+            if reply is not None:
+                reply.call_rows = await self._rows_made(rows)
+        assert reply is not None
+        reply.storing = asyncio.ensure_future(self._store_end(reply))
+        return [(call, row_id) for (call, _), row_id in zip(rows, reply.call_rows, strict=True)]
+
+    async def _started(self, row: asyncio.Future[str]) -> _Reply:
+        """The reply whose row ``row`` is making, once it exists (reported as started)."""
+        reply = self._reply = _Reply(await row)
+        self.emit(MessageStarted(reply.message_id, "assistant"))
+        return reply
+
+    @staticmethod
+    async def _rows_made(rows: list[tuple[ToolCallRequest, asyncio.Future[str]]]) -> list[str]:
+        """The row ids of the stream's calls, in the order the model sent them (each made by now)."""
+        made = await asyncio.gather(*(row for _, row in rows), return_exceptions=True)
+        for outcome in made:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [str(row_id) for row_id in made]
+
+    async def _store_end(self, reply: _Reply) -> None:
+        """Store what the stream delivered and mark its calls running."""
+        await self._blocking(self._end_stream, reply)
         reply.streamed = True
-        return calls
+
+    async def _blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking storage call: in a thread, or inline on a turn loop of its own."""
+        if self.setup.inline_storage:
+            return fn(*args, **kwargs)
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _end_stream(self, reply: _Reply) -> None:
+        """Store what the stream delivered and mark its calls running (they are starting); blocking."""
+        s = self.setup
+        history.finish_assistant(s.store, reply.message_id, reply.builder, reply.call_rows, status="complete")
+        for row_id in reply.call_rows:
+            history.set_call_status(s.store, row_id, "running")
 
     async def _run_tools(self, calls: list[tuple[ToolCallRequest, str]]) -> None:
         """Run the calls of one reply concurrently, storing and reporting each result as it comes."""
         s = self.setup
         assert self._reply is not None
-        message_id = self._reply.message_id
+        reply = self._reply
+        message_id = reply.message_id
 
         async def one(call: ToolCallRequest, row_id: str) -> None:
-            await asyncio.to_thread(history.set_call_status, s.store, row_id, "running")
             # This task's provider retries, queue progress (and partial images, when shown) belong to this call.
             with (listening(self._retry_hook(call.id)), self._partials(call.id),
                   progress.listening(partial(self._progress, call.id))):
                 result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
-            await asyncio.to_thread(history.finish_call, s.store, row_id, result)
+            await reply.stored()  # its "running" is stored before its result
+            await self._blocking(history.finish_call, s.store, row_id, result)
             self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
 
         await asyncio.gather(*(one(call, row_id) for call, row_id in calls))
+        await reply.stored()
 
     def _partials(self, call_id: str) -> contextlib.AbstractContextManager[None]:
         """Report the partial images of one tool call as :class:`PartialImageEvent`, when they are shown."""
@@ -215,17 +273,18 @@ class TurnLoop:
     async def _store_failure(self, exc: QuilltapError) -> None:
         s = self.setup
         reply = self._reply
+        await self._settle(reply)
         if reply is None:  # the provider could not even be asked: record the reason as a reply
-            message_id = await asyncio.to_thread(
+            message_id = await self._blocking(
                 history.add_message, s.store, s.chat_id, "assistant", "", status="error", error=str(exc), model=s.model
             )
             self._reply = _Reply(message_id, streamed=True)
         elif not reply.streamed:
-            await asyncio.to_thread(
+            await self._blocking(
                 history.finish_assistant, s.store, reply.message_id, reply.builder, reply.call_rows,
                 status="error", error=str(exc),
             )
-            await asyncio.to_thread(
+            await self._blocking(
                 history.close_open_calls, s.store, reply.message_id, "error", "The reply failed before this call ran."
             )
         self.emit(ErrorEvent(str(exc)))
@@ -235,13 +294,22 @@ class TurnLoop:
         reply = self._reply
         if reply is None:
             return
+        await self._settle(reply)
         if reply.streamed:
-            await asyncio.to_thread(history.set_message_status, s.store, reply.message_id, "cancelled")
+            await self._blocking(history.set_message_status, s.store, reply.message_id, "cancelled")
         else:
-            await asyncio.to_thread(
+            await self._blocking(
                 history.finish_assistant, s.store, reply.message_id, reply.builder, reply.call_rows, status="cancelled"
             )
-        await asyncio.to_thread(history.close_open_calls, s.store, reply.message_id, "cancelled", CANCELLED)
+        await self._blocking(history.close_open_calls, s.store, reply.message_id, "cancelled", CANCELLED)
+
+
+    @staticmethod
+    async def _settle(reply: _Reply | None) -> None:
+        """Let the end of a stream finish storing (or fail) before the turn's end is stored over it."""
+        if reply is not None and reply.storing is not None:
+            with contextlib.suppress(Exception):
+                await reply.storing
 
 
 async def run_turn(setup: TurnSetup, text: str, emit: EventSink, attachments: Sequence[str] = ()) -> TurnResult:

@@ -39,15 +39,18 @@ async def ask(
     show_images: bool = False,
     attachments: Sequence[str] = (),
     show_partials: bool = False,
+    own_loop: bool = False,
 ) -> TurnResult:
     """Run one turn of ``chat_id`` with ``text`` as the user's message, reporting events to ``emit``.
 
     ``show_images`` shows the images tools made to the model for this turn, whatever the chat's setting
     (the ``show_images_to_model`` setting does so for every chat).
     ``attachments``: gallery ids of images attached to the message (see :mod:`services.attachments`).
+    ``own_loop``: the caller runs this on an event loop nothing else uses, so storage may block it.
     """
     setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images)
     setup.show_partials = show_partials  # partial images cost tokens: only asked for when someone shows them
+    setup.inline_storage = own_loop  # nothing else waits on this loop (services.chat_turn_thread)
     return await run_turn(setup, text, emit, attachments)
 
 

@@ -23,11 +23,12 @@ async def ask(ctx: AppContext, chat_id: str, text: str, sink: Any, attachments: 
 
     ``attachments``: gallery ids of the images attached to the message.
     """
-    await import_off_loop("quilltap_tui.services.chat_turn")
-    from quilltap_tui.services import chat_turn
+    await import_off_loop("quilltap_tui.services.chat_turn_thread")
+    from quilltap_tui.services import chat_turn_thread
 
-    # The placeholder of an image tool call shows its partial images as they arrive (where the model streams them).
-    return await chat_turn.ask(ctx, chat_id, text, sink, attachments=attachments, show_partials=True)
+    # On the turn loop, not this one: its steps (tool call -> image request, image saved -> next request)
+    # never wait behind a frame. The placeholder of an image tool call shows its partial images as they arrive.
+    return await chat_turn_thread.ask(ctx, chat_id, text, sink, attachments=attachments, show_partials=True)
 
 
 async def generate(ctx: AppContext, prompt: str, profile: str | None,

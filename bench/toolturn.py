@@ -1,0 +1,194 @@
+"""Dead time between the steps of a tool turn (issue 17): two gaps, in ms, median of N turns.
+
+1. tool call -> image request: from the end of the chat stream that carried a complete
+   ``generate_image`` call (the fake chat server's last byte written) to the image request reaching
+   the fake image server;
+2. image saved -> follow-up chat request: from the moment the generation service has the image saved
+   (file and row committed) to the next chat request reaching the fake chat server.
+
+Both fakes run in this process on loopback threads (their clocks are ours). The turn runs as ``ask``
+runs it (``services.chat_turn.ask``), and then as the TUI runs it (the chat screen, images shown as
+half-cells) when ``--tui`` is given. The first turn of a process pays one-time imports and is left out.
+Run: ``.venv/bin/python -m bench.toolturn [--runs N] [--tui]``. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Marks:
+    """perf_counter() stamps of one turn's steps, appended as they happen (every list in order)."""
+
+    stream_end: list[float] = field(default_factory=list)  # each chat stream's last byte written
+    chat_request: list[float] = field(default_factory=list)  # each chat request received
+    image_request: list[float] = field(default_factory=list)
+    image_saved: list[float] = field(default_factory=list)
+
+    def clear(self) -> None:
+        for stamps in (self.stream_end, self.chat_request, self.image_request, self.image_saved):
+            stamps.clear()
+
+    def gaps(self) -> tuple[float, float]:
+        """(tool call -> image request, image saved -> follow-up chat request) in ms, for one turn."""
+        return ((self.image_request[0] - self.stream_end[0]) * 1000,
+                (self.chat_request[1] - self.image_saved[0]) * 1000)
+
+
+@contextmanager
+def marked() -> Iterator[Marks]:
+    """Stamp the fakes' request arrivals and stream ends and the service's save (bench-only wrappers)."""
+    from tests.fakes import chat_servers
+    from tests.fakes.image_servers import FakeOpenAIImages
+
+    from quilltap_tui.services.generation import GenerationService
+
+    marks = Marks()
+    originals = (chat_servers._Handler._stream, chat_servers.FakeChatServer._record_and_pick,
+                 FakeOpenAIImages.dispatch, GenerationService._save)
+
+    def stream(handler: Any, *args: Any) -> None:
+        originals[0](handler, *args)
+        marks.stream_end.append(time.perf_counter())
+
+    def record(server: Any, request: Any, endpoint: str) -> Any:
+        if endpoint == "chat":
+            marks.chat_request.append(time.perf_counter())
+        return originals[1](server, request, endpoint)
+
+    def dispatch(server: Any, request: Any) -> Any:
+        if "/images/" in request.path:
+            marks.image_request.append(time.perf_counter())
+        return originals[2](server, request)
+
+    def save(service: Any, *args: Any) -> Any:
+        saved = originals[3](service, *args)
+        marks.image_saved.append(time.perf_counter())
+        return saved
+
+    chat_servers._Handler._stream = stream  # type: ignore[method-assign]
+    chat_servers.FakeChatServer._record_and_pick = record  # type: ignore[method-assign]
+    FakeOpenAIImages.dispatch = dispatch  # type: ignore[method-assign]
+    GenerationService._save = save  # type: ignore[method-assign]
+    try:
+        yield marks
+    finally:
+        (chat_servers._Handler._stream, chat_servers.FakeChatServer._record_and_pick,  # type: ignore[method-assign]
+         FakeOpenAIImages.dispatch, GenerationService._save) = originals
+
+
+@contextmanager
+def home() -> Iterator[tuple[Any, Any]]:
+    """A fresh home with a chat profile and an image profile on in-process fakes; yields (ctx, chat fake)."""
+    from tests.chat_support import add_chat_profile, add_image_profile, make_ctx
+    from tests.fakes.chat_servers import FakeChatServer, tool_then_text
+    from tests.fakes.image_servers import FakeOpenAIImages
+
+    with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        ctx = make_ctx(Path(tmp) / "home", QUILLTAP_IMAGES="halfcell")
+        add_image_profile(ctx, images)
+        add_chat_profile(ctx, chat, default=True)
+        chat.decider = tool_then_text(arguments={"prompt": "a red fox in snow", "size": "1024x1024"},
+                                      final_text="Here it is.")
+        try:
+            yield ctx, chat
+        finally:
+            ctx.close()
+
+
+async def headless(runs: int, marks: Marks) -> list[tuple[float, float]]:
+    from quilltap_tui.services import chat_turn, chats
+
+    out = []
+    with home() as (ctx, _):
+        for n in range(runs + 1):
+            chat_id = chats.create_chat(ctx, chat_profile="talk")["id"]
+            marks.clear()
+            result = await chat_turn.ask(ctx, chat_id, f"a picture {n}", lambda _: None)
+            assert result.status == "complete", result
+            if n:  # the first turn pays the one-time imports
+                out.append(marks.gaps())
+    return out
+
+
+async def tui(runs: int, marks: Marks, previews: str = "halfcell") -> list[tuple[float, float]]:
+    from quilltap_tui.services import chats
+    from quilltap_tui.ui.app import QuilltapApp
+
+    out = []
+    with home() as (ctx, _):
+        chat_id = chats.create_chat(ctx, chat_profile="talk")["id"]
+        app = QuilltapApp(ctx, image_protocol=previews, environ={**ctx.environ, "QUILLTAP_IMAGES": previews})
+        app._welcomed = True
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause(1.0)
+            app.screen.query_one("ChatList").open_chat(chat_id)
+            await pilot.pause(0.5)
+            await app.workers.wait_for_complete()
+            for n in range(runs + 1):
+                marks.clear()
+                await _turn(app, f"a picture {n}", previews != "off")
+                if n:
+                    out.append(marks.gaps())
+    return out
+
+
+async def _turn(app: Any, text: str, previews: bool) -> None:
+    """Send ``text`` on the chat screen; return once the turn is over (and its image drawn, with previews)."""
+    from textual import events
+
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+
+    prompt = app.screen.query_one(PromptArea)
+    before = len(app.screen.query("ImagePreview .preview-image"))
+    prompt.text = text
+    prompt.post_message(events.Key("enter", "\r"))
+    started = False
+    for _ in range(800):
+        await asyncio.sleep(0.025)
+        started = started or app.screen.turn_worker is not None
+        drawn = not previews or len(app.screen.query("ImagePreview .preview-image")) > before
+        if started and app.screen.turn_worker is None and drawn:
+            break
+    await asyncio.sleep(0.3)  # let the screen settle before the next turn
+
+
+def report(label: str, gaps: list[tuple[float, float]]) -> None:
+    first = [g[0] for g in gaps]
+    second = [g[1] for g in gaps]
+    print(f"{label}, median of {len(gaps)} turns (min-max):")
+    print(f"  tool call -> image request:          {statistics.median(first):6.1f} ms "
+          f"({min(first):.1f}-{max(first):.1f})")
+    print(f"  image saved -> follow-up chat request: {statistics.median(second):6.1f} ms "
+          f"({min(second):.1f}-{max(second):.1f})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.toolturn")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--tui", action="store_true", help="also through the TUI's chat screen")
+    parser.add_argument("--previews", default="halfcell", help="the TUI's image previews: halfcell (default), off...")
+    args = parser.parse_args(argv if argv is not None else [])
+    sys.path.insert(0, str(ROOT))
+    with marked() as marks:
+        report("tool turn as `ask` runs it", asyncio.run(headless(args.runs, marks)))
+        if args.tui:
+            label = f"tool turn in the TUI (previews: {args.previews})"
+            report(label, asyncio.run(tui(args.runs, marks, args.previews)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,91 @@
+"""Chat turns on an event loop of their own, for a caller whose loop is busy drawing (the TUI).
+
+Between the steps of a tool turn (the tool call complete -> the image request; the image saved -> the
+next chat request) the turn loop hops into threads for storage. Each hop comes back through its event
+loop; on the TUI's loop that waits behind whatever frame is being laid out and drawn (the new tool-call
+item, the image preview), which cost 55-220 ms per step. Here the turn runs on a loop in a thread of its
+own, so its steps never queue behind the screen; its events reach the caller's loop in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from quilltap_tui.chat.events import EventSink, TurnEvent
+from quilltap_tui.chat.loop import TurnResult
+from quilltap_tui.services import chat_turn
+from quilltap_tui.services.context import AppContext
+
+T = TypeVar("T")
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def turn_loop() -> asyncio.AbstractEventLoop:
+    """The process's turn loop, started on first use in a daemon thread."""
+    global _loop
+    with _lock:
+        if _loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="quilltap-turns", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+async def run_on_turn_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run the coroutine ``make()`` on the turn loop and return its result here.
+
+    Cancelling the caller cancels it there and waits until it has ended (a turn saves what arrived on
+    cancel), so the caller's cancellation completes only once the chat is in its saved state.
+    """
+    caller = asyncio.get_running_loop()
+    finished: asyncio.Future[T] = caller.create_future()
+    started: list[asyncio.Task[T]] = []
+
+    def hand_over(task: asyncio.Task[T]) -> None:
+        if finished.done():
+            return
+        if task.cancelled():
+            finished.cancel()
+        elif (error := task.exception()) is not None:
+            finished.set_exception(error)
+        else:
+            finished.set_result(task.result())
+
+    def report(task: asyncio.Task[T]) -> None:
+        with contextlib.suppress(RuntimeError):  # the caller's loop is closed (the app quit): nobody waits
+            caller.call_soon_threadsafe(hand_over, task)
+
+    def start() -> None:
+        task = asyncio.ensure_future(make())
+        task.add_done_callback(report)
+        started.append(task)
+
+    loop = turn_loop()
+    loop.call_soon_threadsafe(start)
+    try:
+        return await asyncio.shield(finished)
+    except asyncio.CancelledError:
+        # start() ran before this (the loop runs callbacks in order), so the task exists.
+        loop.call_soon_threadsafe(lambda: started[0].cancel())
+        with contextlib.suppress(BaseException):
+            await finished
+        raise
+
+
+async def ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, **options: Any) -> TurnResult:
+    """:func:`services.chat_turn.ask` on the turn loop; ``emit`` is called on the caller's loop, in order."""
+    caller = asyncio.get_running_loop()
+
+    def relay(event: TurnEvent) -> None:
+        with contextlib.suppress(RuntimeError):  # the caller's loop is closed (the app quit)
+            caller.call_soon_threadsafe(emit, event)
+
+    def make() -> Coroutine[Any, Any, TurnResult]:
+        return chat_turn.ask(ctx, chat_id, text, relay, own_loop=True, **options)
+
+    return await run_on_turn_loop(make)

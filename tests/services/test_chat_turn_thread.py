@@ -1,0 +1,101 @@
+"""Turns on the turn loop (the TUI's way): same events and rows as a plain turn, cancel waits for the save."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quilltap_tui.chat.events import TurnEvent, event_json
+from quilltap_tui.services import chat_turn, chat_turn_thread
+from quilltap_tui.services.context import AppContext
+from tests.chat_support import add_chat_profile, add_image_profile, fakes, make_ctx, new_chat, rows
+from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
+from tests.fakes.image_servers import FakeOpenAIImages
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[FakeChatServer, FakeOpenAIImages]]:
+    yield from fakes("openai")
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, servers: tuple[FakeChatServer, FakeOpenAIImages]) -> Iterator[AppContext]:
+    context = make_ctx(tmp_path / "home")
+    add_chat_profile(context, servers[0])
+    add_image_profile(context, servers[1])
+    yield context
+    context.close()
+
+
+def _script(chat: FakeChatServer) -> None:
+    chat.enqueue(ToolCalls([ToolCall("generate_image", {"prompt": "a fox"}, id="call_fox")], text="Drawing."),
+                 Text("Here it is."))
+
+
+def _shape(events: list[TurnEvent]) -> list[tuple[str, ...]]:
+    """What a script sees of the events (ids of rows and images differ from turn to turn)."""
+    lines = [line for line in (event_json(e) for e in events) if line is not None]
+    return [(line["type"], *(str(line[k]) for k in ("delta", "name", "ok") if k in line)) for line in lines]
+
+
+async def test_a_turn_on_the_turn_loop_reports_and_stores_what_a_plain_turn_does(
+    ctx: AppContext, servers: tuple[FakeChatServer, FakeOpenAIImages], tmp_path: Path
+) -> None:
+    chat, _ = servers
+    plain: list[TurnEvent] = []
+    _script(chat)
+    await chat_turn.ask(ctx, new_chat(ctx), "draw a fox", plain.append)
+    threads: set[str] = set()
+    relayed: list[TurnEvent] = []
+
+    def sink(event: TurnEvent) -> None:
+        threads.add(threading.current_thread().name)
+        relayed.append(event)
+
+    _script(chat)
+    chat_id = new_chat(ctx)
+    result = await chat_turn_thread.ask(ctx, chat_id, "draw a fox", sink)
+    assert result.status == "complete"
+    assert _shape(relayed) == _shape(plain)
+    assert threads == {threading.current_thread().name}  # events reach the caller's loop, never the turn thread
+    assert rows(tmp_path / "home", "SELECT role, status, content FROM message WHERE chat_id = ? ORDER BY seq",
+                chat_id) == [("user", "complete", "draw a fox"), ("assistant", "complete", "Drawing."),
+                             ("assistant", "complete", "Here it is.")]
+    assert rows(tmp_path / "home", "SELECT name, status FROM tool_call WHERE chat_id = ?", chat_id) == [
+        ("generate_image", "ok")]
+
+
+async def test_cancelling_the_caller_cancels_the_turn_and_returns_once_it_is_saved() -> None:
+    where: list[str] = []
+    saved = threading.Event()
+    started = threading.Event()
+
+    async def turn() -> None:
+        where.append(threading.current_thread().name)
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.05)  # saving what arrived takes a moment
+            saved.set()
+            raise
+
+    task = asyncio.create_task(chat_turn_thread.run_on_turn_loop(turn))
+    await asyncio.to_thread(started.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert saved.is_set()
+    assert where == ["quilltap-turns"]
+
+
+async def test_a_failure_on_the_turn_loop_is_raised_to_the_caller() -> None:
+    async def turn() -> None:
+        raise LookupError("no such chat")
+
+    with pytest.raises(LookupError, match="no such chat"):
+        await chat_turn_thread.run_on_turn_loop(turn)
