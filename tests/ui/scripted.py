@@ -1,4 +1,4 @@
-"""An in-process scripted chat provider for the TUI tests: no HTTP, no threads, no pacing by the clock.
+"""An in-process scripted chat provider for the TUI tests: no HTTP, no pacing by the clock.
 
 The wire tests (``tests/providers``, ``tests/chat``) drive the real providers against the loopback fakes in
 ``tests/fakes``; a TUI test only needs a model that answers, so it registers this one as a plug-in chat
@@ -11,6 +11,8 @@ provider (the registry's public seam, as a pip-installed plug-in would) and scri
 * ``Fail(error)`` raises a provider error, before or after some text.
 
 Every request is recorded provider-neutrally (model, messages, tools, system) in ``chat.requests``.
+The TUI runs a turn on its own loop in a thread (``services.chat_turn_thread``), so ``holding`` and the
+release are events either loop may set and wait on.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,6 +119,37 @@ def tool_then_text(name: str = "generate_image", arguments: dict[str, Any] | Non
     return decide
 
 
+class _Signal:
+    """An event that a coroutine on one thread's loop waits on and another thread's loop sets."""
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def is_set(self) -> bool:
+        return self._flag.is_set()
+
+    def set(self) -> None:
+        with self._lock:
+            self._flag.set()
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
+
+    def clear(self) -> None:
+        self._flag.clear()
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._flag.is_set():
+                return
+            self._waiters.append((loop, future))
+        await future
+
+
 class ScriptedChat:
     """The provider object every turn of a ``scripted`` chat profile gets (see the module docstring)."""
 
@@ -126,8 +160,8 @@ class ScriptedChat:
         self.decider: Decider | None = None
         self.requests: list[Request] = []
         self.api_keys: list[str | None] = []
-        self.holding = asyncio.Event()  # set while a Say(hold_after=...) waits for release()
-        self._release = asyncio.Event()
+        self.holding = _Signal()  # set while a Say(hold_after=...) waits for release()
+        self._release = _Signal()
         self._calls = 0
 
     # The script
