@@ -111,10 +111,11 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     BINDINGS = [
         Binding("escape", "back", "Back / cancel reply", id="back"),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt"),
-        Binding("ctrl+o", "attach", "Attach image", id="attach_image"),
-        Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image"),
+        # Before the image keys: the footer is read left to right and cut at the width (80 columns).
         Binding(UNQUEUE_KEY, "unqueue", "Un-queue", id="unqueue"),
         Binding("ctrl+f", "search", "Search", id="search_chat"),
+        Binding("ctrl+o", "attach", "Attach image", id="attach_image"),
+        Binding("f8", "edit_last_image", "Edit last image", id="edit_last_image"),
     ]
     HELP = ("A chat: enter sends, ctrl+j (or alt+enter) adds a newline, esc cancels a reply. A message sent "
             "while a reply is coming waits in the conversation, marked queued, and goes when the reply ends; "

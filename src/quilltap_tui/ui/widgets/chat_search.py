@@ -29,10 +29,11 @@ class ChatSearch(Horizontal):
         Binding("escape", "close", "Close search", id="search_close"),
     ]
     DEFAULT_CSS = """
-    ChatSearch { height: auto; display: none; border-top: hkey $accent 50%; }
+    ChatSearch { height: auto; display: none; }
     ChatSearch.-open { display: block; }
-    ChatSearch > Input { width: 1fr; border: none; height: 1; padding: 0 1; }
-    ChatSearch > #search-count { width: auto; min-width: 12; color: $text-muted; padding: 0 1; }
+    ChatSearch > Input { width: 1fr; }
+    ChatSearch > #search-count { width: auto; min-width: 14; height: 3; content-align: left middle;
+                                 color: $text-muted; padding: 0 1; }
     """
 
     class WantsEarlier(Message):

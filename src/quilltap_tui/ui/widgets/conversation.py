@@ -37,7 +37,7 @@ class Conversation(VerticalScroll):
         Binding("b", "copy_code", "Copy code", id="copy_code"),
     ]
     DEFAULT_CSS = """
-    Conversation > MessageView.-selected { border-left: thick $accent; background: $accent 15%; }
+    Conversation > MessageView.-selected { border-left: double $accent; background: $accent 15%; }
     Conversation.-previews-collapsed .image-block > ImagePreview { display: none; }
     Conversation.-previews-collapsed .partial-preview { display: none; }
     """
