@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, Keymap
+from textual.driver import Driver
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -26,6 +27,7 @@ from textual.worker import Worker
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.commands import QuilltapCommands
+from quilltap_tui.ui.screens import registry
 from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 from quilltap_tui.ui.warmup import IdleCollector
 from quilltap_tui.ui.warmup import freeze as warmup_freeze
@@ -55,11 +57,7 @@ class QuilltapApp(App[int]):
         Binding("f1", "help", "Help", id="help"),
         # "?" as in most terminal apps; a text field takes it as a character first, so typing stays possible.
         Binding("question_mark", "help", "Help", id="help_question", show=False),
-        Binding("f2", "open('keys')", "Keys", id="open_keys"),
-        Binding("f3", "open('image_profiles')", "Image profiles", id="open_image_profiles"),
-        Binding("f4", "open('chat_profiles')", "Chat profiles", id="open_chat_profiles"),
-        Binding("f5", "open('gallery')", "Gallery", id="open_gallery"),
-        Binding("f6", "open('logs')", "Logs", id="open_logs"),
+        *registry.bindings(),  # F2 to F6: one per row of the screen table
         Binding("ctrl+g", "generate", "Generate", id="generate"),
     ]
 
@@ -94,6 +92,8 @@ class QuilltapApp(App[int]):
         # Set while a screen change is under way (the new-chat form's enter: the chat is stored, then its
         # screen opens): keys typed meanwhile are for the screen that opens, not these ones.
         self._leaving: tuple[Screen[Any], ...] = ()
+        self.terminal: Driver | None = None  # the running terminal's driver, once the app runs in one
+        self.key_overrides: dict[str, str] = {}  # the [keys] table: binding id -> key(s), as applied
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------
@@ -106,6 +106,22 @@ class QuilltapApp(App[int]):
 
             self._ctx = AppContext(environ=self.environ)
         return self._ctx
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Textual's keymap, remembered here too: help and the home screen show the keys as remapped."""
+        super().set_keymap(keymap)
+        self.key_overrides = dict(keymap)
+
+    def key_for(self, binding_id: str) -> str | None:
+        """The key of the app binding ``binding_id`` as remapped (the first, when several), shown as typed."""
+        default = next((b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), None)
+        keys = self.key_overrides.get(binding_id, default)
+        return keys.split(",")[0].strip() if keys else None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, made to tell the app it is the one writing to the terminal
+        (the tmux-wrapped clipboard copy is written through it; Textual keeps its own reference private)."""
+        return _announcing(super().get_driver_class(), self)
 
     def _read_keymap(self) -> dict[str, str]:
         """The ``[keys]`` table of settings.toml: binding id -> key(s), e.g. ``open_gallery = "f9"``."""
@@ -404,12 +420,13 @@ class QuilltapApp(App[int]):
         """Open a top-level screen by name on top of the current one, so esc goes back where you came from
         (F3 from a chat, esc: the same chat, its scroll and prompt as they were). A screen already on the
         stack is gone back to, not opened twice; "home" goes back to the bottom."""
-        from quilltap_tui.ui.screens import registry
-
         if self.screen.is_modal:
             return
-        factory = registry.SCREENS[name]
-        target = next((s for s in self.screen_stack if getattr(s, "open_name", None) == name), None)
+        factory = registry.BY_ID[name].factory
+        from quilltap_tui.ui.screens.base import BaseScreen
+
+        target: Screen[Any] | None = next(
+            (s for s in self.screen_stack if isinstance(s, BaseScreen) and s.open_name == name), None)
         if factory is None:
             target = self.screen_stack[0]
         if target is not None:
@@ -580,11 +597,21 @@ class QuilltapApp(App[int]):
         """OSC 52, plus tmux's passthrough wrapping when inside tmux (works over SSH too)."""
         from quilltap_tui.ui.clipboard import sequences
 
-        self._clipboard = text
-        if self._driver is None:
+        super().copy_to_clipboard(text)  # the bare OSC 52, and the app's own clipboard
+        if self.terminal is None:
             return
-        for sequence in sequences(text, self.environ):
-            self._driver.write(sequence)
+        for sequence in sequences(text, self.environ)[1:]:  # inside tmux: the passthrough-wrapped copy too
+            self.terminal.write(sequence)
+
+
+def _announcing(base: type[Driver], app: QuilltapApp) -> type[Driver]:
+    """``base`` (a Driver class) whose instances register themselves as ``app.terminal`` when made."""
+
+    def __init__(driver: Driver, *args: Any, **kwargs: Any) -> None:
+        base.__init__(driver, *args, **kwargs)
+        app.terminal = driver
+
+    return type(base.__name__, (base,), {"__init__": __init__})
 
 
 def is_plain_lock(error: BaseException) -> bool:

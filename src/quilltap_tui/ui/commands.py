@@ -14,20 +14,12 @@ from quilltap_tui.textsafe import inert
 
 Command = tuple[str, str, Callable[[], Any]]
 
-SCREEN_COMMANDS = (
-    ("keys", "Open key vault", "Add, validate, rotate and delete API keys"),
-    ("image_profiles", "Open image profiles", "Image providers, models and their default parameters"),
-    ("chat_profiles", "Open chat profiles", "Chat providers, models and system prompts"),
-    ("gallery", "Open gallery", "Every generated image, newest first"),
-    ("logs", "Open log viewer", "The tail of the application log"),
-    ("home", "Open home", "Chats and the setup checklist"),
-)
-
-
 def commands(app: Any) -> list[Command]:
     """Every palette entry for the app's current state (profiles and themes are listed by name)."""
-    found: list[Command] = [(title, help_text, partial(app.action_open, name)) for name, title, help_text in
-                            SCREEN_COMMANDS]
+    from quilltap_tui.ui.screens.registry import SCREENS
+
+    found: list[Command] = [(f"Open {entry.title}", entry.help, partial(app.action_open, entry.id))
+                            for entry in SCREENS]
     found.append(("Generate an image", "Prompt for an image with the default or a chosen profile",
                   app.action_generate))
     if app.generation is not None:

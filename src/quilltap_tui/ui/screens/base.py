@@ -25,6 +25,7 @@ class BaseScreen(Screen[Any]):
 
     BINDINGS = [Binding("escape", "back", "Back", id="back")]
     HELP = ""
+    open_name: str | None = None  # its row in the screen table, when opened from there (F2 to F6, the palette)
 
     def compose(self) -> ComposeResult:
         yield Header()

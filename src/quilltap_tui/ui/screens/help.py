@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -13,6 +14,9 @@ from textual.widgets import DataTable, Static
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.screens.base import BaseScreen
+
+if TYPE_CHECKING:
+    from quilltap_tui.ui.app import QuilltapApp
 
 REMAP_HINT = (
     "Remap any key in settings.toml, by binding id:\n"
@@ -36,6 +40,7 @@ class HelpScreen(BaseScreen):
             title = escape(inert(self.under.title or self.app.title))  # a chat's title is user text
             yield Static(f"[b]{title}[/b]  {about}", id="help-about")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(screens_text(self.app.key_for), id="help-screens", markup=False)
             yield Static(REMAP_HINT, id="help-remap", markup=False)
 
     def on_mount(self) -> None:
@@ -46,9 +51,20 @@ class HelpScreen(BaseScreen):
         table.focus()
 
 
-def binding_rows(app: Any, screen: Screen[Any]) -> list[tuple[str, str, str, str]]:
+def screens_text(key_for: Callable[[str], str | None]) -> str:
+    """Every screen of the screen table: its key (as remapped), title and what it is for."""
+    from quilltap_tui.ui.screens.registry import SCREENS
+
+    lines = ["Screens (also in the command palette, ctrl+p):"]
+    for entry in SCREENS:
+        key = key_for(entry.binding_id) if entry.key else None
+        lines.append(f"  {key or '':<7} {entry.title:<15} {entry.help}")
+    return "\n".join(lines)
+
+
+def binding_rows(app: QuilltapApp, screen: Screen[Any]) -> list[tuple[str, str, str, str]]:
     """(key, description, where, id) for the screen's bindings, then the app's, with the keymap applied."""
-    keymap = getattr(app, "_keymap", {})
+    keymap = app.key_overrides
     rows: list[tuple[str, str, str, str]] = []
     for where, owner in (("this screen", screen), ("everywhere", app)):
         for binding in type(owner).BINDINGS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import zip_longest
 from typing import Any
 
 from textual.app import ComposeResult
@@ -13,13 +15,28 @@ from quilltap_tui.textsafe import markup_escape
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_list import ChatList
 
-NAVIGATION = (
-    "[b]Go to[/b]\n\n"
-    "  F2  key vault          F5  gallery\n"
-    "  F3  image profiles     F6  log viewer\n"
-    "  F4  chat profiles      ctrl+g  generate an image\n"
-    "  ctrl+p  command palette   F1  help   ctrl+q  quit"
-)
+# Besides the screen table's rows: the app-wide keys a new user needs, by binding id (remappable too).
+GLOBAL_KEYS = (("generate", "generate an image"), ("command_palette", "command palette"), ("help", "help"),
+               ("quit", "quit"))
+
+
+def navigation_text(key_for: Callable[[str], str | None]) -> str:
+    """The "Go to" panel: every screen of the table and the app-wide keys, each with its key as remapped
+    (``key_for``: binding id -> key). Two columns; a row whose key was unbound is left out."""
+    from quilltap_tui.ui.screens.registry import SCREENS
+
+    items = [(key_for(entry.binding_id), entry.title) for entry in SCREENS if entry.key]
+    items += [(key_for(binding_id), what) for binding_id, what in GLOBAL_KEYS]
+    cells = [f"{_key_label(key):<7} {what}" for key, what in items if key]
+    half = (len(cells) + 1) // 2
+    rows = [f"  {left:<25} {right}".rstrip() for left, right in zip_longest(cells[:half], cells[half:], fillvalue="")]
+    return "[b]Go to[/b]\n\n" + markup_escape("\n".join(rows))
+
+
+def _key_label(key: str | None) -> str:
+    """F-keys as printed on the keyboard (F2), the rest as typed (ctrl+g)."""
+    key = key or ""
+    return key.upper() if key[:1] == "f" and key[1:].isdigit() else key
 
 
 class HomeScreen(BaseScreen):
@@ -43,7 +60,7 @@ class HomeScreen(BaseScreen):
             yield ChatList()
             with Vertical(id="home-side"):
                 yield Static("[b]Setup[/b]\n\nLoading…", id="setup", classes="panel")
-                yield Static(NAVIGATION, id="navigation", classes="panel")
+                yield Static(navigation_text(self.app.key_for), id="navigation", classes="panel")
 
     @property
     def chat_list(self) -> ChatList:
