@@ -55,3 +55,22 @@ async def test_footer_follows_focus_and_skips_unchanged_rebuilds(monkeypatch: An
         await pilot.pause()
         assert rebuilds == [1]  # two signals (focus, then after the refresh), one rebuild
         assert "Right key" in _shown(app) and "Left key" not in _shown(app)
+
+
+async def test_footer_shows_the_screens_own_keys_first_and_only_whole_keys(make_app: Any, ctx: Any) -> None:
+    """Bug: at 80 columns the home footer ran off the edge mid-key ("f2 K")."""
+    from tests.ui.conftest import settle
+
+    for width, f_keys in ((80, []), (160, ["f2", "f3", "f4", "f5", "f6"])):
+        app = make_app()
+        async with app.run_test(size=(width, 24)) as pilot:
+            await settle(pilot)
+            keys = list(app.screen.query("FooterKey"))
+            shown = [(k.key, str(k.description)) for k in keys if not k.has_class("-command-palette")]
+            assert shown[:4] == [("ctrl+n", "New chat"), ("r", "Rename"), ("delete", "Delete"), ("slash", "Filter")]
+            assert [k for k, _d in shown if k.startswith("f") and k[1:].isdigit() and k != "f1"] == f_keys
+            right = max(k.region.right for k in keys if not k.has_class("-command-palette"))
+            palette = next(k for k in keys if k.has_class("-command-palette"))
+            assert right <= palette.region.x  # every key whole, left of the palette key
+            assert all(k.region.width == len(k.key_display) + 2 + len(str(k.description)) + 1 for k in keys
+                       if not k.has_class("-command-palette"))
