@@ -136,3 +136,22 @@ async def test_viewer_next_past_the_loaded_page_loads_the_next(make_app: Any, ct
         await pilot.press("right")  # past the loaded page: the gallery loads the next, the viewer steps on
         await settle(pilot)
         assert app.screen.item.id == newest_first[2] and "Image 3 of 3" in screen_text(app)
+
+
+async def test_a_click_picks_a_picture_and_a_second_click_opens_it(make_app: Any, ctx: Any) -> None:
+    from quilltap_tui.ui.widgets.thumbgrid import ThumbGrid, Tile
+
+    newest_first = _save(ctx, 3)
+    app = make_app(image_protocol="halfcell")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        third = list(app.screen.query(Tile))[2]
+        await pilot.click(third)
+        assert app.screen.query_one(ThumbGrid).index == 2 and app.screen.current().id == newest_first[2]
+        await pilot.click(third)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ViewerScreen" and app.screen.item.id == newest_first[2]
