@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("generation", "scale", "tui", "coldstart")
+BENCHES = ("generation", "scale", "tui", "coldstart", "toolturn")
 
 
 def main(argv: list[str]) -> None:

@@ -7,9 +7,11 @@
    (file and row committed) to the next chat request reaching the fake chat server.
 
 Both fakes run in this process on loopback threads (their clocks are ours). The turn runs as ``ask``
-runs it (``services.chat_turn.ask``), and then as the TUI runs it (the chat screen, images shown as
-half-cells) when ``--tui`` is given. The first turn of a process pays one-time imports and is left out.
-Run: ``.venv/bin/python -m bench.toolturn [--runs N] [--tui]``. Prints figures; asserts nothing.
+runs it (``services.chat_turn.ask``), then as the TUI runs it (the chat screen, images shown as
+half-cells; ``--no-tui`` leaves it out). The first turn of a process pays one-time imports and is left out.
+Run: ``.venv/bin/python -m bench.toolturn [--runs N] [--no-tui] [--previews off]`` (or ``python -m bench
+toolturn``). Prints figures; asserts nothing. Absolute times move with the machine's load: compare runs
+taken one after the other.
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ def report(label: str, gaps: list[tuple[float, float]]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.toolturn")
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--tui", action="store_true", help="also through the TUI's chat screen")
+    parser.add_argument("--no-tui", dest="tui", action="store_false", help="leave out the TUI's chat screen")
     parser.add_argument("--previews", default="halfcell", help="the TUI's image previews: halfcell (default), off...")
     args = parser.parse_args(argv if argv is not None else [])
     sys.path.insert(0, str(ROOT))

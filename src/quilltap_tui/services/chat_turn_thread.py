@@ -19,10 +19,15 @@ from quilltap_tui.chat.events import EventSink, TurnEvent
 from quilltap_tui.chat.loop import TurnResult
 from quilltap_tui.services import chat_turn
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.generation import GenerationService
 
 T = TypeVar("T")
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+# The generation service of the turns' context (one context per app; touched only on the turn loop): its
+# HTTP client keeps its connections for every turn's image requests, instead of a TLS handshake per turn.
+_service: tuple[AppContext, GenerationService] | None = None
+_closing: set[asyncio.Future[None]] = set()  # clients being released (held so they are not collected mid-way)
 
 
 def turn_loop() -> asyncio.AbstractEventLoop:
@@ -77,6 +82,18 @@ async def run_on_turn_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         raise
 
 
+def _generation(ctx: AppContext) -> GenerationService:
+    """The turns' generation service for ``ctx`` (on the turn loop, where its client lives)."""
+    global _service
+    if _service is None or _service[0] is not ctx:
+        if _service is not None:  # another context now (tests make one each): release the old client
+            closing = asyncio.ensure_future(_service[1].aclose())
+            _closing.add(closing)
+            closing.add_done_callback(_closing.discard)
+        _service = (ctx, GenerationService(ctx))
+    return _service[1]
+
+
 async def ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, **options: Any) -> TurnResult:
     """:func:`services.chat_turn.ask` on the turn loop; ``emit`` is called on the caller's loop, in order."""
     caller = asyncio.get_running_loop()
@@ -86,6 +103,6 @@ async def ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, **optio
             caller.call_soon_threadsafe(emit, event)
 
     def make() -> Coroutine[Any, Any, TurnResult]:
-        return chat_turn.ask(ctx, chat_id, text, relay, own_loop=True, **options)
+        return chat_turn.ask(ctx, chat_id, text, relay, generation=_generation(ctx), own_loop=True, **options)
 
     return await run_on_turn_loop(make)
