@@ -96,3 +96,20 @@ async def test_queued_messages_can_be_taken_back_and_esc_returns_them_unsent(
         assert [v.text for v in screen.query(MessageView)] == ["first question"]
         assert type(app.screen).__name__ == "ChatScreen"  # esc cancelled, it did not leave
     assert [last_user_text(r.body) for r in chat_server.chat_requests] == ["first question"]
+
+
+async def test_leaving_the_chat_leaves_queued_messages_unsent_and_says_so(
+        make_app: Any, ctx: Any, chat_server: FakeChatServer, gate: threading.Event) -> None:
+    chat_id = chat_with_profile(ctx, chat_server)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_chat(pilot, chat_id)
+        await _send(pilot, "first question")
+        await until(pilot, lambda: chat_server.chat_requests, "the first request")
+        await _send(pilot, "second")
+        await until(pilot, lambda: screen.queued == ["second"], "the queued message")
+        app.pop_screen()
+        await until(pilot, lambda: not screen.is_attached, "the chat to close")
+        gate.set()
+        assert any("queued message was not sent" in str(n.message) for n in app._notifications)
+    assert [last_user_text(r.body) for r in chat_server.chat_requests] == ["first question"]

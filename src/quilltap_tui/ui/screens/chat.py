@@ -470,6 +470,9 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         if self.turn_worker is not None:  # leaving the chat cancels its reply (the loop saves what arrived)
             self.turn_worker.cancel()
             self.app.notify("You left the chat: its reply was cancelled, what arrived is kept.", timeout=4)
+        if self._queue:  # never sent behind the user's back once they have left
+            count = "message was" if len(self._queue) == 1 else f"{len(self._queue)} messages were"
+            self.app.notify(f"You left the chat: your queued {count} not sent.", severity="warning", timeout=5)
 
 
 def _page_widgets(page: ChatPage) -> list[Widget]:
