@@ -78,7 +78,8 @@ def test_ask_warmup_on_a_fresh_home_reads_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "shown"), [(("keys", "list"), "…cdef"), (("images", "list"), "No images yet"),
-                                             (("audit",), "The audit log is empty")])
+                                             (("audit",), "The audit log is empty"),
+                                             (("chats", "list"), "No chats yet")])
 def test_listings_read_the_sqlite_file_without_sqlalchemy(cli: Cli, args: tuple[str, ...], shown: str) -> None:
     assert cli("keys", "add", "--provider", "openai", "--label", "work", stdin="sk-test-0123456789abcdef\n").code == 0
     assert cli("images", "list").code == 0  # the first run's full sweep (ORM path); later runs have nothing to sweep

@@ -142,3 +142,20 @@ def test_audit_listing_equals_the_orm_listing(tmp_path: Path) -> None:
     assert listed[2]["image_ids"] == ["a" * 32, "b" * 32] and listed[2]["parameters"] == {"requested": {"count": 2}}
     url = make_ctx(tmp_path / "pg", QUILLTAP_DATABASE_URL="postgresql://user@127.0.0.1:9/none")
     assert plain_reads.list_audit(url) is None and plain_reads.list_images(url) is None
+
+
+def test_chats_listing_equals_the_orm_listing(gallery: tuple[AppContext, str, list[str]]) -> None:
+    ctx, chat, _ = gallery
+    profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", default=True)
+    tagged = chats.create_chat(ctx, tags=["Zebra", "apple"], title="with images")["id"]
+    chats.set_image_profile(ctx, chat, "art")
+    chats.rename_chat(ctx, chat, "renamed")
+    orm = chats.list_chats(ctx)
+    assert plain_reads.list_chats(ctx) == orm
+    by_id = {row["id"]: row for row in orm}
+    assert by_id[tagged]["tags"] == ["apple", "Zebra"] and by_id[tagged]["images_enabled"] is True
+    assert by_id[chat]["images"] == 1 and by_id[chat]["image_profile"] == "art" and by_id[chat]["title"] == "renamed"
+    chats.set_image_profile(ctx, tagged, None)  # images off: the profile goes, the switch says so
+    assert plain_reads.list_chats(ctx) == chats.list_chats(ctx)
+    url = make_ctx(ctx.paths.data.parent / "pg", QUILLTAP_DATABASE_URL="postgresql://user@127.0.0.1:9/none")
+    assert plain_reads.list_chats(url) is None

@@ -144,21 +144,6 @@ def _result_lines(event: ToolResultEvent) -> list[str]:
     return lines or ["done"]
 
 
-def chats_list(ns: argparse.Namespace) -> int:
-    rows = chats.list_chats(io.context())
-    if ns.json:
-        io.emit_json(rows)
-    elif not rows:
-        print('No chats yet. Start one: quilltap-tui ask --chat-profile NAME "hello"')
-    else:
-        io.emit_table(
-            [(r["id"][:8], r["updated_at"][:19].replace("T", " "), r["title"], r["chat_profile"] or "-",
-              r["image_profile"] if r["images_enabled"] else "off", r["messages"], r["images"]) for r in rows],
-            ("ID", "UPDATED (UTC)", "TITLE", "CHAT PROFILE", "IMAGE PROFILE", "MESSAGES", "IMAGES"),
-        )
-    return 0
-
-
 def chats_show(ns: argparse.Namespace) -> int:
     ctx = io.context()
     chat = chats.get_chat(ctx, ns.chat)

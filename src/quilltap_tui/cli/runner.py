@@ -98,7 +98,7 @@ _COMMANDS: dict[tuple[str, str | None], str] = {
     ("models", None): "commands_models:run",
     ("mcp", None): "commands_mcp:run",
     ("ask", None): "commands_chat:ask",
-    ("chats", "list"): "commands_chat:chats_list",
+    ("chats", "list"): "commands_chat_list:chats_list",
     ("chats", "show"): "commands_chat:chats_show",
     ("chats", "rm"): "commands_chat:chats_rm",
     ("chats", "rename"): "commands_chat:chats_rename",

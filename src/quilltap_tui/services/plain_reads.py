@@ -1,7 +1,7 @@
 """Read-only listings straight from the SQLite file with the standard library's ``sqlite3``.
 
 ``keys list`` spent about 95% of a cold run importing SQLAlchemy, sqlmodel and the models to run two
-small queries; ``images list`` and ``audit`` likewise (about 90%). This path is taken only when it
+small queries; ``images list``, ``audit`` and ``chats list`` likewise (about 90%). This path is taken only when it
 reads exactly what the ORM path would: the database is the default SQLite file, it exists, and it is
 at the schema version this program writes. Anything else (PostgreSQL through ``QUILLTAP_DATABASE_URL``,
 a fresh home to create, an older schema to migrate) returns ``None`` and the caller takes the ORM
@@ -117,6 +117,38 @@ def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) 
          "image_ids": _json(image_ids), "chat_id": chat}
         for (row_id, created_at, action, source, profile_name, provider, model, prompt, parameters, outcome,
              error_class, error, latency_ms, image_ids, chat) in rows
+    ]
+
+
+def list_chats(ctx: AppContext) -> list[dict[str, Any]] | None:
+    """``chats.list_chats`` without the ORM (one query for the rows and counts, one for the tags); None
+    when the ORM path must run (see the module doc)."""
+    from quilltap_tui.tools.catalogue import image_tool_ids
+
+    conn = connect(ctx)
+    if conn is None:
+        return None
+    with closing(conn), timed_statement():
+        rows = conn.execute(
+            "SELECT c.id, c.title, cp.name, ip.name, c.enabled_tools, c.show_images, c.created_at, c.updated_at,"
+            " (SELECT COUNT(*) FROM message m WHERE m.chat_id = c.id),"
+            " (SELECT COUNT(*) FROM tool_call t WHERE t.chat_id = c.id),"
+            " (SELECT COUNT(*) FROM generated_image g WHERE g.chat_id = c.id)"
+            " FROM chat c LEFT JOIN chat_profile cp ON cp.id = c.chat_profile_id"
+            " LEFT JOIN image_profile ip ON ip.id = c.image_profile_id ORDER BY c.updated_at DESC, c.id"
+        ).fetchall()
+        tags: dict[str, list[str]] = {}
+        for chat_id, name in conn.execute("SELECT ct.chat_id, t.name FROM chat_tag ct JOIN tag t ON t.id = ct.tag_id"):
+            tags.setdefault(chat_id, []).append(name)
+    image_tools = set(image_tool_ids())
+    return [
+        {"id": chat_id, "title": title, "chat_profile": chat_profile, "image_profile": image_profile,
+         "images_enabled": image_profile is not None and bool(image_tools & set(_json(enabled) or [])),
+         "show_images": bool(show_images), "tags": sorted(tags.get(chat_id, []), key=str.lower),
+         "messages": messages, "tool_calls": tool_calls, "images": images, "created_at": _iso(created_at),
+         "updated_at": _iso(updated_at)}
+        for (chat_id, title, chat_profile, image_profile, enabled, show_images, created_at, updated_at, messages,
+             tool_calls, images) in rows
     ]
 
 
