@@ -101,7 +101,7 @@ def home() -> Iterator[tuple[Any, Any]]:
 
     with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
         ctx = make_ctx(Path(tmp) / "home", QUILLTAP_IMAGES="halfcell")
-        add_image_profile(ctx, images)
+        add_image_profile(ctx, images, max_images_per_minute=1000, max_images_per_day=100000)  # many turns a minute
         add_chat_profile(ctx, chat, default=True)
         chat.decider = tool_then_text(arguments={"prompt": "a red fox in snow", "size": "1024x1024"},
                                       final_text="Here it is.")
