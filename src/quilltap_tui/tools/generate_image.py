@@ -135,7 +135,7 @@ def parse_input(arguments: Mapping[str, Any]) -> tuple[str, GenerateOptions]:
     if unknown:
         raise Invalid(
             unknown[0],
-            f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: generate_image takes "
+            f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: {TOOL_NAME} takes "
             f"{', '.join(sorted(ACCEPTED_FIELDS))}.",
         )
     prompt = _text(arguments, "prompt")
