@@ -293,3 +293,28 @@ async def test_esc_on_unsaved_changes_asks_first(make_app: Any, ctx: Any) -> Non
         await settle(pilot)
         assert type(app.screen).__name__ == "ProfilesScreen"
     assert profiles.list_profiles(ctx, profiles.CHAT) == []
+
+
+async def test_save_and_cancel_stay_in_view_and_the_form_is_in_sections(make_app: Any, ctx: Any) -> None:
+    """At 80x24 the image form is taller than the screen: Save and Cancel were at its very end, scrolled away."""
+    from textual.containers import VerticalScroll
+    from textual.widgets import Button, Label
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        form = app.screen
+        scroll = form.query_one("#form", VerticalScroll)
+        assert scroll.max_scroll_y > 0  # the fields do not fit: the form scrolls
+        sections = [str(label.render()) for label in form.query(Label) if label.has_class("section")]
+        assert sections[:4] == ["Profile", "Connection", "Model", "Parameters"]
+        for button_id in ("save", "cancel"):
+            button = form.query_one(f"#{button_id}", Button)
+            assert button not in scroll.query(Button)
+            assert 0 <= button.region.y < 24 and button.region.right <= 80  # whole and on screen
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert form.query_one("#save", Button).region.y < 24
+        await pilot.click("#save")
+        await settle(pilot)
+        assert str(form.query_one("#err-name", Static).render()) == "Name is required."

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
 from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.screens.modals import ErrorLine, FormDialog, clear_errors, show_field_error
 from quilltap_tui.ui.tasks import Failed, blocking_work
 
 
@@ -145,33 +145,21 @@ class NewChatModal(BaseModal):
             show_field_error(self, "form", inert(reason))
 
 
-class RenameModal(BaseModal):
+class RenameModal(FormDialog):
     """Dismisses with the new title, or None."""
+
+    SUBMIT, FOCUS = ("Rename", "rename"), "#new-title"
 
     def __init__(self, title: str) -> None:
         super().__init__()
         self._title = title
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Rename chat", classes="dialog-title")
-            yield Input(value=self._title, id="new-title")
-            with Horizontal(classes="buttons"):
-                yield Button("Rename", id="rename", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def dialog_title(self) -> str:
+        return "Rename chat"
 
-    def on_mount(self) -> None:
-        self.query_one("#new-title", Input).focus()
+    def compose_fields(self) -> ComposeResult:
+        yield Input(value=self._title, id="new-title")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "rename":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         title = self.query_one("#new-title", Input).value.strip()
         self.dismiss(title or None)

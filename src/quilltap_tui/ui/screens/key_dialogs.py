@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from quilltap_tui import provider_ids
 from quilltap_tui.textsafe import literal
-from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import ErrorLine, clear_errors, show_field_error
+from quilltap_tui.ui.screens.modals import ErrorLine, FormDialog, clear_errors, show_field_error
 from quilltap_tui.ui.tasks import Failed, blocking_work
 from quilltap_tui.ui.widgets.secret_input import SecretInput
 
@@ -42,42 +41,32 @@ class Imported(Message, bubble=False):
         self.problems = problems
 
 
-class AddKeyModal(BaseModal):
+class AddKeyModal(FormDialog):
     """Provider, label and the secret. Dismisses with the new key's view, or None."""
+
+    SUBMIT, WIDE, FOCUS = ("Add", "add"), True, "#label"
 
     def __init__(self, provider: str = "openai") -> None:
         super().__init__()
         self._provider = provider
 
-    def compose(self) -> ComposeResult:
+    def dialog_title(self) -> str:
+        return "Add an API key"
+
+    def compose_fields(self) -> ComposeResult:
         options = [(provider_ids.title(p), p) for p in provider_ids.key_ids()]
-        with Vertical(classes="dialog wide"):
-            yield Label("Add an API key", classes="dialog-title")
-            yield Label("Provider")
-            yield Select(options, value=self._provider, allow_blank=False, id="provider")
-            yield ErrorLine(id="err-provider")
-            yield Label("Label (how profiles refer to it)")
-            yield Input(placeholder="e.g. work", id="label")
-            yield ErrorLine(id="err-label")
-            yield Label("Key (pasted here; it is never shown again)")
-            yield SecretInput(placeholder="sk-…", id="secret")
-            yield ErrorLine(id="err-secret")
-            yield ErrorLine(id="err-form")
-            with Horizontal(classes="buttons"):
-                yield Button("Add", id="add", variant="primary")
-                yield Button("Cancel", id="cancel")
+        yield Label("Provider")
+        yield Select(options, value=self._provider, allow_blank=False, id="provider")
+        yield ErrorLine(id="err-provider")
+        yield Label("Label (how profiles refer to it)")
+        yield Input(placeholder="e.g. work", id="label")
+        yield ErrorLine(id="err-label")
+        yield Label("Key (pasted here; it is never shown again)")
+        yield SecretInput(placeholder="sk-…", id="secret")
+        yield ErrorLine(id="err-secret")
 
-    def on_mount(self) -> None:
-        self.query_one("#label", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def submit(self) -> None:
         self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "add":
-            self._submit()
-        else:
-            self.dismiss(None)
 
     def _submit(self) -> None:
         clear_errors(self)
@@ -119,37 +108,24 @@ class AddKeyModal(BaseModal):
             self.app.report_error(error)
 
 
-class RotateKeyModal(BaseModal):
+class RotateKeyModal(FormDialog):
     """Replace the secret behind a label; profiles keep using it. Dismisses with the new view."""
+
+    SUBMIT, WIDE, FOCUS = ("Rotate", "rotate"), True, "#secret"
 
     def __init__(self, label: str) -> None:
         super().__init__()
         self._label = label
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Label(literal(f"Rotate key {self._label}"), classes="dialog-title")
-            yield Static("Paste the new key. Profiles using this label keep working with it.")
-            yield SecretInput(placeholder="new key", id="secret")
-            yield ErrorLine(id="err-secret")
-            yield ErrorLine(id="err-form")
-            with Horizontal(classes="buttons"):
-                yield Button("Rotate", id="rotate", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def dialog_title(self) -> Text:
+        return literal(f"Rotate key {self._label}")
 
-    def on_mount(self) -> None:
-        self.query_one("#secret", Input).focus()
+    def compose_fields(self) -> ComposeResult:
+        yield Static("Paste the new key. Profiles using this label keep working with it.")
+        yield SecretInput(placeholder="new key", id="secret")
+        yield ErrorLine(id="err-secret")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "rotate":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         clear_errors(self)
         secret = self.query_one("#secret", Input).value  # kept (masked) until stored, as in AddKeyModal
         self.rotate(secret)
@@ -178,39 +154,27 @@ class RotateKeyModal(BaseModal):
             self.app.report_error(error)
 
 
-class BaseUrlModal(BaseModal):
+class BaseUrlModal(FormDialog):
     """Ask where to validate a key (as the command line's ``keys validate --base-url``). Dismisses with the
     URL typed ("" for the provider's own API), or None when cancelled."""
+
+    SUBMIT, WIDE, FOCUS = ("Validate", "validate"), True, "#base_url"
 
     def __init__(self, label: str, provider: str, suggested: str | None) -> None:
         super().__init__()
         self._label, self._provider, self._suggested = label, provider, suggested
 
-    def compose(self) -> ComposeResult:
+    def dialog_title(self) -> Text:
+        return literal(f"Validate key {self._label} at…")
+
+    def compose_fields(self) -> ComposeResult:
         default = provider_ids.info(self._provider).default_base_url
-        with Vertical(classes="dialog wide"):
-            yield Label(f"Validate key {self._label} at…", classes="dialog-title")
-            yield Static(f"A compatible server's base URL; empty checks with the provider ({default}).",
-                         markup=False)
-            yield Input(self._suggested or "", placeholder=default, id="base_url")
-            yield ErrorLine(id="err-base_url")
-            with Horizontal(classes="buttons"):
-                yield Button("Validate", id="validate", variant="primary")
-                yield Button("Cancel", id="cancel")
+        yield Static(f"A compatible server's base URL; empty checks with the provider ({default}).",
+                     markup=False)
+        yield Input(self._suggested or "", placeholder=default, id="base_url")
+        yield ErrorLine(id="err-base_url")
 
-    def on_mount(self) -> None:
-        self.query_one("#base_url", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "validate":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         from quilltap_tui.errors import Invalid
         from quilltap_tui.services.validation import base_url
 
@@ -223,28 +187,24 @@ class BaseUrlModal(BaseModal):
         self.dismiss(url or "")
 
 
-class EnvImportModal(BaseModal):
+class EnvImportModal(FormDialog):
     """Tick provider variables (OPENAI_API_KEY, ...) to store them as keys. Dismisses with the count."""
+
+    SUBMIT, WIDE = ("Import", "import"), True
 
     def __init__(self, env_keys: list[Any]) -> None:
         super().__init__()
         self._env_keys = env_keys
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Label("Import keys from environment variables", classes="dialog-title")
-            for index, key in enumerate(self._env_keys):
-                yield Checkbox(f"{key.env_var} ({key.provider}, …{key.last4}) as {_label_for(key)}",
-                               value=True, id=f"env-{index}")
-            yield ErrorLine(id="err-form")
-            with Horizontal(classes="buttons"):
-                yield Button("Import", id="import", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def dialog_title(self) -> str:
+        return "Import keys from environment variables"
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "import":
-            self.dismiss(None)
-            return
+    def compose_fields(self) -> ComposeResult:
+        for index, key in enumerate(self._env_keys):
+            yield Checkbox(f"{key.env_var} ({key.provider}, …{key.last4}) as {_label_for(key)}",
+                           value=True, id=f"env-{index}")
+
+    def submit(self) -> None:
         chosen = [k for i, k in enumerate(self._env_keys) if self.query_one(f"#env-{i}", Checkbox).value]
         self.import_keys(chosen)
 

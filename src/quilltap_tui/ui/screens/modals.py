@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from quilltap_tui.textsafe import literal
 from quilltap_tui.ui.screens.base import BaseModal
@@ -25,6 +28,53 @@ class ErrorLine(Static):
         # Errors quote provider text and user input: drawn literally, escapes inert, keys redacted.
         super().update(literal(content) if isinstance(content, str) else content, layout=layout)  # type: ignore[arg-type]
         self.display = bool(str(content))
+
+
+class FormDialog(BaseModal):
+    """The dialogs' one skeleton: a title, the fields, the form's error line, then [submit] [Cancel].
+
+    A subclass sets ``SUBMIT`` (button label and id) and ``WIDE``, yields its fields from
+    :meth:`compose_fields`, names the field focused first in ``FOCUS`` and does its work in :meth:`submit`
+    (enter in a one-line field submits too). Cancel and esc dismiss with None.
+    """
+
+    SUBMIT: ClassVar[tuple[str, str]] = ("OK", "ok")
+    WIDE: ClassVar[bool] = False
+    FOCUS: ClassVar[str | None] = None
+
+    def dialog_title(self) -> str | Text:
+        return ""
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    def submit(self) -> None:
+        """The primary button or enter: check, then dismiss with the result (or start the work)."""
+
+    def compose(self) -> ComposeResult:
+        label, button_id = self.SUBMIT
+        with Vertical(classes="dialog wide" if self.WIDE else "dialog"):
+            yield Label(self.dialog_title(), classes="dialog-title")
+            yield from self.compose_fields()
+            yield ErrorLine(id="err-form")
+            with Horizontal(classes="buttons"):
+                yield Button(label, id=button_id, variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.FOCUS is not None:
+            self.query_one(self.FOCUS).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == self.SUBMIT[1]:
+            self.submit()
+        elif event.button.id == "cancel":
+            self.dismiss(None)
 
 
 class ConfirmModal(BaseModal):

@@ -86,7 +86,8 @@ class ProfileFormScreen(BaseScreen):
     BINDINGS = [
         *BaseScreen.BINDINGS,
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
-        Binding("ctrl+k", "validate_key", "Validate key", id="validate_key"),
+        # Priority: a text field's own ctrl+k (delete to the end) would otherwise take it, and hide it from the footer.
+        Binding("ctrl+k", "validate_key", "Validate key", id="validate_key", priority=True),
         Binding("ctrl+t", "test_generate", "Test generate", id="test_generate"),
     ]
     HELP = "Edit a profile. Parameters shown are the ones the chosen model takes."
@@ -118,14 +119,17 @@ class ProfileFormScreen(BaseScreen):
         provider = p.provider if p else providers[0]
         with VerticalScroll(id="form"):  # stored values are shown inert: an input draws its value raw
             yield ErrorLine(id="err-form")
+            yield Label("Profile", classes="section first")
             yield field_row("Name", Input(_shown(p.name if p else None), id="name", placeholder="e.g. art"), "name")
             yield field_row("Provider", Select([(provider_ids.title(x), x) for x in providers],
                                                value=provider, allow_blank=False, id="provider"), "provider")
+            yield Label("Connection", classes="section")
             key = (p.key or "") if p else self._key_for(provider)
             yield field_row("Key", Select(self._key_options(provider), value=key, allow_blank=False, id="key"), "key")
             yield field_row("Base URL", Input(_shown(p.base_url if p else None), id="base_url",
                                               placeholder=provider_ids.info(provider).default_base_url),
                             "base_url")
+            yield Label("Model", classes="section")
             hint = P.model_hint(self.kind, provider)
             yield field_row("Model", Input(_shown(p.model if p else None), id="model", placeholder=hint), "model")
             yield field_row("", Select([], prompt="discovered models: pick one to fill in the model",
@@ -134,12 +138,18 @@ class ProfileFormScreen(BaseScreen):
             yield ErrorLine(id="err-parameters")
             yield Vertical(id="params")
             yield from self._compose_extras(p)
+            yield Label("Tags and default", classes="section")
             yield field_row("Tags", Input(_shown(", ".join(p.tags if p else ())), id="tags",
                                           placeholder="comma separated, e.g. art, fast"), "tag")
             with Horizontal(classes="field-line switch-row"):
                 yield Label("Default profile", classes="field-label")
                 yield Switch(p.default if p else self.first or self._first_of_kind(), id="default")
             yield ErrorLine(id="err-default")
+            if self.kind == "image":
+                yield Label("Test", classes="section")
+                yield field_row("Test prompt", Input(TEST_PROMPT, id="test-prompt"), "test-prompt")
+        # Outside the scrolling form: the progress line and Save / Cancel stay in view however long the form is.
+        with Vertical(id="form-actions"):
             with Horizontal(classes="status-line"):
                 yield LoadingIndicator(id="form-busy")
                 yield Static("", id="form-status")
@@ -158,14 +168,13 @@ class ProfileFormScreen(BaseScreen):
             yield field_row(label, Input(str(limit) if limit else "", id=name, placeholder="default"), name)
 
     def _compose_buttons(self) -> ComposeResult:
-        if self.kind == "image":
-            yield field_row("Test prompt", Input(TEST_PROMPT, id="test-prompt"), "test-prompt")
+        # One row each (compact), so at 80x24 the form keeps room for its fields; their keys are in the footer.
         with Horizontal(classes="buttons"):
-            yield Button("Save (ctrl+s)", id="save", variant="primary")
-            yield Button("Validate key (ctrl+k)", id="validate")
+            yield Button("Save", id="save", variant="primary", compact=True)
+            yield Button("Validate key", id="validate", compact=True)
             if self.kind == "image":
-                yield Button("Test generate (ctrl+t)", id="test")
-            yield Button("Cancel (esc)", id="cancel")
+                yield Button("Test generate", id="test", compact=True)
+            yield Button("Cancel", id="cancel", compact=True)
 
     def _keys(self) -> list[Any]:
         snapshot = self.app.snapshot

@@ -6,53 +6,46 @@ from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Static
 
-from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import ErrorLine
+from quilltap_tui.ui.screens.modals import ErrorLine, FormDialog
 from quilltap_tui.ui.tasks import Failed, blocking_work
 from quilltap_tui.ui.widgets.secret_input import SecretInput
 
 
-class UnlockModal(BaseModal):
+class UnlockModal(FormDialog):
     """Asks for the passphrase and calls ``Vault.unlock`` in a thread. Dismisses True when unlocked."""
 
-    def compose(self) -> ComposeResult:
-        vault_file = Path(self.app.ctx.paths.vault_file)
+    SUBMIT, FOCUS = ("Unlock", "unlock"), "#passphrase"
+
+    def _vault_file(self) -> Path:
+        return Path(self.app.ctx.paths.vault_file)
+
+    def dialog_title(self) -> str:
+        return "Unlock the key vault" if self._vault_file().exists() else "Choose the key vault's passphrase"
+
+    def compose_fields(self) -> ComposeResult:
+        vault_file = self._vault_file()
         creating = not vault_file.exists()
         hint = ("Choose a passphrase for the new encrypted file vault; you will need it every session."
                 if creating else f"Enter the passphrase of the file vault {vault_file}.")
-        with Vertical(classes="dialog"):
-            yield Label("Choose the key vault's passphrase" if creating else "Unlock the key vault",
-                        classes="dialog-title")
-            yield Static(hint, markup=False)
-            yield SecretInput(placeholder="passphrase", id="passphrase")
-            if creating:  # a typo here would make a vault nobody can open: ask twice
-                yield SecretInput(placeholder="repeat the passphrase", id="repeat")
-            yield ErrorLine(id="err-passphrase")
-            with Horizontal(classes="buttons"):
-                yield Button("Unlock", id="unlock", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#passphrase", Input).focus()
+        yield Static(hint, markup=False)
+        yield SecretInput(placeholder="passphrase", id="passphrase")
+        if creating:  # a typo here would make a vault nobody can open: ask twice
+            yield SecretInput(placeholder="repeat the passphrase", id="repeat")
+        yield ErrorLine(id="err-passphrase")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()  # instead of FormDialog's (enter submits): enter in the first field goes on
         repeat = self.query("#repeat")
         if event.input.id == "passphrase" and repeat:
             repeat.first(Input).focus()
             return
-        self._submit()
+        self.submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "unlock":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         field = self.query_one("#passphrase", Input)
         passphrase = field.value
         repeats = list(self.query("#repeat").results(Input))
