@@ -124,6 +124,16 @@ async def test_copy_path_sends_osc52_wrapped_for_tmux(make_app: Any, ctx: Any, u
         app.copy_to_clipboard("/tmp/a.png")
         assert app.clipboard == "/tmp/a.png"
 
+        class Terminal:  # stands in for the driver of a real terminal (run_test's headless one is not told)
+            written: list[str] = []
+
+            def write(self, data: str) -> None:
+                self.written.append(data)
+
+        app.terminal = Terminal()  # type: ignore[assignment]
+        app.copy_to_clipboard("/tmp/a.png")  # Textual's own copy writes the bare OSC 52 through its driver
+        assert Terminal.written == [tmux_wrap(bare)]
+
 
 async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app: Any, ctx: Any) -> None:
     """Bug: ctrl+c showed the raw markup 'Press [b]ctrl+q[/b] to quit the app'."""

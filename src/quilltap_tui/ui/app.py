@@ -611,7 +611,7 @@ def _announcing(base: type[Driver], app: QuilltapApp) -> type[Driver]:
         base.__init__(driver, *args, **kwargs)
         app.terminal = driver
 
-    return type(base.__name__, (base,), {"__init__": __init__})
+    return type(base.__name__, (base,), {"__init__": __init__, "__module__": base.__module__})
 
 
 def is_plain_lock(error: BaseException) -> bool:
