@@ -1,37 +1,20 @@
-"""Waiting in chat UI tests on the app's own progress (workers, handled messages), never on a clock.
-
-A reply's events reach the widgets through the screen's inbox; each wait below hands the event loop
-back to the app (its message queues, timers and workers) until what a user would see is there.
-"""
+"""Chat UI test helpers: a chat profile on a fake server, opening a chat and typing into it, each wait on the
+state a user would see (``until`` from the UI conftest), never on a guessed delay."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from textual._wait import wait_for_idle
 
 from quilltap_tui.services import chats, keys, profiles
 from tests.fakes.chat_servers import FakeChatServer
+from tests.ui.conftest import until
+
+__all__ = ["chat_server", "until"]
 
 CHAT_KEY = "sk-chat-test-0123456789abcdefSECRET"
-LIMIT = 20.0  # seconds: only a hang ever reaches it
-
-
-async def until(pilot: Any, condition: Callable[[], Any], what: str = "the condition") -> None:
-    """Let the app run until ``condition()`` holds; fail after ``LIMIT`` seconds.
-
-    Each round waits for the app to go idle (what ``Pilot.pause`` does, without its wait for every widget to
-    answer a callback: a Markdown block replaced while a reply streams never answers). Not for all workers:
-    a reply held back by the test is a worker that must stay running.
-    """
-    deadline = time.monotonic() + LIMIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await wait_for_idle(0)
 
 
 @pytest.fixture

@@ -111,5 +111,6 @@ async def test_leaving_the_chat_leaves_queued_messages_unsent_and_says_so(
         app.pop_screen()
         await until(pilot, lambda: not screen.is_attached, "the chat to close")
         gate.set()
-        assert any("queued message was not sent" in str(n.message) for n in app._notifications)
+        await until(pilot, lambda: any("queued message was not sent" in str(n.message) for n in app._notifications),
+                    "the toast")
     assert [last_user_text(r.body) for r in chat_server.chat_requests] == ["first question"]

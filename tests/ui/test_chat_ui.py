@@ -278,7 +278,8 @@ async def test_long_chat_opens_on_its_last_page_and_loads_earlier(make_app: Any,
         assert len(views) == PAGE and views[-1].text == "message 5000" and views[0].text == f"message {5001 - PAGE}"
         assert app.screen.query_one("#load-earlier").display
         app.screen.conversation.scroll_home(animate=False)
-        await settle(pilot)
+        # Until the page is on screen, not a fixed number of settles (a loaded machine took more).
+        await until(pilot, lambda: len(_views(app, MessageView)) == 2 * PAGE, "the earlier page")
         views = _views(app, MessageView)
         assert len(views) == 2 * PAGE and views[0].text == f"message {5001 - 2 * PAGE}"
 

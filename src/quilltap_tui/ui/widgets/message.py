@@ -174,6 +174,7 @@ class MessageView(Vertical):
     def __init__(self, role: str, text: str = "", *, status: str = "complete", error: str | None = None,
                  message_id: str | None = None, live: bool = False) -> None:
         super().__init__(classes=role)
+        self.set_class(status == "queued", "-queued")  # from the start: no frame shows it unmarked
         self.role = role
         self.live = live  # True while this reply is being received
         self.message_id = message_id
@@ -197,7 +198,6 @@ class MessageView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".message-error").display = bool(self.error)
-        self.set_class(self.status == "queued", "-queued")
 
     @property
     def body(self) -> TimedMarkdown:
