@@ -283,7 +283,7 @@ class QuilltapApp(App[int]):
             if self._held_keys or self._waiting_for_screen():
                 self._hold_key(event)
                 return
-            event.typed_on = self.screen  # type: ignore[attr-defined]
+            event.typed_on = self.screen  # type: ignore[attr-defined]  # our mark on Textual's Key, read in _on_key
             if event.key == "enter" and getattr(self.screen, "HOLD_KEYS_ON_SUBMIT", False):
                 # Decided here, before the enter is handed on: the keys already queued behind it would
                 # otherwise reach the form's fields before its Submitted message starts the change.

@@ -36,7 +36,7 @@ def install() -> None:
         original(self, redact(text))
 
     setattr(__call__, _MARK, True)
-    Logger.__call__ = __call__  # type: ignore[method-assign]
+    Logger.__call__ = __call__  # type: ignore[method-assign]  # the redacting wrapper, installed once
 
 
 def _sink_active(logger: Any) -> bool:

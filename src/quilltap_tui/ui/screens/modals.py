@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.visual import VisualType
 from textual.widgets import Button, Input, Label, Static
 
 from quilltap_tui.textsafe import literal
@@ -24,9 +25,9 @@ class ErrorLine(Static):
         super().__init__("", id=id, markup=False)
         self.display = False
 
-    def update(self, content: object = "", *, layout: bool = True) -> None:
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         # Errors quote provider text and user input: drawn literally, escapes inert, keys redacted.
-        super().update(literal(content) if isinstance(content, str) else content, layout=layout)  # type: ignore[arg-type]
+        super().update(literal(content) if isinstance(content, str) else content, layout=layout)
         self.display = bool(str(content))
 
 

@@ -192,7 +192,7 @@ class ImagePreview(Widget):
         kwargs: dict[str, Any] = {"classes": "preview-image"}
         if terminal.takes_on_error(widget_class):
             kwargs["on_error"] = lambda exc: Static(self._text(f"Cannot preview: {exc}"), markup=False)
-        return widget_class(message.image, **kwargs)  # type: ignore[no-any-return]
+        return widget_class(message.image, **kwargs)  # type: ignore[no-any-return]  # textual-image is untyped
 
     def _remove_image(self) -> None:
         for child in self.query(".preview-image"):

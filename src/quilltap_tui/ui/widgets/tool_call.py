@@ -174,7 +174,7 @@ class ToolCallView(Vertical):
             self._timer = None
         self.query_one(".image-placeholder").display = False
         self.query(".partial-preview").remove()  # the final image (or the error) takes its place
-        self.query_one(Collapsible).title = self._title()  # type: ignore[assignment]
+        self.query_one(Collapsible).title = self._title()  # type: ignore[assignment]  # Content: no markup
         self.query_one(".call-result", Static).update(self._result_text())
         error = self.query_one(".call-error", Static)
         error.update(self._error_text())
