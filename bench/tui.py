@@ -311,8 +311,8 @@ async def _stalls_and_long_chat() -> Stalls:
         add_image_profile(ctx, images)
         add_chat_profile(ctx, chat, default=True)
         chat.decider = tool_then_text(final_text="Here it is.")
-        chat_id = chats.create_chat(ctx, chat_profile="talk")["id"]
-        long_id = chats.create_chat(ctx, chat_profile="talk", title="long")["id"]
+        chat_id = chats.create_chat(ctx, chat_profile="talk").id
+        long_id = chats.create_chat(ctx, chat_profile="talk", title="long").id
         with ctx.db.session() as session:
             for seq in range(1, 5001):
                 session.add(Message(chat_id=long_id, seq=seq, role="user" if seq % 2 else "assistant",

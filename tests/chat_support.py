@@ -71,7 +71,7 @@ async def ask(ctx: AppContext, chat_id: str, text: str) -> Turn:
 
 
 def new_chat(ctx: AppContext, **kwargs: Any) -> str:
-    return str(chats.create_chat(ctx, chat_profile="talk", **kwargs)["id"])
+    return str(chats.create_chat(ctx, chat_profile="talk", **kwargs).id)
 
 
 def rows(home: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -78,4 +78,4 @@ async def test_toasts_chat_titles_and_header_show_names_literally(make_app: Any,
         await settle(pilot)
         shown = screen_text(app)
         assert "[b]head[/b]" in shown and "[i]img[/i]" in shown
-        assert chat["title"] == NAME
+        assert chat.title == NAME

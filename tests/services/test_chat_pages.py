@@ -25,7 +25,7 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
 
 
 def _chat_with_images(ctx: AppContext, title: str, messages: int, image_every: int) -> str:
-    chat_id = str(chats.create_chat(ctx, title=title)["id"])
+    chat_id = str(chats.create_chat(ctx, title=title).id)
     with ctx.db.session() as session:
         for seq in range(1, messages + 1):
             session.add(Message(id=f"{title}-m{seq}", chat_id=chat_id, seq=seq,

@@ -42,25 +42,25 @@ def test_new_chat_picks_the_image_profile_by_tags_else_the_default(
     ctx: AppContext, tags: list[str], expected: str
 ) -> None:
     view = chats.create_chat(ctx, chat_profile="talk", tags=tags)
-    assert (view["image_profile"], view["images_enabled"]) == (expected, True)
-    assert [t.lower() for t in view["tags"]] == sorted(t.lower() for t in tags)  # existing spelling kept
+    assert (view.image_profile, view.images_enabled) == (expected, True)
+    assert [t.lower() for t in view.tags] == sorted(t.lower() for t in tags)  # existing spelling kept
 
 
 def test_explicit_profile_no_images_and_default_chat_profile(ctx: AppContext) -> None:
-    assert chats.create_chat(ctx, chat_profile="talk", image_profile="both", tags=["photo"])["image_profile"] == "both"
+    assert chats.create_chat(ctx, chat_profile="talk", image_profile="both", tags=["photo"]).image_profile == "both"
     off = chats.create_chat(ctx, chat_profile="talk", no_images=True)
-    assert (off["image_profile"], off["images_enabled"]) == (None, False)
+    assert (off.image_profile, off.images_enabled) == (None, False)
     with pytest.raises(Invalid) as caught:
         chats.create_chat(ctx)  # no default chat profile yet
     assert caught.value.field == "chat_profile"
     profiles.set_default(ctx, profiles.CHAT, "talk")
-    assert chats.create_chat(ctx)["chat_profile"] == "talk"
+    assert chats.create_chat(ctx).chat_profile == "talk"
     with pytest.raises(NotFound):
         chats.create_chat(ctx, chat_profile="talk", image_profile="missing")
 
 
 def test_switching_the_image_profile_changes_the_next_turns_tool(ctx: AppContext) -> None:
-    chat_id = chats.create_chat(ctx, chat_profile="talk", image_profile="anime")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="talk", image_profile="anime").id
 
     def offered() -> list[str]:
         return [spec.description for spec in chat_turn.prepare_turn(ctx, chat_id).tools.specs()]
@@ -70,7 +70,7 @@ def test_switching_the_image_profile_changes_the_next_turns_tool(ctx: AppContext
     chats.set_image_profile(ctx, chat_id, "photo")
     assert '"photo"' in offered()[0]
     view = chats.set_image_profile(ctx, chat_id, None)
-    assert offered() == [] and view["images_enabled"] is False
+    assert offered() == [] and view.images_enabled is False
     chats.set_image_profile(ctx, chat_id, "both")
     assert '"both"' in offered()[0]
     profiles.remove(ctx, profiles.IMAGE, "both")  # a deleted profile means no tool, not a failure
@@ -78,14 +78,14 @@ def test_switching_the_image_profile_changes_the_next_turns_tool(ctx: AppContext
 
 
 def test_rename_list_counts_messages_and_delete(ctx: AppContext, tmp_path: Path) -> None:
-    first = chats.create_chat(ctx, chat_profile="talk")["id"]
-    second = chats.create_chat(ctx, chat_profile="talk")["id"]
+    first = chats.create_chat(ctx, chat_profile="talk").id
+    second = chats.create_chat(ctx, chat_profile="talk").id
     history.add_message(SqlTurnStore(ctx.db), second, "user", "  a question\nabout boats  ")
     history.add_message(SqlTurnStore(ctx.db), second, "assistant", "an answer")
     listed = chats.list_chats(ctx)
-    assert [c["id"] for c in listed] == [second, first]  # most recently active first
-    assert (listed[0]["title"], listed[0]["messages"], listed[1]["messages"]) == ("a question about boats", 2, 0)
-    assert chats.rename_chat(ctx, second[:8], "Boats")["title"] == "Boats"
+    assert [c.id for c in listed] == [second, first]  # most recently active first
+    assert (listed[0].title, listed[0].messages, listed[1].messages) == ("a question about boats", 2, 0)
+    assert chats.rename_chat(ctx, second[:8], "Boats").title == "Boats"
     assert [m["role"] for m in chats.get_messages(ctx, second)] == ["user", "assistant"]
     chats.delete_chat(ctx, second)
     assert rows(tmp_path / "home", "select count(*) from message") == [(0,)]
@@ -117,9 +117,9 @@ def test_image_profile_from_a_chat_profile_reuses_its_key(ctx: AppContext) -> No
 
 
 def test_chats_with_text_finds_chats_by_message_text_only_ids(ctx: AppContext) -> None:
-    fox = chats.create_chat(ctx, chat_profile="talk", title="Animals")["id"]
-    rates = chats.create_chat(ctx, chat_profile="talk", title="Numbers")["id"]
-    tools = chats.create_chat(ctx, chat_profile="talk", title="Tools")["id"]
+    fox = chats.create_chat(ctx, chat_profile="talk", title="Animals").id
+    rates = chats.create_chat(ctx, chat_profile="talk", title="Numbers").id
+    tools = chats.create_chat(ctx, chat_profile="talk", title="Tools").id
     store = SqlTurnStore(ctx.db)
     history.add_message(store, fox, "user", "Draw a Quick brown FOX")
     history.add_message(store, fox, "assistant", "Here is the fox.")

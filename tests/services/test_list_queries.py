@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from quilltap_tui.services import keys, profiles
+from quilltap_tui.chat import history
+from quilltap_tui.services import chats, keys, profiles
+from quilltap_tui.services.chat_turn_store import SqlTurnStore
 from quilltap_tui.services.context import AppContext
 from tests.chat_support import make_ctx
 
@@ -54,3 +56,23 @@ def test_profile_lists_run_two_statements_for_fifty_profiles(tmp_path: Path) -> 
     assert (images[7].key, images[7].key_last4, images[7].tags) == ("work", "…cdef", ("shared", "t1"))
     assert (images[8].key, images[8].tags) == (None, ("shared", "t2"))
     assert talks[3] == profiles.show(ctx, profiles.CHAT, "talk 03") and talks[4].tags == ()
+
+
+def test_chat_list_runs_two_statements_for_fifty_chats(tmp_path: Path) -> None:
+    ctx = filled(tmp_path)
+    store = SqlTurnStore(ctx.db)
+    made = [chats.create_chat(ctx, chat_profile=f"talk {n:02}", tags=[f"t{n % 3}"] if n % 2 else None,
+                              no_images=n % 5 == 0, title=f"chat {n:02}") for n in range(ROWS)]
+    for n, chat in enumerate(made[:10]):
+        for turn in range(n):
+            history.add_message(store, chat.id, "user", f"question {turn}")
+    with counted(ctx) as statements:
+        listed = chats.list_chats(ctx)
+    assert len(listed) == ROWS
+    assert len(statements) == 2, statements  # the chats with their profiles and counts, then every chat's tags
+    by_title = {chat.title: chat for chat in listed}
+    assert by_title["chat 07"] == chats.get_chat(ctx, made[7].id)
+    assert (by_title["chat 07"].messages, by_title["chat 07"].tags, by_title["chat 07"].chat_profile) == (
+        7, ("t1",), "talk 07")
+    assert (by_title["chat 05"].image_profile, by_title["chat 05"].images_enabled) == (None, False)
+    assert [c.title for c in listed[:3]] == ["chat 09", "chat 08", "chat 07"]  # most recently active first

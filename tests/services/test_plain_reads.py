@@ -82,7 +82,7 @@ def gallery(tmp_path: Path) -> Iterator[tuple[AppContext, str, list[str]]]:
     ctx = make_ctx(tmp_path / "home")
     image_sweep.sweep_orphans(ctx)  # the first run's full scan: leaves the marker, so a listing has nothing to do
     profiles.create(ctx, profiles.CHAT, name="talk", provider="ollama", model="m", default=True)
-    chat = chats.create_chat(ctx, no_images=True)["id"]
+    chat = chats.create_chat(ctx, no_images=True).id
     ids = [_save(ctx, "a lighthouse"), _save(ctx, "a fox", chat_id=chat, seed=7), _save(ctx, "an owl")]
     with ctx.db.session() as session:  # the owl was made from the fox and the lighthouse, in that order
         for position, parent in enumerate((ids[1], ids[0])):
@@ -147,14 +147,16 @@ def test_audit_listing_equals_the_orm_listing(tmp_path: Path) -> None:
 def test_chats_listing_equals_the_orm_listing(gallery: tuple[AppContext, str, list[str]]) -> None:
     ctx, chat, _ = gallery
     profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", default=True)
-    tagged = chats.create_chat(ctx, tags=["Zebra", "apple"], title="with images")["id"]
+    tagged = chats.create_chat(ctx, tags=["Zebra", "apple"], title="with images").id
     chats.set_image_profile(ctx, chat, "art")
     chats.rename_chat(ctx, chat, "renamed")
     orm = chats.list_chats(ctx)
-    assert plain_reads.list_chats(ctx) == orm
-    by_id = {row["id"]: row for row in orm}
-    assert by_id[tagged]["tags"] == ["apple", "Zebra"] and by_id[tagged]["images_enabled"] is True
-    assert by_id[chat]["images"] == 1 and by_id[chat]["image_profile"] == "art" and by_id[chat]["title"] == "renamed"
+    plain = plain_reads.list_chats(ctx)
+    assert plain == orm and plain is not None
+    assert [row.as_json() for row in plain] == [row.as_json() for row in orm]
+    by_id = {row.id: row for row in orm}
+    assert by_id[tagged].tags == ("apple", "Zebra") and by_id[tagged].images_enabled is True
+    assert by_id[chat].images == 1 and by_id[chat].image_profile == "art" and by_id[chat].title == "renamed"
     chats.set_image_profile(ctx, tagged, None)  # images off: the profile goes, the switch says so
     assert plain_reads.list_chats(ctx) == chats.list_chats(ctx)
     url = make_ctx(ctx.paths.data.parent / "pg", QUILLTAP_DATABASE_URL="postgresql://user@127.0.0.1:9/none")

@@ -81,7 +81,7 @@ def test_offered_only_when_the_chat_image_profile_can_edit(tmp_path: Path) -> No
             add_chat_profile(ctx, server)
             add_image_profile(ctx, fake, model="gpt-image-2")  # type: ignore[arg-type]
             add_image_profile(ctx, fake, name="old", model="dall-e-3", default=False)  # type: ignore[arg-type]
-            chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art")["id"])
+            chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art").id)
             assert chat_turn.prepare_turn(ctx, chat_id).tools.names() == ["generate_image", "edit_image"]
             chats.set_image_profile(ctx, chat_id, "old")
             assert chat_turn.prepare_turn(ctx, chat_id).tools.names() == ["generate_image"]

@@ -28,7 +28,7 @@ def chat_with_profile(ctx: Any, server: FakeChatServer, **options: Any) -> str:
     keys.add_key(ctx, provider="openai", label="chat", secret=CHAT_KEY)
     profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
                     base_url=server.base_url, default=True)
-    return str(chats.create_chat(ctx, chat_profile="main", **options)["id"])
+    return str(chats.create_chat(ctx, chat_profile="main", **options).id)
 
 
 async def open_chat(pilot: Any, chat_id: str) -> Any:

@@ -24,13 +24,13 @@ async def test_image_profile_from_chat_profile_reuses_key_url_and_tags(make_app:
         await settle(pilot)
         await pilot.press("f3")
         await settle(pilot)
-        assert [r["name"] for r in app.screen._all] == ["gpt images"]
+        assert [r.name for r in app.screen._all] == ["gpt images"]
         await pilot.press("i")  # not offered on the image profiles list
         await settle(pilot)
-        assert [p["name"] for p in profiles.list_profiles(ctx, profiles.IMAGE)] == ["gpt images"]
+        assert [p.name for p in profiles.list_profiles(ctx, profiles.IMAGE)] == ["gpt images"]
     made = profiles.show(ctx, profiles.IMAGE, "gpt images")
-    assert (made["provider"], made["model"], made["key"]) == ("openai", "gpt-image-2", "work")
-    assert made["base_url"] == "http://127.0.0.1:9/v1" and made["tags"] == ["daily"]
+    assert (made.provider, made.model, made.key) == ("openai", "gpt-image-2", "work")
+    assert made.base_url == "http://127.0.0.1:9/v1" and made.tags == ("daily",)
 
 
 async def test_direct_generation_shows_elapsed_time_and_esc_cancels(make_app: Any, ctx: Any) -> None:

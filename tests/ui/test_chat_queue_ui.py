@@ -19,7 +19,7 @@ def _setup(ctx: Any, fal: FakeFalQueue) -> str:
     profiles.create(ctx, profiles.IMAGE, name="queue", provider="fal", model="fal-ai/flux/dev", key="fal",
                     base_url=fal.base_url, default=True)
     profiles.create(ctx, profiles.CHAT, name="main", provider="scripted", model="scripted-1", default=True)
-    return str(chats.create_chat(ctx, chat_profile="main")["id"])
+    return str(chats.create_chat(ctx, chat_profile="main").id)
 
 
 async def _placeholder_says(pilot: Any, words: str) -> str:

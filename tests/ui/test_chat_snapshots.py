@@ -34,7 +34,7 @@ def _seed(ctx: Any) -> str:
     profiles.create(ctx, profiles.IMAGE, name="art", provider="openai", model="gpt-image-1", key="work",
                     default=True, tags=["art"])
     profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="gpt-4.1", key="work", default=True)
-    chat_id = str(chats.create_chat(ctx, chat_profile="main", title="Lighthouse", tags=["art"])["id"])
+    chat_id = str(chats.create_chat(ctx, chat_profile="main", title="Lighthouse", tags=["art"]).id)
     data = make_image(64, 64, seed="x")
     (ctx.paths.data / "images/2025/01").mkdir(parents=True, exist_ok=True)
     (ctx.paths.data / "images/2025/01/snap.png").write_bytes(data)

@@ -82,7 +82,7 @@ def _views(app: Any, kind: type) -> list[Any]:
 
 
 def _chat_id(ctx: Any) -> str:
-    return str(chats.list_chats(ctx)[0]["id"])
+    return str(chats.list_chats(ctx)[0].id)
 
 
 async def test_new_chat_send_stream_tool_call_and_image(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -123,7 +123,7 @@ async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: An
     chat, images = fakes
     _setup(ctx, chat, images)
     chat.enqueue(Say(tokens=[f"tok{i} " for i in range(400)], hold_after=3))  # three tokens, then it waits
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -152,7 +152,7 @@ async def test_switch_image_profile_mid_chat_changes_the_next_turn(make_app: Any
     chat, images = fakes
     _setup(ctx, chat, images)
     chat.decider = tool_then_text(final_text="Done.")
-    chat_id = chats.create_chat(ctx, chat_profile="main", tags=["wide"])["id"]  # tags pick "wide"
+    chat_id = chats.create_chat(ctx, chat_profile="main", tags=["wide"]).id  # tags pick "wide"
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -164,14 +164,14 @@ async def test_switch_image_profile_mid_chat_changes_the_next_turn(make_app: Any
         assert labels[0] == "No image generation" and labels[1].startswith("wide")  # tag matches first
         picker.value = "art"
         await settle(pilot)
-        assert chats.get_chat(ctx, chat_id)["image_profile"] == "art"
+        assert chats.get_chat(ctx, chat_id).image_profile == "art"
         assert "image: art" in app.sub_title
         await _send(pilot, "a lighthouse")
         body = images.requests_to("/images/generations")[-1].json
         assert body["model"] == "gpt-image-1"
         picker.value = NO_IMAGES
         await settle(pilot)
-        assert chats.get_chat(ctx, chat_id)["images_enabled"] is False
+        assert chats.get_chat(ctx, chat_id).images_enabled is False
         chat.decider = None
         chat.enqueue(Say("No pictures now."))
         await _send(pilot, "just talk")
@@ -186,7 +186,7 @@ async def test_llm_text_is_inert_and_markup_is_not_interpreted(make_app: Any, ct
     _setup(ctx, chat, images)
     evil = "Hi \x1b]52;c;ZXZpbA==\x07 [b]bold?[/b] [link=http://x]y[/link]"
     chat.enqueue(Say(tokens=[evil[:9], evil[9:]]))
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -210,7 +210,7 @@ async def _provider_error_without_the_key(make_app: Any, ctx: Any, chat: FakeCha
                                           images: FakeOpenAIImages) -> None:
     _setup(ctx, chat, images)
     chat.enqueue(HttpError(401))
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -227,34 +227,34 @@ async def _provider_error_without_the_key(make_app: Any, ctx: Any, chat: FakeCha
 async def test_rename_filter_and_delete_from_the_list(make_app: Any, ctx: Any, fakes: Any) -> None:
     chat, images = fakes
     _setup(ctx, chat, images)
-    first = chats.create_chat(ctx, chat_profile="main", title="Foxes")["id"]
+    first = chats.create_chat(ctx, chat_profile="main", title="Foxes").id
     chats.create_chat(ctx, chat_profile="main", title="Lighthouses", tags=["sea"])
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         listing = app.screen.query_one("ChatList")
-        assert [c["title"] for c in listing.shown] == ["Lighthouses", "Foxes"]
+        assert [c.title for c in listing.shown] == ["Lighthouses", "Foxes"]
         await pilot.press("slash", "s", "e", "a")
         await pilot.pause()
-        assert [c["title"] for c in listing.shown] == ["Lighthouses"]
+        assert [c.title for c in listing.shown] == ["Lighthouses"]
         await pilot.press("escape")
         await pilot.press("down")
-        assert listing.selected()["id"] == first
+        assert listing.selected().id == first
         await pilot.press("r")
         await settle(pilot)
         app.screen.query_one("#new-title").value = "Red foxes"
         await pilot.press("enter")
         await settle(pilot)
-        assert chats.get_chat(ctx, first)["title"] == "Red foxes"
-        row = next(i for i, c in enumerate(listing.shown) if c["id"] == first)
+        assert chats.get_chat(ctx, first).title == "Red foxes"
+        row = next(i for i, c in enumerate(listing.shown) if c.id == first)
         listing.query_one("#chat-table").move_cursor(row=row)
         await pilot.press("d")
         await settle(pilot)
         assert "Red foxes" in str(app.screen.query_one("#confirm-body").render())
         await pilot.click("#confirm")
         await settle(pilot)
-        assert [c["title"] for c in listing.shown] == ["Lighthouses"]
-    assert [c["title"] for c in chats.list_chats(ctx)] == ["Lighthouses"]
+        assert [c.title for c in listing.shown] == ["Lighthouses"]
+    assert [c.title for c in chats.list_chats(ctx)] == ["Lighthouses"]
 
 
 async def test_long_chat_opens_on_its_last_page_and_loads_earlier(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -263,7 +263,7 @@ async def test_long_chat_opens_on_its_last_page_and_loads_earlier(make_app: Any,
 
     chat, images = fakes
     _setup(ctx, chat, images)
-    chat_id = chats.create_chat(ctx, chat_profile="main", title="Long")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main", title="Long").id
     with ctx.db.session() as session:
         for seq in range(1, 5001):
             session.add(Message(chat_id=chat_id, seq=seq, role="user" if seq % 2 else "assistant",
@@ -294,7 +294,7 @@ async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: 
     chat, images = fakes
     _setup(ctx, chat, images)
     chat.decider = lambda _request: Say("second answer")
-    chat_id = chats.create_chat(ctx, chat_profile="main", title="Slow")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main", title="Slow").id
     add_message(SqlTurnStore(ctx.db), chat_id, "user", "first question")
     add_message(SqlTurnStore(ctx.db), chat_id, "assistant", "first answer")
     real_load = chat_screen._load_chat
@@ -348,14 +348,14 @@ async def test_new_chat_refused_tag_is_shown_beside_it_and_nothing_typed_is_lost
         await settle(pilot)
         assert type(app.screen).__name__ == "ChatScreen"
     [made] = chats.list_chats(ctx)
-    assert made["title"] == "Fox studies" and made["tags"] == ["art"]
+    assert made.title == "Fox studies" and made.tags == ("art",)
 
 
 async def test_profiles_reloaded_inside_a_chat_keep_its_image_profile(make_app: Any, ctx: Any, fakes: Any) -> None:
     """Bug: unlocking the vault inside a chat (which reloads the profiles) turned image generation off."""
     chat, images = fakes
     _setup(ctx, chat, images)
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -368,7 +368,7 @@ async def test_profiles_reloaded_inside_a_chat_keep_its_image_profile(make_app: 
         assert "image: art" in app.sub_title
         assert not any("no image generation" in str(n.message) for n in app._notifications)
     stored = chats.get_chat(ctx, chat_id)
-    assert stored["images_enabled"] is True and stored["image_profile"] == "art"
+    assert stored.images_enabled is True and stored.image_profile == "art"
 
 
 async def test_a_failed_first_turn_keeps_the_new_chat_and_says_so(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -387,7 +387,7 @@ async def test_a_failed_first_turn_keeps_the_new_chat_and_says_so(make_app: Any,
         errors = [v for v in _views(app, MessageView) if v.role == "error"]
         assert errors and "Your message is kept in this chat" in errors[0].text
     (kept,) = chats.list_chats(ctx)
-    assert [m["content"] for m in chats.get_messages(ctx, kept["id"]) if m["role"] == "user"] == ["hello there"]
+    assert [m["content"] for m in chats.get_messages(ctx, kept.id) if m["role"] == "user"] == ["hello there"]
 
 
 async def test_esc_from_a_screen_opened_in_a_chat_returns_to_the_chat(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -396,7 +396,7 @@ async def test_esc_from_a_screen_opened_in_a_chat_returns_to_the_chat(make_app: 
 
     chat, images = fakes
     _setup(ctx, chat, images)
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -424,7 +424,7 @@ async def test_tab_from_the_prompt_does_not_walk_past_tool_calls(make_app: Any, 
     chat, images = fakes
     _setup(ctx, chat, images)
     chat.decider = tool_then_text(final_text="Done.")
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -51,7 +51,7 @@ async def open_long_chat(app: Any, ctx: Any, pilot: Any) -> Conversation:
     keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
     profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
                     base_url="http://127.0.0.1:9/v1", default=True)
-    chat_id = chats.create_chat(ctx, title="Long")["id"]
+    chat_id = chats.create_chat(ctx, title="Long").id
     for n in range(1, 31):
         add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", f"message {n}")
     await settle(pilot)

@@ -24,7 +24,7 @@ async def test_the_prompt_is_a_draft_until_the_chat_stores_the_message(make_app:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        chat_id = str(chats.list_chats(ctx)[0]["id"])
+        chat_id = str(chats.list_chats(ctx)[0].id)
         path = drafts.draft_path(ctx, chat_id)
         await _type(pilot, "half a thought")
         await until(pilot, lambda: path.exists() and path.read_text() == "half a thought", "the draft saved")
@@ -45,7 +45,7 @@ async def test_a_draft_comes_back_when_the_chat_opens(make_app: Any, ctx: Any) -
 
     profiles.create(ctx, profiles.CHAT, name="main", provider="ollama", model="m",
                     base_url="http://127.0.0.1:9/v1", default=True)
-    chat_id = chats.create_chat(ctx, chat_profile="main")["id"]
+    chat_id = chats.create_chat(ctx, chat_profile="main").id
     drafts.save(ctx, chat_id, "left here before the crash", 0)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

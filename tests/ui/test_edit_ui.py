@@ -93,8 +93,8 @@ async def test_show_images_switch_from_the_palette_is_stored_per_chat(make_app: 
 
     with FakeChatServer("openai") as server:
         add_chat_profile(ctx, server)
-        chat_id = str(chats.create_chat(ctx, chat_profile="talk")["id"])
-        other = str(chats.create_chat(ctx, chat_profile="talk")["id"])
+        chat_id = str(chats.create_chat(ctx, chat_profile="talk").id)
+        other = str(chats.create_chat(ctx, chat_profile="talk").id)
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -108,8 +108,8 @@ async def test_show_images_switch_from_the_palette_is_stored_per_chat(make_app: 
             await settle(pilot)
             [(title, _help, _run)] = [c for c in commands(app) if c[0].startswith("Show images")]
             assert title == "Show images to the chat model: turn off"
-    assert chats.get_chat(ctx, chat_id)["show_images"] is True
-    assert chats.get_chat(ctx, other)["show_images"] is False
+    assert chats.get_chat(ctx, chat_id).show_images is True
+    assert chats.get_chat(ctx, other).show_images is False
 
 
 async def test_attach_a_file_send_it_then_edit_the_chats_image(make_app: Any, ctx: Any, tmp_path: Any) -> None:
@@ -128,7 +128,7 @@ async def test_attach_a_file_send_it_then_edit_the_chats_image(make_app: Any, ct
         await arrange(ctx, fake)
         add_chat_profile(ctx, server)
         server.decider = tool_then_text(arguments={"prompt": "a fox"}, final_text="Here.")
-        chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art")["id"])
+        chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art").id)
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)

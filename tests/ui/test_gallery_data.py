@@ -22,7 +22,7 @@ def _image(ctx: Any, image_id: str, chat_id: str | None) -> None:
 def test_details_name_the_chat_by_its_title(ctx: Any) -> None:
     profiles.create(ctx, profiles.CHAT, name="main", provider="ollama", model="llama3.2", default=True)
     chat = chats.create_chat(ctx, title="Fox studies")
-    _image(ctx, "img1", chat["id"])
+    _image(ctx, "img1", chat.id)
     _image(ctx, "img2", None)
     by_id = {item.id: item for item in load_page(ctx)}
     assert "Chat: Fox studies" in by_id["img1"].details()

@@ -97,7 +97,7 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
     keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
     profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
                     base_url="http://127.0.0.1:9/v1", default=True)
-    chat_id = chats.create_chat(ctx, title="Mixed")["id"]
+    chat_id = chats.create_chat(ctx, title="Mixed").id
     for n in range(1, 41):
         text = f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**"
         add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", text)

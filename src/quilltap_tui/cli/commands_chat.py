@@ -26,6 +26,7 @@ from quilltap_tui.chat.events import (
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
 from quilltap_tui.services import chats
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.textsafe import inert
 
@@ -71,8 +72,8 @@ def _chat_for(ctx: AppContext, ns: argparse.Namespace) -> str:
         view = chats.create_chat(
             ctx, chat_profile=ns.chat_profile, image_profile=ns.image_profile, no_images=ns.no_images, tags=ns.tag
         )
-        return str(view["id"])
-    chat_id = str(chats.get_chat(ctx, ns.chat)["id"])
+        return view.id
+    chat_id = chats.get_chat(ctx, ns.chat).id
     if ns.chat_profile:
         chats.set_chat_profile(ctx, chat_id, ns.chat_profile)
     if ns.no_images or ns.image_profile:
@@ -147,11 +148,11 @@ def _result_lines(event: ToolResultEvent) -> list[str]:
 def chats_show(ns: argparse.Namespace) -> int:
     ctx = io.context()
     chat = chats.get_chat(ctx, ns.chat)
-    messages = chats.get_messages(ctx, chat["id"])
+    messages = chats.get_messages(ctx, chat.id)
     if ns.json:
-        io.emit_json({**chat, "messages": messages})
+        io.emit_json({**chat.as_json(), "messages": messages})  # the list in the count's place
         return 0
-    print(inert(f"{chat['title']}  ({chat['id']})", keep_newlines=False))
+    print(inert(f"{chat.title}  ({chat.id})", keep_newlines=False))
     for message in messages:
         status = "" if message["status"] == "complete" else f" [{message['status']}]"
         role = "note" if message["note"] else message["role"]
@@ -170,20 +171,20 @@ def chats_show(ns: argparse.Namespace) -> int:
 
 def chats_rm(ns: argparse.Namespace) -> int:
     view = chats.delete_chat(io.context(), ns.chat)
-    _done(ns, view, f"Deleted chat {view['id'][:8]} ({view['title']}).")
+    _done(ns, view, f"Deleted chat {view.id[:8]} ({view.title}).")
     return 0
 
 
 def chats_rename(ns: argparse.Namespace) -> int:
     view = chats.rename_chat(io.context(), ns.chat, ns.title)
-    _done(ns, view, f"Chat {view['id'][:8]} is now called {view['title']}.")
+    _done(ns, view, f"Chat {view.id[:8]} is now called {view.title}.")
     return 0
 
 
 def chats_set_image_profile(ns: argparse.Namespace) -> int:
     view = chats.set_image_profile(io.context(), ns.chat, None if ns.none else ns.name)
-    what = f"image profile {view['image_profile']}" if view["images_enabled"] else "no image generation"
-    _done(ns, view, f"Chat {view['id'][:8]} uses {what} from the next turn.")
+    what = f"image profile {view.image_profile}" if view.images_enabled else "no image generation"
+    _done(ns, view, f"Chat {view.id[:8]} uses {what} from the next turn.")
     return 0
 
 
@@ -199,8 +200,8 @@ def from_chat_profile(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _done(ns: argparse.Namespace, view: dict[str, Any], message: str) -> None:
+def _done(ns: argparse.Namespace, view: ChatView, message: str) -> None:
     if ns.json:
-        io.emit_json(view)
+        io.emit_json(view.as_json())
     else:
         print(inert(message, keep_newlines=False))

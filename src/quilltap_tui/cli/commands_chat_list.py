@@ -21,13 +21,13 @@ def chats_list(ns: argparse.Namespace) -> int:
 
         rows = chats.list_chats(ctx)
     if ns.json:
-        io.emit_json(rows)
+        io.emit_json([r.as_json() for r in rows])
     elif not rows:
         print('No chats yet. Start one: quilltap-tui ask --chat-profile NAME "hello"')
     else:
         io.emit_table(
-            [(r["id"][:8], r["updated_at"][:19].replace("T", " "), r["title"], r["chat_profile"] or "-",
-              r["image_profile"] if r["images_enabled"] else "off", r["messages"], r["images"]) for r in rows],
+            [(r.id[:8], r.updated_at.isoformat()[:19].replace("T", " "), r.title, r.chat_profile or "-",
+              r.image_profile if r.images_enabled and r.image_profile else "off", r.messages, r.images) for r in rows],
             ("ID", "UPDATED (UTC)", "TITLE", "CHAT PROFILE", "IMAGE PROFILE", "MESSAGES", "IMAGES"),
         )
     return 0

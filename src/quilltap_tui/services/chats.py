@@ -31,6 +31,7 @@ from quilltap_tui.db.models import (
 )
 from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import drafts, image_store, profiles, validation
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.profile_views import ImageProfileView
 from quilltap_tui.tools import catalogue
@@ -56,7 +57,7 @@ def create_chat(
     no_images: bool = False,
     tags: Iterable[str] | None = None,
     title: str | None = None,
-) -> dict[str, Any]:
+) -> ChatView:
     """A new chat. Without ``image_profile``, the image profile whose tags best match ``tags`` is used,
     else the default one; ``no_images`` turns image generation off. Omitted chat profile: the default."""
     tag_names = validation.tags(tags)
@@ -77,17 +78,20 @@ def create_chat(
         return _view(session, chat)
 
 
-def get_chat(ctx: AppContext, chat_id: str) -> dict[str, Any]:
+def get_chat(ctx: AppContext, chat_id: str) -> ChatView:
     """One chat's summary (an unambiguous id prefix of at least six characters works too)."""
     with ctx.db.session() as session:
         return _view(session, find(session, chat_id))
 
 
-def list_chats(ctx: AppContext) -> list[dict[str, Any]]:
-    """Every chat, most recently active first, with message, tool call and image counts."""
+def list_chats(ctx: AppContext) -> list[ChatView]:
+    """Every chat, most recently active first, with message, tool call and image counts.
+
+    One query joins the chats with their profiles' names and counts (correlated counts, each served by
+    its table's ``chat_id`` index); one more reads every chat's tags.
+    """
     with ctx.db.session() as session:
-        rows = session.exec(select(Chat).order_by(col(Chat.updated_at).desc(), col(Chat.id))).all()
-        return [_view(session, row) for row in rows]
+        return _views(session)
 
 
 def chats_with_text(ctx: AppContext, text: str, limit: int = 1000) -> list[str]:
@@ -109,7 +113,7 @@ def chats_with_text(ctx: AppContext, text: str, limit: int = 1000) -> list[str]:
         return [str(chat_id) for chat_id in session.exec(stmt).all()]
 
 
-def rename_chat(ctx: AppContext, chat_id: str, title: str) -> dict[str, Any]:
+def rename_chat(ctx: AppContext, chat_id: str, title: str) -> ChatView:
     """Give a chat a new title."""
     with ctx.db.session() as session:
         chat = find(session, chat_id)
@@ -117,7 +121,7 @@ def rename_chat(ctx: AppContext, chat_id: str, title: str) -> dict[str, Any]:
         return _save(session, chat)
 
 
-def delete_chat(ctx: AppContext, chat_id: str) -> dict[str, Any]:
+def delete_chat(ctx: AppContext, chat_id: str) -> ChatView:
     """Delete a chat with its messages and tool calls; its images stay in the gallery."""
     with ctx.db.session() as session:
         chat = find(session, chat_id)
@@ -128,7 +132,7 @@ def delete_chat(ctx: AppContext, chat_id: str) -> dict[str, Any]:
     return view
 
 
-def set_chat_profile(ctx: AppContext, chat_id: str, name: str) -> dict[str, Any]:
+def set_chat_profile(ctx: AppContext, chat_id: str, name: str) -> ChatView:
     """Talk to another chat profile from the next turn on."""
     with ctx.db.session() as session:
         chat = find(session, chat_id)
@@ -136,7 +140,7 @@ def set_chat_profile(ctx: AppContext, chat_id: str, name: str) -> dict[str, Any]
         return _save(session, chat)
 
 
-def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> dict[str, Any]:
+def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> ChatView:
     """Use image profile ``name`` from the next turn on; ``None`` means no image generation."""
     with ctx.db.session() as session:
         chat = find(session, chat_id)
@@ -150,7 +154,7 @@ def set_image_profile(ctx: AppContext, chat_id: str, name: str | None) -> dict[s
         return _save(session, chat)
 
 
-def set_show_images(ctx: AppContext, chat_id: str, on: bool) -> dict[str, Any]:
+def set_show_images(ctx: AppContext, chat_id: str, on: bool) -> ChatView:
     """Give (or stop giving) the images tools made back to the chat model, from the next request on."""
     with ctx.db.session() as session:
         chat = find(session, chat_id)
@@ -279,37 +283,56 @@ def _pick_image_profile(session: Session, name: str | None, tags: list[str]) -> 
     return default
 
 
-def _save(session: Session, chat: Chat) -> dict[str, Any]:
+def _save(session: Session, chat: Chat) -> ChatView:
     chat.updated_at = utcnow()
     session.add(chat)
     session.commit()
     return _view(session, chat)
 
 
-def _count(session: Session, model: Any, chat_id: str) -> int:
-    return int(session.exec(select(func.count()).select_from(model).where(model.chat_id == chat_id)).one())
+def _counted(model: Any) -> Any:
+    """``model``'s rows of the chat in the outer query, as a column of that query."""
+    return select(func.count()).select_from(model).where(model.chat_id == col(Chat.id)).scalar_subquery()
 
 
-def _view(session: Session, chat: Chat) -> dict[str, Any]:
-    chat_profile = session.get(ChatProfile, chat.chat_profile_id) if chat.chat_profile_id else None
-    image_profile = session.get(ImageProfile, chat.image_profile_id) if chat.image_profile_id else None
-    tags = session.exec(
-        select(Tag.name).join(ChatTag, col(ChatTag.tag_id) == col(Tag.id)).where(ChatTag.chat_id == chat.id)
-    ).all()
-    return {
-        "id": chat.id,
-        "title": chat.title,
-        "chat_profile": chat_profile.name if chat_profile else None,
-        "image_profile": image_profile.name if image_profile else None,
-        "images_enabled": image_profile is not None and bool(set(catalogue.image_tool_ids()) & set(chat.enabled_tools)),
-        "show_images": bool(chat.show_images),
-        "tags": sorted(tags, key=str.lower),
-        "messages": _count(session, Message, chat.id),
-        "tool_calls": _count(session, ToolCall, chat.id),
-        "images": _count(session, GeneratedImageRecord, chat.id),
-        "created_at": chat.created_at.isoformat(),
-        "updated_at": chat.updated_at.isoformat(),
-    }
+def _views(session: Session, chat_id: str | None = None) -> list[ChatView]:
+    """Chat views, newest activity first (only ``chat_id``'s when given), in two statements."""
+    stmt = (
+        select(Chat, ChatProfile.name, ImageProfile.name,
+               _counted(Message), _counted(ToolCall), _counted(GeneratedImageRecord))  # type: ignore[call-overload]
+        .outerjoin(ChatProfile, col(ChatProfile.id) == col(Chat.chat_profile_id))
+        .outerjoin(ImageProfile, col(ImageProfile.id) == col(Chat.image_profile_id))
+        .order_by(col(Chat.updated_at).desc(), col(Chat.id))
+    )
+    tag_stmt = select(ChatTag.chat_id, Tag.name).join(Tag, col(ChatTag.tag_id) == col(Tag.id))
+    if chat_id is not None:
+        stmt = stmt.where(col(Chat.id) == chat_id)
+        tag_stmt = tag_stmt.where(ChatTag.chat_id == chat_id)
+    tags: dict[str, list[str]] = {}
+    for owner, tag in session.exec(tag_stmt).all():
+        tags.setdefault(owner, []).append(tag)
+    image_tools = set(catalogue.image_tool_ids())
+    return [
+        ChatView(
+            id=chat.id,
+            title=chat.title,
+            chat_profile=chat_profile,
+            image_profile=image_profile,
+            images_enabled=image_profile is not None and bool(image_tools & set(chat.enabled_tools)),
+            show_images=bool(chat.show_images),
+            tags=tuple(sorted(tags.get(chat.id, []), key=str.lower)),
+            messages=int(messages),
+            tool_calls=int(calls),
+            images=int(images),
+            created_at=chat.created_at,
+            updated_at=chat.updated_at,
+        )
+        for chat, chat_profile, image_profile, messages, calls, images in session.exec(stmt).all()
+    ]
+
+
+def _view(session: Session, chat: Chat) -> ChatView:
+    return _views(session, chat.id)[0]
 
 
 def _message_view(

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from quilltap_tui.db.failures import timed_statement
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.key_view import KeyView
 
@@ -120,7 +121,7 @@ def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) 
     ]
 
 
-def list_chats(ctx: AppContext) -> list[dict[str, Any]] | None:
+def list_chats(ctx: AppContext) -> list[ChatView] | None:
     """``chats.list_chats`` without the ORM (one query for the rows and counts, one for the tags); None
     when the ORM path must run (see the module doc)."""
     from quilltap_tui.tools.catalogue import image_tool_ids
@@ -142,11 +143,11 @@ def list_chats(ctx: AppContext) -> list[dict[str, Any]] | None:
             tags.setdefault(chat_id, []).append(name)
     image_tools = set(image_tool_ids())
     return [
-        {"id": chat_id, "title": title, "chat_profile": chat_profile, "image_profile": image_profile,
-         "images_enabled": image_profile is not None and bool(image_tools & set(_json(enabled) or [])),
-         "show_images": bool(show_images), "tags": sorted(tags.get(chat_id, []), key=str.lower),
-         "messages": messages, "tool_calls": tool_calls, "images": images, "created_at": _iso(created_at),
-         "updated_at": _iso(updated_at)}
+        ChatView(id=chat_id, title=title, chat_profile=chat_profile, image_profile=image_profile,
+                 images_enabled=image_profile is not None and bool(image_tools & set(_json(enabled) or [])),
+                 show_images=bool(show_images), tags=tuple(sorted(tags.get(chat_id, []), key=str.lower)),
+                 messages=messages, tool_calls=tool_calls, images=images,
+                 created_at=_utc(created_at) or datetime.now(UTC), updated_at=_utc(updated_at) or datetime.now(UTC))
         for (chat_id, title, chat_profile, image_profile, enabled, show_images, created_at, updated_at, messages,
              tool_calls, images) in rows
     ]

@@ -34,6 +34,7 @@ from quilltap_tui.ui.warmup import freeze as warmup_freeze
 
 if TYPE_CHECKING:
     from quilltap_tui.config import Settings
+    from quilltap_tui.services.chat_views import ChatView
     from quilltap_tui.services.context import AppContext
     from quilltap_tui.services.generation import GenerationOutcome
     from quilltap_tui.ui.state import Snapshot
@@ -553,7 +554,7 @@ class QuilltapApp(App[int]):
         self._set_show_images(chat_id, on)
 
     class ShowImagesSet(Message, bubble=False):
-        def __init__(self, view: dict[str, Any]) -> None:
+        def __init__(self, view: ChatView) -> None:
             super().__init__()
             self.view = view
 
@@ -565,11 +566,13 @@ class QuilltapApp(App[int]):
 
     @on(ShowImagesSet)
     def _show_images_set(self, message: ShowImagesSet) -> None:
+        from quilltap_tui.ui.screens.chat import ChatScreen
+
         view = message.view
-        chat = getattr(self.screen, "chat", None)
-        if isinstance(chat, dict) and chat.get("id") == view["id"]:
-            chat["show_images"] = view["show_images"]
-        state = "now sees" if view["show_images"] else "no longer sees"
+        screen = self.screen
+        if isinstance(screen, ChatScreen) and screen.chat is not None and screen.chat.id == view.id:
+            screen.chat = view  # the palette's show-images entry reads the switch from here
+        state = "now sees" if view.show_images else "no longer sees"
         self.notify(f"The chat model {state} the images the tools make.", timeout=4)
 
     def set_default_profile(self, kind: str, name: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.profile_views import ProfileView
 from quilltap_tui.textsafe import inert
@@ -52,7 +53,7 @@ class ParsedText:
 class ChatPage:
     """A chat's summary and one page of its messages (oldest first)."""
 
-    chat: dict[str, Any]
+    chat: ChatView
     messages: list[dict[str, Any]]
     parsed: dict[str, ParsedText] = field(default_factory=dict)  # message id -> its (inert) text, parsed
 
@@ -71,7 +72,7 @@ def load_chat(ctx: AppContext, chat_id: str, limit: int = PAGE) -> ChatPage:
     from quilltap_tui.services import chats
 
     chat = chats.get_chat(ctx, chat_id)
-    return _page(chat, chats.get_messages(ctx, chat["id"], last=limit))
+    return _page(chat, chats.get_messages(ctx, chat.id, last=limit))
 
 
 def load_earlier(ctx: AppContext, chat_id: str, before_seq: int, limit: int = PAGE) -> ChatPage:
@@ -82,7 +83,7 @@ def load_earlier(ctx: AppContext, chat_id: str, before_seq: int, limit: int = PA
     return _page(chat, chats.get_messages(ctx, chat_id, last=limit, before_seq=before_seq))
 
 
-def _page(chat: dict[str, Any], messages: list[dict[str, Any]]) -> ChatPage:
+def _page(chat: ChatView, messages: list[dict[str, Any]]) -> ChatPage:
     # Parsing here, in the loading worker, keeps Markdown parsing off the UI thread.
     return ChatPage(chat, messages, {str(m["id"]): parse_text(inert(m["content"])) for m in messages})
 

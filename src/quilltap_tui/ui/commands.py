@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import inert
 
 Command = tuple[str, str, Callable[[], Any]]
@@ -25,11 +26,11 @@ def commands(app: Any) -> list[Command]:
     if app.generation is not None:
         found.append(("Cancel generation", "Stop the image being made now", app.cancel_generation))
     chat = getattr(app.screen, "chat", None)  # the chat screen's chat view, when one is open
-    if isinstance(chat, dict) and "show_images" in chat:
-        on = bool(chat["show_images"])
+    if isinstance(chat, ChatView):
+        on = chat.show_images
         found.append((f"Show images to the chat model: turn {'off' if on else 'on'}",
                       "Give the images tools made back to the model (downscaled; costs input tokens)",
-                      partial(app.set_show_images, chat["id"], not on)))
+                      partial(app.set_show_images, chat.id, not on)))
     snapshot = app.snapshot
     if snapshot is not None:
         found.extend(_profile_commands(app, snapshot))

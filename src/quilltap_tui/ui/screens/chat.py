@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button
 
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
 from quilltap_tui.ui.screens.base import BaseScreen
@@ -100,7 +101,7 @@ class Attached(Message, bubble=False):
 
 
 class Refreshed(Message, bubble=False):
-    def __init__(self, chat: dict[str, Any]) -> None:
+    def __init__(self, chat: ChatView) -> None:
         super().__init__()
         self.chat = chat
 
@@ -130,7 +131,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     def __init__(self, chat_id: str) -> None:
         super().__init__()
         self.chat_id = chat_id
-        self.chat: dict[str, Any] | None = None
+        self.chat: ChatView | None = None
         self.first_seq: int | None = None
         self.has_earlier = False
         self.turn_worker: Worker[None] | None = None
@@ -214,7 +215,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self.restore_draft(str(users[-1].get("content") or "") if users else None)
         if not self._queue:
             return
-        if page.chat.get("chat_profile"):
+        if page.chat.chat_profile:
             self._send_next()
         else:
             self.status.stop()
@@ -228,11 +229,11 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
             self.status.stop()
             self.call_later(self.unqueue_all, "The chat could not be opened")
 
-    def _set_chat(self, chat: dict[str, Any]) -> None:
+    def _set_chat(self, chat: ChatView) -> None:
         self.chat = chat
-        self.title = inert(str(chat["title"]), keep_newlines=False)
-        image = chat["image_profile"] if chat["images_enabled"] else "off"
-        self.app.update_header(chat["chat_profile"] or "none", image)
+        self.title = inert(chat.title, keep_newlines=False)
+        image = chat.image_profile if chat.images_enabled else "off"
+        self.app.update_header(chat.chat_profile or "none", image)
 
     def _set_earlier(self, page: ChatPage) -> None:
         if page.first_seq is not None:
@@ -319,7 +320,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         text = event.text.strip()
         if not text:
             return
-        if self.chat is not None and not self.chat.get("chat_profile"):
+        if self.chat is not None and not self.chat.chat_profile:
             self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
             return
         self.draft_sent(event.text)  # kept on disk until the chat has stored it: a kill loses no words

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
 from quilltap_tui.ui.screens.base import BaseModal
@@ -21,7 +22,7 @@ from quilltap_tui.ui.tasks import Failed, blocking_work
 
 
 class ChatCreated(Message, bubble=False):
-    def __init__(self, chat: dict[str, Any]) -> None:
+    def __init__(self, chat: ChatView) -> None:
         super().__init__()
         self.chat = chat
 
@@ -31,7 +32,7 @@ class CreateFailed(Failed):
 
 
 class NewChatModal(BaseModal):
-    """Dismisses with the keyword arguments of ``services.chats.create_chat``, or None."""
+    """Dismisses with the new chat's :class:`ChatView`, or None."""
 
     BINDINGS = [*BaseModal.BINDINGS, Binding("ctrl+s", "create", "Create", id="save")]
     HOLD_KEYS_ON_SUBMIT = True  # enter in a field creates the chat: the app keeps what follows for its screen

@@ -9,7 +9,7 @@ in a worker, 0.25 s after typing stops), and those chats join the rows shown whe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import getters, on
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import cells, inert
 from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
 from quilltap_tui.ui.tasks import blocking_work
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 
 class ChatsRead(Message, bubble=False):
-    def __init__(self, ticket: int, chats: list[dict[str, Any]]) -> None:
+    def __init__(self, ticket: int, chats: list[ChatView]) -> None:
         super().__init__()
         self.ticket = ticket
         self.chats = chats
@@ -50,7 +51,7 @@ class TextMatches(Message, bubble=False):
 class ChatChanged(Message, bubble=False):
     """A chat was renamed or deleted (``verb``): say so and read the list again."""
 
-    def __init__(self, verb: str, chat: dict[str, Any]) -> None:
+    def __init__(self, verb: str, chat: ChatView) -> None:
         super().__init__()
         self.verb = verb
         self.chat = chat
@@ -72,8 +73,8 @@ class ChatList(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id="chats", classes="panel")
-        self.chats: list[dict[str, Any]] = []
-        self.shown: list[dict[str, Any]] = []
+        self.chats: list[ChatView] = []
+        self.shown: list[ChatView] = []
         self._reloads = 0
         self._new_when_loaded = False
         self._text_matches: tuple[str, set[str]] = ("", set())  # (needle, ids of chats whose messages have it)
@@ -115,14 +116,14 @@ class ChatList(Vertical):
     def render_rows(self) -> None:
         needle = self.query_one("#chat-filter", Input).value.strip().lower()
         in_text = self._text_matches[1] if self._text_matches[0] == needle else set()
-        self.shown = [c for c in self.chats if not needle or needle in _haystack(c) or c["id"] in in_text]
+        self.shown = [c for c in self.chats if not needle or needle in _haystack(c) or c.id in in_text]
         table = self.query_one(DataTable)
         selected = self.selected()
         table.clear()
         rows = [
-            (inert(chat["title"], keep_newlines=False), chat["chat_profile"] or "(none)",
-             chat["image_profile"] if chat["images_enabled"] else "off", str(chat["messages"]),
-             chat["updated_at"][:16].replace("T", " "))
+            (inert(chat.title, keep_newlines=False), chat.chat_profile or "(none)",
+             chat.image_profile if chat.images_enabled and chat.image_profile else "off", str(chat.messages),
+             chat.updated_at.isoformat()[:16].replace("T", " "))
             for chat in self.shown
         ]
         width = table.size.width or self.content_size.width
@@ -133,9 +134,9 @@ class ChatList(Vertical):
             table.add_columns(*headers)
         fitted = fit_rows(width, headers, [tuple(row[i] for i in kept) for row in rows], free=0)
         for chat, row in zip(self.shown, fitted, strict=True):
-            table.add_row(*cells(*row), key=chat["id"])
-        if selected is not None and any(c["id"] == selected["id"] for c in self.shown):
-            table.move_cursor(row=table.get_row_index(selected["id"]))
+            table.add_row(*cells(*row), key=chat.id)
+        if selected is not None and any(c.id == selected.id for c in self.shown):
+            table.move_cursor(row=table.get_row_index(selected.id))
         searching = bool(needle) and self._text_matches[0] != needle  # the messages' answer is still to come
         empty = "No chats yet: ctrl+n starts one." if not self.chats else (
             "" if self.shown else "Searching the messages…" if searching else "Nothing matches the filter.")
@@ -147,7 +148,7 @@ class ChatList(Vertical):
         if self.chats:
             self.render_rows()  # titles are clipped to the width there is
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ChatView | None:
         table = self.query_one(DataTable)
         if not self.shown or table.cursor_row is None or not 0 <= table.cursor_row < len(self.shown):
             return None
@@ -208,7 +209,7 @@ class ChatList(Vertical):
     def open_selected(self) -> None:
         chat = self.selected()
         if chat is not None:
-            self.open_chat(chat["id"])
+            self.open_chat(chat.id)
 
     def open_chat(self, chat_id: str) -> None:
         from quilltap_tui.ui.screens.chat import ChatScreen
@@ -224,7 +225,7 @@ class ChatList(Vertical):
             return
         self._new_when_loaded = False
 
-        def created(chat: dict[str, Any] | None) -> None:
+        def created(chat: ChatView | None) -> None:
             if chat:
                 self.created(chat)
 
@@ -235,9 +236,9 @@ class ChatList(Vertical):
         if self._new_when_loaded:
             self.new_chat()
 
-    def created(self, chat: dict[str, Any]) -> None:
+    def created(self, chat: ChatView) -> None:
         self.reload()
-        self.open_chat(chat["id"])
+        self.open_chat(chat.id)
 
     def rename(self) -> None:
         chat = self.selected()
@@ -246,9 +247,9 @@ class ChatList(Vertical):
 
         def renamed(title: str | None) -> None:
             if title:
-                self.change_chat("Renamed to", chat["id"], title)
+                self.change_chat("Renamed to", chat.id, title)
 
-        self.app.push_screen(RenameModal(chat["title"]), renamed)
+        self.app.push_screen(RenameModal(chat.title), renamed)
 
     @blocking_work(group="chat_change")
     def change_chat(self, verb: str, chat_id: str, title: str | None = None) -> ChatChanged:
@@ -261,7 +262,7 @@ class ChatList(Vertical):
 
     @on(ChatChanged)
     def _chat_changed(self, message: ChatChanged) -> None:
-        text = f"{message.verb} {message.chat['title']}."
+        text = f"{message.verb} {message.chat.title}."
         self.notify(inert(text, keep_newlines=False), timeout=3, markup=False)
         self.reload()
 
@@ -271,15 +272,15 @@ class ChatList(Vertical):
             return
         from quilltap_tui.ui.screens.modals import ConfirmModal
 
-        body = inert(f"Delete the chat {chat['title']!r} and its {chat['messages']} messages? "
+        body = inert(f"Delete the chat {chat.title!r} and its {chat.messages} messages? "
                      "Images it made stay in the gallery.", keep_newlines=False)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.change_chat("Deleted", chat["id"])
+                self.change_chat("Deleted", chat.id)
 
         self.app.push_screen(ConfirmModal("Delete chat", body), confirmed)
 
 
-def _haystack(chat: dict[str, Any]) -> str:
-    return " ".join([chat["title"], chat["chat_profile"] or "", chat["image_profile"] or "", *chat["tags"]]).lower()
+def _haystack(chat: ChatView) -> str:
+    return " ".join([chat.title, chat.chat_profile or "", chat.image_profile or "", *chat.tags]).lower()

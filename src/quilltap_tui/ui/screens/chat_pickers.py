@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, Select, Static
 
+from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, picker_label, tag_ranked
 from quilltap_tui.ui.tasks import Failed, blocking_work
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class SwitchSaved(Message, bubble=False):
-    def __init__(self, chat: dict[str, Any]) -> None:
+    def __init__(self, chat: ChatView) -> None:
         super().__init__()
         self.chat = chat
 
@@ -50,7 +51,7 @@ class ProfilePickers(Horizontal):
     def __init__(self, chat_id: str) -> None:
         super().__init__(id="chat-bar")
         self.chat_id = chat_id
-        self.chat: dict[str, Any] | None = None
+        self.chat: ChatView | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("Chat profile")
@@ -59,7 +60,7 @@ class ProfilePickers(Horizontal):
         yield Select[str]([(NO_IMAGES_LABEL, NO_IMAGES)], id="pick-image", allow_blank=False, compact=True)
         yield Static("", id="chat-tags", markup=False)
 
-    def show(self, chat: dict[str, Any] | None, snapshot: Any) -> None:
+    def show(self, chat: ChatView | None, snapshot: Any) -> None:
         """Fill both pickers for ``chat`` from the profiles in ``snapshot``."""
         if chat is not None:
             self.chat = chat
@@ -70,13 +71,13 @@ class ProfilePickers(Horizontal):
         with self.prevent(Select.Changed):
             self._fill(self.chat, snapshot)
 
-    def _fill(self, chat: dict[str, Any], snapshot: Any) -> None:
-        tags = list(chat.get("tags", []))
+    def _fill(self, chat: ChatView, snapshot: Any) -> None:
+        tags = list(chat.tags)
         chat_picker = self.query_one("#pick-chat", Select)
         chat_picker.set_options([(literal(picker_label(p, tags)), p.name)
                                  for p in tag_ranked(snapshot.chat_profiles, tags)])
-        if chat.get("chat_profile") in snapshot.chat_profile_names:
-            chat_picker.value = chat["chat_profile"]
+        if chat.chat_profile in snapshot.chat_profile_names:
+            chat_picker.value = chat.chat_profile
         image_picker = self.query_one("#pick-image", Select)
         image_picker.set_options([(NO_IMAGES_LABEL, NO_IMAGES), *[
             (literal(picker_label(p, tags)), p.name) for p in tag_ranked(snapshot.image_profiles, tags)]])
@@ -85,14 +86,14 @@ class ProfilePickers(Horizontal):
         self.query_one("#chat-tags", Static).update(literal(shown))
 
     @staticmethod
-    def image_value(chat: dict[str, Any]) -> str:
+    def image_value(chat: ChatView) -> str:
         """The image picker's value for a chat: its profile, or "no image generation"."""
-        return str(chat["image_profile"]) if chat.get("images_enabled") and chat.get("image_profile") else NO_IMAGES
+        return chat.image_profile if chat.images_enabled and chat.image_profile else NO_IMAGES
 
     @on(Select.Changed, "#pick-chat")
     def _chat_changed(self, event: Select.Changed) -> None:
         value = event.value
-        if self.chat is None or not isinstance(value, str) or value == self.chat.get("chat_profile"):
+        if self.chat is None or not isinstance(value, str) or value == self.chat.chat_profile:
             return  # filled in by show(), not chosen by the user
         self.switch("chat", value)
 
@@ -117,8 +118,8 @@ class ProfilePickers(Horizontal):
     def _switch_saved(self, message: SwitchSaved) -> None:
         chat = message.chat
         self.chat = chat
-        what = f"image profile {chat['image_profile']}" if chat["images_enabled"] else "no image generation"
-        self.notify(inert(f"From the next message: chat profile {chat['chat_profile']}, {what}."),
+        what = f"image profile {chat.image_profile}" if chat.images_enabled else "no image generation"
+        self.notify(inert(f"From the next message: chat profile {chat.chat_profile}, {what}."),
                     timeout=4, markup=False)
         self.post_message(self.Switched(chat))
 
@@ -131,6 +132,6 @@ class ProfilePickers(Horizontal):
     class Switched(Message):
         """The chat's profiles changed (the screen updates the app header)."""
 
-        def __init__(self, chat: dict[str, Any]) -> None:
+        def __init__(self, chat: ChatView) -> None:
             super().__init__()
             self.chat = chat
