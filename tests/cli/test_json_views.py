@@ -11,6 +11,7 @@ import pytest
 
 from quilltap_tui.services import chats
 from tests.chat_support import make_ctx
+from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.support import Cli
 
 _ID = re.compile(r'"[0-9a-f]{32}"')
@@ -74,7 +75,7 @@ def test_chats_print_the_documents_they_always_printed(cli: Cli) -> None:
     cli("chat-profiles", "add", "--name", "talk", "--provider", "ollama", "--model", "llama3.2", "--default")
     cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1", "--tag", "alpha")
     ctx = make_ctx(cli.home)
-    chat_id = chats.create_chat(ctx, tags=["alpha"], title="Boats")["id"]
+    chat_id = chats.create_chat(ctx, tags=["alpha"], title="Boats").id
     ctx.close()
     assert ok(cli, "chats", "list") == f"[{CHAT % ('Boats', 0)}]"
     assert ok(cli, "chats", "show", chat_id[:8]) == CHAT % ("Boats", "[]")
@@ -83,3 +84,29 @@ def test_chats_print_the_documents_they_always_printed(cli: Cli) -> None:
                              '"images_enabled": false')
     assert ok(cli, "chats", "set-image-profile", chat_id, "--none") == no_images % ("Ships", 0)
     assert ok(cli, "chats", "rm", chat_id) == no_images % ("Ships", 0)
+
+
+GALLERY_KEYS = ["id", "path", "mime_type", "width", "height", "bytes", "sha256", "revised_prompt", "seed", "prompt",
+                "negative_prompt", "provider", "model", "profile", "used", "chat_id", "message_id", "created_at",
+                "inputs"]
+
+
+def test_images_list_prints_generates_image_then_how_and_where_it_was_made(cli: Cli) -> None:
+    with FakeOpenAIImages() as fake:
+        cli("keys", "add", "--provider", "openai", "--label", "work", stdin=TEST_KEYS["openai"] + "\n")
+        cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+            "--key", "work", "--base-url", fake.base_url, "--default")
+        made = cli("generate", "--json", "--size", "1024x1024", "a lighthouse at dusk")
+        assert made.code == 0, made.err
+    (image,) = made.json()["images"]
+    listed = cli("images", "list", "--json")
+    assert listed.code == 0, listed.err
+    (item,) = listed.json()
+    assert list(item) == GALLERY_KEYS
+    assert {k: item[k] for k in image} == image  # generate --json's image, field for field
+    assert item["prompt"] == "a lighthouse at dusk" and item["negative_prompt"] is None
+    assert (item["provider"], item["model"], item["profile"]) == ("openai", "gpt-image-1", "art")
+    assert item["used"] == made.json()["used"] and item["inputs"] == []
+    assert (item["chat_id"], item["message_id"]) == (None, None) and _TIME.fullmatch(f'"{item["created_at"]}"')
+    # Byte for byte what the dict-shaped listing printed: the keys in this order, json.dumps' spacing.
+    assert listed.out.startswith('[{"id": "' + image["id"] + '", "path": ')

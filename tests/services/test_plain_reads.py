@@ -16,7 +16,9 @@ from quilltap_tui.db.migrations import CURRENT_VERSION
 from quilltap_tui.db.models import AuditEntry, ImageInput
 from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.services import audit, chats, image_store, image_sweep, keys, plain_reads, profiles
+from quilltap_tui.services import gallery as gallery_service
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.gallery_view import GalleryImage
 from tests.chat_support import make_ctx
 from tests.fakes.image_servers import make_image
 
@@ -70,11 +72,8 @@ def _save(ctx: AppContext, prompt: str, *, chat_id: str | None = None, seed: int
     return record.id
 
 
-def _orm_images(ctx: AppContext, **query: Any) -> list[dict[str, Any]]:
-    with ctx.db.session() as session:
-        records = image_store.list_images(session, **query)
-        parents = image_store.parents_of(session, [r.id for r in records])
-        return [image_store.gallery_json(ctx, r, parents.get(r.id, ())) for r in records]
+def _orm_images(ctx: AppContext, **query: Any) -> list[GalleryImage]:
+    return gallery_service.page(ctx, **query)
 
 
 @pytest.fixture
@@ -98,11 +97,13 @@ def gallery(tmp_path: Path) -> Iterator[tuple[AppContext, str, list[str]]]:
 def test_images_listing_equals_the_orm_listing(gallery: tuple[AppContext, str, list[str]]) -> None:
     ctx, chat, ids = gallery
     for query in ({}, {"limit": 2}, {"limit": 2, "offset": 1}, {"chat_id": chat}, {"chat_id": "nothing"}):
-        assert plain_reads.list_images(ctx, **query) == _orm_images(ctx, **query), query
+        plain = plain_reads.list_images(ctx, **query)
+        assert plain is not None and plain == _orm_images(ctx, **query), query
+        assert [i.as_json() for i in plain] == [i.as_json() for i in _orm_images(ctx, **query)]
     listed = plain_reads.list_images(ctx)
-    assert listed is not None and [i["id"] for i in listed] == ids[::-1]
-    assert listed[0]["inputs"] == [ids[1], ids[0]] and listed[1]["seed"] == 7 and listed[1]["chat_id"] == chat
-    assert listed[2]["used"] == {"size": "64x48", "count": 1} and listed[2]["created_at"].endswith("+00:00")
+    assert listed is not None and [i.id for i in listed] == ids[::-1]
+    assert listed[0].parents == (ids[1], ids[0]) and listed[1].seed == 7 and listed[1].chat_id == chat
+    assert listed[2].used == {"size": "64x48", "count": 1} and listed[2].as_json()["created_at"].endswith("+00:00")
 
 
 def test_images_listing_steps_aside_when_the_sweep_has_work(gallery: tuple[AppContext, str, list[str]]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
@@ -13,6 +13,7 @@ from quilltap_tui.textsafe import inert
 if TYPE_CHECKING:
     from quilltap_tui.services.context import AppContext
     from quilltap_tui.services.edit_inputs import EditRequest
+    from quilltap_tui.services.gallery_view import GalleryImage
     from quilltap_tui.services.generation import GenerationOutcome
 
 # The generation stack (asyncio, HTTP client, Pillow, provider units) is imported inside the commands
@@ -90,26 +91,23 @@ def images_list(ns: argparse.Namespace) -> int:
     if rows is None:
         rows = _orm_images_list(ctx, ns)
     if ns.json:
-        io.emit_json(rows)
+        io.emit_json([r.as_json() for r in rows])
     elif not rows:
         print("No images yet. Make one: quilltap-tui generate \"a lighthouse at dusk\"")
     else:
         io.emit_table(
-            [(r["created_at"][:19].replace("T", " "), r["profile"] or "-", r["model"],
-              f"{r['width']}x{r['height']}", _clip(r["prompt"]), r["path"]) for r in rows],
+            [(r.created_at.isoformat()[:19].replace("T", " "), r.profile or "-", r.model,
+              f"{r.width}x{r.height}", _clip(r.prompt), str(r.path)) for r in rows],
             ("TIME (UTC)", "PROFILE", "MODEL", "SIZE", "PROMPT", "PATH"),
         )
     return 0
 
 
-def _orm_images_list(ctx: AppContext, ns: argparse.Namespace) -> list[dict[str, Any]]:
-    from quilltap_tui.services import image_store
+def _orm_images_list(ctx: AppContext, ns: argparse.Namespace) -> list[GalleryImage]:
+    from quilltap_tui.services import gallery, image_store
 
     image_store.sweep_orphans(ctx)
-    with ctx.db.session() as session:
-        records = image_store.list_images(session, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
-        parents = image_store.parents_of(session, [r.id for r in records])
-        return [image_store.gallery_json(ctx, r, parents.get(r.id, ())) for r in records]
+    return gallery.page(ctx, limit=ns.limit, offset=ns.offset, chat_id=ns.chat)
 
 
 def audit_list(ns: argparse.Namespace) -> int:

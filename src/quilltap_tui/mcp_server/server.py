@@ -24,13 +24,13 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
 from quilltap_tui import __version__
-from quilltap_tui.db.models import GeneratedImageRecord
 from quilltap_tui.errors import Invalid, QuilltapError
 from quilltap_tui.mcp_server import catalog, results
 from quilltap_tui.mcp_server.progress import Progress, on_retry
-from quilltap_tui.services import image_store
+from quilltap_tui.services import gallery
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
+from quilltap_tui.services.gallery_view import GalleryImage
 from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.tools import catalogue as tools
 from quilltap_tui.tools.generate_image import parse_input
@@ -258,19 +258,18 @@ TOOL_HANDLERS: dict[str, ToolHandler] = {
 
 
 # --------------------------------------------------------------------------------------- resources
-def _gallery_page(ctx: AppContext, offset: int) -> list[GeneratedImageRecord]:
-    with ctx.db.session() as session:
-        return image_store.list_images(session, limit=PAGE_SIZE + 1, offset=offset)
+def _gallery_page(ctx: AppContext, offset: int) -> list[GalleryImage]:
+    return gallery.page(ctx, limit=PAGE_SIZE + 1, offset=offset)
 
 
-def _resource(row: GeneratedImageRecord) -> types.Resource:
+def _resource(row: GalleryImage) -> types.Resource:
     prompt = " ".join(row.prompt.split())
     clipped = prompt if len(prompt) <= 80 else prompt[:79] + "…"
     return types.Resource(
         uri=results.image_uri(row.id),
-        name=Path(row.file_path).name,
+        name=row.path.name,
         title=clipped,
-        description=f"{row.width}x{row.height} {row.model} ({row.profile_name or 'no profile'}), "
+        description=f"{row.width}x{row.height} {row.model} ({row.profile or 'no profile'}), "
         f"{row.created_at:%Y-%m-%d %H:%M} UTC: {prompt}",
         mime_type=row.mime_type,
         size=row.bytes,
@@ -279,12 +278,11 @@ def _resource(row: GeneratedImageRecord) -> types.Resource:
 
 def _read_image(ctx: AppContext, uri: str) -> tuple[bytes, str]:
     image_id = uri.removeprefix(results.IMAGE_URI_PREFIX) if uri.startswith(results.IMAGE_URI_PREFIX) else ""
-    with ctx.db.session() as session:
-        record = session.get(GeneratedImageRecord, image_id) if image_id else None
+    record = gallery.get(ctx, image_id) if image_id else None
     if record is None:
         raise MCPError(RESOURCE_NOT_FOUND, f"No gallery image at {uri}.", {"uri": uri})
     try:
-        return image_store.absolute_path(ctx, record).read_bytes(), record.mime_type
+        return record.path.read_bytes(), record.mime_type
     except OSError as exc:
         message = f"The file of {uri} cannot be read ({exc.strerror})."
         raise MCPError(RESOURCE_NOT_FOUND, message, {"uri": uri}) from None

@@ -71,28 +71,6 @@ def image_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any]:
     }
 
 
-def gallery_json(
-    ctx: AppContext, record: GeneratedImageRecord, inputs: Sequence[str] = ()
-) -> dict[str, Any]:
-    """Everything the gallery knows about an image: :func:`image_json` plus how and where it was made.
-
-    ``inputs``: the gallery ids it was made from (see :func:`parents_of`).
-    """
-    return {
-        **image_json(ctx, record),
-        "prompt": record.prompt,
-        "negative_prompt": record.negative_prompt,
-        "provider": record.provider,
-        "model": record.model,
-        "profile": record.profile_name,
-        "used": record.used_params,
-        "chat_id": record.chat_id,
-        "message_id": record.message_id,
-        "created_at": record.created_at.isoformat(),
-        "inputs": list(inputs),
-    }
-
-
 def record_lineage(conn: Connection, image_ids: Sequence[str], inputs: Sequence[Any]) -> None:
     """Rows saying each new image was made from ``inputs`` (``LoadedInput`` items), in order.
 

@@ -23,6 +23,7 @@ from typing import Any
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.gallery_view import GalleryImage
 from quilltap_tui.services.key_view import KeyView
 
 # Must equal db.migrations.CURRENT_VERSION (a test holds them together; importing it costs SQLAlchemy).
@@ -79,9 +80,9 @@ def list_keys(ctx: AppContext) -> list[KeyView] | None:
 
 def list_images(
     ctx: AppContext, *, limit: int = 50, offset: int = 0, chat_id: str | None = None
-) -> list[dict[str, Any]] | None:
-    """``images list``'s documents (``image_store.gallery_json``) without the ORM; None when the ORM path
-    must run: the database is not the plain case, or the sweep of killed runs' leftovers has work."""
+) -> list[GalleryImage] | None:
+    """``gallery.page`` without the ORM; None when the ORM path must run: the database is not the plain
+    case, or the sweep of killed runs' leftovers has work."""
     conn = connect(ctx)
     if conn is None:
         return None
@@ -96,7 +97,7 @@ def list_images(
             {"chat": chat_id, "limit": limit, "offset": offset},
         ).fetchall()
         parents = _parents(conn, [row[0] for row in rows])
-    return [_image_json(ctx, row, parents.get(row[0], [])) for row in rows]
+    return [_image_view(ctx, row, parents.get(row[0], [])) for row in rows]
 
 
 def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[dict[str, Any]] | None:
@@ -186,16 +187,16 @@ def _parents(conn: sqlite3.Connection, image_ids: list[str]) -> dict[str, list[s
     return found
 
 
-def _image_json(ctx: AppContext, row: tuple[Any, ...], inputs: list[str]) -> dict[str, Any]:
+def _image_view(ctx: AppContext, row: tuple[Any, ...], inputs: list[str]) -> GalleryImage:
     (image_id, file_path, mime_type, width, height, size, sha256, revised_prompt, seed, prompt, negative_prompt,
      provider, model, profile_name, used_params, chat_id, message_id, created_at) = row
-    return {
-        "id": image_id, "path": str(ctx.paths.data / file_path), "mime_type": mime_type, "width": width,
-        "height": height, "bytes": size, "sha256": sha256, "revised_prompt": revised_prompt, "seed": seed,
-        "prompt": prompt, "negative_prompt": negative_prompt, "provider": provider, "model": model,
-        "profile": profile_name, "used": _json(used_params), "chat_id": chat_id, "message_id": message_id,
-        "created_at": _iso(created_at), "inputs": inputs,
-    }
+    return GalleryImage(
+        id=image_id, path=ctx.paths.data / file_path, mime_type=mime_type, width=width, height=height,
+        bytes=size, sha256=sha256, revised_prompt=revised_prompt, seed=seed, prompt=prompt,
+        negative_prompt=negative_prompt, provider=provider, model=model, profile=profile_name,
+        used=_json(used_params) or {}, chat_id=chat_id, message_id=message_id,
+        created_at=_utc(created_at) or datetime.now(UTC), parents=tuple(inputs),
+    )
 
 
 def _json(stored: str | None) -> Any:

@@ -1,0 +1,67 @@
+"""What the gallery service returns about a saved image; imports nothing heavy (the TUI's gallery item
+subclasses it at import time, before any database work).
+
+``GalleryImage.as_json()`` is the ``images list --json`` item CONTRACT.md describes: ``generate --json``'s
+image fields, then how and where the image was made, and ``inputs`` (the gallery ids it was made from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GalleryImage:
+    """One saved image: its file and facts, how it was made, and its lineage."""
+
+    id: str
+    path: Path  # absolute
+    mime_type: str
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    revised_prompt: str | None
+    seed: int | None
+    prompt: str
+    negative_prompt: str | None
+    provider: str
+    model: str
+    profile: str | None
+    used: Mapping[str, Any]
+    chat_id: str | None
+    message_id: str | None
+    created_at: datetime
+    parents: tuple[str, ...] = ()  # the gallery images it was made from, in the order sent
+    # Read with details=True only:
+    chat_title: str | None = None
+    source: str | None = None  # how it was asked for: cli, tool, tui or mcp (from the audit log)
+    children: tuple[str, ...] = ()  # the gallery images made from it, oldest first
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``images list --json`` item."""
+        return {
+            "id": self.id,
+            "path": str(self.path),
+            "mime_type": self.mime_type,
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "revised_prompt": self.revised_prompt,
+            "seed": self.seed,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "provider": self.provider,
+            "model": self.model,
+            "profile": self.profile,
+            "used": dict(self.used),
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "created_at": self.created_at.isoformat(),
+            "inputs": list(self.parents),
+        }
