@@ -91,6 +91,10 @@ GALLERY_KEYS = ["id", "path", "mime_type", "width", "height", "bytes", "sha256",
                 "inputs"]
 
 
+AUDIT_KEYS = ["id", "time", "action", "source", "profile", "provider", "model", "prompt", "parameters", "outcome",
+              "error_class", "error", "latency_ms", "image_ids", "chat_id"]
+
+
 def test_images_list_prints_generates_image_then_how_and_where_it_was_made(cli: Cli) -> None:
     with FakeOpenAIImages() as fake:
         cli("keys", "add", "--provider", "openai", "--label", "work", stdin=TEST_KEYS["openai"] + "\n")
@@ -110,3 +114,10 @@ def test_images_list_prints_generates_image_then_how_and_where_it_was_made(cli: 
     assert (item["chat_id"], item["message_id"]) == (None, None) and _TIME.fullmatch(f'"{item["created_at"]}"')
     # Byte for byte what the dict-shaped listing printed: the keys in this order, json.dumps' spacing.
     assert listed.out.startswith('[{"id": "' + image["id"] + '", "path": ')
+    audited = cli("audit", "--json")
+    (entry,) = audited.json()
+    assert list(entry) == AUDIT_KEYS
+    assert (entry["action"], entry["source"], entry["profile"], entry["outcome"], entry["image_ids"]) == (
+        "generate", "cli", "art", "ok", [image["id"]])
+    assert isinstance(entry["id"], int) and isinstance(entry["latency_ms"], int)
+    assert entry["parameters"]["used"] == made.json()["used"] and entry["chat_id"] is None

@@ -83,7 +83,7 @@ async def test_cancelled_before_the_commit_saves_nothing(ctx: AppContext, monkey
     assert len(finished) == 1 and isinstance(finished[0], audit.AttemptCancelled)
     assert counts(ctx) == (0, 0)
     (entry,) = audit.list_entries(ctx)
-    assert (entry["outcome"], entry["image_ids"], entry["source"]) == ("cancelled", [], "mcp")
+    assert (entry.outcome, entry.image_ids, entry.source) == ("cancelled", (), "mcp")
 
 
 async def test_cancelled_during_the_commit_keeps_the_images_and_says_ok(
@@ -102,4 +102,4 @@ async def test_cancelled_during_the_commit_keeps_the_images_and_says_ok(
     await service.aclose()
     assert counts(ctx) == (1, 1)
     (entry,) = audit.list_entries(ctx)
-    assert entry["outcome"] == "ok" and len(entry["image_ids"]) == 1 and entry["error"] is None
+    assert entry.outcome == "ok" and len(entry.image_ids) == 1 and entry.error is None

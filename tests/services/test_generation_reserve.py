@@ -52,7 +52,7 @@ def test_a_reservation_counts_until_it_is_stale_and_the_sweep_closes_it(ctx: App
     age_rows(ctx, PENDING_TTL + timedelta(minutes=1))
     reserve(ctx, profile, 1, row_for(profile))  # the dead run's reservation no longer counts
     image_sweep.sweep_orphans(ctx, full=True)
-    outcomes = [entry["outcome"] for entry in audit.list_entries(ctx)]
+    outcomes = [entry.outcome for entry in audit.list_entries(ctx)]
     assert outcomes == ["pending", "interrupted"]  # newest first; the refusal above reserved nothing
 
 
@@ -73,12 +73,12 @@ async def test_a_cancelled_generation_gives_its_reservation_back(ctx: AppContext
     task = asyncio.create_task(service.generate("a slow lighthouse", profile="art", source="tui"))
     await provider.started.wait()
     pending = audit.list_entries(ctx)
-    assert [(e["outcome"], e["source"]) for e in pending] == [("pending", "tui")]
+    assert [(e.outcome, e.source) for e in pending] == [("pending", "tui")]
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     (entry,) = audit.list_entries(ctx)
-    assert entry["outcome"] == "cancelled" and entry["error"]
+    assert entry.outcome == "cancelled" and entry.error
     profile = resolve_profile(ctx, "art")
     reserve(ctx, profile, 2, row_for(profile))  # the whole day's limit is free again
 

@@ -101,6 +101,6 @@ def test_used_json_and_audit_are_unchanged(tmp_path: Path) -> None:
             "profile": profile, "given": given,
             "used": document["used"], "warnings": document["warnings"],
             "json_keys": list(document), "image_keys": list(document["images"][0]),
-            "audit": entry["parameters"], "wire": [wire(c) for c in MadeUpProvider.sent],
+            "audit": entry.parameters, "wire": [wire(c) for c in MadeUpProvider.sent],
         })
     check_json(GOLDEN, pinned)

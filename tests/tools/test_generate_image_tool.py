@@ -213,7 +213,7 @@ async def test_a_hundred_images_are_stopped_by_the_profile_limit_and_audited(
     assert not result.ok and "at most 4 images per call" in str(result.error)
     assert fake.requests_to("/images/generations") == []
     (entry,) = audit.list_entries(ctx)
-    assert (entry["outcome"], entry["source"], entry["parameters"]["count"]) == ("limited", "tool", 100)
+    assert (entry.outcome, entry.source, entry.parameters["count"]) == ("limited", "tool", 100)
 
 
 async def test_bad_calls_become_error_results_not_exceptions(

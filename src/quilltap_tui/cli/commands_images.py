@@ -120,13 +120,13 @@ def audit_list(ns: argparse.Namespace) -> int:
 
         entries = audit.list_entries(ctx, limit=ns.limit, profile=ns.profile)
     if ns.json:
-        io.emit_json(entries)
+        io.emit_json([e.as_json() for e in entries])
     elif not entries:
         print("The audit log is empty.")
     else:
         io.emit_table(
-            [(e["time"][:19].replace("T", " "), e["source"], e["profile"] or "-", e["model"] or "-",
-              e["outcome"], len(e["image_ids"]), e["latency_ms"], _clip(e["error"] or e["prompt"] or ""))
+            [(e.time.isoformat()[:19].replace("T", " "), e.source, e.profile or "-", e.model or "-",
+              e.outcome, len(e.image_ids), e.latency_ms, _clip(e.error or e.prompt or ""))
              for e in entries],
             ("TIME (UTC)", "SOURCE", "PROFILE", "MODEL", "OUTCOME", "IMAGES", "MS", "PROMPT / ERROR"),
         )

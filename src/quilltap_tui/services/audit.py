@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -153,33 +153,64 @@ def image_sources(ctx: AppContext, images: Sequence[tuple[str, datetime]]) -> di
     return {image_id: row.source for row in rows for image_id in (row.image_ids or []) if image_id in wanted}
 
 
-def list_entries(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditView:
+    """One audit row as ``audit`` shows it: what was asked, of which profile, and how it ended."""
+
+    id: int
+    time: datetime
+    action: str  # generate | edit | validate_key
+    source: str  # cli | tool | tui | mcp
+    profile: str | None
+    provider: str
+    model: str | None
+    prompt: str | None
+    parameters: Mapping[str, Any]  # {"requested": {...}, "used": {...}}
+    outcome: str  # ok | error | limited (and pending while it runs)
+    error_class: str | None
+    error: str | None
+    latency_ms: int | None
+    image_ids: tuple[str, ...]
+    chat_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``audit --json`` item."""
+        return {
+            "id": self.id,
+            "time": self.time.isoformat(),
+            "action": self.action,
+            "source": self.source,
+            "profile": self.profile,
+            "provider": self.provider,
+            "model": self.model,
+            "prompt": self.prompt,
+            "parameters": dict(self.parameters),
+            "outcome": self.outcome,
+            "error_class": self.error_class,
+            "error": self.error,
+            "latency_ms": self.latency_ms,
+            "image_ids": list(self.image_ids),
+            "chat_id": self.chat_id,
+        }
+
+
+def list_entries(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[AuditView]:
+    """The newest ``limit`` audit rows (only ``profile``'s when given), newest first."""
     with ctx.db.session() as session:
         stmt = select(AuditEntry)
         if profile:
             stmt = stmt.where(AuditEntry.profile_name == profile)
         rows = session.exec(stmt.order_by(col(AuditEntry.id).desc()).limit(limit)).all()
-        return [entry_json(r) for r in rows]
+        return [_view(r) for r in rows]
 
 
-def entry_json(row: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "time": row.created_at.isoformat(),
-        "action": row.action,
-        "source": row.source,
-        "profile": row.profile_name,
-        "provider": row.provider,
-        "model": row.model,
-        "prompt": row.prompt,
-        "parameters": row.parameters,
-        "outcome": row.outcome,
-        "error_class": row.error_class,
-        "error": row.error_message,
-        "latency_ms": row.latency_ms,
-        "image_ids": row.image_ids,
-        "chat_id": row.chat_id,
-    }
+def _view(row: AuditEntry) -> AuditView:
+    return AuditView(
+        id=int(row.id or 0), time=row.created_at, action=row.action, source=row.source, profile=row.profile_name,
+        provider=row.provider, model=row.model, prompt=row.prompt, parameters=dict(row.parameters),
+        outcome=row.outcome, error_class=row.error_class, error=row.error_message, latency_ms=row.latency_ms,
+        image_ids=tuple(row.image_ids), chat_id=row.chat_id,
+    )
 
 
 def _requested(request: ImageRequest) -> dict[str, Any]:
