@@ -139,8 +139,9 @@ def test_audit_listing_equals_the_orm_listing(tmp_path: Path) -> None:
     for query in ({}, {"limit": 2}, {"profile": "art"}, {"profile": "nobody"}):
         assert plain_reads.list_audit(ctx, **query) == audit.list_entries(ctx, **query), query
     listed = plain_reads.list_audit(ctx)
-    assert listed is not None and [e["outcome"] for e in listed] == ["ok", "error", "ok"]
-    assert listed[2]["image_ids"] == ["a" * 32, "b" * 32] and listed[2]["parameters"] == {"requested": {"count": 2}}
+    assert listed is not None and [e.outcome for e in listed] == ["ok", "error", "ok"]
+    assert listed[2].image_ids == ("a" * 32, "b" * 32) and listed[2].parameters == {"requested": {"count": 2}}
+    assert [e.as_json() for e in listed] == [e.as_json() for e in audit.list_entries(ctx)]
     url = make_ctx(tmp_path / "pg", QUILLTAP_DATABASE_URL="postgresql://user@127.0.0.1:9/none")
     assert plain_reads.list_audit(url) is None and plain_reads.list_images(url) is None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from quilltap_tui.errors import LimitExceeded, MalformedResponse, QuilltapError,
 from quilltap_tui.imagegen.options import RECORDED
 from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
 from quilltap_tui.secrets import redact
+from quilltap_tui.services.audit_view import AuditView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation_profile import PENDING_TTL, ResolvedProfile
 
@@ -151,47 +152,6 @@ def image_sources(ctx: AppContext, images: Sequence[tuple[str, datetime]]) -> di
     with ctx.db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
     return {image_id: row.source for row in rows for image_id in (row.image_ids or []) if image_id in wanted}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditView:
-    """One audit row as ``audit`` shows it: what was asked, of which profile, and how it ended."""
-
-    id: int
-    time: datetime
-    action: str  # generate | edit | validate_key
-    source: str  # cli | tool | tui | mcp
-    profile: str | None
-    provider: str
-    model: str | None
-    prompt: str | None
-    parameters: Mapping[str, Any]  # {"requested": {...}, "used": {...}}
-    outcome: str  # ok | error | limited (and pending while it runs)
-    error_class: str | None
-    error: str | None
-    latency_ms: int | None
-    image_ids: tuple[str, ...]
-    chat_id: str | None
-
-    def as_json(self) -> dict[str, Any]:
-        """The ``audit --json`` item."""
-        return {
-            "id": self.id,
-            "time": self.time.isoformat(),
-            "action": self.action,
-            "source": self.source,
-            "profile": self.profile,
-            "provider": self.provider,
-            "model": self.model,
-            "prompt": self.prompt,
-            "parameters": dict(self.parameters),
-            "outcome": self.outcome,
-            "error_class": self.error_class,
-            "error": self.error,
-            "latency_ms": self.latency_ms,
-            "image_ids": list(self.image_ids),
-            "chat_id": self.chat_id,
-        }
 
 
 def list_entries(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[AuditView]:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from quilltap_tui.db.failures import timed_statement
+from quilltap_tui.services.audit_view import AuditView
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.gallery_view import GalleryImage
@@ -100,7 +101,7 @@ def list_images(
     return [_image_view(ctx, row, parents.get(row[0], [])) for row in rows]
 
 
-def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[dict[str, Any]] | None:
+def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[AuditView] | None:
     """``audit.list_entries`` without the ORM; None when the ORM path must run (see the module doc)."""
     conn = connect(ctx)
     if conn is None:
@@ -113,10 +114,10 @@ def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) 
             {"profile": profile or None, "limit": limit},
         ).fetchall()
     return [
-        {"id": row_id, "time": _iso(created_at), "action": action, "source": source, "profile": profile_name,
-         "provider": provider, "model": model, "prompt": prompt, "parameters": _json(parameters),
-         "outcome": outcome, "error_class": error_class, "error": error, "latency_ms": latency_ms,
-         "image_ids": _json(image_ids), "chat_id": chat}
+        AuditView(id=row_id, time=_utc(created_at) or datetime.now(UTC), action=action, source=source,
+                  profile=profile_name, provider=provider, model=model, prompt=prompt,
+                  parameters=_json(parameters) or {}, outcome=outcome, error_class=error_class, error=error,
+                  latency_ms=latency_ms, image_ids=tuple(_json(image_ids) or ()), chat_id=chat)
         for (row_id, created_at, action, source, profile_name, provider, model, prompt, parameters, outcome,
              error_class, error, latency_ms, image_ids, chat) in rows
     ]
@@ -201,12 +202,6 @@ def _image_view(ctx: AppContext, row: tuple[Any, ...], inputs: list[str]) -> Gal
 
 def _json(stored: str | None) -> Any:
     return None if stored is None else json.loads(stored)
-
-
-def _iso(stored: str) -> str:
-    """A NOT NULL timestamp as the ORM path prints it (``UTCDateTime``: aware UTC, then ``isoformat``)."""
-    value = datetime.fromisoformat(stored)
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _utc(stored: str | None) -> datetime | None:
