@@ -121,3 +121,13 @@ def test_images_list_prints_generates_image_then_how_and_where_it_was_made(cli: 
         "generate", "cli", "art", "ok", [image["id"]])
     assert isinstance(entry["id"], int) and isinstance(entry["latency_ms"], int)
     assert entry["parameters"]["used"] == made.json()["used"] and entry["chat_id"] is None
+
+
+def test_keys_validate_prints_the_document_it_always_printed(cli: Cli) -> None:
+    with FakeOpenAIImages() as fake:
+        cli("keys", "add", "--provider", "openai", "--label", "work", stdin=TEST_KEYS["openai"] + "\n")
+        checked = cli("keys", "validate", "work", "--base-url", fake.base_url, "--json")
+    assert checked.code == 0, checked.err
+    assert checked.out.strip() == (
+        '{"label": "work", "provider": "openai", "base_url": "%s", "valid": true, '
+        '"message": "Key work works with OpenAI at %s."}' % (fake.base_url, fake.base_url))

@@ -73,9 +73,9 @@ def validate(ns: argparse.Namespace) -> int:
     ctx = io.context()
     result = asyncio.run(provider_checks.validate_key(ctx, ns.label, base_url=ns.base_url))
     if ns.json:
-        io.emit_json(result)
+        io.emit_json(result.as_json())
     else:
-        print(result["message"])
+        print(result.message)
     return 0
 
 

@@ -36,3 +36,19 @@ class KeyView:
             "created_at": self.created_at.isoformat(),
             "used_by": list(self.used_by),
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyCheck:
+    """A key that its provider (or the compatible server at ``base_url``) accepted."""
+
+    label: str
+    provider: str
+    base_url: str  # the API root it was checked against
+    valid: bool
+    message: str  # one sentence for the user
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``keys validate --json`` document."""
+        return {"label": self.label, "provider": self.provider, "base_url": self.base_url, "valid": self.valid,
+                "message": self.message}

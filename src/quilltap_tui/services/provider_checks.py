@@ -10,10 +10,11 @@ from quilltap_tui.errors import AuthError
 from quilltap_tui.services import key_rules
 from quilltap_tui.services import keys as key_service
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.key_view import KeyCheck
 from quilltap_tui.services.validation import base_url as check_base_url
 
 
-async def validate_key(ctx: AppContext, label: str, *, base_url: str | None = None) -> dict[str, Any]:
+async def validate_key(ctx: AppContext, label: str, *, base_url: str | None = None) -> KeyCheck:
     """Check the key against its provider (or a compatible server at ``base_url``) and remember the verdict.
 
     A refused key raises :class:`AuthError` after being marked invalid; an outage raises without
@@ -28,13 +29,10 @@ async def validate_key(ctx: AppContext, label: str, *, base_url: str | None = No
         await asyncio.to_thread(key_service.record_validation, ctx, view.id, False)
         raise
     await asyncio.to_thread(key_service.record_validation, ctx, view.id, True)
-    return {
-        "label": view.label,
-        "provider": view.provider,
-        "base_url": root,
-        "valid": True,
-        "message": f"Key {view.label} works with {provider_ids.title(view.provider)} at {root}.",
-    }
+    return KeyCheck(
+        label=view.label, provider=view.provider, base_url=root, valid=True,
+        message=f"Key {view.label} works with {provider_ids.title(view.provider)} at {root}.",
+    )
 
 
 async def _probe(provider: str, secret: str, root: str, ctx: AppContext) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.lazy_imports import import_off_loop
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.key_view import KeyCheck
 from quilltap_tui.services.profile_views import ProfileView
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def edit_profiles(profiles: Sequence[ProfileView]) -> list[str]:
     return names
 
 
-async def validate_key(ctx: AppContext, label: str, base_url: str | None = None) -> dict[str, Any]:
+async def validate_key(ctx: AppContext, label: str, base_url: str | None = None) -> KeyCheck:
     """Check a key against its provider; the verdict is remembered on the key."""
     await import_off_loop("quilltap_tui.services.provider_checks")
     from quilltap_tui.services.provider_checks import validate_key as check

@@ -19,6 +19,7 @@ from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 from quilltap_tui.ui.widgets.tables import refill
 
 if TYPE_CHECKING:
+    from quilltap_tui.services.key_view import KeyCheck
     from quilltap_tui.services.keys import KeyView
     from quilltap_tui.ui.state import Snapshot
 
@@ -33,7 +34,7 @@ class KeyDeleted(Message, bubble=False):
 
 
 class Validated(Message, bubble=False):
-    def __init__(self, result: dict[str, Any]) -> None:
+    def __init__(self, result: KeyCheck) -> None:
         super().__init__()
         self.result = result
 
@@ -174,7 +175,7 @@ class KeysScreen(BaseScreen):
     @on(Validated)
     def _validated(self, message: Validated) -> None:
         self._busy("")
-        self.notify(message.result["message"], title="Key works", markup=False)
+        self.notify(message.result.message, title="Key works", markup=False)
         self.app.refresh_snapshot()
 
     @on(ValidateFailed)

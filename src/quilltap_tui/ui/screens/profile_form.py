@@ -31,6 +31,7 @@ from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 if TYPE_CHECKING:
     from quilltap_tui.errors import QuilltapError
     from quilltap_tui.services.generation import GenerationOutcome
+    from quilltap_tui.services.key_view import KeyCheck
 
 LIMITS = (("max_images_per_call", "Images per call (limit)"), ("max_images_per_minute", "Images per minute"),
           ("max_images_per_day", "Images per day"))
@@ -53,7 +54,7 @@ class Saved(Message, bubble=False):
 
 
 class Validated(Message, bubble=False):
-    def __init__(self, result: dict[str, Any]) -> None:
+    def __init__(self, result: KeyCheck) -> None:
         super().__init__()
         self.result = result
 
@@ -437,8 +438,8 @@ class ProfileFormScreen(BaseScreen):
     @on(Validated)
     def _validated(self, message: Validated) -> None:
         result = message.result
-        self._status(result["message"])
-        self.app.notify(result["message"], title="Key works", markup=False)
+        self._status(result.message)
+        self.app.notify(result.message, title="Key works", markup=False)
         self.app.refresh_snapshot()
 
     @on(ValidateFailed)
