@@ -259,4 +259,4 @@ async def test_a_prompt_typed_during_start_up_and_the_new_chat_transition_lands_
         await settle(pilot)
         assert app.screen.query_one(PromptArea).text == "hello"
     (chat,) = chats.list_chats(ctx)
-    assert chat["tags"] == [] and chat["messages"] == 0
+    assert chat.tags == () and chat.messages == 0

@@ -164,7 +164,7 @@ async def test_attach_and_edit_keys_are_in_the_chats_footer_and_help(make_app: A
     with FakeOpenAIImages() as fake, FakeChatServer("openai") as server:
         await arrange(ctx, fake)
         add_chat_profile(ctx, server)
-        chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art")["id"])
+        chat_id = str(chats.create_chat(ctx, chat_profile="talk", image_profile="art").id)
         app = make_app()
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
