@@ -117,7 +117,7 @@ async def headless(runs: int, marks: Marks) -> list[tuple[float, float]]:
     out = []
     with home() as (ctx, _):
         for n in range(runs + 1):
-            chat_id = chats.create_chat(ctx, chat_profile="talk")["id"]
+            chat_id = chats.create_chat(ctx, chat_profile="talk").id
             marks.clear()
             result = await chat_turn.ask(ctx, chat_id, f"a picture {n}", lambda _: None)
             assert result.status == "complete", result
@@ -132,7 +132,7 @@ async def tui(runs: int, marks: Marks, previews: str = "halfcell") -> list[tuple
 
     out = []
     with home() as (ctx, _):
-        chat_id = chats.create_chat(ctx, chat_profile="talk")["id"]
+        chat_id = chats.create_chat(ctx, chat_profile="talk").id
         app = QuilltapApp(ctx, image_protocol=previews, environ={**ctx.environ, "QUILLTAP_IMAGES": previews})
         app._welcomed = True
         async with app.run_test(size=(160, 48)) as pilot:

@@ -128,6 +128,7 @@ def test_keys_validate_prints_the_document_it_always_printed(cli: Cli) -> None:
         cli("keys", "add", "--provider", "openai", "--label", "work", stdin=TEST_KEYS["openai"] + "\n")
         checked = cli("keys", "validate", "work", "--base-url", fake.base_url, "--json")
     assert checked.code == 0, checked.err
+    url = fake.base_url
     assert checked.out.strip() == (
-        '{"label": "work", "provider": "openai", "base_url": "%s", "valid": true, '
-        '"message": "Key work works with OpenAI at %s."}' % (fake.base_url, fake.base_url))
+        f'{{"label": "work", "provider": "openai", "base_url": "{url}", "valid": true, '
+        f'"message": "Key work works with OpenAI at {url}."}}')
