@@ -5,7 +5,7 @@ Absolute times on a shared 2-core machine are not figures (a busy machine made e
 median wall time of a fresh process, against loopback fakes, with the load average printed beside it:
 
 - ``ask --no-images`` vs a bare ``openai`` SDK script making the same streamed request (target <= 1.1x);
-- ``images list`` vs ``python -c "import openai"`` (target <= 0.4x);
+- ``images list`` (and ``keys list``, ``chats list``, ``audit``) vs ``python -c "import openai"`` (target <= 0.4x);
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
 - ``keys list`` and ``images list`` vs ``python -c pass`` (the interpreter's own floor).
 
@@ -92,6 +92,8 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "ask --no-images": [*cli, "ask", "--no-images", "hi"],
         "images list": [*cli, "images", "list"],
         "keys list": [*cli, "keys", "list"],
+        "chats list": [*cli, "chats", "list"],
+        "audit": [*cli, "audit"],
         "generate": [*cli, "generate", "a lighthouse"],
     }
 
@@ -101,6 +103,8 @@ RATIOS = (  # (figure, yardstick, target)
     ("images list", "python -c 'import openai'", 0.4),
     ("generate", "bare SDK images.generate + fsync", 1.05),
     ("keys list", "python -c 'import openai'", 0.4),
+    ("chats list", "python -c 'import openai'", 0.4),
+    ("audit", "python -c 'import openai'", 0.4),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
 )
