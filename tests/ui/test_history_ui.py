@@ -101,19 +101,14 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
     for n in range(1, 41):
         text = f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**"
         add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", text)
-    async def until(condition: Any) -> None:
-        """Wait (up to 5 s) for what a slow CI machine may take more than one settle to show."""
-        for _ in range(100):
-            if condition():
-                return
-            await settle(pilot)
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.screen.query_one("ChatList").open_chat(chat_id)
-        await until(lambda: app.screen.query(MessageView) and app.screen.conversation.max_scroll_y > 0
-                    and app.screen.conversation.scroll_y == app.screen.conversation.max_scroll_y)
+        await until(pilot, lambda: app.screen.query(MessageView) and app.screen.conversation.max_scroll_y > 0
+                    and app.screen.conversation.scroll_y == app.screen.conversation.max_scroll_y,
+                    "the chat shown at its end")
         screen = app.screen
         views = list(screen.query(MessageView))
         assert [v.text for v in views] == [
@@ -124,8 +119,9 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
         assert isinstance(app.focused, PromptArea)
         newest_top = views[0]
         screen.conversation.scroll_home(animate=False)  # reading up to the top loads the page before
-        await until(lambda: len(screen.query(MessageView)) == 2 * PAGE
-                    and abs(screen.conversation.scroll_y - newest_top.virtual_region.y) <= 2)
+        await until(pilot, lambda: len(screen.query(MessageView)) == 2 * PAGE
+                    and abs(screen.conversation.scroll_y - newest_top.virtual_region.y) <= 2,
+                    "the earlier page above, the reader's place kept")
         views = list(screen.query(MessageView))
         assert len(views) == 2 * PAGE and views[0].text == f"message {41 - 2 * PAGE} with **bold**"
         assert {type(v) for v in views[:PAGE]} == {InlineMessageView}
