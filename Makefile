@@ -34,8 +34,10 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# Two workers: the tests are isolated (own QUILLTAP_HOME, port-0 fakes, a tmux socket each); worksteal
+# evens out the long UI and end-to-end files. `$(BIN)/pytest tests/x` runs one part serially.
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist worksteal
 
 test: lint typecheck pytest
 
