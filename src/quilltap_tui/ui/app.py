@@ -113,6 +113,10 @@ class QuilltapApp(App[int]):
         super().set_keymap(keymap)
         self.key_overrides = dict(keymap)
 
+    def update_keymap(self, keymap: Keymap) -> None:
+        super().update_keymap(keymap)
+        self.key_overrides = {**self.key_overrides, **keymap}
+
     def key_for(self, binding_id: str) -> str | None:
         """The key of the app binding ``binding_id`` as remapped (the first, when several), shown as typed."""
         default = next((b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), None)
