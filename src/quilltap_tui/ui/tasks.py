@@ -87,7 +87,10 @@ def blocking_work(
             if message is not None:
                 self.post_message(message)
 
-        return work(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+        # The description names the method only: Textual would otherwise repr the arguments into its log
+        # (TEXTUAL_LOG, devtools), and an argument may be a key being stored.
+        return work(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False,
+                    description=method.__name__)
 
     return decorator
 
@@ -114,6 +117,6 @@ def async_work(
             if message is not None:
                 self.post_message(message)
 
-        return work(run, group=group, exclusive=exclusive, exit_on_error=False)
+        return work(run, group=group, exclusive=exclusive, exit_on_error=False, description=method.__name__)
 
     return decorator
