@@ -47,9 +47,10 @@ def _sink_active(logger: Any) -> bool:
     app = logger.app
     if app is None:
         try:
-            from textual._context import active_app
+            from textual._context import active_app  # not re-exported publicly; the logger has no app yet
 
             app = active_app.get()
         except LookupError:
             return bool(constants.DEBUG)
-    return bool(getattr(app, "_is_devtools_connected", False))
+    devtools = getattr(app, "devtools", None)  # App.devtools: a DevtoolsClient when the feature is on
+    return bool(devtools is not None and devtools.is_connected)
