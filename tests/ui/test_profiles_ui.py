@@ -318,3 +318,25 @@ async def test_save_and_cancel_stay_in_view_and_the_form_is_in_sections(make_app
         await pilot.click("#save")
         await settle(pilot)
         assert str(form.query_one("#err-name", Static).render()) == "Name is required."
+
+
+async def test_typing_in_a_parameter_field_survives_the_fields_following_the_model(make_app: Any) -> None:
+    """The parameter fields are rebuilt a moment after the model is typed; a user who has already tabbed
+    into one and goes on typing keeps the focus and every key (they went nowhere before)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_new_form(app, pilot, "f3")
+        form = app.screen
+        form.query_one("#model", Input).value = "gpt-image-2"
+        await until(pilot, lambda: form._fields_current() and form.query("#param-count"), "gpt-image-2's fields")
+        form.query_one("#model", Input).focus()
+        await pilot.press("backspace", "1")  # gpt-image-1: its fields follow after a typing pause
+        before = form.query_one("#param-count", Input)
+        before.focus()
+        await pilot.press("3")
+        await until(pilot, lambda: form.fields and form.query_one("#param-count") is not before,
+                    "the fields rebuilt for the new model")
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.focused is form.query_one("#param-count", Input)
+        assert form.query_one("#param-count", Input).value == "34"

@@ -240,9 +240,19 @@ class ProfileFormScreen(BaseScreen):
         values = {f.name: current.get(f.name) or stored.get(f.name, "") for f in fields}
         self.fields = []  # while the widgets are swapped, nothing may read the old ones
         self._built_for = (provider, model)
+        focused = self.focused
+        # A user who tabbed into a parameter field before the fields followed the model goes on typing:
+        # the new field of the same name takes the focus, or the keys would land on whatever came next.
+        refocus = focused.id if focused is not None and focused.id and container in focused.ancestors else None
         await container.remove_children()
         await container.mount_all(param_widgets(fields, values))
         self.fields = fields
+        if refocus and (same := self.query(f"#{refocus}")):
+            widget = same.first()
+            if isinstance(widget, Input):  # carry on where the typing was, not over a selection of it
+                widget.select_on_focus = False
+                widget.cursor_position = len(widget.value)
+            widget.focus()
 
     def _fields_current(self) -> bool:
         return self._built_for == (self.value_of("#provider"), self.value_of("#model"))
