@@ -30,7 +30,7 @@ async def test_add_key_through_the_modal_stores_it_masked(make_app: Any, ctx: An
         assert [(k.label, k.provider, k.masked, k.backend) for k in stored] == [("work", "openai", "…1234", "file")]
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
-        assert table.get_row_at(0)[:3] == ["work", "openai", "…1234"]
+        assert table.get_row_at(0)[:3] == ["work", "OpenAI", "…1234"]  # the provider as the profile lists name it
         assert SECRET not in "".join(str(n.message) for n in app._notifications)
     assert SECRET.encode() not in ctx.paths.vault_file.read_bytes()  # encrypted at rest
     assert keys.secret_for(ctx, stored[0].id) == SECRET

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, LoadingIndicator, Static
 
+from quilltap_tui import provider_ids
 from quilltap_tui.textsafe import cells, literal
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.key_dialogs import AddKeyModal, BaseUrlModal, EnvImportModal, RotateKeyModal
@@ -83,9 +84,9 @@ class KeysScreen(BaseScreen):
     def show_snapshot(self, snapshot: Any) -> None:
         self.query_one("#vault-banner", Static).update(literal(snapshot.backend_sentence()))
         self._keys = list(snapshot.keys)
-        refill(self.query_one(DataTable), ((key.label, cells(key.label, key.provider, key.masked, _backend(key),
-                                                              _validity(key), ", ".join(key.used_by) or "-"))
-                                            for key in self._keys), select=self._select)
+        rows = ((key.label, cells(key.label, provider_ids.badge(key.provider), key.masked, _backend(key),
+                                  _validity(key), ", ".join(key.used_by) or "-")) for key in self._keys)
+        refill(self.query_one(DataTable), rows, select=self._select)
         self._select = None
         hint = "" if self._keys else "No keys yet: ctrl+n adds one" + (
             f", i imports {len(snapshot.env_keys)} from environment variables." if snapshot.env_keys else ".")
