@@ -8,7 +8,7 @@ from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.services import image_store
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from tests.fakes.image_servers import make_image
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, until
 
 
 def _save(ctx: Any) -> Any:
@@ -18,13 +18,20 @@ def _save(ctx: Any) -> Any:
     return image_store.save_batch(ctx, [image], origin)[0]
 
 
+def _preview_text(app: Any) -> str:
+    """What the screen's preview says in words ("" while the gallery has none yet)."""
+    texts = app.screen.query(ImagePreview).first().query(".preview-text") if app.screen.query(ImagePreview) else []
+    return str(texts.first().render()) if texts else ""
+
+
 async def test_halfcell_preview_mounts_one_image(make_app: Any, ctx: Any) -> None:
     _save(ctx)
     app = make_app(image_protocol="halfcell")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f5")
-        await settle(pilot)
+        # The gallery shows the highlighted row's picture once its page has loaded (not on a fixed beat).
+        await until(pilot, lambda: app.screen.query(".preview-image"), "the gallery's preview drawn")
         preview = app.screen.query_one(ImagePreview)
         preview.show(preview.path, "again")  # a second show of the same file must not stack images
         await settle(pilot)
@@ -39,7 +46,7 @@ async def test_preview_off_shows_path_and_size(make_app: Any, ctx: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f5")
-        await settle(pilot)
+        await until(pilot, lambda: "320x200" in _preview_text(app), "the gallery's preview text for the image")
         preview = app.screen.query_one(ImagePreview)
         text = str(preview.query_one(".preview-text").render())
         assert str(image_store.absolute_path(ctx, record)) in text and "320x200" in text
