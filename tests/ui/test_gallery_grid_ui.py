@@ -68,23 +68,24 @@ async def test_g_shows_a_grid_of_thumbnails_with_the_same_cursor_and_actions(mak
 
 
 async def test_the_grid_is_remembered_for_the_next_gallery(make_app: Any, ctx: Any) -> None:
-    from quilltap_tui.ui.screens.gallery import GalleryScreen
-
     _save(ctx, 1)
     app = make_app(image_protocol="halfcell")
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("f5")
-            await settle(pilot)
-            await pilot.press("g")
-            await pilot.press("escape")
-            await settle(pilot)
-            await pilot.press("f5")
-            await settle(pilot)
-            assert app.screen.grid and app.screen.query_one("#gallery-grid").display
-    finally:
-        GalleryScreen.prefer_grid = False
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen.grid and app.screen.query_one("#gallery-grid").display
+    fresh = make_app(image_protocol="halfcell")  # the choice lives with the app, not in the process
+    async with fresh.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert not fresh.screen.grid
 
 
 async def test_viewer_steps_next_and_previous_and_the_gallery_follows(make_app: Any, ctx: Any) -> None:

@@ -8,7 +8,7 @@ from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.services import image_store
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from tests.fakes.image_servers import make_image
-from tests.ui.conftest import SIZE, settle, until
+from tests.ui.conftest import SIZE, quiet, settle, until
 
 
 def _save(ctx: Any) -> Any:
@@ -30,11 +30,12 @@ async def test_halfcell_preview_mounts_one_image(make_app: Any, ctx: Any) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f5")
-        # The gallery shows the highlighted row's picture once its page has loaded (not on a fixed beat).
-        await until(pilot, lambda: app.screen.query(".preview-image"), "the gallery's preview drawn")
+        # The gallery shows the highlighted row's picture once its page has loaded; wait for all of that
+        # to be done (a page loaded twice redraws the preview), not for a fixed number of turns.
+        await until(pilot, lambda: quiet(app) and app.screen.query(".preview-image"), "the gallery's preview drawn")
         preview = app.screen.query_one(ImagePreview)
         preview.show(preview.path, "again")  # a second show of the same file must not stack images
-        await settle(pilot)
+        await until(pilot, lambda: quiet(app) and preview.query(".preview-image"), "the preview drawn again")
         images = list(preview.query(".preview-image"))
         assert len(images) == 1
         assert images[0].image.size[0] <= 48 * 10  # a thumbnail, not the original
@@ -46,7 +47,8 @@ async def test_preview_off_shows_path_and_size(make_app: Any, ctx: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f5")
-        await until(pilot, lambda: "320x200" in _preview_text(app), "the gallery's preview text for the image")
+        await until(pilot, lambda: quiet(app) and "320x200" in _preview_text(app),
+                    "the gallery's preview text for the image")
         preview = app.screen.query_one(ImagePreview)
         text = str(preview.query_one(".preview-text").render())
         assert str(image_store.absolute_path(ctx, record)) in text and "320x200" in text

@@ -122,14 +122,9 @@ def test_gallery(snap_compare: Any, snap_ctx: Any) -> None:
 
 
 def test_gallery_grid(snap_compare: Any, snap_ctx: Any) -> None:
-    from quilltap_tui.ui.screens.gallery import GalleryScreen
-
     _seed(snap_ctx)
     _images(snap_ctx)
-    try:
-        assert snap_compare(_app(snap_ctx), terminal_size=SIZE, run_before=_keys_then("f5", "g", "right"))
-    finally:
-        GalleryScreen.prefer_grid = False
+    assert snap_compare(_app(snap_ctx), terminal_size=SIZE, run_before=_keys_then("f5", "g", "right"))
 
 
 def test_help(snap_compare: Any, snap_ctx: Any) -> None:

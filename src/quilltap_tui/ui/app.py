@@ -95,6 +95,7 @@ class QuilltapApp(App[int]):
         self._leaving: tuple[Screen[Any], ...] = ()
         self.terminal: Driver | None = None  # the running terminal's driver, once the app runs in one
         self.key_overrides: dict[str, str] = {}  # the [keys] table: binding id -> key(s), as applied
+        self.gallery_grid = False  # the gallery's view last chosen (g), kept while the app runs
         self.set_keymap(self._read_keymap())
 
     # -- context and settings ------------------------------------------------------------------

@@ -6,7 +6,7 @@ one cursor, so the actions (enter, e, d, c, o) apply to the same image whichever
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -48,9 +48,6 @@ class GalleryScreen(ImageActions):
         Binding("ctrl+r", "reload", "Reload", id="refresh", show=False),
     ]
 
-    # The view last chosen, kept for the next time the gallery opens in this session.
-    prefer_grid: ClassVar[bool] = False
-
     _viewer: ViewerScreen | None = None  # the viewer opened from here, while it is open
 
     def __init__(self, select_id: str | None = None) -> None:
@@ -58,7 +55,7 @@ class GalleryScreen(ImageActions):
         self.items: list[ImageItem] = []
         self._select_id = select_id
         self._exhausted = False
-        self.grid = GalleryScreen.prefer_grid
+        self.grid = False  # set on mount from the app's remembered view
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="gallery"):
@@ -69,6 +66,7 @@ class GalleryScreen(ImageActions):
                 yield Static("Loading images…", id="gallery-meta", markup=False)
 
     def on_mount(self) -> None:
+        self.grid = self.app.gallery_grid
         self.query_one(DataTable).add_columns(*COLUMNS)
         self._apply_view()
         self.action_reload()
@@ -84,7 +82,7 @@ class GalleryScreen(ImageActions):
     async def action_toggle_view(self) -> None:
         """Table <-> grid, on the same image."""
         index = self._index()
-        self.grid = GalleryScreen.prefer_grid = not self.grid
+        self.grid = self.app.gallery_grid = not self.grid
         self._apply_view()
         if self.grid:
             await self.query_one(ThumbGrid).show_items(self.items, index)
