@@ -224,10 +224,12 @@ class FakeComfyUI(FakeServer):
         accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()
 
         def serve(conn: socket.socket) -> None:
-            conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+            # Registered before the handshake's answer: the client may queue its prompt the moment it has the
+            # answer, and a prompt queued before the socket was known got no events at all (a hang, seen once).
             client = _Socket(conn)
             self.sockets[sid] = client
+            conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
             client.send_json({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": sid}})
             try:
                 client.read_until_closed()

@@ -244,3 +244,22 @@ def test_models_lists_the_servers_checkpoints(cli: Cli, fake: FakeComfyUI) -> No
     listed = cli("models", "--provider", "comfyui", "--base-url", fake.base_url, "--json")
     assert listed.code == 0, listed.err
     assert {m["id"]: m["source"] for m in listed.json()}[SDXL] == ["built-in", "live"]
+
+
+async def test_a_socket_that_goes_quiet_hands_over_to_polling(
+    fake: FakeComfyUI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A socket that says nothing about our prompt (a proxy, a server that registered it late) must not leave
+    the call waiting for ever: after a quiet spell the provider polls /queue and /history and finishes."""
+    from quilltap_tui.imagegen.providers import comfy_socket
+
+    monkeypatch.setattr(comfy_socket, "QUIET_LIMIT", 0.3)
+
+    def silent(client: Any, prompt_id: str) -> None:
+        fake.jobs[prompt_id]["done"] = True  # finished, and not a word on the socket
+
+    monkeypatch.setattr(fake, "_run", silent)
+    async with ComfyUIImages(max_retries=0, sleep=RecordingSleep()) as client:
+        result = await asyncio.wait_for(client.generate(call(seed=6), api_key=None, base_url=fake.base_url), 20)
+    assert len(result.images) == 1 and result.images[0].seed == 6
+    assert fake.requests_to("/history")

@@ -19,6 +19,7 @@ profile's own server.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import struct
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
 OPEN_TIMEOUT = 5.0  # seconds to open the socket before polling instead (a local server answers at once)
+QUIET_LIMIT = 15.0  # seconds without a message before the provider polls instead
 PREVIEW_IMAGE = 1  # server.py BinaryEventTypes.PREVIEW_IMAGE
 
 
@@ -110,7 +112,13 @@ async def follow(socket: ClientConnection, prompt_id: str, title: str) -> Outcom
 
     started, last, quarter = False, None, None
     try:
-        async for message in socket:
+        while True:
+            try:
+                message = await asyncio.wait_for(socket.recv(), QUIET_LIMIT)
+            except TimeoutError:
+                # A socket that says nothing for this long may have missed our prompt (a proxy, a server that
+                # registered the socket late): polling /queue and /history finds out, the socket cannot.
+                return Outcome(done=False)
             if isinstance(message, bytes):
                 if started:
                     _preview(message)
