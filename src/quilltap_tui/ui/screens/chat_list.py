@@ -23,6 +23,7 @@ from quilltap_tui.textsafe import cells, inert
 from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
 from quilltap_tui.ui.tasks import blocking_work
 from quilltap_tui.ui.widgets.fit import fit_columns, fit_rows
+from quilltap_tui.ui.widgets.tables import refill
 
 COLUMNS = ("Title", "Chat profile", "Images", "Msgs", "Updated (UTC)")
 DROP_ORDER = (4, 3, 2, 1)  # on a narrow terminal: the date goes first, the chat profile last
@@ -119,7 +120,6 @@ class ChatList(Vertical):
         self.shown = [c for c in self.chats if not needle or needle in _haystack(c) or c.id in in_text]
         table = self.query_one(DataTable)
         selected = self.selected()
-        table.clear()
         rows = [
             (inert(chat.title, keep_newlines=False), chat.chat_profile or "(none)",
              chat.image_profile if chat.images_enabled and chat.image_profile else "off", str(chat.messages),
@@ -129,14 +129,10 @@ class ChatList(Vertical):
         width = table.size.width or self.content_size.width
         kept = fit_columns(width, COLUMNS, rows, free=0, drop_order=DROP_ORDER)
         headers = tuple(COLUMNS[i] for i in kept)
-        if headers != tuple(str(c.label) for c in table.columns.values()):
-            table.clear(columns=True)
-            table.add_columns(*headers)
         fitted = fit_rows(width, headers, [tuple(row[i] for i in kept) for row in rows], free=0)
-        for chat, row in zip(self.shown, fitted, strict=True):
-            table.add_row(*cells(*row), key=chat.id)
-        if selected is not None and any(c.id == selected.id for c in self.shown):
-            table.move_cursor(row=table.get_row_index(selected.id))
+        # Columns sized to these cells before anything is drawn (widgets/tables.py says why).
+        refill(table, ((chat.id, cells(*row)) for chat, row in zip(self.shown, fitted, strict=True)),
+               select=selected.id if selected is not None else None, headers=headers)
         searching = bool(needle) and self._text_matches[0] != needle  # the messages' answer is still to come
         empty = "No chats yet: ctrl+n starts one." if not self.chats else (
             "" if self.shown else "Searching the messages…" if searching else "Nothing matches the filter.")

@@ -22,6 +22,7 @@ from quilltap_tui.ui.screens.image_actions import ImageActions
 from quilltap_tui.ui.tasks import blocking_work
 from quilltap_tui.ui.widgets.fit import fit_rows
 from quilltap_tui.ui.widgets.preview import ImagePreview
+from quilltap_tui.ui.widgets.tables import refill
 from quilltap_tui.ui.widgets.thumbgrid import ThumbGrid
 
 if TYPE_CHECKING:
@@ -123,10 +124,9 @@ class GalleryScreen(ImageActions):
     def add_page(self, page: list[ImageItem]) -> None:
         self._exhausted = len(page) < PAGE_SIZE
         table = self.query_one(DataTable)
-        fitted = self._fitted_rows([*self.items, *page])[len(self.items):]
-        for item, row in zip(page, fitted, strict=True):
-            table.add_row(*cells(*row), key=item.id)
         self.items.extend(page)
+        if page:
+            self._fill_table()
         viewer = getattr(self, "_viewer", None)
         if viewer is not None and viewer.is_attached:
             viewer.page_loaded(len(page))  # it stepped past the last loaded image
@@ -150,24 +150,22 @@ class GalleryScreen(ImageActions):
         await self.query_one(ThumbGrid).show_items(self.items, index)
         self._show_current()
 
-    def _fitted_rows(self, items: list[ImageItem]) -> list[tuple[str, ...]]:
+    def _fill_table(self) -> None:
+        """Every loaded image's row again (a new page may widen a column; the prompt's room follows the
+        others), columns sized to their cells; the cursor stays on its image."""
         rows = [(it.local_time, it.profile or "-", it.model, f"{it.width}x{it.height}", _one_line(it.prompt))
-                for it in items]
+                for it in self.items]
         table = self.query_one(DataTable)
         # Before the first layout the table has no width yet: the screen less the side panel is close.
         width = table.size.width or self.size.width - self.query_one("#gallery-side").outer_size.width
-        return fit_rows(width, COLUMNS, rows, free=4)
+        fitted = fit_rows(width, COLUMNS, rows, free=4)
+        refill(table, ((item.id, cells(*row)) for item, row in zip(self.items, fitted, strict=True)),
+               headers=COLUMNS)
 
     def on_resize(self) -> None:
         """Prompts are clipped to the table's width: draw the rows again at the new one."""
-        if not self.items:
-            return
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
-        for item, fitted in zip(self.items, self._fitted_rows(self.items), strict=True):
-            table.add_row(*cells(*fitted), key=item.id)
-        table.move_cursor(row=row)
+        if self.items:
+            self._fill_table()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_current()
