@@ -74,10 +74,11 @@ def test_chat_in_tmux_makes_and_saves_an_image(tmp_path: Path, fake_urls: tuple[
         term.send("Enter")
         screen = term.wait_for(FINAL, timeout=30)
         assert "generate_image · done · 1 image" in screen, screen
-        screen = term.wait_for("Previews are off", timeout=10)  # the preview box may draw a frame after the text
+        screen = term.wait_for("Previews are off")  # the preview box may draw a frame after the text
         assert ".png" in screen, screen
         term.send("Escape")
-        screen = term.wait_for("a lighthouse at dusk", timeout=10)  # back on the list, titled by the prompt
+        # Back on the list, titled by the prompt (the chat showed the prompt too: wait for the list's own line).
+        term.wait_for("ctrl+n new · enter open", "a lighthouse at dusk")
         term.send("C-q")
     [chat] = json.loads(_cli(home, "chats", "list", "--json"))
     assert chat["title"] == "a lighthouse at dusk" and chat["images"] == 1 and chat["messages"] == 3
@@ -112,17 +113,17 @@ def test_chat_image_gallery_viewer_and_back_to_the_chat(tmp_path: Path, fake_url
         term.wait_for(FINAL, timeout=30)
         term.type("my next thought")
         term.send("F5")
-        term.wait_for("a red kite", timeout=10)
+        term.wait_for("1024x1024  a red kite")  # the gallery's row (the chat showed the prompt already)
         term.send("Enter")
-        screen = term.wait_for("Path:", timeout=10)
-        deadline = time.monotonic() + 10
+        screen = term.wait_for("m Made from")  # the viewer's footer (the gallery shows "Path:" too)
+        deadline = time.monotonic() + 30
         while "▀" not in screen and time.monotonic() < deadline:  # the half-cell picture, drawn in a worker
             time.sleep(0.1)
             screen = term.screen()
         assert "▀" in screen and "Loading preview" not in screen, screen
         term.send("Escape")
-        term.wait_for("Prompt", timeout=10)
+        term.wait_for("g Grid/table")  # the gallery's footer (the viewer shows "Prompt" too)
         term.send("Escape")
-        screen = term.wait_for("my next thought", timeout=10)  # the chat, with the draft as it was
+        screen = term.wait_for("my next thought")  # the chat, with the draft as it was
         assert FINAL in screen and "chat: talk" in screen, screen
         term.send("C-q")

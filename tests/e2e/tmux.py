@@ -55,16 +55,20 @@ class TmuxSession:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J")
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        """Poll the screen until ``text`` shows; fail with the last screen when it never does."""
+    def wait_for(self, text: str, *more: str, timeout: float = 30.0) -> str:
+        """Poll the screen until ``text`` (and each of ``more``) shows at once; fail with the last screen when
+        it never does. Wait for words only the expected screen shows: a text the previous screen also had
+        returns at once, before the app has handled the key just sent. ``timeout`` only bounds a hang (a
+        loaded machine takes seconds per screen), so it is generous."""
+        wanted = (text, *more)
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if all(part in screen for part in wanted):
                 return screen
             time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared on screen; last screen:\n{screen}")
+        raise AssertionError(f"{wanted!r} never all appeared on screen; last screen:\n{screen}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
