@@ -21,7 +21,7 @@ from tests.fakes.chat_servers import FakeChatServer, HttpError, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, openai_error
 from tests.security.escapes import CORPUS, PAYLOAD, raw_controls
 from tests.support import Cli
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, until
 from tests.ui.conftest import screen_text as widget_text
 
 KEY_LABEL = "work[/INST]X"
@@ -36,6 +36,14 @@ def drawn(app: Any) -> str:
     """What the screen draws, as text, from the SVG export (so the rendering itself is checked)."""
     svg = app.export_screenshot()
     return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S))).replace("\xa0", " ")
+
+
+def palette_hits(app: Any) -> str:
+    """The help lines of the command palette's current hits."""
+    from textual.command import Command, CommandList
+
+    return "\n".join(str(option.hit.help) for options in app.screen.query(CommandList)
+                     for option in options.options if isinstance(option, Command))
 
 
 # What the app itself sends to draw a frame: SGR colours (CSI ... m) and cursor moves (CSI ... H) only.
@@ -175,10 +183,8 @@ async def test_every_screen_draws_the_corpus_literally(make_app: Any, world: Any
         assert type(app.screen).__name__ == "CommandPalette"
         await pilot.press(*"generate with")
         await settle(pilot)
-        for _ in range(100):  # the palette searches on a timer of its own: wait until its hits are drawn
-            if "Prompt for an image with this profile" in drawn(app):
-                break
-            await pilot.pause(0.05)
+        # The palette searches on a timer of its own: wait until its hits are listed (then drawn by the export).
+        await until(pilot, lambda: "Prompt for an image with this profile" in palette_hits(app), "the palette's hits")
         assert_inert(app, "palette", "image profile: " + PROFILE)
         await pilot.press("escape")
         await settle(pilot)

@@ -4,10 +4,13 @@ provider, pacing with no waits, and helpers that wait on the app's own state (ne
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import pytest
 from tests.support import PASSPHRASE
 
 SIZE = (120, 40)
+SNAP_ROOT = Path("/tmp/quilltap-tui-snapshots")
 
 
 @pytest.fixture
@@ -37,6 +41,22 @@ def ui_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
     yield env
     monkeypatch.undo()
     time.tzset()
+
+
+@contextmanager
+def fixed_home(name: str) -> Iterator[Path]:
+    """An empty home at a fixed path (snapshots show absolute paths), removed after, held under a lock for
+    the test: two pytest processes on one machine (a helper's file run beside a full run) otherwise wiped
+    each other's home halfway through a test."""
+    SNAP_ROOT.mkdir(parents=True, exist_ok=True)
+    with (SNAP_ROOT / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        home = SNAP_ROOT / name
+        shutil.rmtree(home, ignore_errors=True)
+        try:
+            yield home
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def make_ctx(env: dict[str, str]) -> Any:

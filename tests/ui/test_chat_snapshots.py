@@ -3,8 +3,6 @@ an error; previews off, fixed size, fixed home path (captions show absolute path
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,21 +10,18 @@ import pytest
 from quilltap_tui.db.models import GeneratedImageRecord, Message, ToolCall
 from quilltap_tui.services import chats, keys, profiles
 from tests.fakes.image_servers import make_image
-from tests.ui.conftest import make_ctx, settle
+from tests.ui.conftest import drain, fixed_home, make_ctx, settle
 
-SNAP_ROOT = Path("/tmp/quilltap-tui-snapshots")
 SIZE = (120, 36)
 
 
 @pytest.fixture
 def snap_ctx(ui_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    home = SNAP_ROOT / "chat-screen"
-    shutil.rmtree(home, ignore_errors=True)
-    monkeypatch.setenv("QUILLTAP_HOME", str(home))
-    ctx = make_ctx({**ui_env, "QUILLTAP_HOME": str(home)})
-    yield ctx
-    ctx.close()
-    shutil.rmtree(home, ignore_errors=True)
+    with fixed_home("chat-screen") as home:
+        monkeypatch.setenv("QUILLTAP_HOME", str(home))
+        ctx = make_ctx({**ui_env, "QUILLTAP_HOME": str(home)})
+        yield ctx
+        ctx.close()
 
 
 def _seed(ctx: Any) -> str:
@@ -74,5 +69,6 @@ def test_chat_screen(snap_compare: Any, snap_ctx: Any) -> None:
         await settle(pilot)
         pilot.app.screen.query_one("#prompt").cursor_blink = False
         await settle(pilot)
+        await drain(pilot)  # the picture is taken now: the history loaded and every message drawn
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

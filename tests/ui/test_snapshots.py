@@ -7,10 +7,8 @@ deliberate change, and look at the SVGs in ``__snapshots__`` before committing t
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,22 +16,19 @@ import pytest
 from quilltap_tui.db.models import GeneratedImageRecord
 from quilltap_tui.services import keys, profiles
 from tests.fakes.image_servers import make_image
-from tests.ui.conftest import make_ctx, settle
+from tests.ui.conftest import drain, fixed_home, make_ctx, settle
 
-SNAP_ROOT = Path("/tmp/quilltap-tui-snapshots")
 SIZE = (120, 36)
 
 
 @pytest.fixture
 def snap_ctx(request: pytest.FixtureRequest, ui_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    home = SNAP_ROOT / request.node.name
-    shutil.rmtree(home, ignore_errors=True)
-    env = {**ui_env, "QUILLTAP_HOME": str(home)}
-    monkeypatch.setenv("QUILLTAP_HOME", str(home))
-    ctx = make_ctx(env)
-    yield ctx
-    ctx.close()
-    shutil.rmtree(home, ignore_errors=True)
+    with fixed_home(request.node.name) as home:
+        env = {**ui_env, "QUILLTAP_HOME": str(home)}
+        monkeypatch.setenv("QUILLTAP_HOME", str(home))
+        ctx = make_ctx(env)
+        yield ctx
+        ctx.close()
 
 
 def _seed(ctx: Any) -> None:
@@ -77,6 +72,7 @@ def _keys_then(*keys_pressed: str) -> Callable[[Any], Any]:
         for key in keys_pressed:
             await pilot.press(key)
             await settle(pilot)
+        await drain(pilot)  # the picture is taken now: every page, preview and list loaded and drawn
 
     return run_before
 
