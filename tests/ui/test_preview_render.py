@@ -132,3 +132,24 @@ async def test_fast_moves_decode_at_most_one_stale_image_and_show_the_last(tmp_p
             assert picture.image.size == original(paths[-1], thumbnails.box_for_cells(48, 16)).size
     finally:
         thumbnails.load = original  # type: ignore[assignment]
+
+
+async def test_a_removed_picture_lets_go_of_its_rendered_lines(tmp_path: Path) -> None:
+    """Browsing the gallery removes a picture per row: its strips and rendered lines must not wait for a
+    full garbage collection (widgets hold reference cycles)."""
+    path = tmp_path / "gone.png"
+    path.write_bytes(make_image(640, 480, seed="gone"))
+    image = thumbnails.load(path, thumbnails.box_for_cells(48, 18))
+    width = thumbnails.halfcell_width(image.size, 18, terminal.cell_size())
+    picture = HalfcellPicture(image, thumbnails.halfcell_strips(image, width, 18))
+
+    class Holder(App[None]):
+        def compose(self) -> ComposeResult:
+            yield picture
+
+    app = Holder()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert picture._styles_cache._cache  # drawn: Textual caches each rendered line
+        await picture.remove()
+        assert not picture._strips and not picture._styles_cache._cache

@@ -47,7 +47,9 @@ def _sink_active(logger: Any) -> bool:
     app = logger.app
     if app is None:
         try:
-            from textual._context import active_app  # not re-exported publicly; the logger has no app yet
+            # Kept private: Textual has no public accessor for the running app; its own Logger.__call__ reads
+            # this ContextVar when, as here, the logger has no app yet (textual/__init__ imports it unexported).
+            from textual._context import active_app
 
             app = active_app.get()
         except LookupError:

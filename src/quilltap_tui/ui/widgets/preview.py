@@ -59,7 +59,8 @@ class HalfcellPicture(Widget):
         # rendered copies (thousands of objects a picture) would wait with it and make each collection longer:
         # browsing the gallery left ~25 pictures waiting, a third of what each full collection scanned.
         self._strips.clear()
-        self._styles_cache.clear()
+        # A repaint drops Textual's cache of the rendered lines (the public way to let go of them).
+        self.refresh()
 
 
 class ImagePreview(Widget):
