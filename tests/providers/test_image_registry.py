@@ -42,7 +42,7 @@ async def test_live_list_is_merged_with_the_table_and_labelled() -> None:
     assert infos["chatgpt-image-latest"].source == ("built-in",)
     assert infos["dall-e-3"].retired and infos["gpt-image-1"].retired and not infos["gpt-image-2"].retired
     assert "gpt-4o" not in infos
-    assert infos["gpt-image-1"].as_dict() == {
+    assert infos["gpt-image-1"].as_json() == {
         "id": "gpt-image-1", "source": ["built-in", "live"], "retired": True, "shutdown_date": "2026-10-23",
         "replacement": "gpt-image-2.5-sunburst", "capabilities": infos["gpt-image-1"].capabilities,
     }

@@ -49,12 +49,12 @@ def test_pages_hold_their_messages_tool_calls_and_images(ctx: AppContext) -> Non
     _chat_with_images(ctx, "other", 20, 2)  # its images must never show up in the long chat
     whole = chats.get_messages(ctx, chat_id)
     last = chats.get_messages(ctx, chat_id, last=16)
-    earlier = chats.get_messages(ctx, chat_id, last=16, before_seq=last[0]["seq"])
-    assert [m["seq"] for m in last] == list(range(285, 301))
-    assert [m["seq"] for m in earlier] == list(range(269, 285))
+    earlier = chats.get_messages(ctx, chat_id, last=16, before_seq=last[0].seq)
+    assert [m.seq for m in last] == list(range(285, 301))
+    assert [m.seq for m in earlier] == list(range(269, 285))
     assert last == whole[-16:] and earlier == whole[-32:-16]  # same shape and content as the whole read
-    with_images = [m for m in last if m["images"]]
-    assert [m["seq"] for m in with_images] == [287, 294]
-    assert all(len(m["images"]) == 1 and len(m["tool_calls"]) == 1 for m in with_images)
-    assert with_images[0]["images"][0]["tool_call_id"] == with_images[0]["tool_calls"][0]["id"]
-    assert all(not m["images"] and not m["tool_calls"] for m in last if m not in with_images)
+    with_images = [m for m in last if m.images]
+    assert [m.seq for m in with_images] == [287, 294]
+    assert all(len(m.images) == 1 and len(m.tool_calls) == 1 for m in with_images)
+    assert with_images[0].images[0].tool_call_id == with_images[0].tool_calls[0].id
+    assert all(not m.images and not m.tool_calls for m in last if m not in with_images)

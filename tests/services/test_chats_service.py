@@ -86,7 +86,7 @@ def test_rename_list_counts_messages_and_delete(ctx: AppContext, tmp_path: Path)
     assert [c.id for c in listed] == [second, first]  # most recently active first
     assert (listed[0].title, listed[0].messages, listed[1].messages) == ("a question about boats", 2, 0)
     assert chats.rename_chat(ctx, second[:8], "Boats").title == "Boats"
-    assert [m["role"] for m in chats.get_messages(ctx, second)] == ["user", "assistant"]
+    assert [m.role for m in chats.get_messages(ctx, second)] == ["user", "assistant"]
     chats.delete_chat(ctx, second)
     assert rows(tmp_path / "home", "select count(*) from message") == [(0,)]
     with pytest.raises(NotFound):

@@ -55,13 +55,13 @@ async def test_edits_by_id_and_refuses_file_paths_unknown_ids_and_too_many(
 ) -> None:
     ctx, fake, registry = setup
     made = await GenerationService(ctx).generate("a red fox", profile="art")
-    parent = made.images[0]["id"]
+    parent = made.images[0].id
     result = await registry.execute(call({"prompt": "bigger", "images": [parent[:8]]}), ToolContext())
     assert result.ok, result.error
     assert result.for_model["made_from"] == [parent]
     assert "b64" not in result.model_text() and len(result.model_text()) < 2000
     outside = tmp_path / "secret.png"  # an existing image file: still refused, the LLM names ids only
-    shutil.copyfile(made.images[0]["path"], outside)
+    shutil.copyfile(made.images[0].path, outside)
     sent_before = len(fake.requests_to("/images/edits"))
     for arguments, words in (
         ({"prompt": "x", "images": [str(outside)]}, "No gallery image with id"),

@@ -47,7 +47,7 @@ async def test_placeholder_shows_partials_before_the_final_image(
     assert partials == 3  # three partial images reached the placeholder before the final one
     assert len(previews) == (0 if protocol == "off" else 1)
     # Only the final image is saved: one file, the completed event's image.
-    assert saved_files(Path(ctx.paths.images)) == [Path(call.images[0]["path"])]
+    assert saved_files(Path(ctx.paths.images)) == [Path(call.images[0].path)]
 
 
 def saved_files(folder: Path) -> list[Path]:

@@ -72,7 +72,7 @@ async def test_placeholder_shows_the_queue_position_and_esc_cancels_at_fal(make_
             r.path.endswith(("/status", "/cancel")) for r in fal.requests_to(f"/requests/{job}"))  # no result fetched
     assert _saved(Path(ctx.paths.images)) == []
     stored = chats.get_messages(ctx, chat_id)
-    assert stored[1]["tool_calls"][0]["status"] == "cancelled" and not stored[1]["images"]
+    assert stored[1].tool_calls[0].status == "cancelled" and not stored[1].images
 
 
 def _saved(folder: Path) -> list[Path]:

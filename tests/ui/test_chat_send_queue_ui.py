@@ -69,7 +69,7 @@ async def test_a_message_sent_while_a_reply_streams_is_queued_then_sent_on_its_o
                                   ("assistant", "answer to second question", "complete")]
         assert not screen.query(".-queued")
     assert [last_user_text(r.body) for r in chat_server.chat_requests] == ["first question", "second question"]
-    stored = [(m["role"], m["content"]) for m in chats.get_messages(ctx, chat_id)]
+    stored = [(m.role, m.content) for m in chats.get_messages(ctx, chat_id)]
     assert stored == [("user", "first question"), ("assistant", "first answer"), ("user", "second question"),
                       ("assistant", "answer to second question")]
 

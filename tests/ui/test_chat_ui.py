@@ -107,16 +107,16 @@ async def test_new_chat_send_stream_tool_call_and_image(make_app: Any, ctx: Any,
         assert call.status == "ok" and call.arguments == {"prompt": "a fox in the snow"}
         (preview,) = _views(app, ImagePreview)
         shown = str(preview.query_one(".preview-text").render())
-        path = Path(call.images[0]["path"])
+        path = Path(call.images[0].path)
         assert str(path) in shown and "Previews are off" in shown
         assert "fox" in app.screen.title and "chat: main" in app.sub_title
         assert not app.screen.query_one("#chat-status").display  # the status line is gone when done
     assert is_file(path) and len(images.requests_to("/images/generations")) == 1
     messages = chats.get_messages(ctx, _chat_id(ctx))
-    assert [(m["role"], m["status"]) for m in messages] == [("user", "complete"), ("assistant", "complete"),
+    assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "complete"),
                                                               ("assistant", "complete")]
-    assert messages[1]["tool_calls"][0]["status"] == "ok" and messages[1]["images"][0]["path"] == str(path)
-    assert messages[2]["content"] == "Here is **your** fox."
+    assert messages[1].tool_calls[0].status == "ok" and messages[1].images[0].path == path
+    assert messages[2].content == "Here is **your** fox."
 
 
 async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -144,8 +144,8 @@ async def test_esc_cancels_a_reply_and_keeps_what_arrived(make_app: Any, ctx: An
         assert type(app.screen).__name__ == "ChatScreen"  # the first esc cancels, it does not leave
         assert not app.screen.status.display
     stored = chats.get_messages(ctx, chat_id)[-1]
-    assert stored["status"] == "cancelled" and stored["content"].startswith("tok0 tok1 tok2")
-    assert partial.startswith(stored["content"]) or stored["content"].startswith(partial)
+    assert stored.status == "cancelled" and stored.content.startswith("tok0 tok1 tok2")
+    assert partial.startswith(stored.content) or stored.content.startswith(partial)
 
 
 async def test_switch_image_profile_mid_chat_changes_the_next_turn(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -221,7 +221,7 @@ async def _provider_error_without_the_key(make_app: Any, ctx: Any, chat: FakeCha
         assert errors and "key" in errors[0].text.lower()
         assert all(CHAT_KEY not in v.text and CHAT_KEY[-8:] not in v.text for v in _views(app, MessageView))
         assert type(app.screen).__name__ == "ChatScreen" and app.screen.turn_worker is None
-    assert chats.get_messages(ctx, chat_id)[-1]["status"] == "error"
+    assert chats.get_messages(ctx, chat_id)[-1].status == "error"
 
 
 async def test_rename_filter_and_delete_from_the_list(make_app: Any, ctx: Any, fakes: Any) -> None:
@@ -320,7 +320,7 @@ async def test_message_sent_before_the_history_arrives_stays_below_it(make_app: 
         await settle(pilot)
         texts = [v.text for v in _views(app, MessageView)]
         assert texts == ["first question", "first answer", "second question", "second answer"]
-    assert [m["content"] for m in chats.get_messages(ctx, chat_id)] == [
+    assert [m.content for m in chats.get_messages(ctx, chat_id)] == [
         "first question", "first answer", "second question", "second answer"]
 
 
@@ -387,7 +387,7 @@ async def test_a_failed_first_turn_keeps_the_new_chat_and_says_so(make_app: Any,
         errors = [v for v in _views(app, MessageView) if v.role == "error"]
         assert errors and "Your message is kept in this chat" in errors[0].text
     (kept,) = chats.list_chats(ctx)
-    assert [m["content"] for m in chats.get_messages(ctx, kept.id) if m["role"] == "user"] == ["hello there"]
+    assert [m.content for m in chats.get_messages(ctx, kept.id) if m.role == "user"] == ["hello there"]
 
 
 async def test_esc_from_a_screen_opened_in_a_chat_returns_to_the_chat(make_app: Any, ctx: Any, fakes: Any) -> None:

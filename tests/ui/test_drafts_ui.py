@@ -33,7 +33,7 @@ async def test_the_prompt_is_a_draft_until_the_chat_stores_the_message(make_app:
         await settle(pilot)
         await until(pilot, lambda: not path.exists(), "the draft gone")  # stored: the prompt is empty again
         messages = chats.get_messages(ctx, chat_id)
-        assert messages[0]["content"] == "half a thought and more"
+        assert messages[0].content == "half a thought and more"
         await _type(pilot, "next words")
         await until(pilot, path.exists, "a new draft saved")
     chats.delete_chat(ctx, chat_id)

@@ -24,7 +24,7 @@ async def arrange(ctx: Any, fake: FakeOpenAIImages) -> str:
     profiles.create(ctx, profiles.IMAGE, name="old", provider="openai", model="dall-e-3", key="work",
                     base_url=fake.base_url)
     outcome = await GenerationService(ctx).generate("a red fox", profile="art")
-    return str(outcome.images[0]["id"])
+    return outcome.images[0].id
 
 
 async def test_edit_this_from_the_gallery_then_walk_the_lineage_in_the_viewer(make_app: Any, ctx: Any) -> None:

@@ -7,11 +7,13 @@ cells (characters and styles) row by row, in a dark and a light theme.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import pytest
 
+from quilltap_tui.services.message_views import StoredMessage
 from quilltap_tui.ui.chat_data import parse_text
 from quilltap_tui.ui.widgets.history import InlineMessageView, TreeMessageView, history_message
 from quilltap_tui.ui.widgets.message import MessageView
@@ -35,13 +37,18 @@ CASES: list[tuple[str, str, str, str | None, type]] = [
 ]
 
 
+def _stored(role: str, text: str, status: str = "complete", error: str | None = None) -> StoredMessage:
+    return StoredMessage(id="m", seq=1, role=role, content=text, status=status, error=error, note=False, model=None,
+                         created_at=datetime.now(UTC))
+
+
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_history_views_render_like_finished_messages(theme: str) -> None:
     app = Columns()
     async with app.run_test(size=(130, 60)) as pilot:
         app.theme = theme
         for role, text, status, error, kind in CASES:
-            stored = {"id": "m", "content": text, "status": status, "error": error}
+            stored = _stored(role, text, status, error)
             left = MessageView(role, text, status=status, error=error)
             right = history_message(stored, role, parse_text(MessageView(role, text).text))
             assert type(right) is kind
@@ -63,7 +70,7 @@ async def test_a_multi_line_user_message_keeps_its_lines() -> None:
     app = Columns()
     async with app.run_test(size=(130, 20)) as pilot:
         live = MessageView("user", text)
-        stored = history_message({"id": "m", "content": text, "status": "complete", "error": None}, "user")
+        stored = history_message(_stored("user", text), "user")
         await app.query_one("#left").mount(live)
         await app.query_one("#right").mount(stored)
         await pilot.pause()
@@ -77,8 +84,7 @@ async def test_a_link_in_a_history_message_opens_like_in_markdown(monkeypatch: p
     app = Columns()
     async with app.run_test(size=(130, 20)) as pilot:
         monkeypatch.setattr(app, "open_url", lambda url, **_kw: opened.append(url))
-        view = history_message({"id": "m", "content": "see [docs](https://example.com/d)", "status": "complete",
-                                "error": None}, "assistant")
+        view = history_message(_stored("assistant", "see [docs](https://example.com/d)"), "assistant")
         await app.query_one("#right").mount(view)
         await pilot.pause()
         await pilot.click(view, offset=(2 + len("see "), 1))  # border + padding, then the link's first cell

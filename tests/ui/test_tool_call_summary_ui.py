@@ -45,7 +45,7 @@ async def _one_call(make_app: Any, ctx: Any, chat: ScriptedChat, model: str,
             (call,) = app.screen.query(ToolCallView)
             assert call.status == "ok"
             result, notes = _texts(call)
-            image_id = str(call.images[0]["id"])
+            image_id = str(call.images[0].id)
     return result, notes, image_id
 
 

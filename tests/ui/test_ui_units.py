@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from quilltap_tui.errors import Invalid
+from quilltap_tui.imagegen.spec import ModelInfo
 from quilltap_tui.ui import params
 from quilltap_tui.ui.logsetup import setup_logging, tail
 from quilltap_tui.ui.themes import load_themes, read_theme
@@ -43,8 +44,9 @@ def test_parse_value_names_the_field() -> None:
 
 
 def test_model_labels_say_where_a_model_came_from() -> None:
-    assert params.model_label({"id": "dall-e-3", "source": "live+built-in", "retired": True}) == \
+    assert params.model_label(ModelInfo("dall-e-3", ("live", "built-in"), True, {})) == \
         "dall-e-3  (live, built-in, retired)"
+    assert params.model_label(ModelInfo("gpt-image-2", (), False, {})) == "gpt-image-2"
 
 
 def test_themes_load_from_the_repository_folder(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def ask(ns: argparse.Namespace) -> int:
         raise Invalid("prompt", "The prompt is empty: say something to the model.")
     image_store.sweep_orphans(ctx)  # leftovers of a killed run, before this one adds images
     # Attachments first: a wrong one is one sentence before anything is stored or sent.
-    attached = [attachments.attach(ctx, ref)["id"] for ref in ns.attach]
+    attached = [attachments.attach(ctx, ref).id for ref in ns.attach]
     chat_id = _chat_for(ctx, ns)
     # A failed turn keeps its chat and the user's message (as the TUI does): the error line says where it is.
     kept = f" Your message is kept in chat {chat_id[:8]}: send again with --chat {chat_id[:8]}."
@@ -150,22 +150,22 @@ def chats_show(ns: argparse.Namespace) -> int:
     chat = chats.get_chat(ctx, ns.chat)
     messages = chats.get_messages(ctx, chat.id)
     if ns.json:
-        io.emit_json({**chat.as_json(), "messages": messages})  # the list in the count's place
+        io.emit_json({**chat.as_json(), "messages": [m.as_json() for m in messages]})  # the list in the count's place
         return 0
     print(inert(f"{chat.title}  ({chat.id})", keep_newlines=False))
     for message in messages:
-        status = "" if message["status"] == "complete" else f" [{message['status']}]"
-        role = "note" if message["note"] else message["role"]
+        status = "" if message.status == "complete" else f" [{message.status}]"
+        role = "note" if message.note else message.role
         print(f"\n{role}{status}:")
-        if message["content"]:
-            print(inert(message["content"]))
-        for call in message["tool_calls"]:
-            detail = f": {call['error']}" if call["error"] else ""
-            print(inert(f"  -> {call['name']} {call['status']}{detail}", keep_newlines=False))
-        for image in message["images"]:
-            print(f"  image {image['path']}")
-        if message["error"]:
-            print(inert(f"  error: {message['error']}", keep_newlines=False))
+        if message.content:
+            print(inert(message.content))
+        for call in message.tool_calls:
+            detail = f": {call.error}" if call.error else ""
+            print(inert(f"  -> {call.name} {call.status}{detail}", keep_newlines=False))
+        for image in message.images:
+            print(f"  image {image.path}")
+        if message.error:
+            print(inert(f"  error: {message.error}", keep_newlines=False))
     return 0
 
 

@@ -74,11 +74,11 @@ def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
         print(f"warning: {inert(warning, keep_newlines=False)}", file=sys.stderr)
     show_preview = not ns.no_preview and sys.stdout.isatty() and ctx.settings.images != "off"
     for image in outcome.images:
-        print(image["path"])
+        print(image.path)
         if show_preview:
             from quilltap_tui.cli.preview import print_preview
 
-            print_preview(image["path"], ctx.settings.images)
+            print_preview(str(image.path), ctx.settings.images)
     return 0
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.cli import io
 from quilltap_tui.services import provider_checks
+
+if TYPE_CHECKING:
+    from quilltap_tui.imagegen.spec import ModelInfo
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -21,21 +25,20 @@ def run(ns: argparse.Namespace) -> int:
         provider_checks.list_models(ctx, ns.provider, key=ns.key, base_url=ns.base_url, chat=ns.chat)
     )
     if ns.json:
-        io.emit_json(models)
+        io.emit_json([m.as_json() for m in models])
         return 0
-    rows = [(m["id"], "+".join(m["source"]), _status(m), _summary(m["capabilities"])) for m in models]
+    rows = [(m.id, "+".join(m.source), _status(m), _summary(m.capabilities)) for m in models]
     io.emit_table(rows, ("MODEL", "SOURCE", "STATUS", "CAPABILITIES"))
     return 0
 
 
-def _status(model: dict[str, Any]) -> str:
+def _status(model: ModelInfo) -> str:
     """``retired 2026-10-23 -> gpt-image-2.5-sunburst``, ``deprecated -> ...`` or nothing."""
-    caps = model["capabilities"]
-    word = "retired" if model["retired"] else "deprecated" if caps.get("deprecated") else ""
+    word = "retired" if model.retired else "deprecated" if model.capabilities.get("deprecated") else ""
     if not word:
         return ""
-    when = f" {model['shutdown_date']}" if model.get("shutdown_date") else ""
-    use = f" -> {model['replacement']}" if model.get("replacement") else ""
+    when = f" {model.shutdown_date}" if model.shutdown_date else ""
+    use = f" -> {model.replacement}" if model.replacement else ""
     return f"{word}{when}{use}"
 
 
@@ -43,7 +46,7 @@ _SHOWN = (("sizes", "sizes"), ("aspect_ratios", "ratios"), ("resolutions", "reso
           ("qualities", "quality"), ("styles", "style"))
 
 
-def _summary(caps: dict[str, Any]) -> str:
+def _summary(caps: Mapping[str, Any]) -> str:
     """One short line per model: what a user can choose, and how many images one request makes."""
     parts = [f"{label} {'/'.join(map(str, caps[key]))}" for key, label in _SHOWN if caps.get(key)]
     if caps.get("free_size"):

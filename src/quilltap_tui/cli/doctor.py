@@ -91,7 +91,7 @@ def _provider_line(row: dict[str, Any]) -> str:
 def _database(ctx: AppContext) -> dict[str, Any]:
     from quilltap_tui.services import database_status
 
-    return database_status.describe(ctx)
+    return database_status.describe(ctx).as_json()
 
 
 def _vault(ctx: AppContext) -> dict[str, Any]:

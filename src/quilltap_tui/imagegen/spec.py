@@ -152,7 +152,7 @@ class ModelInfo:
     shutdown_date: str | None = None
     replacement: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """One ``models --json`` item, exactly as the contract spells it."""
         return {
             "id": self.id,

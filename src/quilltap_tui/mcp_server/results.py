@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.errors import QuilltapError, VaultLocked
 from quilltap_tui.secrets.file_vault import LOCKED_MESSAGE
 from quilltap_tui.textsafe import inert
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.generation import GenerationOutcome
 
 PREVIEW_MAX_SIDE = 512
 PREVIEW_MAX_BYTES = 200_000
@@ -74,24 +77,22 @@ def _save(image: Any, fmt: str, **options: Any) -> bytes:
     return buffer.getvalue()
 
 
-def summary(document: dict[str, Any]) -> str:
+def summary(outcome: GenerationOutcome) -> str:
     """A few lines for the LLM and the user: what was made, where, and what was adjusted."""
-    images = document["images"]
-    count = len(images)
+    count = len(outcome.images)
     lines = [
-        f'Made {count} image{"s" if count != 1 else ""} with the image profile "{document["profile"]}" '
-        f'({document["provider"]} {document["model"]}); the user\'s gallery has them.'
+        f'Made {count} image{"s" if count != 1 else ""} with the image profile "{outcome.profile}" '
+        f"({outcome.provider} {outcome.model}); the user's gallery has them."
     ]
-    for image in images:
+    for image in outcome.images:
         lines.append(
-            f"- {image['id']}: {image['width']}x{image['height']} {image['mime_type']}, "
-            f"{image_uri(image['id'])}, {image['path']}"
+            f"- {image.id}: {image.width}x{image.height} {image.mime_type}, {image_uri(image.id)}, {image.path}"
         )
-        if image.get("revised_prompt"):
-            lines.append(f"  revised prompt: {image['revised_prompt']}")
-    if document.get("inputs"):
-        lines.append("made from: " + ", ".join(i["id"] or i["path"] for i in document["inputs"]))
-    lines.extend(f"warning: {warning}" for warning in document["warnings"])
+        if image.revised_prompt:
+            lines.append(f"  revised prompt: {image.revised_prompt}")
+    if outcome.inputs:
+        lines.append("made from: " + ", ".join(i.id or i.path for i in outcome.inputs))
+    lines.extend(f"warning: {warning}" for warning in outcome.warnings)
     return inert("\n".join(lines))
 
 

@@ -13,9 +13,8 @@ import asyncio
 import base64
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -30,7 +29,7 @@ from quilltap_tui.mcp_server.progress import Progress, on_retry
 from quilltap_tui.services import gallery
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
-from quilltap_tui.services.gallery_view import GalleryImage
+from quilltap_tui.services.gallery_view import GalleryImage, SavedImage
 from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.tools import catalogue as tools
 from quilltap_tui.tools.generate_image import parse_input
@@ -196,8 +195,8 @@ async def _image_call(
         return failure(f"The {name} tool failed unexpectedly ({type(exc).__name__}).")
     log.info("%s: %d image(s) with %s", name, len(outcome.images), outcome.profile)
     document = outcome.as_json()
-    content: list[types.ContentBlock] = [types.TextContent(text=results.summary(document))]
-    content.extend(await asyncio.to_thread(_previews, document["images"]))
+    content: list[types.ContentBlock] = [types.TextContent(text=results.summary(outcome))]
+    content.extend(await asyncio.to_thread(_previews, outcome.images))
     return types.CallToolResult(content=content, structured_content=document)
 
 
@@ -226,15 +225,15 @@ def _chosen_profile(
     return requested.strip()
 
 
-def _previews(images: Sequence[Mapping[str, Any]]) -> list[types.ContentBlock]:
+def _previews(images: Sequence[SavedImage]) -> list[types.ContentBlock]:
     """One small image block per image (worker thread: decoding and encoding are CPU work)."""
     blocks: list[types.ContentBlock] = []
     for image in images:
         try:
-            data, mime = results.make_preview(Path(image["path"]))
+            data, mime = results.make_preview(image.path)
         except Exception as exc:  # a format Pillow cannot open must not lose the saved images' result
-            log.warning("no preview for %s (%s)", image["id"], type(exc).__name__)
-            blocks.append(types.TextContent(text=f"(no preview for {image['id']}: {type(exc).__name__})"))
+            log.warning("no preview for %s (%s)", image.id, type(exc).__name__)
+            blocks.append(types.TextContent(text=f"(no preview for {image.id}: {type(exc).__name__})"))
             continue
         blocks.append(types.ImageContent(data=base64.b64encode(data).decode("ascii"), mime_type=mime))
     return blocks

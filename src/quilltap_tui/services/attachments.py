@@ -9,27 +9,27 @@ most 50 MB, an unknown id is NotFound. Blocking (files, database): callers run i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from quilltap_tui.db.models import GeneratedImageRecord
 from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.services import edit_inputs, image_store
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.gallery_view import SavedImage
 
 ATTACHED = "attached"
 
 
-def attach(ctx: AppContext, ref: str) -> dict[str, Any]:
-    """The gallery image ``ref`` names (id, 6+ character prefix or file path), as ``generate --json`` shows it."""
+def attach(ctx: AppContext, ref: str) -> SavedImage:
+    """The gallery image ``ref`` names (id, 6+ character prefix or file path), saved there first when a file."""
     [loaded] = edit_inputs.resolve(ctx, [ref])
     if loaded.id is not None:
         with ctx.db.session() as session:
             record = session.get(GeneratedImageRecord, loaded.id)
             assert record is not None  # resolve just found it
-            return image_store.image_json(ctx, record)
+            return image_store.saved_image(ctx, record)
     image = GeneratedImage(data=loaded.image.data, mime_type=loaded.image.mime_type,
                            width=loaded.image.width, height=loaded.image.height)
     origin = image_store.ImageOrigin(prompt=f"Attached file {Path(loaded.path).name}", provider=ATTACHED,
                                      model="-")
     [saved] = image_store.save_batch(ctx, [image], origin)
-    return image_store.image_json(ctx, saved)
+    return image_store.saved_image(ctx, saved)

@@ -33,6 +33,7 @@ from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services import drafts, image_store, profiles, validation
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.message_views import MessageImage, StoredMessage, StoredToolCall
 from quilltap_tui.services.profile_views import ImageProfileView
 from quilltap_tui.tools import catalogue
 
@@ -164,7 +165,7 @@ def set_show_images(ctx: AppContext, chat_id: str, on: bool) -> ChatView:
 
 def get_messages(
     ctx: AppContext, chat_id: str, *, last: int | None = None, before_seq: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[StoredMessage]:
     """A chat's messages in order, each with its tool calls and the images they made.
 
     ``last`` keeps only the newest ``last`` messages (before ``before_seq`` when given), so a long
@@ -185,7 +186,7 @@ def get_messages(
 
 def _message_page(
     ctx: AppContext, session: Session, chat_id: str, last: int | None, before_seq: int | None
-) -> list[dict[str, Any]]:
+) -> list[StoredMessage]:
     stmt = select(Message).where(Message.chat_id == chat_id)
     if before_seq is not None:
         stmt = stmt.where(col(Message.seq) < before_seq)
@@ -337,25 +338,25 @@ def _view(session: Session, chat: Chat) -> ChatView:
 
 def _message_view(
     ctx: AppContext, message: Message, calls: Iterable[ToolCall], images: Iterable[GeneratedImageRecord]
-) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "seq": message.seq,
-        "role": message.role,
-        "content": message.content,
-        "status": message.status,
-        "error": message.error,
-        "note": bool(message.provider_data.get("note")),
-        "model": message.model,
-        "created_at": message.created_at.isoformat(),
-        "tool_calls": [
-            {"id": c.id, "call_id": c.call_id, "name": c.name, "arguments": c.arguments, "status": c.status,
-             "result": c.result, "error": c.error}
+) -> StoredMessage:
+    return StoredMessage(
+        id=message.id,
+        seq=message.seq,
+        role=message.role,
+        content=message.content,
+        status=message.status,
+        error=message.error,
+        note=bool(message.provider_data.get("note")),
+        model=message.model,
+        created_at=message.created_at,
+        tool_calls=tuple(
+            StoredToolCall(id=c.id, call_id=c.call_id, name=c.name, arguments=c.arguments, status=c.status,
+                           result=c.result, error=c.error)
             for c in calls if c.message_id == message.id
-        ],
-        "images": [
-            {"id": i.id, "path": str(image_store.absolute_path(ctx, i)), "width": i.width, "height": i.height,
-             "mime_type": i.mime_type, "tool_call_id": i.tool_call_id}
+        ),
+        images=tuple(
+            MessageImage(id=i.id, path=image_store.absolute_path(ctx, i), width=i.width, height=i.height,
+                         mime_type=i.mime_type, tool_call_id=i.tool_call_id)
             for i in images if i.message_id == message.id
-        ],
-    }
+        ),
+    )

@@ -6,6 +6,7 @@ something is wrong. The URL is shown with any password hidden.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -16,21 +17,37 @@ from quilltap_tui.errors import QuilltapError
 from quilltap_tui.services.context import AppContext
 
 
-def describe(ctx: AppContext) -> dict[str, Any]:
-    """``{"url", "schema_version", "status"}`` as ``doctor --json`` prints them."""
+@dataclass(frozen=True, slots=True)
+class DatabaseStatus:
+    """Where the database is (password hidden), its schema version, and whether it is usable."""
+
+    url: str
+    schema_version: int | str | None  # the version; words when it cannot be read; None when unopened
+    status: str  # ``ok``, or ``unusable: ...`` / ``corrupt: ...``
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        """``doctor --json``'s ``database`` object."""
+        return {"url": self.url, "schema_version": self.schema_version, "status": self.status}
+
+
+def describe(ctx: AppContext) -> DatabaseStatus:
+    """The database's line in ``doctor``."""
     try:
         db = ctx.db
     except QuilltapError as exc:  # corrupt, not a database, unreadable: doctor says so and goes on
         target = ctx.settings.database_url or f"sqlite:///{ctx.paths.database}"
-        return {"url": make_url(target).render_as_string(hide_password=True), "schema_version": None,
-                "status": f"unusable: {exc}"}
+        return DatabaseStatus(make_url(target).render_as_string(hide_password=True), None, f"unusable: {exc}")
     url = make_url(db.url).render_as_string(hide_password=True)
     try:
-        version: Any = schema_version(db.engine)
+        version: int | str | None = schema_version(db.engine)
         status = _integrity(db)
     except Exception as exc:  # doctor reports problems, it does not stop on them
         version, status = f"unreadable ({type(exc).__name__})", f"unusable: {exc}"
-    return {"url": url, "schema_version": version, "status": status}
+    return DatabaseStatus(url, version, status)
 
 
 def _integrity(db: Database) -> str:

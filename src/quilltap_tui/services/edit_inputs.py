@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -22,6 +21,7 @@ from quilltap_tui.imagegen.sniff import inspect_image
 from quilltap_tui.imagegen.spec import EditInputs, InputImage
 from quilltap_tui.imagegen.spec_model import ModelSpec
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.gallery_view import InputRef
 
 MIN_ID_PREFIX = 6
 # The largest reference any provider takes (OpenAI: under 50 MB per image); checked before reading.
@@ -51,9 +51,10 @@ class LoadedInput:
     image: InputImage
     role: str = "image"
 
-    def as_json(self) -> dict[str, Any]:
-        """The contract's ``inputs`` item."""
-        return {"id": self.id, "path": self.path, "sha256": self.sha256}
+    @property
+    def ref(self) -> InputRef:
+        """What an outcome names it by (the contract's ``inputs`` item), without the bytes."""
+        return InputRef(id=self.id, path=self.path, sha256=self.sha256)
 
 
 @dataclass(frozen=True)

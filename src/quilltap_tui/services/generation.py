@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import audit, edit_inputs, image_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
+from quilltap_tui.services.gallery_view import InputRef, SavedImage
 from quilltap_tui.services.generation_profile import ResolvedProfile, reserve, resolve_profile
 
 if TYPE_CHECKING:
@@ -43,29 +44,29 @@ class Link:
     tool_call_id: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class GenerationOutcome:
-    """The contract's ``generate --json`` document, plus the records for callers that need them."""
+    """What a generation or an edit saved; :meth:`as_json` is the contract's ``generate --json`` document."""
 
-    images: list[dict[str, Any]]
-    used: dict[str, Any]
-    warnings: list[str]
+    images: Sequence[SavedImage]
+    used: Mapping[str, Any]  # the contract's ``used`` object (the recorded vocabulary), as UsedParams.as_dict
+    warnings: Sequence[str]
     profile: str
     provider: str
     model: str
-    inputs: list[dict[str, Any]] | None = None  # an edit's references (the contract's ``inputs``)
+    inputs: Sequence[InputRef] | None = None  # an edit's references (the contract's ``inputs``)
 
     def as_json(self) -> dict[str, Any]:
-        document = {
-            "images": self.images,
+        document: dict[str, Any] = {
+            "images": [image.as_json() for image in self.images],
             "profile": self.profile,
             "provider": self.provider,
             "model": self.model,
-            "used": self.used,
-            "warnings": self.warnings,
+            "used": dict(self.used),
+            "warnings": list(self.warnings),
         }
         if self.inputs is not None:
-            document["inputs"] = self.inputs
+            document["inputs"] = [item.as_json() for item in self.inputs]
         return document
 
 
@@ -141,13 +142,13 @@ class GenerationService:
                 await asyncio.shield(asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc))
             raise
         return GenerationOutcome(
-            images=saved,
+            images=tuple(saved),
             used=planned.used.as_dict(),
-            warnings=[*planned.warnings, *warnings],
+            warnings=(*planned.warnings, *warnings),
             profile=resolved.name,
             provider=resolved.provider,
             model=resolved.model,
-            inputs=[i.as_json() for i in loaded.images] if loaded is not None else None,
+            inputs=tuple(i.ref for i in loaded.images) if loaded is not None else None,
         )
 
     async def _run(
@@ -221,7 +222,7 @@ class GenerationService:
     def _save(
         self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link,
         loaded: edit_inputs.LoadedEdit | None = None, billed: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[SavedImage]:
         """Files first, then the image rows and the audit row's outcome in one transaction."""
         resolved, request = attempt.profile, attempt.request
         origin = image_store.ImageOrigin(
@@ -243,7 +244,7 @@ class GenerationService:
                 image_store.record_lineage(conn, [r.id for r in records], loaded.all)
 
         records = image_store.save_batch(self.ctx, images, origin, also=finish)
-        return [image_store.image_json(self.ctx, r) for r in records]
+        return [image_store.saved_image(self.ctx, r) for r in records]
 
     def _default_factory(self, provider_id: str) -> ImageProvider:
         from quilltap_tui.imagegen.registry import get_image_provider

@@ -28,6 +28,7 @@ from quilltap_tui.imagegen.spec import GeneratedImage
 from quilltap_tui.paths import FILE_MODE, ensure_dir, fsync_dir
 from quilltap_tui.services import image_sweep
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.gallery_view import SavedImage
 from quilltap_tui.services.image_sweep import sweep_orphans as sweep_orphans  # callers know it from here
 
 
@@ -56,19 +57,19 @@ def absolute_path(ctx: AppContext, record: GeneratedImageRecord) -> Path:
     return ctx.paths.data / record.file_path
 
 
-def image_json(ctx: AppContext, record: GeneratedImageRecord) -> dict[str, Any]:
-    """One image in the contract's ``generate --json`` shape (absolute path)."""
-    return {
-        "id": record.id,
-        "path": str(absolute_path(ctx, record)),
-        "mime_type": record.mime_type,
-        "width": record.width,
-        "height": record.height,
-        "bytes": record.bytes,
-        "sha256": record.sha256,
-        "revised_prompt": record.revised_prompt,
-        "seed": record.seed,
-    }
+def saved_image(ctx: AppContext, record: GeneratedImageRecord) -> SavedImage:
+    """One saved image as ``generate --json`` shows it (absolute path)."""
+    return SavedImage(
+        id=record.id,
+        path=absolute_path(ctx, record),
+        mime_type=record.mime_type,
+        width=record.width,
+        height=record.height,
+        bytes=record.bytes,
+        sha256=record.sha256,
+        revised_prompt=record.revised_prompt,
+        seed=record.seed,
+    )
 
 
 def record_lineage(conn: Connection, image_ids: Sequence[str], inputs: Sequence[Any]) -> None:

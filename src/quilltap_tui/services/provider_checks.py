@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from quilltap_tui import provider_ids
 from quilltap_tui.errors import AuthError
+from quilltap_tui.imagegen.spec import ModelInfo
 from quilltap_tui.services import key_rules
 from quilltap_tui.services import keys as key_service
 from quilltap_tui.services.context import AppContext
@@ -55,7 +55,7 @@ async def _probe(provider: str, secret: str, root: str, ctx: AppContext) -> None
 
 async def list_models(
     ctx: AppContext, provider: str, *, key: str | None = None, base_url: str | None = None, chat: bool = False
-) -> list[dict[str, Any]]:
+) -> list[ModelInfo]:
     """Models a provider offers: the live list (with a key or a custom server) merged with the table."""
     url = check_base_url(base_url)
     pid = provider_ids.normalize_chat(provider) if chat else provider_ids.normalize_image(provider)
@@ -70,10 +70,10 @@ async def list_models(
     from quilltap_tui.imagegen.registry import discover_models
 
     infos = await discover_models(pid, api_key=secret, base_url=url)
-    return [info.as_dict() for info in infos]
+    return infos
 
 
-async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str | None) -> list[dict[str, Any]]:
+async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str | None) -> list[ModelInfo]:
     from quilltap_tui.chat.catalog import known_chat_models
 
     table = list(known_chat_models(pid))
@@ -89,7 +89,7 @@ async def _chat_models(ctx: AppContext, pid: str, secret: str | None, url: str |
     return _chat_rows(table, live)
 
 
-async def builtin_models(provider: str, *, chat: bool = False) -> list[dict[str, Any]]:
+async def builtin_models(provider: str, *, chat: bool = False) -> list[ModelInfo]:
     """The catalogue's models alone, without asking the provider: what a form still offers to pick from
     when the live list fails (the failure itself is reported beside it)."""
     if chat:
@@ -99,20 +99,18 @@ async def builtin_models(provider: str, *, chat: bool = False) -> list[dict[str,
     from quilltap_tui.imagegen.registry import discover_models
 
     infos = await discover_models(provider_ids.normalize_image(provider), api_key=None, base_url=None)
-    return [info.as_dict() for info in infos]
+    return infos
 
 
-def _chat_rows(table: list[str], live: list[str]) -> list[dict[str, Any]]:
+def _chat_rows(table: list[str], live: list[str]) -> list[ModelInfo]:
     ordered = list(dict.fromkeys([*live, *table]))
     return [
-        {
-            "id": model,
-            "source": [s for s, on in (("built-in", model in table), ("live", model in live)) if on],
-            "retired": False,
-            "shutdown_date": None,
-            "replacement": None,
-            "capabilities": {"tools": True} if model in table else {},
-        }
+        ModelInfo(
+            id=model,
+            source=tuple(s for s, on in (("built-in", model in table), ("live", model in live)) if on),
+            retired=False,
+            capabilities={"tools": True} if model in table else {},
+        )
         for model in ordered
     ]
 

@@ -82,7 +82,7 @@ def parse_input(arguments: Mapping[str, Any]) -> tuple[str, tuple[str, ...], Gen
 def model_result(outcome: ImageOutcome) -> dict[str, Any]:
     """``generate_image``'s short result plus the ids the images were made from. No image data."""
     return {**generate_image.model_result(outcome),
-            "made_from": [item["id"] for item in outcome.inputs or [] if item["id"]]}
+            "made_from": [item.id for item in outcome.inputs or () if item.id]}
 
 
 class EditImageTool(ImageTool):

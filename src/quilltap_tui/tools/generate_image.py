@@ -166,8 +166,9 @@ def _int(arguments: Mapping[str, Any], name: str) -> int | None:
 
 def model_result(outcome: ImageOutcome) -> dict[str, Any]:
     """The short result for the LLM: ids, paths, dimensions, what was used and adjusted. No image data."""
-    images = [{k: image[k] for k in ("id", "path", "width", "height", "mime_type")} for image in outcome.images]
-    revised = next((i["revised_prompt"] for i in outcome.images if i.get("revised_prompt")), None)
+    images = [{"id": i.id, "path": str(i.path), "width": i.width, "height": i.height, "mime_type": i.mime_type}
+              for i in outcome.images]
+    revised = next((i.revised_prompt for i in outcome.images if i.revised_prompt), None)
     return {
         "images": images,
         "used": dict(outcome.used),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from quilltap_tui.imagegen.options import GenerateOptions
@@ -26,12 +27,45 @@ class ImageToolProfile:
     max_images_per_call: int = 4
 
 
+class SavedImageFacts(Protocol):
+    """What a tool reads of a saved image (services' ``SavedImage``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def path(self) -> Path:
+        """Absolute."""
+        ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def mime_type(self) -> str: ...
+
+    @property
+    def revised_prompt(self) -> str | None: ...
+
+
+class InputFacts(Protocol):
+    """What a tool reads of an image an edit was made from (services' ``InputRef``)."""
+
+    @property
+    def id(self) -> str | None:
+        """The gallery id; None for a file from outside the gallery."""
+        ...
+
+
 class ImageOutcome(Protocol):
     """The saved images of one generation or edit: the contract's ``generate --json`` document."""
 
     @property
-    def images(self) -> Sequence[Mapping[str, Any]]:
-        """Each saved image: ``id``, ``path``, ``width``, ``height``, ``mime_type``, ``revised_prompt``..."""
+    def images(self) -> Sequence[SavedImageFacts]:
+        """Each saved image."""
         ...
 
     @property
@@ -45,8 +79,8 @@ class ImageOutcome(Protocol):
         ...
 
     @property
-    def inputs(self) -> Sequence[Mapping[str, Any]] | None:
-        """An edit's reference images (``id``, ``path``, ``sha256``); ``None`` for a generation."""
+    def inputs(self) -> Sequence[InputFacts] | None:
+        """An edit's reference images; ``None`` for a generation."""
         ...
 
     def as_json(self) -> dict[str, Any]:

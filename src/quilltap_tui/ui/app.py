@@ -525,7 +525,7 @@ class QuilltapApp(App[int]):
         self.notify(f"Saved {count} image{'s' if count != 1 else ''} with {outcome.profile}{note}.")
         from quilltap_tui.ui.screens.gallery import GalleryScreen
 
-        first = outcome.images[0]["id"] if outcome.images else None
+        first = outcome.images[0].id if outcome.images else None
         while len(self.screen_stack) > 1 and not self.screen.is_modal:
             self.pop_screen()
         self.push_screen(GalleryScreen(select_id=first))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.message_views import MessageImage, StoredMessage
 from quilltap_tui.services.profile_views import ProfileView
 from quilltap_tui.textsafe import inert
 
@@ -54,17 +55,44 @@ class ChatPage:
     """A chat's summary and one page of its messages (oldest first)."""
 
     chat: ChatView
-    messages: list[dict[str, Any]]
+    messages: list[StoredMessage]
     parsed: dict[str, ParsedText] = field(default_factory=dict)  # message id -> its (inert) text, parsed
 
     @property
     def has_earlier(self) -> bool:
         """True when older messages exist before this page (sequence numbers start at 1)."""
-        return bool(self.messages) and int(self.messages[0]["seq"]) > 1
+        return bool(self.messages) and self.messages[0].seq > 1
 
     @property
     def first_seq(self) -> int | None:
-        return int(self.messages[0]["seq"]) if self.messages else None
+        return self.messages[0].seq if self.messages else None
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """An image shown under a tool call: one a stored message holds, or one a finished call's result lists."""
+
+    id: str | None
+    path: str
+    width: int | None = None
+    height: int | None = None
+    revised_prompt: str | None = None
+
+    @classmethod
+    def of_stored(cls, image: MessageImage) -> ShownImage:
+        return cls(image.id, str(image.path), image.width, image.height)
+
+    @classmethod
+    def of_result(cls, item: Mapping[str, Any]) -> ShownImage:
+        """One ``images`` item of a tool's result (the JSON the tool answered: ``generate --json``'s items)."""
+        def number(key: str) -> int | None:
+            value = item.get(key)
+            return value if isinstance(value, int) else None
+
+        found = item.get("id")
+        revised = item.get("revised_prompt")
+        return cls(str(found) if found else None, str(item["path"]), number("width"), number("height"),
+                   str(revised) if revised else None)
 
 
 def load_chat(ctx: AppContext, chat_id: str, limit: int = PAGE) -> ChatPage:
@@ -83,9 +111,9 @@ def load_earlier(ctx: AppContext, chat_id: str, before_seq: int, limit: int = PA
     return _page(chat, chats.get_messages(ctx, chat_id, last=limit, before_seq=before_seq))
 
 
-def _page(chat: ChatView, messages: list[dict[str, Any]]) -> ChatPage:
+def _page(chat: ChatView, messages: list[StoredMessage]) -> ChatPage:
     # Parsing here, in the loading worker, keeps Markdown parsing off the UI thread.
-    return ChatPage(chat, messages, {str(m["id"]): parse_text(inert(m["content"])) for m in messages})
+    return ChatPage(chat, messages, {m.id: parse_text(inert(m.content)) for m in messages})
 
 
 def parse_text(text: str) -> ParsedText:
@@ -150,10 +178,15 @@ STATUS_WORDS = {
 CALL_WORDS = {"pending": "waiting", "running": "running", "ok": "done", "error": "error", "cancelled": "cancelled"}
 
 
-def image_caption(image: dict[str, Any], revised_prompt: str | None, *, with_path: bool = True) -> str:
+def image_size(image: ShownImage) -> str:
+    """``1024x768``; ``?`` for a dimension the result did not give."""
+    return f"{'?' if image.width is None else image.width}x{'?' if image.height is None else image.height}"
+
+
+def image_caption(image: ShownImage, revised_prompt: str | None, *, with_path: bool = True) -> str:
     """The line(s) under an image: path, dimensions, and the provider's revised prompt when there is one."""
-    size = f"{image.get('width', '?')}x{image.get('height', '?')}"
-    lines = [f"{image['path']}  ·  {size}" if with_path else size]
+    size = image_size(image)
+    lines = [f"{image.path}  ·  {size}" if with_path else size]
     if revised_prompt:
         lines.append(f"Revised prompt: {revised_prompt}")
     return "\n".join(lines)

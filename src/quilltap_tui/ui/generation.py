@@ -16,6 +16,8 @@ from quilltap_tui.services.key_view import KeyCheck
 from quilltap_tui.services.profile_views import ProfileView
 
 if TYPE_CHECKING:
+    from quilltap_tui.errors import QuilltapError
+    from quilltap_tui.imagegen.spec import ModelInfo
     from quilltap_tui.services.generation import GenerationOutcome
 
 
@@ -89,7 +91,7 @@ async def validate_key(ctx: AppContext, label: str, base_url: str | None = None)
 
 async def list_models(
     ctx: AppContext, provider: str, key: str | None, base_url: str | None, chat: bool
-) -> tuple[list[dict[str, Any]], Any]:
+) -> tuple[list[ModelInfo], QuilltapError | None]:
     """Models the provider offers (live when a key or custom server is given, else the built-in table),
     and why the live list failed, if it did: then the built-in models are still offered."""
     await import_off_loop("quilltap_tui.services.provider_checks")

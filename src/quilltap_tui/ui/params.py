@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.errors import Invalid
 from quilltap_tui.imagegen.options import OPTIONS, ImageOption
+
+if TYPE_CHECKING:
+    from quilltap_tui.imagegen.spec import ModelInfo
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,7 @@ def model_hint(kind: str, provider: str) -> str:
     return "model id (free text)"
 
 
-def model_label(model: dict[str, Any]) -> str:
+def model_label(model: ModelInfo) -> str:
     """``gpt-image-2  (built-in, live)`` / ``dall-e-3  (built-in, retired)``: where a model id came from."""
-    source = model.get("source") or []
-    tags = [str(part) for part in (source if isinstance(source, list) else str(source).split("+")) if part]
-    if model.get("retired"):
-        tags.append("retired")
-    return f"{model['id']}  ({', '.join(tags)})" if tags else str(model["id"])
+    tags = [*model.source, *(["retired"] if model.retired else [])]
+    return f"{model.id}  ({', '.join(tags)})" if tags else model.id

@@ -23,7 +23,7 @@ from textual.widgets import Button
 
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import inert
-from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText
+from quilltap_tui.ui.chat_data import PAGE, ChatPage, ParsedText, ShownImage
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.chat_draft import DraftKeeper
 from quilltap_tui.ui.screens.chat_live import LiveReply
@@ -43,24 +43,25 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from quilltap_tui.services.context import AppContext
+    from quilltap_tui.services.gallery_view import SavedImage
+    from quilltap_tui.services.message_views import StoredMessage
     from quilltap_tui.ui.state import Snapshot
 
 
-def history_widgets(message: dict[str, Any], parsed: ParsedText | None = None) -> list[Widget]:
+def history_widgets(message: StoredMessage, parsed: ParsedText | None = None) -> list[Widget]:
     """The widgets of one stored message: its text (when it has any) and its tool calls with images.
 
     ``parsed``: the message's text already parsed by the loading worker (the UI thread only builds).
     """
-    role = "system" if message.get("note") else str(message["role"])
-    calls = message.get("tool_calls", [])
+    role = "system" if message.note else message.role
+    calls = message.tool_calls
     widgets: list[Widget] = []
-    if role != "assistant" or message["content"] or message.get("error") or not calls:
+    if role != "assistant" or message.content or message.error or not calls:
         widgets.append(history_message(message, role, parsed))
     for call in calls:
-        images = [i for i in message.get("images", []) if i.get("tool_call_id") == call["id"]]
-        widgets.append(ToolCallView(call["name"], call.get("arguments") or {}, call_id=call["call_id"],
-                                    status=call["status"], result=call.get("result"), error=call.get("error"),
-                                    images=images))
+        images = [ShownImage.of_stored(i) for i in message.images if i.tool_call_id == call.id]
+        widgets.append(ToolCallView(call.name, dict(call.arguments), call_id=call.call_id, status=call.status,
+                                    result=dict(call.result), error=call.error, images=images))
     return widgets
 
 
@@ -95,7 +96,7 @@ class TurnFailed(Failed):
 
 
 class Attached(Message, bubble=False):
-    def __init__(self, image: dict[str, Any]) -> None:
+    def __init__(self, image: SavedImage) -> None:
         super().__init__()
         self.image = image
 
@@ -211,8 +212,8 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
         self.follow_end()
-        users = [m for m in page.messages if m.get("role") == "user"]
-        self.restore_draft(str(users[-1].get("content") or "") if users else None)
+        users = [m for m in page.messages if m.role == "user"]
+        self.restore_draft(users[-1].content if users else None)
         if not self._queue:
             return
         if page.chat.chat_profile:
@@ -391,11 +392,11 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
 
     def action_edit_last_image(self) -> None:
         """"Edit this" on the newest image of the chat: a prompt dialog, then the edit runs."""
-        images = [image for view in self.query(ToolCallView) for image in view.images if image.get("id")]
-        if not images:
+        ids = [image.id for view in self.query(ToolCallView) for image in view.images if image.id]
+        if not ids:
             self.notify("No image in this chat yet.", timeout=3)
             return
-        self.app.action_edit_image(str(images[-1]["id"]))
+        self.app.action_edit_image(ids[-1])
 
     def _turn_over(self, status: str = "complete") -> None:
         self.turn_worker = None
@@ -477,7 +478,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
 
 
 def _page_widgets(page: ChatPage) -> list[Widget]:
-    return [w for m in page.messages for w in history_widgets(m, page.parsed.get(str(m["id"])))]
+    return [w for m in page.messages for w in history_widgets(m, page.parsed.get(m.id))]
 
 
 

@@ -30,6 +30,7 @@ from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
 
 if TYPE_CHECKING:
     from quilltap_tui.errors import QuilltapError
+    from quilltap_tui.imagegen.spec import ModelInfo
     from quilltap_tui.services.generation import GenerationOutcome
     from quilltap_tui.services.key_view import KeyCheck
 
@@ -41,7 +42,7 @@ TEST_PROMPT = "a small test picture: a lighthouse on a cliff at dusk"
 class ModelsListed(Message, bubble=False):
     """The models to offer, and why the live list failed (then the built-in ones are offered)."""
 
-    def __init__(self, models: list[dict[str, Any]], error: QuilltapError | None) -> None:
+    def __init__(self, models: list[ModelInfo], error: QuilltapError | None) -> None:
         super().__init__()
         self.models = models
         self.error = error
@@ -295,7 +296,7 @@ class ProfileFormScreen(BaseScreen):
             self._status(f"{len(models)} models found; any model id may be typed." if models
                          else "No models listed.")
         choices = self.query_one("#model-choices", Select)
-        choices.set_options([(literal(P.model_label(m), keep_newlines=False), str(m["id"])) for m in models])
+        choices.set_options([(literal(P.model_label(m), keep_newlines=False), m.id) for m in models])
 
     @on(ListFailed)
     def _list_failed(self, message: ListFailed) -> None:
@@ -478,7 +479,7 @@ class ProfileFormScreen(BaseScreen):
     @on(TestMade)
     def _test_made(self, message: TestMade) -> None:
         outcome = message.outcome
-        paths = ", ".join(image["path"] for image in outcome.images)
+        paths = ", ".join(str(image.path) for image in outcome.images)
         self._status(f"Test image saved: {paths} (see the gallery, F5)")
         self.app.notify(f"Test generate made {len(outcome.images)} image(s) with {outcome.profile}.")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from quilltap_tui.services.gallery_view import SavedImage
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
 
@@ -22,24 +22,23 @@ class AttachmentStrip(Horizontal):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.images: list[dict[str, Any]] = []
+        self.images: list[SavedImage] = []
 
     @property
     def ids(self) -> list[str]:
-        return [str(image["id"]) for image in self.images]
+        return [image.id for image in self.images]
 
     def on_mount(self) -> None:
         self.display = False
 
-    async def add(self, image: dict[str, Any]) -> None:
-        """Show one more attached image (a ``generate --json`` image item)."""
-        if image["id"] in self.ids:
+    async def add(self, image: SavedImage) -> None:
+        """Show one more attached image."""
+        if image.id in self.ids:
             return
         self.images.append(image)
         # The label first: with previews off the preview box holds the (long) path instead of a picture.
-        box = Vertical(Static(f"{str(image['id'])[:8]} {image['width']}x{image['height']}", markup=False,
-                              classes="attachment-id"),
-                       ImagePreview(Path(image["path"]), columns=22, rows=5))
+        box = Vertical(Static(f"{image.id[:8]} {image.width}x{image.height}", markup=False, classes="attachment-id"),
+                       ImagePreview(image.path, columns=22, rows=5))
         await self.mount(box)
         self.display = True
 

@@ -17,7 +17,6 @@ and look exactly like a finished streamed message (a test compares the rendered 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from markdown_it.token import Token
 from textual import events
@@ -26,25 +25,25 @@ from textual.content import Content, Span
 from textual.style import Style
 from textual.widgets import Static
 
+from quilltap_tui.services.message_views import StoredMessage
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import InlineText, ParsedText, parse_text
 from quilltap_tui.ui.widgets.message import MessageView, TimedMarkdown
 
 
-def history_message(message: dict[str, Any], role: str, parsed: ParsedText | None = None) -> MessageView:
-    """The view of one stored message (a dict from ``services.chats.get_messages``).
+def history_message(message: StoredMessage, role: str, parsed: ParsedText | None = None) -> MessageView:
+    """The view of one stored message (from ``services.chats.get_messages``).
 
     ``parsed``: its inert text already parsed by the loading worker; parsed here when not given.
     """
-    options: dict[str, Any] = {"status": message["status"], "error": message.get("error"),
-                               "message_id": message["id"]}
+    status, error, message_id, text = message.status, message.error, message.id, message.content
     if role == "user":  # what the user typed, as typed: line breaks kept, no Markdown
-        plain = InlineText(inert(message["content"]), ())
-        return InlineMessageView(role, message["content"], inline=plain, **options)
-    parsed = parsed if parsed is not None else parse_text(inert(message["content"]))
+        plain = InlineText(inert(text), ())
+        return InlineMessageView(role, text, inline=plain, status=status, error=error, message_id=message_id)
+    parsed = parsed if parsed is not None else parse_text(inert(text))
     if parsed.inline is not None:
-        return InlineMessageView(role, message["content"], inline=parsed.inline, **options)
-    return TreeMessageView(role, message["content"], tokens=parsed.tokens, **options)
+        return InlineMessageView(role, text, inline=parsed.inline, status=status, error=error, message_id=message_id)
+    return TreeMessageView(role, text, tokens=parsed.tokens, status=status, error=error, message_id=message_id)
 
 
 class PrebuiltMarkdown(TimedMarkdown):

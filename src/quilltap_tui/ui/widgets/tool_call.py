@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from textual.widgets import Collapsible, Static
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.tools import catalogue
-from quilltap_tui.ui.chat_data import CALL_WORDS, image_caption
+from quilltap_tui.ui.chat_data import CALL_WORDS, ShownImage, image_caption, image_size
 from quilltap_tui.ui.result_summary import summarize, warnings_of
 from quilltap_tui.ui.widgets.image_row import ImageRow, preview_box
 from quilltap_tui.ui.widgets.preview import ImagePreview
@@ -39,19 +40,18 @@ class ImageBlock(Vertical):
     ImageBlock > .image-caption { color: $text-muted; height: auto; padding: 0 1; }
     """
 
-    def __init__(self, image: dict[str, Any], revised_prompt: str | None = None) -> None:
+    def __init__(self, image: ShownImage, revised_prompt: str | None = None) -> None:
         super().__init__(classes="image-block")
         self.image = image
         self.revised_prompt = revised_prompt
 
     def compose(self) -> ComposeResult:
-        path = Path(str(self.image["path"]))
+        path = Path(self.image.path)
         previews_on = getattr(self.app, "image_protocol", "off") != "off"
-        size = f"{self.image.get('width', '?')}x{self.image.get('height', '?')}"
         columns, rows = preview_box(self.app)  # the preview_rows setting
-        yield ImagePreview(path, columns=columns, rows=rows, info=size)
+        yield ImagePreview(path, columns=columns, rows=rows, info=image_size(self.image))
         revised = inert(self.revised_prompt) if self.revised_prompt else None
-        caption = image_caption({**self.image, "path": inert(str(path))}, revised, with_path=previews_on)
+        caption = image_caption(replace(self.image, path=inert(str(path))), revised, with_path=previews_on)
         if previews_on or revised:
             text = caption if previews_on else caption.split("\n", 1)[-1]
             yield Static(text, classes="image-caption", markup=False)
@@ -72,7 +72,7 @@ class ToolCallView(Vertical):
 
     def __init__(self, name: str, arguments: dict[str, Any], *, call_id: str = "", status: str = "running",
                  result: dict[str, Any] | None = None, error: str | None = None,
-                 images: list[dict[str, Any]] | None = None) -> None:
+                 images: list[ShownImage] | None = None) -> None:
         super().__init__(classes="tool-call")
         self.call_name = inert(name, keep_newlines=False)
         self.call_id = call_id
@@ -117,7 +117,7 @@ class ToolCallView(Vertical):
         self.status = "ok" if ok else "error"
         self.result = result
         self.error = None if ok else str(result.get("error", "The tool failed."))
-        self.images = list(result.get("images", [])) if ok else []
+        self.images = [ShownImage.of_result(item) for item in result.get("images", [])] if ok else []
         self._refresh()
         self._mount_images()
 
@@ -164,7 +164,7 @@ class ToolCallView(Vertical):
         found = self.result.get("revised_prompt")
         if found:
             return str(found)
-        return next((str(i["revised_prompt"]) for i in self.images if i.get("revised_prompt")), None)
+        return next((i.revised_prompt for i in self.images if i.revised_prompt), None)
 
     # -- drawing -------------------------------------------------------------------------------
 
