@@ -170,7 +170,7 @@ async def memory_and_stalls(ctx: Any, big_url: str) -> dict[str, float]:
     await tick
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    image_bytes = sum(image["bytes"] for image in outcome.images)
+    image_bytes = sum(image.bytes for image in outcome.images)
     return {"image_mib": image_bytes / 2**20, "peak_mib": peak / 2**20, "ratio": peak / image_bytes,
             "longest_stall_ms": max(stalls) * 1000}
 
