@@ -9,14 +9,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import inert, literal
 from quilltap_tui.ui.chat_data import NO_IMAGES, NO_IMAGES_LABEL, best_image_profile, split_tags, tag_ranked
-from quilltap_tui.ui.screens.base import BaseModal
 from quilltap_tui.ui.screens.modals import ErrorLine, FormDialog, clear_errors, show_field_error
 from quilltap_tui.ui.tasks import Failed, blocking_work
 
@@ -31,11 +29,12 @@ class CreateFailed(Failed):
     pass
 
 
-class NewChatModal(BaseModal):
+class NewChatModal(FormDialog):
     """Dismisses with the new chat's :class:`ChatView`, or None."""
 
-    BINDINGS = [*BaseModal.BINDINGS, Binding("ctrl+s", "create", "Create", id="save")]
+    BINDINGS = [*FormDialog.BINDINGS, Binding("ctrl+s", "create", "Create", id="save")]
     HOLD_KEYS_ON_SUBMIT = True  # enter in a field creates the chat: the app keeps what follows for its screen
+    SUBMIT, WIDE, FOCUS = ("Create", "create"), True, "#tags"  # enter creates with the preselected defaults
 
     def __init__(self, snapshot: Any) -> None:
         super().__init__()
@@ -44,33 +43,28 @@ class NewChatModal(BaseModal):
         self._auto = self._auto_image([])
         self._creating = False
 
-    def compose(self) -> ComposeResult:
-        snap = self.snapshot
-        with Vertical(classes="dialog wide"):
-            yield Label("New chat", classes="dialog-title")
-            if not snap.chat_profiles:
-                yield Static("There is no chat profile yet: create one first (F4, then ctrl+n).")
-                yield Button("Close", id="cancel")
-                return
-            yield Label("Chat profile")
-            yield Select([(literal(p.name), p.name) for p in snap.chat_profiles], allow_blank=False,
-                         value=snap.default_chat or snap.chat_profiles[0].name, id="chat-profile")
-            yield Label("Tags (comma-separated; image profiles sharing a tag are offered first)")
-            yield Input(placeholder="e.g. art, wide", id="tags")
-            yield ErrorLine(id="err-tag")
-            yield Label("Image profile")
-            yield Select(self._image_options([]), allow_blank=False, value=self._auto, id="image-profile")
-            yield Label("Title (optional; the first message names the chat otherwise)")
-            yield Input(placeholder="New chat", id="title")
-            yield ErrorLine(id="err-title")
-            yield ErrorLine(id="err-form")
-            with Horizontal(classes="buttons"):
-                yield Button("Create", id="create", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def dialog_title(self) -> str:
+        return "New chat"
 
-    def on_mount(self) -> None:
-        if self.snapshot.chat_profiles:
-            self.query_one("#tags", Input).focus()  # enter creates with the preselected defaults
+    def ready(self) -> bool:
+        return bool(self.snapshot.chat_profiles)
+
+    def compose_fields(self) -> ComposeResult:
+        snap = self.snapshot
+        if not snap.chat_profiles:
+            yield Static("There is no chat profile yet: create one first (F4, then ctrl+n).")
+            return
+        yield Label("Chat profile")
+        yield Select([(literal(p.name), p.name) for p in snap.chat_profiles], allow_blank=False,
+                     value=snap.default_chat or snap.chat_profiles[0].name, id="chat-profile")
+        yield Label("Tags (comma-separated; image profiles sharing a tag are offered first)")
+        yield Input(placeholder="e.g. art, wide", id="tags")
+        yield ErrorLine(id="err-tag")
+        yield Label("Image profile")
+        yield Select(self._image_options([]), allow_blank=False, value=self._auto, id="image-profile")
+        yield Label("Title (optional; the first message names the chat otherwise)")
+        yield Input(placeholder="New chat", id="title")
+        yield ErrorLine(id="err-title")
 
     def _image_options(self, tags: list[str]) -> list[tuple[str | Text, str]]:
         ranked = tag_ranked(self.snapshot.image_profiles, tags)
@@ -89,16 +83,11 @@ class NewChatModal(BaseModal):
         picker.set_options(self._image_options(tags))
         picker.value = self._auto if following or current == Select.BLANK else current
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_create()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "create":
-            self.action_create()
-        else:
-            self.dismiss(None)
-
     def action_create(self) -> None:
+        """ctrl+s: as the Create button."""
+        self.submit()
+
+    def submit(self) -> None:
         """Create the chat here, so a refused field is shown beside it and nothing typed is lost."""
         if self._creating:
             return

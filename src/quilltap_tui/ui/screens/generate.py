@@ -8,14 +8,16 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from quilltap_tui.textsafe import literal
 from quilltap_tui.ui.screens.base import BaseModal
-from quilltap_tui.ui.screens.modals import ErrorLine
+from quilltap_tui.ui.screens.modals import ErrorLine, FormDialog
 
 
-class GenerateModal(BaseModal):
+class GenerateModal(FormDialog):
     """Dismisses with ``(prompt, profile name or None)`` or None when cancelled.
 
     Also the "edit this" dialog (``title``, ``verb``, ``placeholder`` and ``empty`` say so).
     """
+
+    WIDE, FOCUS = True, "#prompt"
 
     def __init__(self, profiles: list[str], chosen: str | None, *, title: str = "Generate an image",
                  verb: str = "Generate", placeholder: str = "Describe the image…",
@@ -25,35 +27,25 @@ class GenerateModal(BaseModal):
         self._chosen = chosen if chosen in profiles else (profiles[0] if profiles else None)
         self._title, self._verb, self._placeholder, self._empty = title, verb, placeholder, empty
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Label(self._title, classes="dialog-title")
-            if not self._profiles:
-                yield Static(self._empty)
-                yield Button("Close", id="cancel")
-                return
-            yield Select([(literal(name), name) for name in self._profiles], value=self._chosen or Select.NULL,
-                         allow_blank=False, id="profile")
-            yield Input(placeholder=self._placeholder, id="prompt")
-            yield ErrorLine(id="err-prompt")
-            with Horizontal(classes="buttons"):
-                yield Button(self._verb, id="generate", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def dialog_title(self) -> str:
+        return self._title
 
-    def on_mount(self) -> None:
-        if self._profiles:
-            self.query_one("#prompt", Input).focus()
+    def submit_button(self) -> tuple[str, str]:
+        return self._verb, "generate"
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
+    def ready(self) -> bool:
+        return bool(self._profiles)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "generate":
-            self._submit()
-        else:
-            self.dismiss(None)
+    def compose_fields(self) -> ComposeResult:
+        if not self._profiles:
+            yield Static(self._empty)
+            return
+        yield Select([(literal(name), name) for name in self._profiles], value=self._chosen or Select.NULL,
+                     allow_blank=False, id="profile")
+        yield Input(placeholder=self._placeholder, id="prompt")
+        yield ErrorLine(id="err-prompt")
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         prompt = self.query_one("#prompt", Input).value.strip()
         if not prompt:
             self.query_one("#err-prompt", Static).update("Describe the image first.")

@@ -34,9 +34,11 @@ class ErrorLine(Static):
 class FormDialog(BaseModal):
     """The dialogs' one skeleton: a title, the fields, the form's error line, then [submit] [Cancel].
 
-    A subclass sets ``SUBMIT`` (button label and id) and ``WIDE``, yields its fields from
-    :meth:`compose_fields`, names the field focused first in ``FOCUS`` and does its work in :meth:`submit`
-    (enter in a one-line field submits too). Cancel and esc dismiss with None.
+    A subclass sets ``SUBMIT`` (button label and id; or :meth:`submit_button` when it varies) and ``WIDE``,
+    yields its fields from :meth:`compose_fields`, names the field focused first in ``FOCUS`` and does its
+    work in :meth:`submit` (enter in a one-line field submits too). Cancel and esc dismiss with None. A
+    dialog that cannot work yet (nothing to pick from) says so from :meth:`compose_fields` and returns
+    False from :meth:`ready`: it then shows only [Close].
     """
 
     SUBMIT: ClassVar[tuple[str, str]] = ("OK", "ok")
@@ -46,6 +48,14 @@ class FormDialog(BaseModal):
     def dialog_title(self) -> str | Text:
         return ""
 
+    def submit_button(self) -> tuple[str, str]:
+        """The primary button's label and id."""
+        return self.SUBMIT
+
+    def ready(self) -> bool:
+        """False when the dialog has nothing to submit yet (its fields explain why)."""
+        return True
+
     def compose_fields(self) -> ComposeResult:
         yield from ()
 
@@ -53,17 +63,20 @@ class FormDialog(BaseModal):
         """The primary button or enter: check, then dismiss with the result (or start the work)."""
 
     def compose(self) -> ComposeResult:
-        label, button_id = self.SUBMIT
+        label, button_id = self.submit_button()
         with Vertical(classes="dialog wide" if self.WIDE else "dialog"):
             yield Label(self.dialog_title(), classes="dialog-title")
             yield from self.compose_fields()
+            if not self.ready():
+                yield Button("Close", id="cancel")
+                return
             yield ErrorLine(id="err-form")
             with Horizontal(classes="buttons"):
                 yield Button(label, id=button_id, variant="primary")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        if self.FOCUS is not None:
+        if self.FOCUS is not None and self.ready():
             self.query_one(self.FOCUS).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -72,7 +85,7 @@ class FormDialog(BaseModal):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == self.SUBMIT[1]:
+        if event.button.id == self.submit_button()[1]:
             self.submit()
         elif event.button.id == "cancel":
             self.dismiss(None)
