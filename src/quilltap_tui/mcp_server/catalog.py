@@ -23,6 +23,7 @@ from quilltap_tui.services.context import AppContext
 from quilltap_tui.tools import catalogue
 from quilltap_tui.tools.generate_image import input_schema
 from quilltap_tui.tools.ports import ImageToolProfile
+from quilltap_tui.tools.registry import Tool
 
 LIST_TOOL = "list_image_profiles"
 # Over MCP an edit's inputs are gallery ids (or unique prefixes) only, never file paths: a client must not
@@ -134,19 +135,40 @@ class ToolDecl:
     read_only: bool = False
 
 
-def declare_tools(exposed: Sequence[ExposedProfile]) -> list[ToolDecl]:
+PortsFor = Callable[[ImageToolProfile], catalogue.ImagePorts]
+
+
+def declare_tools(exposed: Sequence[ExposedProfile], ports_for: PortsFor | None = None) -> list[ToolDecl]:
     """The tool catalogue's tools for ``exposed``, each over the served profiles that meet its needs.
 
-    ``edit_image`` is offered only when a served profile's model can edit; a tool that needs no more than
-    an image profile is declared even when none is served (its description says how to add one).
+    A tool with an MCP presentation (:data:`DECLARATIONS`) is declared by it: ``edit_image`` only when a
+    served profile's model can edit; ``generate_image`` even when none is served (its description says how
+    to add one). Any other catalogue tool is declared as its own module declares it to a chat
+    (:func:`served_tool`): adding a tool to the catalogue serves it over MCP too.
     """
     tools = []
     for entry in catalogue.ENTRIES:
         serving = [p for p in exposed if entry.needs.met_by(p.tool)]
         declare = DECLARATIONS.get(entry.id)
-        if declare is not None and (serving or not entry.needs.editing):
-            tools.append(declare(entry, serving))
+        if declare is not None:
+            if serving or not entry.needs.editing:
+                tools.append(declare(entry, serving))
+        elif (tool := served_tool(entry, exposed, ports_for)) is not None:
+            tools.append(ToolDecl(entry.id, entry.title, tool.spec.description, tool.spec.input_schema))
     return [*tools, list_tool(exposed)]
+
+
+def served_tool(
+    entry: catalogue.CatalogueEntry, exposed: Sequence[ExposedProfile], ports_for: PortsFor | None
+) -> Tool | None:
+    """``entry``'s tool as a chat gets it, bound to the default served profile that meets its needs (the
+    MCP server's stand-in for a chat's image profile); None when no served profile does."""
+    if not entry.needs.image_profile:
+        return entry.build(catalogue.ToolBinding())
+    chosen = default_profile([p for p in exposed if entry.needs.met_by(p.tool)])
+    if chosen is None or ports_for is None:
+        return None
+    return entry.build(catalogue.ToolBinding(chosen.tool, ports_for(chosen.tool)))
 
 
 def generate_tool(entry: catalogue.CatalogueEntry, exposed: Sequence[ExposedProfile]) -> ToolDecl:
@@ -316,7 +338,9 @@ EDIT_OUTPUT_SCHEMA: dict[str, Any] = {
 }
 
 
-# How each catalogue tool is declared over MCP, where one tool serves several profiles (merged schemas).
+# MCP-only presentation: the image tools are declared once over several profiles (merged schemas, a
+# ``profile`` enum, per-profile descriptions, the contract's output schema) and answered by their own
+# handlers (server.IMAGE_HANDLERS). Every other catalogue tool needs no entry here.
 DECLARATIONS: dict[str, Callable[[catalogue.CatalogueEntry, Sequence[ExposedProfile]], ToolDecl]] = {
     catalogue.GENERATE_IMAGE: generate_tool,
     catalogue.EDIT_IMAGE: edit_tool,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -27,12 +28,16 @@ from quilltap_tui.errors import Invalid, QuilltapError
 from quilltap_tui.mcp_server import catalog, results
 from quilltap_tui.mcp_server.progress import Progress, on_retry
 from quilltap_tui.services import gallery
+from quilltap_tui.services.chat_turn_tools import ProfileImages
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
 from quilltap_tui.services.gallery_view import GalleryImage, SavedImage
 from quilltap_tui.services.generation import GenerateOptions, GenerationOutcome, GenerationService
 from quilltap_tui.tools import catalogue as tools
+from quilltap_tui.tools.call import ToolCallRequest, ToolContext
 from quilltap_tui.tools.generate_image import parse_input
+from quilltap_tui.tools.ports import ImageToolProfile
+from quilltap_tui.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 SOURCE = "mcp"  # the audit log's source for every generation made over MCP
@@ -60,6 +65,10 @@ class QuilltapMcp:
     async def exposed(self) -> list[catalog.ExposedProfile]:
         return await asyncio.to_thread(catalog.load_exposed, self.ctx, self.only)
 
+    def ports_for(self, profile: ImageToolProfile) -> ProfileImages:
+        """The image ports of a served profile, for a catalogue tool served as a chat would get it."""
+        return ProfileImages(self.service, profile.name, source=SOURCE)
+
     async def aclose(self) -> None:
         await self.service.aclose()
 
@@ -75,13 +84,17 @@ def build_server(app: QuilltapMcp) -> Server[Any]:
             await app.aclose()
 
     async def list_tools(ctx: Ctx, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[_tool(d) for d in catalog.declare_tools(await app.exposed())])
+        declared = catalog.declare_tools(await app.exposed(), app.ports_for)
+        return types.ListToolsResult(tools=[_tool(d) for d in declared])
 
     async def call_tool(ctx: Ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
         handler = TOOL_HANDLERS.get(params.name)
-        if handler is None:
+        if handler is not None:
+            return await handler(app, ctx, dict(params.arguments or {}))
+        entry = tools.entry(params.name)
+        if entry is None:
             raise MCPError(types.INVALID_PARAMS, f"There is no tool named {params.name!r}.")
-        return await handler(app, ctx, dict(params.arguments or {}))
+        return await catalogue_tool(app, entry, dict(params.arguments or {}))
 
     async def list_resources(ctx: Ctx, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
         offset = _offset((params.cursor if params else None) or "0")
@@ -239,16 +252,30 @@ def _previews(images: Sequence[SavedImage]) -> list[types.ContentBlock]:
     return blocks
 
 
-async def list_image_profiles(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
-    import json
+async def catalogue_tool(
+    app: QuilltapMcp, entry: tools.CatalogueEntry, arguments: dict[str, Any]
+) -> types.CallToolResult:
+    """Any other catalogue tool, run as a chat runs it: its result is the structured content (and the text)."""
+    tool = catalog.served_tool(entry, await app.exposed(), app.ports_for)
+    if tool is None:
+        return failure(f"No served image profile can run {entry.id}.")
+    result = await ToolRegistry([tool]).execute(ToolCallRequest(id="mcp", name=entry.id, arguments=arguments),
+                                                ToolContext())
+    if not result.ok:
+        return failure(result.error or f"The {entry.id} tool failed.")
+    text = json.dumps(result.result, ensure_ascii=False)
+    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=result.result)
 
+
+async def list_image_profiles(app: QuilltapMcp, ctx: Ctx, arguments: dict[str, Any]) -> types.CallToolResult:
     missing = await asyncio.to_thread(catalog.load_unavailable, app.ctx, app.only)
     document = {"profiles": [*(p.describe() for p in await app.exposed()), *missing]}
     text = json.dumps(document, ensure_ascii=False)
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=document)
 
 
-# The handler of every declared tool, by name (catalog.declare_tools declares them).
+# The handlers of the tools with an MCP presentation (catalog.DECLARATIONS) and of list_image_profiles;
+# every other catalogue tool is answered by catalogue_tool.
 TOOL_HANDLERS: dict[str, ToolHandler] = {
     tools.GENERATE_IMAGE: generate_image,
     tools.EDIT_IMAGE: edit_image,

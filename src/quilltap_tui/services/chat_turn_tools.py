@@ -25,12 +25,13 @@ SOURCE = "tool"  # the audit log's source for images a chat's tool call made
 class ProfileImages:
     """The :class:`~quilltap_tui.tools.ports.ImageGenerator` and ``ImageEditor`` of one image profile."""
 
-    def __init__(self, service: GenerationService, profile: str) -> None:
+    def __init__(self, service: GenerationService, profile: str, *, source: str = SOURCE) -> None:
         self.service = service
         self.profile = profile
+        self.source = source  # "mcp" when the MCP server serves a catalogue tool
 
     async def generate(self, prompt: str, options: GenerateOptions, context: ToolContext) -> GenerationOutcome:
-        return await self.service.generate(prompt, profile=self.profile, options=options, source=SOURCE,
+        return await self.service.generate(prompt, profile=self.profile, options=options, source=self.source,
                                            link=_link(context))
 
     async def edit(
@@ -38,7 +39,7 @@ class ProfileImages:
     ) -> GenerationOutcome:
         # gallery_only: the LLM names images by id; it can never make the app read a file path.
         return await self.service.edit(prompt, EditRequest(tuple(images), gallery_only=True), profile=self.profile,
-                                       options=options, source=SOURCE, link=_link(context))
+                                       options=options, source=self.source, link=_link(context))
 
 
 def _link(context: ToolContext) -> Link:
