@@ -13,6 +13,9 @@ the request or reads the body:
 A breach raises a :class:`~quilltap_tui.errors.ProviderError` that no retry loop repeats (the same server
 would do it again) and whose one sentence names the limit and the setting that sets it. These are not
 ``httpx2`` exceptions on purpose: the SDKs retry and rewrap those, and would lose the sentence.
+
+It also tells :mod:`quilltap_tui.request_sent` when a request's last byte is written (a chat turn shows
+a step only once the next request is out).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 import httpx2
 
+from quilltap_tui import request_sent as sent
 from quilltap_tui.caps import MIB, Caps, current, size_text
 from quilltap_tui.errors import MalformedResponse, Timeout
 
@@ -67,6 +71,9 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
         deadline = loop.time() + caps.request_deadline
         # Only encodings we inflate ourselves, in bounded steps (br/zstd would be inflated by httpx2 at once).
         request.headers["Accept-Encoding"] = "gzip, deflate"
+        listener = sent.listener()
+        if listener is not None:
+            _trace_sent(request, listener)
         try:
             async with asyncio.timeout_at(deadline):
                 response = await self._inner.handle_async_request(request)
@@ -93,6 +100,19 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _trace_sent(request: httpx2.Request, listener: sent.Listener) -> None:
+    """Call ``listener`` once the request body is written (httpcore's trace, HTTP/1.1 and HTTP/2 alike)."""
+    inner = request.extensions.get("trace")
+
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        if inner is not None:  # someone else traces this request too: they still hear everything
+            await inner(name, info)
+        if name.endswith(".send_request_body.complete"):
+            listener()
+
+    request.extensions = {**request.extensions, "trace": trace}
 
 
 def guarded_transport(verify: Any) -> GuardedTransport:

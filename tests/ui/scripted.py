@@ -10,7 +10,8 @@ provider (the registry's public seam, as a pip-installed plug-in would) and scri
   (``await chat.holding.wait()`` first): a reply that is "still streaming" without a sleep anywhere;
 * ``Fail(error)`` raises a provider error, before or after some text.
 
-Every request is recorded provider-neutrally (model, messages, tools, system) in ``chat.requests``.
+Every request is recorded provider-neutrally (model, messages, tools, system) in ``chat.requests``, and
+reported sent (:mod:`quilltap_tui.request_sent`) as the HTTP transport reports a real provider's request.
 The TUI runs a turn on its own loop in a thread (``services.chat_turn_thread``), so ``holding`` and the
 release are events either loop may set and wait on.
 """
@@ -26,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quilltap_tui import request_sent as sent
 from quilltap_tui.chat.spec import ChatEvent, ChatMessage, Done, TextDelta, ToolCallEvent, Usage
 from quilltap_tui.errors import ProviderError
 from quilltap_tui.providers.unit import ChatFacet, ProviderUnit
@@ -194,6 +196,7 @@ class ScriptedChat:
     ) -> AsyncIterator[ChatEvent]:
         request = Request(model, tuple(messages), tuple(tools), dict(params or {}), system)
         self.requests.append(request)
+        sent.report()  # the request is out: what the HTTP transport says of a real provider's request
         reply = self.queue.popleft() if self.queue else (self.decider or _greeting)(request)
         async for event in self._play(reply):
             yield event

@@ -15,6 +15,10 @@ on the assistant message (status ``error``). Cancellation keeps what arrived, ma
 ``cancelled`` and re-raises. All storage work (through a :class:`~quilltap_tui.chat.store.TurnStore`)
 runs in threads, so the caller's event loop never blocks; a turn on an event loop of its own
 (``inline_storage``) stores inline instead.
+
+Nothing but the work of the next step stands between a step and its request: the tool call is reported
+(and the end of its stream stored) once its image request is out, the image once the follow-up chat
+request is out (see :class:`_Outbox`). Events keep their order.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from quilltap_tui import request_sent as sent
 from quilltap_tui.chat import history
 from quilltap_tui.chat.events import (
     DoneEvent,
@@ -38,6 +43,7 @@ from quilltap_tui.chat.events import (
     TextEvent,
     ToolCallStarted,
     ToolResultEvent,
+    TurnEvent,
     TurnStatus,
 )
 from quilltap_tui.chat.spec import ChatProvider, TextDelta, ToolCallEvent, ToolCallRequest, TurnBuilder
@@ -49,6 +55,9 @@ from quilltap_tui.tools.call import ToolContext
 from quilltap_tui.tools.registry import ToolRegistry
 
 CANCELLED = "Cancelled by the user."
+# Seconds: held events reach the caller by then even when no request was seen leaving (a plug-in image provider
+# that sends no HTTP, a tool that waits for the database); a request usually leaves within a few milliseconds.
+SHOW_WITHIN = 0.1
 T = TypeVar("T")
 
 
@@ -94,12 +103,61 @@ class _Reply:
     builder: TurnBuilder = field(default_factory=TurnBuilder)
     call_rows: list[str] = field(default_factory=list)
     streamed: bool = False  # True once the stream ended and its text was stored
-    storing: asyncio.Future[None] | None = None  # the end of the stream being stored while its calls start
+    storing: asyncio.Future[None] | None = None  # the end of the stream being stored once its calls' requests left
 
-    async def stored(self) -> None:
-        """Wait until the end of the stream is stored (a call's result is stored only after that)."""
-        if self.storing is not None:
-            await self.storing
+
+class _Outbox:
+    """The turn's events on their way to the caller's sink, in order; held while the next request is being sent.
+
+    The TUI draws a step (the tool-call item, the image's preview) on another thread of the same process; drawn
+    while the next request was being built and sent, it took the interpreter lock from that work and the request
+    left 20-110 ms late. So the loop holds a step's events until the request that follows it is out
+    (:mod:`~quilltap_tui.request_sent`), or :data:`SHOW_WITHIN` at the latest. Events said meanwhile wait
+    behind the held ones: the caller sees every event, in the order the turn said them.
+    """
+
+    def __init__(self, sink: EventSink) -> None:
+        self._sink = sink
+        self._held: list[TurnEvent] | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def __call__(self, event: TurnEvent) -> None:
+        if self._held is not None:
+            self._held.append(event)
+        else:
+            self._sink(event)
+
+    def hold(self) -> None:
+        """Keep what is said from now on until :meth:`release` (or :data:`SHOW_WITHIN` from now)."""
+        if self._held is None:
+            self._held = []
+            self._deadline = asyncio.get_running_loop().call_later(SHOW_WITHIN, self.release)
+
+    def release(self) -> None:
+        """Hand on what was held, in order; from now on each event goes at once."""
+        held, self._held = self._held, None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        for event in held or ():
+            self._sink(event)
+
+
+def _on_this_loop(fn: Callable[[], None]) -> sent.Listener:
+    """``fn`` as a request-sent listener: run at once on this loop, handed to it from any other thread."""
+    loop = asyncio.get_running_loop()
+
+    def listener() -> None:
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:  # a request sent from a thread (a blocking plug-in)
+            here = False
+        if here:
+            fn()
+        else:
+            loop.call_soon_threadsafe(fn)
+
+    return listener
 
 
 class TurnLoop:
@@ -107,7 +165,7 @@ class TurnLoop:
 
     def __init__(self, setup: TurnSetup, emit: EventSink) -> None:
         self.setup = setup
-        self.emit = emit
+        self.emit = _Outbox(emit)
         self._reply: _Reply | None = None
         self._provider: ChatProvider | None = None
 
@@ -131,6 +189,7 @@ class TurnLoop:
             await self._store_failure(QuilltapError(f"The reply failed unexpectedly ({type(exc).__name__})."))
             raise
         finally:
+            self.emit.release()  # however it ended, nothing said stays held
             if self._provider is not None:
                 await self._provider.aclose()
         message_id = self._reply.message_id if self._reply else user_id
@@ -143,7 +202,7 @@ class TurnLoop:
             calls = await self._request()
             if not calls:
                 assert self._reply is not None
-                await self._reply.stored()
+                await self._store_end_soon(self._reply)
                 return "complete"
             await self._run_tools(calls)
         note = (
@@ -157,16 +216,24 @@ class TurnLoop:
     async def _request(self) -> list[tuple[ToolCallRequest, str]]:
         """One model request; returns the complete tool calls with their row ids.
 
-        Only reading the conversation stands between the previous step and the request: the reply's row is
-        made while the request goes out (it exists before anything of the reply is handled), each call's
-        row while the stream goes on, and the end of the stream is stored while the calls start.
+        Only reading the conversation stands between the previous step and the request. Once the request
+        is out (or its first event came, or it failed), the events held since the previous step go to the
+        caller and the reply's row is made (it exists before anything of the reply is handled). Each
+        call's row is made as the stream goes on; the calls are reported once their requests are out.
         """
         s = self.setup
         # Images shown to the model are read and downscaled here (in a thread, unless on a loop of its own).
         messages = await self._blocking(history.load_conversation, s.store, s.chat_id, s.show_images, s.attached)
-        row = asyncio.ensure_future(self._blocking(
-            history.add_message, s.store, s.chat_id, "assistant", "", status="streaming", model=s.model
-        ))
+        made: list[asyncio.Future[str]] = []
+
+        def out() -> None:
+            """The request is out (or answered): show what was held; make the reply's row while it is answered."""
+            self.emit.release()
+            if not made:
+                made.append(asyncio.ensure_future(self._blocking(
+                    history.add_message, s.store, s.chat_id, "assistant", "", status="streaming", model=s.model
+                )))
+
         reply: _Reply | None = None
         rows: list[tuple[ToolCallRequest, asyncio.Future[str]]] = []
         try:
@@ -175,25 +242,31 @@ class TurnLoop:
             stream = self._provider.stream(
                 model=s.model, messages=messages, tools=s.tools.specs(), params=s.params, system=s.system
             )
-            with listening(self._retry_hook(None)):
+            with listening(self._retry_hook(None)), sent.listening(_on_this_loop(out)):
                 async for event in stream:
-                    reply = reply or await self._started(row)
+                    if reply is None:
+                        out()
+                        reply = await self._started(made[0])
                     reply.builder.add(event)
                     if isinstance(event, TextDelta):
+                        self.emit.release()  # text after a held tool call: shown at once, after it
                         self.emit(TextEvent(event.text))
                     elif isinstance(event, ToolCallEvent):
                         rows.append((event.call, asyncio.ensure_future(self._blocking(
                             history.add_tool_call, s.store, s.chat_id, reply.message_id, event.call))))
+                        self.emit.hold()  # reported once its request is out (_run_tools)
                         self.emit(ToolCallStarted(event.call.id, event.call.name, dict(event.call.arguments)))
         finally:
             # Whatever ended the stream, its rows exist before the loop goes on: errors and cancels land on them.
             if reply is None:
+                out()
                 with contextlib.suppress(Exception):
-                    reply = await self._started(row)
+                    reply = await self._started(made[0])
             if reply is not None:
                 reply.call_rows = await self._rows_made(rows)
         assert reply is not None
-        reply.storing = asyncio.ensure_future(self._store_end(reply))
+        if not rows:
+            self._store_end_soon(reply)  # with calls, it waits until their requests are out (_run_tools)
         return [(call, row_id) for (call, _), row_id in zip(rows, reply.call_rows, strict=True)]
 
     async def _started(self, row: asyncio.Future[str]) -> _Reply:
@@ -210,6 +283,12 @@ class TurnLoop:
             if isinstance(outcome, BaseException):
                 raise outcome
         return [str(row_id) for row_id in made]
+
+    def _store_end_soon(self, reply: _Reply) -> asyncio.Future[None]:
+        """Start storing what the stream delivered (once); returns the future that stores it."""
+        if reply.storing is None:
+            reply.storing = asyncio.ensure_future(self._store_end(reply))
+        return reply.storing
 
     async def _store_end(self, reply: _Reply) -> None:
         """Store what the stream delivered and mark its calls running."""
@@ -230,23 +309,44 @@ class TurnLoop:
             history.set_call_status(s.store, row_id, "running")
 
     async def _run_tools(self, calls: list[tuple[ToolCallRequest, str]]) -> None:
-        """Run the calls of one reply concurrently, storing and reporting each result as it comes."""
+        """Run the calls of one reply concurrently, storing and reporting each result as it comes.
+
+        Once every call's first request is out (or the call ended), the calls are reported (held since
+        the stream) and the end of the stream is stored: until then nothing else runs on this loop. The
+        last result is held until the next chat request is out (:meth:`_request`).
+        """
         s = self.setup
         assert self._reply is not None
         reply = self._reply
         message_id = reply.message_id
+        starting = set(range(len(calls)))
+        running = len(calls)
 
-        async def one(call: ToolCallRequest, row_id: str) -> None:
+        def started(index: int) -> None:
+            starting.discard(index)
+            if not starting:
+                self.emit.release()
+                self._store_end_soon(reply)
+
+        async def one(index: int, call: ToolCallRequest, row_id: str) -> None:
+            nonlocal running
             # This task's provider retries, queue progress (and partial images, when shown) belong to this call.
-            with (listening(self._retry_hook(call.id)), self._partials(call.id),
-                  progress.listening(partial(self._progress, call.id))):
-                result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
-            await reply.stored()  # its "running" is stored before its result
+            try:
+                with (listening(self._retry_hook(call.id)), self._partials(call.id),
+                      progress.listening(partial(self._progress, call.id)),
+                      sent.listening(_on_this_loop(partial(started, index)))):
+                    result = await s.tools.execute(call, ToolContext(s.chat_id, message_id, row_id))
+            finally:
+                started(index)
+            await self._store_end_soon(reply)  # its "running" is stored before its result
             await self._blocking(history.finish_call, s.store, row_id, result)
+            running -= 1
+            if not running:
+                self.emit.hold()  # the last result (its image) is shown once the next request is out
             self.emit(ToolResultEvent(call.id, call.name, result.ok, result.result))
 
-        await asyncio.gather(*(one(call, row_id) for call, row_id in calls))
-        await reply.stored()
+        await asyncio.gather(*(one(index, call, row_id) for index, (call, row_id) in enumerate(calls)))
+        await self._store_end_soon(reply)
 
     def _partials(self, call_id: str) -> contextlib.AbstractContextManager[None]:
         """Report the partial images of one tool call as :class:`PartialImageEvent`, when they are shown."""
