@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from quilltap_tui.services import keys, profiles
@@ -254,6 +255,48 @@ async def test_a_prompt_typed_during_start_up_and_the_new_chat_transition_lands_
         type_("l", "l", "o")
         await pilot.pause()
         created.set()
+        await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
+                    "the new chat's screen")
+        await settle(pilot)
+        assert app.screen.query_one(PromptArea).text == "hello"
+    (chat,) = chats.list_chats(ctx)
+    assert chat.tags == () and chat.messages == 0
+
+
+@pytest.mark.parametrize("moment", ["at once", "as the form is pushed", "as the form has mounted"])
+async def test_ctrl_n_enter_and_a_prompt_typed_as_the_profiles_land_reach_the_chat(
+    make_app: Any, ctx: Any, moment: str
+) -> None:
+    """ctrl+n, enter and a prompt typed in one burst right after the profiles show (a script, a fast typist):
+    the form opens, enter creates the chat with its defaults, and the whole prompt lands in the chat's prompt.
+    Bug: a key handed to the chat list before ctrl+n's binding had opened the form came back after the keys
+    typed behind it, and a form just mounted still had its first picker focused (its own focus is set a
+    moment later): the enter or the prompt went into the form's tags, 3 of 7 peer-harness launches."""
+    from textual import events
+
+    from quilltap_tui.services import chats
+    from quilltap_tui.ui.widgets.prompt import PromptArea
+    from tests.ui.conftest import until
+
+    keys.add_key(ctx, provider="openai", label="k", secret="sk-aaaaaaaaaaaaaaaaaaaaaaaa1234")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="k", default=True)
+    app = make_app()
+
+    def type_(*typed: str) -> None:
+        for key in typed:  # all at once, as a fast typist, a paste or a script does
+            app.post_message(events.Key(key, key if len(key) == 1 else "\r" if key == "enter" else None))
+
+    def form(mounted: bool) -> bool:
+        return type(app.screen).__name__ == "NewChatModal" and (app.screen.is_mounted or not mounted)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.snapshot is not None, "the profiles to load")
+        if moment == "at once":
+            type_("ctrl+n", "enter", *"hello")
+        else:
+            type_("ctrl+n")
+            await until(pilot, lambda: form(mounted=moment == "as the form has mounted"), "the form")
+            type_("enter", *"hello")
         await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
                     "the new chat's screen")
         await settle(pilot)
