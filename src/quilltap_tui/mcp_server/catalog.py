@@ -340,7 +340,7 @@ EDIT_OUTPUT_SCHEMA: dict[str, Any] = {
 
 # MCP-only presentation: the image tools are declared once over several profiles (merged schemas, a
 # ``profile`` enum, per-profile descriptions, the contract's output schema) and answered by their own
-# handlers (server.IMAGE_HANDLERS). Every other catalogue tool needs no entry here.
+# handlers (server.TOOL_HANDLERS). Every other catalogue tool needs no entry here.
 DECLARATIONS: dict[str, Callable[[catalogue.CatalogueEntry, Sequence[ExposedProfile]], ToolDecl]] = {
     catalogue.GENERATE_IMAGE: generate_tool,
     catalogue.EDIT_IMAGE: edit_tool,
