@@ -9,6 +9,10 @@ median wall time of a fresh process, against loopback fakes, with the load avera
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
 - ``keys list`` and ``images list`` vs ``python -c pass`` (the interpreter's own floor).
 
+``BENCH_BEFORE=DIR`` (a ``src`` directory of another checkout, e.g. ``git archive HEAD~3 src | tar -x -C
+/tmp/before``) adds ``ask --no-images`` and ``generate`` run from that code, interleaved with the rest:
+a change's before and after measured in one run, under the same load.
+
 Every process runs with bytecode caching on, in a temporary ``PYTHONPYCACHEPREFIX`` warmed by one
 unmeasured pass: an installed program has its ``.pyc`` files. With ``PYTHONDONTWRITEBYTECODE``
 inherited from a test shell every run compiled this package's modules from source (the
@@ -57,6 +61,9 @@ print(path)
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    if cmd and cmd[0] == "env":  # ["env", "NAME=value", *cmd]: one command with an extra variable
+        name, _, value = cmd[1].partition("=")
+        env, cmd = {**env, name: value}, cmd[2:]
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=120)
     elapsed = time.perf_counter() - start
@@ -84,7 +91,13 @@ def _setup(env: dict[str, str], chat: FakeChatServer, images: FakeOpenAIImages) 
 
 def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[str, list[str]]:
     cli = [PY, "-m", "quilltap_tui"]
+    before = os.environ.get("BENCH_BEFORE")
+    older = {
+        "ask --no-images (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", "--no-images", "hi"],
+        "generate (before)": ["env", f"PYTHONPATH={before}", *cli, "generate", "a lighthouse"],
+    } if before else {}
     return {
+        **older,
         "python -c pass": [PY, "-c", "pass"],
         "python -c 'import openai'": [PY, "-c", "import openai"],
         "bare SDK streamed chat": [PY, "-c", _BARE_CHAT, chat.base_url, CHAT_KEYS["openai"]],
@@ -107,6 +120,10 @@ RATIOS = (  # (figure, yardstick, target)
     ("audit", "python -c 'import openai'", 0.4),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
+)
+BEFORE_RATIOS = (
+    ("ask --no-images (before)", "bare SDK streamed chat", 1.1),
+    ("generate (before)", "bare SDK images.generate + fsync", 1.05),
 )
 
 
@@ -133,7 +150,7 @@ def main() -> None:
     for name, value in medians.items():
         print(f"  {name:<36} {value:6.3f} s")
     print("ratios (figure / yardstick in the same run):")
-    for figure, yardstick, target in RATIOS:
+    for figure, yardstick, target in RATIOS + BEFORE_RATIOS * ("ask --no-images (before)" in medians):
         goal = f"  (target <= {target}x)" if target else ""
         print(f"  {figure:<16} / {yardstick:<34} = {medians[figure] / medians[yardstick]:5.2f}x{goal}")
 

@@ -119,3 +119,47 @@ def test_the_vault_key_head_start_reads_where_the_profiles_key_is_kept(
     thread.join(30)
     no_passphrase = {k: v for k, v in env.items() if k != "QUILLTAP_VAULT_PASSPHRASE"}
     assert start_vault_key(ask_ns(), no_passphrase, chat=True) is None
+
+
+# What `ask` never needs while the model calls no tool: the ORM (it reads and writes with plain sqlite3) and
+# the image stack (generation service, HTTP image clients, Pillow, the edit inputs, the magic-byte sniffer).
+ASK_NEVER = ("sqlalchemy", "sqlmodel", "quilltap_tui.db.models", "quilltap_tui.services.chat_turn",
+             "quilltap_tui.services.generation", "quilltap_tui.services.attachments",
+             "quilltap_tui.services.edit_inputs", "quilltap_tui.services.image_store", "quilltap_tui.imagegen.sniff",
+             "quilltap_tui.services.profiles", "PIL")
+
+
+def _ask_loaded(home: Path, *args: str) -> tuple[list[str], str]:
+    probe = _PROBE.replace(repr(HEAVY), repr((*ASK_NEVER, "openai")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+    env.update(base_env(home))
+    env["QUILLTAP_MAX_RETRIES"] = "0"
+    proc = subprocess.run([sys.executable, "-c", probe, "ask", *args], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0, proc.stderr
+    return list(report["loaded"]), proc.stdout
+
+
+@pytest.mark.parametrize("no_images", [True, False])
+def test_ask_whose_model_calls_no_tool_loads_neither_the_orm_nor_the_image_stack(cli: Cli, no_images: bool) -> None:
+    from tests.chat_support import CHAT_KEYS
+    from tests.fakes.chat_servers import FakeChatServer, Text
+    from tests.fakes.image_servers import TEST_KEYS
+
+    with FakeChatServer("openai") as chat:
+        for label, secret in (("llm", CHAT_KEYS["openai"]), ("img", TEST_KEYS["openai"])):
+            assert cli("keys", "add", "--provider", "openai", "--label", label, stdin=secret + "\n").code == 0
+        assert cli("chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
+                   "--key", "llm", "--base-url", chat.base_url, "--default").code == 0
+        assert cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+                   "--key", "img", "--default").code == 0
+        assert cli("images", "list").code == 0  # the first full sweep (ORM path); later runs skip it
+        chat.enqueue(Text("Hello there."))
+        flags = ("--no-images",) if no_images else ()
+        loaded, out = _ask_loaded(cli.home, *flags, "hi")
+        assert out == "Hello there.\n"
+        assert loaded == ["openai"]
+        tools = chat.chat_requests[-1].body.get("tools", [])
+        # With images the tool is still declared to the model, from the image profile's row.
+        assert [t["function"]["name"] for t in tools] == ([] if no_images else ["generate_image", "edit_image"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.chat.events import (
     ErrorEvent,
@@ -25,13 +25,17 @@ from quilltap_tui.chat.events import (
 )
 from quilltap_tui.cli import io
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import chats
-from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.textsafe import inert
 
-# The turn stack (provider SDK, HTTP client, image generation) is imported by `ask` alone, started
-# in a thread (cli/warm.py) so it overlaps the database work; the `chats` commands never load it.
+if TYPE_CHECKING:
+    from quilltap_tui.chat.loop import TurnResult
+    from quilltap_tui.services.chat_views import ChatView
+
+# The turn stack (provider SDK, HTTP client) is imported by `ask` alone, started in a thread (cli/warm.py)
+# so it overlaps the database work; the `chats` commands never load it. With the SQLite file at the
+# current schema `ask` reads and writes with plain sqlite3 (services/plain_chat.py) and loads the image
+# stack only when the model calls an image tool.
 
 
 def ask(ns: argparse.Namespace) -> int:
@@ -41,33 +45,79 @@ def ask(ns: argparse.Namespace) -> int:
 
     start_vault_key(ns, os.environ, chat=True)  # scrypt leaves the interpreter lock: it overlaps the imports
     start_ask_warmup(ns, os.environ)
-    from quilltap_tui.services import attachments, chat_turn, image_store
-    from quilltap_tui.services.generation import GenerationService
-
     ctx = io.context()
     prompt = " ".join(ns.prompt).strip()
     if not prompt:
         raise Invalid("prompt", "The prompt is empty: say something to the model.")
+    plain = _plain_turn(ctx, ns)
+    if plain is None:
+        return _orm_ask(ctx, ns, prompt)
+    store, chat_id = plain
+    from quilltap_tui.services import plain_chat
+
+    printer = _printer(ns, chat_id)
+    result = asyncio.run(plain_chat.ask(ctx, store, chat_id, prompt, printer, show_images=ns.show_images))
+    return _finish(ns, printer, result, chat_id)
+
+
+def _plain_turn(ctx: AppContext, ns: argparse.Namespace) -> tuple[Any, str] | None:
+    """The store and chat of ``ask`` without the ORM (services/plain_chat.py says when); None otherwise."""
+    if ns.attach:
+        return None
+    from quilltap_tui.services import plain_chat
+
+    store = plain_chat.open_store(ctx)
+    if store is None:
+        return None
+    try:
+        chat_id = plain_chat.chat_for(store, chat=ns.chat, chat_profile=ns.chat_profile,
+                                      image_profile=ns.image_profile, no_images=ns.no_images, tags=ns.tag or [])
+    except BaseException:
+        store.close()
+        raise
+    if chat_id is None:
+        store.close()
+        return None
+    return store, chat_id
+
+
+def _orm_ask(ctx: AppContext, ns: argparse.Namespace, prompt: str) -> int:
+    from quilltap_tui.services import attachments, chat_turn, image_store
+    from quilltap_tui.services.generation import GenerationService
+
     image_store.sweep_orphans(ctx)  # leftovers of a killed run, before this one adds images
     # Attachments first: a wrong one is one sentence before anything is stored or sent.
     attached = [attachments.attach(ctx, ref).id for ref in ns.attach]
     chat_id = _chat_for(ctx, ns)
-    # A failed turn keeps its chat and the user's message (as the TUI does): the error line says where it is.
-    kept = f" Your message is kept in chat {chat_id[:8]}: send again with --chat {chat_id[:8]}."
-    printer = _JsonPrinter() if ns.json else _HumanPrinter(kept)
+    printer = _printer(ns, chat_id)
     service = GenerationService(ctx)  # its retries reach the printer as turn events
     result = asyncio.run(chat_turn.ask(ctx, chat_id, prompt, printer, generation=service,
                                        show_images=ns.show_images, attachments=attached))
+    return _finish(ns, printer, result, chat_id)
+
+
+def _kept(chat_id: str) -> str:
+    # A failed turn keeps its chat and the user's message (as the TUI does): the error line says where it is.
+    return f" Your message is kept in chat {chat_id[:8]}: send again with --chat {chat_id[:8]}."
+
+
+def _printer(ns: argparse.Namespace, chat_id: str) -> _JsonPrinter | _HumanPrinter:
+    return _JsonPrinter() if ns.json else _HumanPrinter(_kept(chat_id))
+
+
+def _finish(ns: argparse.Namespace, printer: _JsonPrinter | _HumanPrinter, result: TurnResult, chat_id: str) -> int:
     printer.finish()
     if result.error is not None:
         if ns.json:  # the human printer already wrote the reason as the last stderr line
-            print(f"quilltap-tui: {inert(str(result.error), keep_newlines=False)}{kept}", file=sys.stderr)
+            print(f"quilltap-tui: {inert(str(result.error), keep_newlines=False)}{_kept(chat_id)}", file=sys.stderr)
         return result.error.exit_code
     return 0
 
 
 def _chat_for(ctx: AppContext, ns: argparse.Namespace) -> str:
     """The chat to talk in: ``--chat`` (with any profile switches applied) or a new one."""
+    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
     if not ns.chat:
         view = chats.create_chat(
             ctx, chat_profile=ns.chat_profile, image_profile=ns.image_profile, no_images=ns.no_images, tags=ns.tag
@@ -146,6 +196,8 @@ def _result_lines(event: ToolResultEvent) -> list[str]:
 
 
 def chats_show(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
     ctx = io.context()
     chat = chats.get_chat(ctx, ns.chat)
     messages = chats.get_messages(ctx, chat.id)
@@ -170,18 +222,24 @@ def chats_show(ns: argparse.Namespace) -> int:
 
 
 def chats_rm(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
     view = chats.delete_chat(io.context(), ns.chat)
     _done(ns, view, f"Deleted chat {view.id[:8]} ({view.title}).")
     return 0
 
 
 def chats_rename(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
     view = chats.rename_chat(io.context(), ns.chat, ns.title)
     _done(ns, view, f"Chat {view.id[:8]} is now called {view.title}.")
     return 0
 
 
 def chats_set_image_profile(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
     view = chats.set_image_profile(io.context(), ns.chat, None if ns.none else ns.name)
     what = f"image profile {view.image_profile}" if view.images_enabled else "no image generation"
     _done(ns, view, f"Chat {view.id[:8]} uses {what} from the next turn.")
@@ -189,6 +247,8 @@ def chats_set_image_profile(ns: argparse.Namespace) -> int:
 
 
 def from_chat_profile(ns: argparse.Namespace) -> int:
+    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
     view = chats.image_profile_from_chat_profile(
         io.context(), ns.chat_profile, name=ns.name, model=ns.model, default=ns.default
     )

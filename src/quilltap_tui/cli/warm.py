@@ -18,8 +18,11 @@ from contextlib import closing
 
 from quilltap_tui.lazy_imports import import_once
 
-# Imported by every turn whatever the provider: the turn service and the HTTP stack under it.
-TURN_MODULES = ("quilltap_tui.services.chat_turn", "quilltap_tui.chat.registry", "httpx2")
+# Imported by every turn whatever the provider: the turn loop, the provider registry and the HTTP stack
+# under them. Which turn service (services.plain_chat on the SQLite file at the current schema, else
+# services.chat_turn with the ORM) is the main thread's choice: warming the ORM here would cost a plain
+# run a third of its time.
+TURN_MODULES = ("quilltap_tui.chat.loop", "quilltap_tui.chat.registry", "httpx2")
 
 
 def start_ask_warmup(ns: argparse.Namespace, environ: Mapping[str, str]) -> threading.Thread:

@@ -23,6 +23,7 @@ from quilltap_tui.db.models import ApiKey, AuditEntry, ImageProfile, utcnow
 from quilltap_tui.errors import LimitExceeded, NotFound
 from quilltap_tui.services import key_rules
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.key_rules import env_secret as env_secret  # its callers import it from here
 
 PENDING = "pending"
 # A reservation older than this stops counting: its run died (killed, crashed) without finishing. The
@@ -96,15 +97,6 @@ def resolve_profile(ctx: AppContext, name: str | None) -> ResolvedProfile:
         max_images_per_day=row.max_images_per_day,
         secret=secret,
     )
-
-
-def env_secret(ctx: AppContext, provider: str) -> str | None:
-    """A provider environment variable (OPENAI_API_KEY, ...) as a read-only fallback key."""
-    for var in provider_ids.info(provider).env_vars:
-        value = ctx.environ.get(var, "").strip()
-        if value:
-            return value
-    return None
 
 
 def check_per_call(profile: ResolvedProfile, count: int) -> None:

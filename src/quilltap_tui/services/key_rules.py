@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from quilltap_tui import provider_ids
-from quilltap_tui.db.models import ApiKey
 from quilltap_tui.errors import Invalid
 
 if TYPE_CHECKING:
@@ -50,7 +49,18 @@ def check_key_fits(target_provider: str, key_label: str, key_provider: str, *, w
 
 def check_stored_key(ctx: AppContext, key_id: str, target_provider: str, *, what: str) -> None:
     """Refuse, before its secret is read, a stored key that does not belong to ``target_provider``."""
+    from quilltap_tui.db.models import ApiKey  # here: `ask`'s plain path checks keys without the ORM
+
     with ctx.db.session() as session:
         row = session.get(ApiKey, key_id)
         if row is not None:
             check_key_fits(target_provider, row.label, row.provider, what=what)
+
+
+def env_secret(ctx: AppContext, provider: str) -> str | None:
+    """A provider environment variable (OPENAI_API_KEY, ...) as a read-only fallback key."""
+    for var in provider_ids.info(provider).env_vars:
+        value = ctx.environ.get(var, "").strip()
+        if value:
+            return value
+    return None

@@ -17,10 +17,12 @@ import os
 import sqlite3
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from quilltap_tui.db.failures import timed_statement
+from quilltap_tui.errors import NotFound
 from quilltap_tui.services.audit_view import AuditView
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
@@ -36,14 +38,27 @@ FULL_SWEEP_INTERVAL_S = 3600.0
 _BUSY_TIMEOUT_S = 5.0  # as db.engine's busy timeout; the wait note speaks after a second
 
 
-def connect(ctx: AppContext) -> sqlite3.Connection | None:
-    """A connection to the SQLite file at the current schema, or None when the ORM path must run."""
+def connect(ctx: AppContext, *, threads: bool = False, read_only: bool = False) -> sqlite3.Connection | None:
+    """A connection to the SQLite file at the current schema, or None when the ORM path must run.
+
+    ``threads``: the connection is used from several threads (its user serialises them). ``read_only``:
+    a look before the ORM path may run in this process. Closing the last read-write connection to the
+    file checkpoints and deletes its ``-wal`` and ``-shm`` files; a process that goes on to open the ORM
+    engine then made other processes' readers miss its later writes (seen in tests/hostile), so a
+    process that may still take the ORM path looks through a read-only connection, which never does.
+    """
     if ctx.settings.database_url:
         return None
     database = ctx.paths.database
     if not database.is_file():
         return None
-    conn = sqlite3.connect(str(database), timeout=_BUSY_TIMEOUT_S)
+    if read_only:
+        from urllib.parse import quote
+
+        conn = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S,
+                               check_same_thread=not threads)
+    else:
+        conn = sqlite3.connect(str(database), timeout=_BUSY_TIMEOUT_S, check_same_thread=not threads)
     try:
         with timed_statement():
             row = conn.execute("SELECT version FROM schema_version WHERE id = 1").fetchone()
@@ -84,11 +99,11 @@ def list_images(
 ) -> list[GalleryImage] | None:
     """``gallery.page`` without the ORM; None when the ORM path must run: the database is not the plain
     case, or the sweep of killed runs' leftovers has work."""
-    conn = connect(ctx)
+    conn = connect(ctx, read_only=True)  # the ORM path may follow in this process (see connect)
     if conn is None:
         return None
     with closing(conn), timed_statement():
-        if not _nothing_to_sweep(ctx, conn):
+        if not nothing_to_sweep(ctx, conn):
             return None
         rows = conn.execute(
             "SELECT id, file_path, mime_type, width, height, bytes, sha256, revised_prompt, seed, prompt,"
@@ -99,6 +114,31 @@ def list_images(
         ).fetchall()
         parents = _parents(conn, [row[0] for row in rows])
     return [_image_view(ctx, row, parents.get(row[0], [])) for row in rows]
+
+
+@dataclass(frozen=True)
+class KeyReference:
+    """Where a stored key's secret is (never the secret): what ``keys.secret_for`` reads before the vault."""
+
+    label: str
+    provider: str
+    backend: str
+    env_var: str | None
+
+
+def key_reference(ctx: AppContext, key_id: str) -> KeyReference | None:
+    """The vault reference of key ``key_id``; None when the ORM path must run (see the module doc).
+
+    Raises :class:`NotFound` for a key that does not exist, as ``keys.secret_for`` does.
+    """
+    conn = connect(ctx, read_only=True)  # the ORM path may follow in this process (see connect)
+    if conn is None:
+        return None
+    with closing(conn), timed_statement():
+        row = conn.execute("SELECT label, provider, backend, env_var FROM api_key WHERE id = ?", (key_id,)).fetchone()
+    if row is None:
+        raise NotFound("key", key_id)
+    return KeyReference(*row)
 
 
 def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[AuditView] | None:
@@ -155,7 +195,7 @@ def list_chats(ctx: AppContext) -> list[ChatView] | None:
     ]
 
 
-def _nothing_to_sweep(ctx: AppContext, conn: sqlite3.Connection) -> bool:
+def nothing_to_sweep(ctx: AppContext, conn: sqlite3.Connection) -> bool:
     """Whether ``image_store.sweep_orphans`` would change nothing: no pending-journal entry, the hourly
     full scan not due, and no row a killed run left open (what ``settle_leftovers`` would settle)."""
     journal = ctx.paths.data / JOURNAL_DIR
