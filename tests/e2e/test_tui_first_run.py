@@ -58,12 +58,13 @@ def _type_into(term: TmuxSession, label: str, text: str) -> None:
     """Type into the focused field and see it land beside ``label``.
 
     Under load, keys typed just as a form settles were seen to go missing (issue noted in the report): one
-    more try then, so the walk checks the screens after, not that race.
+    more try then, so the walk checks the screens after, not that race. The first wait is long: keys that
+    are only slow to show (a loaded machine) and typed again would land twice ("artart").
     """
     for attempt in range(2):
         term.type(text)
         try:
-            term.wait_for(f"{label:<26}{text}", timeout=5)
+            term.wait_for(f"{label:<26}{text}", timeout=15)
             return
         except AssertionError:
             if attempt:

@@ -12,7 +12,7 @@ import pytest
 from textual import constants
 
 from quilltap_tui.services import keys
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, shown, until
 
 SECRET = "skTYPEDq1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6"
 
@@ -28,7 +28,8 @@ async def test_typing_a_key_logs_neither_the_key_nor_its_keystrokes(
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause()
+        await shown(pilot, "AddKeyModal", "#label")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "label", "the label's focus")
         await pilot.press(*"work", "tab")  # label, then on to the key input
         assert app.focused is not None and app.focused.id == "secret"
         await pilot.press(*SECRET)

@@ -92,11 +92,15 @@ def make_app(ui_env: dict[str, str], ctx: Any) -> Callable[..., Any]:
 
 
 async def settle(pilot: Any, rounds: int = 3) -> None:
-    """Wait until workers finish and their messages are handled (a handler may start another worker)."""
+    """Wait until workers finish and their messages are handled (a handler may start another worker).
+
+    The rounds alone counted on each hop of a chain (key -> worker -> message -> next worker) starting within
+    a pause, which a loaded machine does not keep to; so it ends only once the app is quiet as well."""
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await drain(pilot)
 
 
 def screen_text(app: Any) -> str:
@@ -151,6 +155,20 @@ async def until(pilot: Any, condition: Callable[[], Any], what: str) -> None:
             raise AssertionError(f"waited {GIVE_UP:g} s for {what}")
         await asyncio.sleep(0.002)  # hand the loop to the app (and the GIL to worker threads) for a moment
     del pilot  # taken so a call reads like Pilot's own waits; the condition reaches the app itself
+
+
+async def shown(pilot: Any, screen: str, *selectors: str) -> Any:
+    """Wait until a screen of class ``screen`` is on top with every one of ``selectors`` in it; return it.
+
+    For a screen a key, a click or a dialog's callback pushes: Pilot's pause ends once the process looks
+    idle (its CPU time stalls), which a loaded machine, not scheduling the process, fakes before the push."""
+    app = pilot.app
+
+    def there() -> bool:
+        return type(app.screen).__name__ == screen and all(app.screen.query(s) for s in selectors)
+
+    await until(pilot, there, f"the {screen}" + (f" with {', '.join(selectors)}" if selectors else ""))
+    return app.screen
 
 
 def quiet(app: Any) -> bool:

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input
 
 from quilltap_tui.services import keys, profiles
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.ui.conftest import SIZE, screen_text, settle
+from tests.ui.conftest import SIZE, screen_text, settle, shown, until
 
 
 async def test_first_run_guides_to_a_key(make_app: Any, ctx: Any) -> None:
@@ -19,7 +19,7 @@ async def test_first_run_guides_to_a_key(make_app: Any, ctx: Any) -> None:
         await settle(pilot)
         assert type(app.screen).__name__ == "WelcomeScreen"
         await pilot.click("#add-key")
-        await pilot.pause()
+        await shown(pilot, "AddKeyModal", "#label")
         app.screen.query_one("#label", Input).value = "first"
         app.screen.query_one("#secret", Input).value = "sk-first-key-000000000000abcd"
         await pilot.click("#add")
@@ -77,8 +77,9 @@ async def test_keys_table_remaps_a_binding(make_app: Any, ctx: Any) -> None:
         await settle(pilot)
         assert type(app.screen).__name__ == "GalleryScreen"
         await pilot.press("f1")
-        await pilot.pause()
-        rows = [app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count)]
+        help_table = (await shown(pilot, "HelpScreen", "#help-table")).query_one(DataTable)
+        await until(pilot, lambda: help_table.row_count, "the help's rows")
+        rows = [help_table.get_row_at(i) for i in range(help_table.row_count)]
         gallery_row = next(r for r in rows if r[3] == "open_gallery")
         assert gallery_row[0] == "f9"
         assert any(r[3] == "copy" for r in rows)  # the gallery's own keys come first
@@ -102,7 +103,7 @@ async def test_generate_from_the_palette_opens_the_gallery(make_app: Any, ctx: A
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await pilot.press("ctrl+g")
-            await pilot.pause()
+            await shown(pilot, "GenerateModal", "#prompt")
             app.screen.query_one("#prompt", Input).value = "a red kite over the sea"
             await pilot.press("enter")
             await settle(pilot, rounds=5)
@@ -142,7 +143,7 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app: Any, ctx: Any) -
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+c")
-        await pilot.pause()
+        await until(pilot, lambda: app._notifications, "the toast")
         messages = [n.message for n in app._notifications]
         assert "Press ctrl+q to quit the app." in messages
         assert not any("[b]" in m for m in messages)
@@ -222,7 +223,6 @@ async def test_a_prompt_typed_during_start_up_and_the_new_chat_transition_lands_
     from quilltap_tui.services import chats
     from quilltap_tui.ui import state
     from quilltap_tui.ui.widgets.prompt import PromptArea
-    from tests.ui.conftest import until
 
     keys.add_key(ctx, provider="openai", label="k", secret="sk-aaaaaaaaaaaaaaaaaaaaaaaa1234")
     profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="k", default=True)

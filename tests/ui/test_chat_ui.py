@@ -235,8 +235,7 @@ async def test_rename_filter_and_delete_from_the_list(make_app: Any, ctx: Any, f
         listing = app.screen.query_one("ChatList")
         assert [c.title for c in listing.shown] == ["Lighthouses", "Foxes"]
         await pilot.press("slash", "s", "e", "a")
-        await pilot.pause()
-        assert [c.title for c in listing.shown] == ["Lighthouses"]
+        await until(pilot, lambda: [c.title for c in listing.shown] == ["Lighthouses"], "the list filtered")
         await pilot.press("escape")
         await pilot.press("down")
         assert listing.selected().id == first

@@ -13,7 +13,7 @@ from tests.chat_support import add_chat_profile
 from tests.fakes.chat_servers import FakeChatServer
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.fakes.server import Reply
-from tests.ui.conftest import SIZE, screen_text, settle
+from tests.ui.conftest import SIZE, screen_text, settle, shown
 
 
 async def arrange(ctx: Any, fake: FakeOpenAIImages) -> str:
@@ -36,8 +36,8 @@ async def test_edit_this_from_the_gallery_then_walk_the_lineage_in_the_viewer(ma
             app.action_open("gallery")
             await settle(pilot)
             await pilot.press("e")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "GenerateModal" and "Edit this image" in screen_text(app)
+            await shown(pilot, "GenerateModal", "#prompt")
+            assert "Edit this image" in screen_text(app)
             # Only the profile whose model takes input images is offered.
             options = [str(value) for _label, value in app.screen.query_one(Select)._options]
             assert options == ["art"]
@@ -72,11 +72,11 @@ async def test_esc_cancels_an_edit_and_nothing_is_saved(make_app: Any, ctx: Any)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             app.action_edit_image(parent)
-            await pilot.pause()
+            await shown(pilot, "GenerateModal", "#prompt")
             app.screen.query_one("#prompt", Input).value = "bigger"
             await pilot.press("enter")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "GeneratingModal" and "Editing an image" in screen_text(app)
+            await shown(pilot, "GeneratingModal")  # the edit runs (the fake answers after 5 s)
+            assert "Editing an image" in screen_text(app)
             await pilot.press("escape")
             await settle(pilot)
             assert app.generation is None
@@ -135,8 +135,7 @@ async def test_attach_a_file_send_it_then_edit_the_chats_image(make_app: Any, ct
             app.push_screen(ChatScreen(chat_id))
             await settle(pilot)
             await pilot.press("ctrl+o")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "AttachModal"
+            await shown(pilot, "AttachModal", "#ref")
             app.screen.query_one("#ref", Input).value = str(photo)
             await pilot.press("enter")
             await settle(pilot)
@@ -151,8 +150,8 @@ async def test_attach_a_file_send_it_then_edit_the_chats_image(make_app: Any, ct
             assert [p["type"] for p in first["content"]] == ["text", "image_url"]
             assert "ids for edit_image: " in first["content"][0]["text"]
             await pilot.press("f8")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "GenerateModal" and "Edit this image" in screen_text(app)
+            await shown(pilot, "GenerateModal", "#prompt")
+            assert "Edit this image" in screen_text(app)
 
 
 async def test_attach_and_edit_keys_are_in_the_chats_footer_and_help(make_app: Any, ctx: Any) -> None:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Static
 from quilltap_tui.secrets import Vault
 from quilltap_tui.services import keys, profiles
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.ui.conftest import SIZE, settle
+from tests.ui.conftest import SIZE, settle, shown
 
 SECRET = "sk-test-ui-abcdefghijklmnop1234"
 
@@ -21,7 +21,7 @@ async def test_add_key_through_the_modal_stores_it_masked(make_app: Any, ctx: An
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause()
+        await shown(pilot, "AddKeyModal", "#label")
         app.screen.query_one("#label", Input).value = "work"
         app.screen.query_one("#secret", Input).value = SECRET
         await pilot.click("#add")
@@ -42,7 +42,7 @@ async def test_duplicate_label_is_shown_beside_the_field(make_app: Any, ctx: Any
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f2", "ctrl+n")
-        await pilot.pause()
+        await shown(pilot, "AddKeyModal", "#label")
         app.screen.query_one("#label", Input).value = "work"
         app.screen.query_one("#secret", Input).value = "sk-other-0000000000009999"
         await pilot.click("#add")
@@ -69,7 +69,7 @@ async def test_delete_key_confirm_lists_profiles_losing_it(make_app: Any, ctx: A
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("delete")
-        await pilot.pause()
+        await shown(pilot, "ConfirmModal", "#confirm-body")
         body = str(app.screen.query_one("#confirm-body", Static).render())
         assert "art" in body
         await pilot.click("#confirm")
@@ -150,7 +150,7 @@ async def test_first_key_is_stored_once_the_passphrase_is_chosen(ui_env: dict[st
         await settle(pilot)
         assert type(app.screen).__name__ == "WelcomeScreen"
         await pilot.click("#add-key")
-        await pilot.pause()
+        await shown(pilot, "AddKeyModal", "#label")
         app.screen.query_one("#label", Input).value = "first"
         app.screen.query_one("#secret", Input).value = SECRET
         await pilot.click("#add")
@@ -200,7 +200,7 @@ async def test_dialog_errors_start_under_their_field(make_app: Any, ctx: Any) ->
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause()
+        await shown(pilot, "AddKeyModal", "#secret")
         app.screen.query_one("#secret", Input).value = SECRET
         await pilot.click("#add")
         await settle(pilot)

@@ -54,8 +54,8 @@ async def _compare(tmp_path: Path, width: int, height: int) -> None:
     image = thumbnails.load(path, thumbnails.box_for_cells(48, 18))
     app = _Side(image, 18)
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.pause()
         old, new = app.query_one("#left > *"), app.query_one(HalfcellPicture)
+        await until(pilot, lambda: old.size.height and new.size.height, "both pictures laid out")
         assert new.size == old.size and new.size.height == 18
         assert _cells(new) == _cells(old)
         assert {text for line in _cells(new) for text, _, _ in line} == {"▀"}
@@ -87,8 +87,8 @@ async def test_narrow_container_redraws_at_its_width(tmp_path: Path) -> None:
 
     app = Narrow()
     async with app.run_test(size=(100, 48)) as pilot:
-        await pilot.pause()
         old, new = app.query("Vertical > *")
+        await until(pilot, lambda: old.size.width and new.size.width, "both pictures laid out")
         assert new.size.width == 30 == old.size.width
         assert _cells(new) == _cells(old)
 

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input, Select, Static, Switch, TextArea
 
 from quilltap_tui.services import keys, profiles
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
-from tests.ui.conftest import SIZE, settle, until
+from tests.ui.conftest import SIZE, settle, shown, until
 
 
 async def _open_new_form(app: Any, pilot: Any, key: str) -> None:
@@ -110,9 +110,9 @@ async def test_edit_clears_a_parameter_and_filter_narrows_the_list(make_app: Any
         await pilot.press("f3")
         await settle(pilot)
         await pilot.press("slash", "f", "i", "n", "e")
-        await pilot.pause()
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 1 and table.get_row_at(0)[1] == "art"
+        await until(pilot, lambda: table.row_count == 1, "the list filtered to one profile")
+        assert table.get_row_at(0)[1] == "art"
         await pilot.press("enter")  # leave the filter, focus the list
         await pilot.press("enter")  # open the highlighted profile
         await settle(pilot)
@@ -147,7 +147,7 @@ async def test_test_generate_then_gallery_then_delete(make_app: Any, ctx: Any) -
             assert item.path.is_file() and item.profile == "art" and item.width == 1024
             assert "a lighthouse" in str(gallery.query_one("#gallery-meta", Static).render())
             await pilot.press("d")
-            await pilot.pause()
+            await shown(pilot, "ConfirmModal", "#confirm")
             await pilot.click("#confirm")
             await settle(pilot)
             assert gallery.items == [] and gallery.query_one(DataTable).row_count == 0

@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 
 from quilltap_tui import termgraphics
 from quilltap_tui.ui import terminal
+from tests.ui.conftest import until
 
 
 @pytest.fixture
@@ -46,8 +47,9 @@ async def test_a_sixel_picture_goes_out_wrapped_at_its_place_on_the_outer_termin
 
     app = Host()
     async with app.run_test(size=(60, 20)) as pilot:
-        await pilot.pause()
-        impl = app.query_one("#pic").children[0]
+        pic = app.query_one("#pic")
+        await until(pilot, lambda: pic.children and pic.children[0].size.width, "the picture laid out")
+        impl = pic.children[0]
         region = app.screen.find_widget(impl).visible_region
         sixel = "\x1bP0;0;0q#0~\x1b\\"
         texts = [segment.text for segment in impl._get_sixel_segments(sixel)]
