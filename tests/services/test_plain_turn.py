@@ -114,6 +114,29 @@ def test_both_stores_write_the_same_rows_and_read_the_same_conversation(tmp_path
     store.close()
 
 
+def test_a_plain_run_holds_the_run_lock_so_a_starting_process_settles_none_of_its_rows(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    from quilltap_tui.services import settle
+
+    ctx, chat_id = _chat_home(tmp_path, "home")
+    _mark_swept(ctx)
+    for fd in settle._held.values():  # as a fresh process: this one has held no lock yet
+        os.close(fd)
+    settle._held.clear()
+    store = plain_chat.open_store(ctx)
+    assert store is not None
+    store.add_message(chat_id, NewMessage("assistant", "so far", status="streaming"))
+    other = os.open(ctx.paths.data / settle.LOCK_NAME, os.O_RDWR)  # another process's start-up, as flock sees it
+    try:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(other)
+    store.close()
+
+
 def test_a_known_key_never_reaches_a_row_and_a_missing_chat_writes_nothing(tmp_path: Path) -> None:
     ctx, chat_id = _chat_home(tmp_path, "home")
     _mark_swept(ctx)

@@ -30,7 +30,7 @@ from quilltap_tui.chat.events import EventSink
 from quilltap_tui.chat.loop import TurnResult, TurnSetup, run_turn
 from quilltap_tui.chat.spec import ChatProvider, ImageBlock
 from quilltap_tui.errors import Invalid, NotFound
-from quilltap_tui.services import key_rules, plain_reads
+from quilltap_tui.services import key_rules, plain_reads, settle
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.plain_turn_store import PlainTurnStore, as_json, immediate, new_id, stamp
 from quilltap_tui.tools import catalogue
@@ -54,7 +54,12 @@ def open_store(ctx: AppContext) -> PlainTurnStore | None:
         if not plain_reads.nothing_to_sweep(ctx, look):
             return None
     conn = plain_reads.connect(ctx, threads=True)
-    return PlainTurnStore(conn) if conn is not None else None
+    if conn is None:
+        return None
+    # This run opens rows (a streaming reply): a process starting meanwhile must not settle them as a killed
+    # run's leftovers, so it holds the shared lock every run holds (services/settle.py).
+    settle.hold_run_lock(ctx)
+    return PlainTurnStore(conn)
 
 
 def chat_for(

@@ -16,9 +16,6 @@ import os
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import update
-
-from quilltap_tui.db.models import AuditEntry, Message, ToolCall
 from quilltap_tui.paths import FILE_MODE
 from quilltap_tui.services.context import AppContext
 
@@ -60,7 +57,33 @@ def settle_leftovers(ctx: AppContext) -> int:
     return settled
 
 
+def hold_run_lock(ctx: AppContext) -> None:
+    """Hold this process's shared lock (it is a run that opens rows) without settling anything.
+
+    For the plain ``sqlite3`` paths (services/plain_chat.py), which take it after checking that no row is
+    open; a start-up holding the exclusive lock for its settling is waited for.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return
+    path = str(ctx.paths.data / LOCK_NAME)
+    with _guard:
+        if path in _held:
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        for old in _held.values():
+            os.close(old)
+        _held.clear()
+        _held[path] = fd
+
+
 def _settle(ctx: AppContext) -> int:
+    from sqlalchemy import update  # here: hold_run_lock is used by paths that never load the ORM
+
+    from quilltap_tui.db.models import AuditEntry, Message, ToolCall
+
     before = datetime.fromtimestamp(ctx.started_at, UTC)
     messages = Message.__table__.c  # type: ignore[attr-defined]
     audit = AuditEntry.__table__.c  # type: ignore[attr-defined]
