@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from quilltap_tui.imagegen.spec import UsedParams
 from quilltap_tui.services import generation
 from quilltap_tui.services.generation import GenerationOutcome
 from tests.golden import check_json
@@ -41,7 +42,7 @@ class RecordingService:
         flat = dict(sorted({**{k: v for k, v in values.items() if v is not None}, **options.extras}.items()))
         self.calls.append({"action": action, "prompt": prompt, "refs": refs, "options": flat,
                            "profile": kwargs["profile"], "source": kwargs["source"]})
-        return GenerationOutcome([], {}, [], "art", "openai", "m")
+        return GenerationOutcome([], UsedParams(), [], "art", "openai", "m")
 
     async def aclose(self) -> None:
         pass

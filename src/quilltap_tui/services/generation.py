@@ -20,7 +20,7 @@ from quilltap_tui.imagegen.capabilities import spec_for
 from quilltap_tui.imagegen.mapping import Plan, explain_gone_model, plan
 from quilltap_tui.imagegen.options import NAMES, OPTIONS, RESTRICTIONS, ImageOption, allowed_values, coerce_int
 from quilltap_tui.imagegen.options import GenerateOptions as GenerateOptions  # its callers import it from here
-from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest
+from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest, UsedParams
 from quilltap_tui.providers.registry import catalogue_id
 from quilltap_tui.services import audit, edit_inputs, image_store
 from quilltap_tui.services.context import AppContext
@@ -49,7 +49,7 @@ class GenerationOutcome:
     """What a generation or an edit saved; :meth:`as_json` is the contract's ``generate --json`` document."""
 
     images: Sequence[SavedImage]
-    used: Mapping[str, Any]  # the contract's ``used`` object (the recorded vocabulary), as UsedParams.as_dict
+    used: UsedParams  # what was actually sent; ``as_dict()`` is the contract's ``used`` object
     warnings: Sequence[str]
     profile: str
     provider: str
@@ -62,7 +62,7 @@ class GenerationOutcome:
             "profile": self.profile,
             "provider": self.provider,
             "model": self.model,
-            "used": dict(self.used),
+            "used": self.used.as_dict(),
             "warnings": list(self.warnings),
         }
         if self.inputs is not None:
@@ -143,7 +143,7 @@ class GenerationService:
             raise
         return GenerationOutcome(
             images=tuple(saved),
-            used=planned.used.as_dict(),
+            used=planned.used,
             warnings=(*planned.warnings, *warnings),
             profile=resolved.name,
             provider=resolved.provider,

@@ -171,7 +171,7 @@ def model_result(outcome: ImageOutcome) -> dict[str, Any]:
     revised = next((i.revised_prompt for i in outcome.images if i.revised_prompt), None)
     return {
         "images": images,
-        "used": dict(outcome.used),
+        "used": outcome.used.as_dict(),
         "warnings": list(outcome.warnings),
         "revised_prompt": revised,
         "shown_to_user": True,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from quilltap_tui.imagegen.options import GenerateOptions
+from quilltap_tui.imagegen.spec import UsedParams
 from quilltap_tui.tools.call import ToolContext
 
 
@@ -69,7 +70,7 @@ class ImageOutcome(Protocol):
         ...
 
     @property
-    def used(self) -> Mapping[str, Any]:
+    def used(self) -> UsedParams:
         """The settings actually sent."""
         ...
 
