@@ -130,9 +130,15 @@ def _image_profile(conn: sqlite3.Connection, name: str | None) -> str | None:
 async def ask(
     ctx: AppContext, store: PlainTurnStore, chat_id: str, text: str, emit: EventSink, *, show_images: bool = False,
 ) -> TurnResult:
-    """``chat_turn.ask`` on this path: one turn of ``chat_id`` with ``text`` as the user's message."""
+    """``chat_turn.ask`` on this path: one turn of ``chat_id`` with ``text`` as the user's message.
+
+    The command line runs it on an event loop of its own, so its storage runs inline (``inline_storage``):
+    each thread hop waited for the interpreter lock while the SDK was still being imported.
+    """
     try:
-        return await run_turn(prepare_turn(ctx, store, chat_id, show_images), text, emit)
+        setup = prepare_turn(ctx, store, chat_id, show_images)
+        setup.inline_storage = True
+        return await run_turn(setup, text, emit)
     finally:
         store.close()
 
