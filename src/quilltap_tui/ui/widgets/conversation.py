@@ -15,10 +15,10 @@ from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.widgets import Collapsible
 
-from quilltap_tui.ui.widgets.message import MessageView, code_blocks
+from quilltap_tui.ui.widgets.message import MessageView, SettledSize, code_blocks
 
 
-class Conversation(VerticalScroll):
+class Conversation(SettledSize, VerticalScroll):
     """A :class:`VerticalScroll` that stays scrolled to its end while ``following`` is set.
 
     One tab stop: tab from the prompt reaches the conversation (to scroll and read) without walking every

@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import re
 import time
+from typing import TYPE_CHECKING, Any
 
+from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import STATUS_WORDS
@@ -45,7 +48,38 @@ UNDERLINE = re.compile(r" {0,3}[=\-|: ]+$")  # a setext heading's underline or a
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "Note", "error": "Error"}
 
 
-class TimedMarkdown(Markdown):
+if TYPE_CHECKING:
+    _WidgetBase = Widget
+else:
+    _WidgetBase = object  # a plain mixin: Textual takes a widget's CSS type and rules from its first widget base
+
+
+class SettledSize(_WidgetBase):
+    """Mixin (put first): a new size found by a layout pass does not ask for another layout pass.
+
+    Textual stores a widget's new virtual size through a reactive that asks for a layout, so every
+    widget a layout pass resized (the growing paragraph, its Markdown chunk, the message, the
+    conversation) scheduled a second, identical pass: each streamed append cost two frames of the chat
+    screen, the second re-arranging and re-drawing everything to change nothing. The size is final when
+    this runs (the pass has placed every widget); Textual itself takes this path for a scroll-only pass.
+    """
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+_SETTLED_BLOCKS: dict[type[MarkdownBlock], type[MarkdownBlock]] = {}
+
+
+def settled_block(block: type[MarkdownBlock]) -> type[MarkdownBlock]:
+    """``block`` with :class:`SettledSize` (same name, so every CSS rule for it still applies)."""
+    settled = _SETTLED_BLOCKS.get(block)
+    if settled is None:
+        settled = _SETTLED_BLOCKS[block] = type(block.__name__, (SettledSize, block), {"__module__": __name__})
+    return settled
+
+
+class TimedMarkdown(SettledSize, Markdown):
     """A Markdown widget that remembers what its last ``append`` cost the UI thread (to pace the stream), and
     drops the bottom margin of its last block so a message does not end in a blank line.
 
@@ -57,6 +91,29 @@ class TimedMarkdown(Markdown):
     last_append_cost = 0.0
     keep_last_margin = False  # a finished chunk of a longer stream: its last block is not the message's last
     _trimmed: Widget | None = None
+
+    def __init__(self, markdown: str | None = None, **kwargs: Any) -> None:
+        # One parser per widget: Textual builds a new one for every append by default, which cost three
+        # times the parse of the open block itself. Its parses run one at a time (under the widget's lock).
+        parser = MarkdownIt("gfm-like")
+        super().__init__(markdown, parser_factory=lambda: parser, **kwargs)
+
+    def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
+        return settled_block(super().get_block_class(block_name))
+
+    def mount(self, *widgets: Widget, before: int | str | Widget | None = None,
+              after: int | str | Widget | None = None) -> AwaitMount:
+        for widget in widgets:
+            # Built off-screen, a block asked for a layout when its text was set; it would send that once
+            # mounted, after the layout that mounting it causes had placed it: one more frame per new block.
+            widget._layout_required = False
+        mounted = super().mount(*widgets, before=before, after=after)
+        # The new last block has its CSS now (mounting applies it at once): trim its margin here, inside the
+        # append's batch, so its first layout already has it. Trimmed after the mount completed, it asked
+        # for one more layout and frame of the whole screen on most appends (each append starts a paragraph).
+        if widgets and before is None and after is None:
+            self._trim_last_margin()
+        return mounted
 
     def append(self, markdown: str) -> AwaitComplete:
         inner = super().append(markdown)
@@ -152,7 +209,7 @@ def _starts_paragraph(text: str, begin: int) -> bool:
     return not (second.strip() and UNDERLINE.match(second))
 
 
-class MessageView(Vertical):
+class MessageView(SettledSize, Vertical):
     """A message: a one-line header (who, state) and its Markdown body."""
 
     DEFAULT_CSS = """
