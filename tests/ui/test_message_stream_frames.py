@@ -1,0 +1,116 @@
+"""A streamed append costs the chat screen one layout pass, and every pass shows the reply as it will stay.
+
+Each append used to cost two or three layout passes of the whole screen: the pass that placed the grown
+paragraph, then one more because every widget it had resized (the paragraph, its Markdown chunk, the
+message, the conversation) asked for a layout when told its new size, and on most appends one more for
+the new last block's trimmed margin, set after that block had been drawn with its margin (a blank line
+under the reply for one frame). Each test records what every layout pass left on the screen.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+
+from quilltap_tui.ui.widgets.conversation import Conversation
+from quilltap_tui.ui.widgets.message import MessageView, TimedMarkdown
+from tests.ui.columns import Columns, cells
+from tests.ui.conftest import flushed, markdown_drawn, quiet, until
+
+
+def settled(app: App[None], reply: MessageView) -> bool:
+    """The reply has handed all its text to its Markdown, which has appended it; no message waits anywhere."""
+    stream = reply._stream
+    if not flushed(reply) or (stream is not None and (stream._pending or stream._new_markup.is_set())):
+        return False
+    return not any(pump._message_queue.qsize() for pump in (app, *app.screen.walk_children(with_self=True)))
+
+
+async def drawn(pilot: Any, app: App[None], reply: MessageView, what: str) -> None:
+    await until(pilot, partial(settled, app, reply), what)
+    await pilot.pause()
+    await until(pilot, partial(settled, app, reply), what)  # what the frame started (a mount, a margin)
+    await pilot.pause()
+
+
+class Chat(App[None]):
+    CSS = "Conversation { height: 20; }"
+
+    def compose(self) -> ComposeResult:
+        yield Conversation()
+
+
+def record_passes(monkeypatch: pytest.MonkeyPatch, app: App[None], reply: MessageView) -> list[dict[str, Any]]:
+    """What each full layout pass (not a scroll-only one) left: the view's scroll, the bottom margin of the
+    reply's last block (1 is a blank line under the reply)."""
+    passes: list[dict[str, Any]] = []
+    original = Screen._refresh_layout
+
+    def recorded(self: Screen[Any], size: Any = None, scroll: bool = False) -> None:
+        full = not (scroll and not self._layout_widgets)
+        original(self, size, scroll)
+        if full:
+            view = app.query_one(Conversation)
+            blocks = [block for chunk in reply.query(TimedMarkdown) for block in chunk.children]
+            passes.append({"scroll": (view.scroll_y, view.max_scroll_y),
+                           "last_margin": blocks[-1].styles.margin.bottom if blocks else 0})
+
+    monkeypatch.setattr(Screen, "_refresh_layout", recorded)
+    return passes
+
+
+async def test_each_streamed_append_is_laid_out_in_one_pass_showing_the_end(monkeypatch: pytest.MonkeyPatch,
+                                                                            instant_pacing: None) -> None:
+    app = Chat()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Conversation)
+        await view.mount(MessageView("user", "\n".join(f"line {n} of the question" for n in range(30))))
+        reply = MessageView("assistant", live=True)
+        await view.mount(reply)
+        reply.add_text("The first paragraph of the reply, long enough to wrap " * 3)
+        await drawn(pilot, app, reply, "the first paragraph drawn")
+        assert view.max_scroll_y > 0  # the conversation scrolls (its scrollbar is there) before the recording
+        passes = record_passes(monkeypatch, app, reply)
+        growing, starting = [], []  # passes per append that grows the open paragraph / starts a new one
+        for n in range(12):
+            # As a model streams: the open paragraph grows, and every other append starts a new one.
+            starts = n % 2 == 1
+            reply.add_text(f" more words for paragraph part {n}" * 4 + ("\n\nNext" if starts else ""))
+            await drawn(pilot, app, reply, f"append {n} drawn")
+            (starting if starts else growing).append(len(passes))
+            assert all(p["last_margin"] == 0 for p in passes), passes  # never a blank line under the reply
+            assert all(p["scroll"][0] == p["scroll"][1] for p in passes), passes  # at the end
+            passes.clear()
+        assert growing == [1] * 6, growing
+        # A new block: its text and its mounting may reach the screen one pass apart (two message queues).
+        assert all(count <= 2 for count in starting), starting
+        assert view.region.y <= reply.region.bottom - 1 < view.region.bottom  # its newest line is on screen
+
+
+async def test_a_reply_streamed_in_small_pieces_ends_exactly_as_a_one_shot_render(instant_pacing: None) -> None:
+    reply = ("# Plan\n\nSome *intro* text that wraps over more than one line of this narrow column, "
+             "with `code` in it.\n\n"
+             "1. first step\n2. second step\n   - a nested point\n\n"
+             "```python\ndef hello():\n    return 'world'\n```\n\n"
+             "> a quoted line\n\n"
+             "| name | size |\n|------|------|\n| fox | small |\n| owl | tiny |\n")
+    app = Columns()
+    async with app.run_test(size=(130, 80)) as pilot:
+        left = MessageView("assistant", live=True)
+        await app.query_one("#left").mount(left)
+        for start in range(0, len(reply), 7):
+            left.add_text(reply[start:start + 7])
+            await until(pilot, partial(flushed, left), "the piece handed over")
+        left.finish()
+        right = MessageView("assistant", reply)  # the same text rendered in one go
+        await app.query_one("#right").mount(right)
+        await app.workers.wait_for_complete()
+        await until(pilot, partial(markdown_drawn, left, right), "both rendered")
+        await until(pilot, lambda: quiet(app) and left.size == right.size, "both laid out")
+        assert "small" in "".join(char for row in cells(app, left) for char, _style in row)  # the table's last row
+        assert cells(app, left) == cells(app, right)
+
