@@ -99,3 +99,32 @@ async def test_a_failure_on_the_turn_loop_is_raised_to_the_caller() -> None:
 
     with pytest.raises(LookupError, match="no such chat"):
         await chat_turn_thread.run_on_turn_loop(turn)
+
+
+async def test_on_the_turn_loop_the_image_is_prepared_and_saved_without_a_thread_hop(
+    ctx: AppContext, servers: tuple[FakeChatServer, FakeOpenAIImages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing else waits on the turn loop: a hop into a thread there only waited to be scheduled, on the way
+    from the tool call to its image request and from the image saved to the next chat request."""
+    from quilltap_tui.services.generation import GenerationService
+
+    where: dict[str, str] = {}
+    prepare, save = GenerationService._prepare, GenerationService._save
+
+    def preparing(service: GenerationService, *args: object) -> object:
+        where["prepare"] = threading.current_thread().name
+        return prepare(service, *args)  # type: ignore[arg-type]
+
+    def saving(service: GenerationService, *args: object) -> object:
+        where["save"] = threading.current_thread().name
+        return save(service, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GenerationService, "_prepare", preparing)
+    monkeypatch.setattr(GenerationService, "_save", saving)
+    _script(servers[0])
+    result = await chat_turn_thread.ask(ctx, new_chat(ctx), "draw a fox", lambda _: None)
+    assert result.status == "complete"
+    assert where == {"prepare": "quilltap-turns", "save": "quilltap-turns"}
+    _script(servers[0])  # a turn on the caller's own loop (``ask``) still keeps that loop free
+    await chat_turn.ask(ctx, new_chat(ctx), "draw a fox", lambda _: None)
+    assert where["prepare"] != threading.current_thread().name and where["save"] != threading.current_thread().name

@@ -153,3 +153,24 @@ async def test_a_removed_picture_lets_go_of_its_rendered_lines(tmp_path: Path) -
         assert picture._styles_cache._cache  # drawn: Textual caches each rendered line
         await picture.remove()
         assert not picture._strips and not picture._styles_cache._cache
+
+
+
+async def test_the_next_partial_image_replaces_the_picture_in_place() -> None:
+    """A generation's partial images are the same size: the next one repaints the picture's cells. Swapping
+    the widget out and in laid out the whole chat each time, while the turn was saving the image (issue 17)."""
+    preview = ImagePreview(columns=48, rows=16)
+    app = _One(preview)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview.show_data(make_image(64, 64, seed="partial 1"))
+        await until(pilot, lambda: preview.query(".preview-image"), "the first partial image")
+        (picture,) = preview.query(HalfcellPicture)
+        first = picture._strips[picture.natural_width]
+        preview.show_data(make_image(64, 64, seed="partial 2"))
+        await until(pilot, lambda: picture._strips.get(picture.natural_width) is not first, "the second partial")
+        assert list(preview.query(".preview-image")) == [picture]  # the same widget: nothing removed or mounted
+        second = picture._strips[picture.natural_width]
+        assert [strip.text for strip in second] == [strip.text for strip in first]  # same cells...
+        assert [list(strip) for strip in second] != [list(strip) for strip in first]  # ...another picture
+        preview.show(None)  # a file or nothing afterwards still replaces the picture as before
+        await until(pilot, lambda: not preview.query(".preview-image"), "the picture cleared")

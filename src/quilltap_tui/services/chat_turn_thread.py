@@ -90,7 +90,7 @@ def _generation(ctx: AppContext) -> GenerationService:
             closing = asyncio.ensure_future(_service[1].aclose())
             _closing.add(closing)
             closing.add_done_callback(_closing.discard)
-        _service = (ctx, GenerationService(ctx))
+        _service = (ctx, GenerationService(ctx, inline=True))  # nothing else waits on the turn loop
     return _service[1]
 
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from quilltap_tui import net
 from quilltap_tui.errors import Invalid, ProviderError, QuilltapError
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 ProviderFactory = Callable[[str], ImageProvider]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,13 @@ class GenerationOutcome:
 
 
 class GenerationService:
-    """Runs generations for one :class:`AppContext`. ``provider_factory`` is injectable for tests."""
+    """Runs generations for one :class:`AppContext`. ``provider_factory`` is injectable for tests.
+
+    ``inline``: the service runs on an event loop nothing else waits on (the chat turns' own loop,
+    :mod:`services.chat_turn_thread`), so its blocking steps run there instead of hopping into a thread: on a
+    busy machine each hop waited for a thread to be scheduled, between the tool call and its image request
+    and between the image saved and the next chat request.
+    """
 
     def __init__(
         self,
@@ -79,9 +86,11 @@ class GenerationService:
         *,
         provider_factory: ProviderFactory | None = None,
         on_retry: net.RetryHook | None = None,
+        inline: bool = False,
     ) -> None:
         self.ctx = ctx
         self.on_retry = on_retry
+        self.inline = inline
         self._factory = provider_factory or self._default_factory
         # One HTTP client for the service's life: connections and TLS set-up are reused across calls.
         self._client: httpx2.AsyncClient | None = None
@@ -125,8 +134,8 @@ class GenerationService:
         self, prompt: str, profile: str | None, options: GenerateOptions, source: str, link: Link | None,
         edit: EditRequest | None,
     ) -> GenerationOutcome:
-        # Two thread hops in all: one to load the profile and reserve its images, one to save and audit.
-        attempt, loaded = await asyncio.to_thread(self._prepare, profile, prompt, options, source, link, edit)
+        # Two blocking steps (thread hops unless inline): load the profile and reserve its images; save and audit.
+        attempt, loaded = await self._blocking(self._prepare, profile, prompt, options, source, link, edit)
         resolved = attempt.profile
         try:
             planned = plan(spec_for(catalogue_id(resolved.provider), resolved.model), attempt.request)
@@ -134,7 +143,7 @@ class GenerationService:
             if loaded is not None:
                 planned = replace(planned, calls=[replace(call, inputs=loaded.wire) for call in planned.calls])
             images, warnings, billed = await self._run(resolved, planned)
-            saved = await asyncio.to_thread(self._save, attempt, planned, images, link or Link(), loaded, billed)
+            saved = await self._blocking(self._save, attempt, planned, images, link or Link(), loaded, billed)
         except BaseException as exc:
             # Every way out but success gives the reservation its outcome; a cancellation (esc) too. If even
             # that write fails, the original error is what the user needs; the row stops counting by itself.
@@ -150,6 +159,12 @@ class GenerationService:
             model=resolved.model,
             inputs=tuple(i.ref for i in loaded.images) if loaded is not None else None,
         )
+
+    async def _blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """A blocking step: inline on a loop of its own (``inline``), else in a thread."""
+        if self.inline:
+            return fn(*args)
+        return await asyncio.to_thread(fn, *args)
 
     async def _run(
         self, resolved: ResolvedProfile, planned: Plan

@@ -54,6 +54,16 @@ class HalfcellPicture(Widget):
             strips = self._strips[width] = thumbnails.halfcell_strips(self.image, width, self.rows)
         return strips[y] if 0 <= y < len(strips) else Strip.blank(width)
 
+    def fits(self, strips: list[Strip]) -> bool:
+        """Whether ``strips`` take exactly this picture's cells (then :meth:`replace` needs no layout pass)."""
+        return len(strips) == self.rows and bool(strips) and strips[0].cell_length == self.natural_width
+
+    def replace(self, image: Any, strips: list[Strip]) -> None:
+        """Show another picture of the same size in place: a repaint of these cells, no layout of the screen."""
+        self.image = image
+        self._strips = {self.natural_width: strips}
+        self.refresh()
+
     def on_unmount(self) -> None:
         # A removed widget lives until a full garbage collection (widgets hold cycles); its strips and their
         # rendered copies (thousands of objects a picture) would wait with it and make each collection longer:
@@ -176,6 +186,12 @@ class ImagePreview(Widget):
         self._start_decode()  # the newest request that came while this one decoded, if any
         if message.token != self._token:
             return  # a newer show() superseded this decode (the user moved on, or the same image was re-shown)
+        shown = self.query(HalfcellPicture)
+        if message.strips is not None and shown and shown.first().fits(message.strips):
+            # The next partial image of a generation (same size): swapping the picture out and in laid out the
+            # whole chat each time, while the turn's thread was saving the image and sending the next request.
+            shown.first().replace(message.image, message.strips)
+            return
         self._remove_image()
         if message.error or message.image is None:
             self._set_text(self._text(f"Cannot preview: {message.error}"))
