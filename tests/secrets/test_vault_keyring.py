@@ -109,10 +109,14 @@ def use_keyring(monkeypatch: pytest.MonkeyPatch) -> UseKeyring:
     return install
 
 
-def make_vault(paths: Paths, mode: str = "auto") -> Vault:
+HUNG = 0.3  # seconds: how long a keyring that never answers is given (the tests wait that long)
+ANSWERS = 10.0  # one that answers at once: the bound only turns a hang into a failure, never a loaded machine's pause
+
+
+def make_vault(paths: Paths, mode: str = "auto", timeout: float = ANSWERS) -> Vault:
     return Vault(
         paths,
-        Settings(vault=mode, keyring_timeout=0.3),
+        Settings(vault=mode, keyring_timeout=timeout),
         environ={"QUILLTAP_VAULT_PASSPHRASE": PASSPHRASE},
         _scrypt_n=2**10,
     )
@@ -165,6 +169,10 @@ UNUSABLE = {
 }
 
 
+def _bound(backend: Any) -> float:
+    return HUNG if isinstance(backend, HangingKeyring) else ANSWERS
+
+
 def _chainer(*members: Any) -> FakeChainer:
     chainer = FakeChainer()
     FakeChainer.backends = list(members)
@@ -177,7 +185,7 @@ def test_auto_falls_back_to_the_file_vault(
 ) -> None:
     backend = factory()
     use_keyring(backend)
-    vault = make_vault(paths)
+    vault = make_vault(paths, timeout=_bound(backend))
     assert vault.put("key-1", SECRET) == "file"
     assert make_vault(paths, "file").get("key-1", "file") == SECRET
     assert vault.status().backend == "file"
@@ -189,8 +197,9 @@ def test_auto_falls_back_to_the_file_vault(
 def test_keyring_mode_without_a_secure_keyring_is_an_error(
     paths: Paths, use_keyring: UseKeyring, factory: Callable[[], Any]
 ) -> None:
-    use_keyring(factory())
-    vault = make_vault(paths, "keyring")
+    backend = factory()
+    use_keyring(backend)
+    vault = make_vault(paths, "keyring", timeout=_bound(backend))
     with pytest.raises(VaultUnavailable) as info:
         vault.put("key-1", SECRET)
     assert info.value.exit_code == 6
@@ -204,7 +213,7 @@ def test_keyring_mode_without_a_secure_keyring_is_an_error(
 def test_hung_keyring_says_it_did_not_answer(paths: Paths, use_keyring: UseKeyring) -> None:
     use_keyring(HangingKeyring())
     with pytest.raises(VaultUnavailable, match=r"did not answer within 0\.3 seconds"):
-        make_vault(paths, "keyring").write_backend()
+        make_vault(paths, "keyring", timeout=HUNG).write_backend()
 
 
 def test_hung_keyring_lookup_itself_falls_back(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,7 +222,7 @@ def test_hung_keyring_lookup_itself_falls_back(paths: Paths, monkeypatch: pytest
         return MemoryKeyring()
 
     monkeypatch.setattr(keyring, "get_keyring", stuck)
-    vault = make_vault(paths)
+    vault = make_vault(paths, timeout=HUNG)
     assert vault.put("key-1", SECRET) == "file"
     assert vault.status().keyring_name is None
 
