@@ -7,10 +7,18 @@ split a code block, and end as one widget holding the whole text.
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
-from quilltap_tui.ui.widgets.message import CHUNK_BLOCKS, FENCE_LINE, MessageView, TimedMarkdown, chunk_boundary
+from quilltap_tui.ui.widgets.message import (
+    CHUNK_BLOCKS,
+    FENCE_LINE,
+    FrozenChunk,
+    MessageView,
+    TimedMarkdown,
+    chunk_boundary,
+)
 from tests.ui.columns import Columns, cells
 from tests.ui.conftest import flushed, markdown_drawn, until
 
@@ -61,15 +69,20 @@ async def test_a_long_stream_is_drawn_in_chunks_exactly_like_one_widget_and_ends
             if start % 400 == 360:
                 await until(pilot, partial(flushed, left), "the batch handed over")
 
+        def chunks() -> list[TimedMarkdown | FrozenChunk]:
+            return [child for child in left.children if isinstance(child, (TimedMarkdown, FrozenChunk))]
+
         def handed_over() -> str:
-            return "".join(chunk.source for chunk in left.query(TimedMarkdown))
+            return "".join(chunk.source for chunk in chunks())
 
         await until(pilot, lambda: handed_over() == reply, "the whole reply handed over")
         await _drawn(pilot, left)
-        chunks = list(left.query(TimedMarkdown))
-        assert len(chunks) >= 2, "a reply this long streams into more than one widget"
-        assert "".join(chunk.source for chunk in chunks) == reply
-        assert all(len(FENCE_LINE.findall(chunk.source)) % 2 == 0 for chunk in chunks)  # code stays whole
+        streamed = chunks()
+        assert len(streamed) >= 2, "a reply this long streams into more than one widget"
+        assert "".join(chunk.source for chunk in streamed) == reply
+        assert all(len(FENCE_LINE.findall(chunk.source)) % 2 == 0 for chunk in streamed)  # code stays whole
+        # A finished chunk of paragraphs only is frozen into one widget; one holding code stays a Markdown tree.
+        assert any(isinstance(chunk, FrozenChunk) for chunk in streamed[:-1])
         right = MessageView("assistant", reply, live=True)  # the same text in one widget, still "replying"
         await app.query_one("#right").mount(right)
         await _drawn(pilot, right)
@@ -79,8 +92,31 @@ async def test_a_long_stream_is_drawn_in_chunks_exactly_like_one_widget_and_ends
         left.finish()
         await app.workers.wait_for_complete()
         await _drawn(pilot, left)
-        assert [chunk.source for chunk in left.query(TimedMarkdown)] == [reply]
+        assert [chunk.source for chunk in chunks()] == [reply]
         right.finish()
         await app.workers.wait_for_complete()
         await _drawn(pilot, right)
         await until(pilot, lambda: cells(app, left) == cells(app, right), "both finished alike")
+
+
+async def test_a_reply_that_ends_while_a_new_chunk_starts_ends_whole(instant_pacing: None) -> None:
+    """The end of the turn can come while the widget is between two chunks (a switch awaits several mounts)."""
+    reply = PARAS + "The last paragraph."
+    app = Columns()
+    async with app.run_test(size=(150, 200)) as pilot:
+        view = MessageView("assistant", live=True)
+        await app.query_one("#left").mount(view)
+        view.add_text(reply[:40])
+        await until(pilot, partial(flushed, view), "the first piece handed over")
+        view.add_text(reply[40:])  # enough paragraphs: this batch starts a new chunk
+        assert view._flush_timer is not None
+        view._flush_timer.stop()
+        view._flush_timer = None
+        switching = asyncio.create_task(view._flush())
+        await until(pilot, lambda: bool(view.query(".chunk-end")), "the chunk switch under way")
+        view.finish()  # the turn ends now
+        await switching
+        await app.workers.wait_for_complete()
+        await until(pilot, partial(markdown_drawn, view), "the final render")
+        assert [chunk.source for chunk in view.query(TimedMarkdown)] == [reply]
+        assert not view.query(FrozenChunk)

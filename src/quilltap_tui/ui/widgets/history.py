@@ -21,14 +21,13 @@ from collections.abc import Sequence
 from markdown_it.token import Token
 from textual import events
 from textual.app import ComposeResult
-from textual.content import Content, Span
-from textual.style import Style
+from textual.content import Content
 from textual.widgets import Static
 
 from quilltap_tui.services.message_views import StoredMessage
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import InlineText, ParsedText, parse_text
-from quilltap_tui.ui.widgets.message import MessageView, TimedMarkdown
+from quilltap_tui.ui.widgets.message import MessageView, TimedMarkdown, styled_inline
 
 
 def history_message(message: StoredMessage, role: str, parsed: ParsedText | None = None) -> MessageView:
@@ -124,7 +123,7 @@ class InlineMessageView(MessageView):
         # Full (not partial) styles: ``$text-muted`` is an "auto" colour, which needs the background under it.
         parts = [Content.styled(self._head(), self.get_visual_style("message-head"))]
         if self.inline.text:
-            parts.append(_styled(self.inline))
+            parts.append(styled_inline(self.inline))
         if self.error:
             parts.append(Content.styled(self._error_text(), self.get_visual_style("message-error")))
         return Content("\n").join(parts)
@@ -140,8 +139,3 @@ class InlineMessageView(MessageView):
         """A link in the text was clicked: open it, as the Markdown widget does."""
         self.app.open_url(href)
 
-
-def _styled(inline: InlineText) -> Content:
-    spans = [Span(start, end, Style.from_meta({"@click": f"link({href!r})"}) if kind == "link" else f".{kind}")
-             for start, end, kind, href in inline.spans]
-    return Content(inline.text, spans=spans)

@@ -29,14 +29,16 @@ from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
+from textual.content import Content, Span
 from textual.geometry import Size
+from textual.style import Style
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from quilltap_tui.textsafe import inert
-from quilltap_tui.ui.chat_data import STATUS_WORDS
+from quilltap_tui.ui.chat_data import STATUS_WORDS, InlineText, parse_text
 
 MIN_INTERVAL = 0.1  # at most 10 appends a second: reads as live, and each append re-renders the open block
 COST_FACTOR = 4.0  # wait at least this many times the last append's cost before the next one
@@ -159,6 +161,50 @@ class TimedMarkdown(SettledSize, Markdown):
         self._trimmed = last
 
 
+def styled_inline(inline: InlineText) -> Content:
+    """Paragraph-only Markdown flattened by ``chat_data.inline_text``, styled as Textual's paragraphs draw it
+    (with the ``em``/``strong``/``s``/``code_inline`` component classes of the widget that renders it)."""
+    spans = [Span(start, end, Style.from_meta({"@click": f"link({href!r})"}) if kind == "link" else f".{kind}")
+             for start, end, kind, href in inline.spans]
+    return Content(inline.text, spans=spans)
+
+
+class FrozenChunk(Widget):
+    """A finished chunk of a streaming reply that holds only paragraphs, drawn by this one widget.
+
+    Every layout pass of the chat screen arranges every widget of the conversation, off-screen ones too:
+    a finished chunk of twenty paragraphs was twenty-one widgets placed again on each append, so frames
+    grew with the reply. Frozen, it is one widget measured once, drawn as its Markdown was (the paragraph
+    styles of ``InlineMessageView``; the gap to the next chunk is its bottom margin, as its last
+    paragraph's was).
+    """
+
+    COMPONENT_CLASSES = {"em", "strong", "s", "code_inline"}
+    DEFAULT_CSS = """
+    FrozenChunk {
+        height: auto; margin: 0 0 1 0; color: $foreground;
+        & > .em { text-style: italic; }
+        & > .strong { text-style: bold; }
+        & > .s { text-style: strike; }
+        &:dark > .code_inline { background: $warning 10%; color: $text-warning 95%; }
+        &:light > .code_inline { background: $error 5%; color: $text-error 95%; }
+        &:ansi > .code_inline { background: ansi_default !important; }
+    }
+    """
+
+    def __init__(self, source: str, inline: InlineText) -> None:
+        super().__init__()
+        self.source = source  # the chunk's Markdown, as the stream handed it over
+        self.inline = inline
+
+    def render(self) -> Content:
+        return styled_inline(self.inline)
+
+    async def action_link(self, href: str) -> None:
+        """A link in the text was clicked: open it, as the Markdown widget does."""
+        self.app.open_url(href)
+
+
 def code_blocks(text: str) -> list[tuple[str, str]]:
     """The fenced and indented code blocks of Markdown ``text``: (language, code) in order."""
     from markdown_it import MarkdownIt
@@ -241,6 +287,10 @@ class MessageView(SettledSize, Vertical):
         self.text = inert(text)
         self._pending: list[str] = []
         self._stream: MarkdownStream | None = None
+        # Held while a batch goes to the stream and while the stream is closed: a chunk switch awaits several
+        # mounts, and a reply that ended meanwhile closed the old stream under it (the app failed on the
+        # stream it had just stopped, or the last text went to a stopped stream).
+        self._writing = asyncio.Lock()
         self._flush_timer: Timer | None = None
         self._last_flush = 0.0
         self._live: TimedMarkdown | None = None  # the chunk the stream writes to
@@ -282,6 +332,10 @@ class MessageView(SettledSize, Vertical):
 
     async def _flush(self) -> None:
         self._flush_timer = None
+        async with self._writing:
+            await self._write_pending()
+
+    async def _write_pending(self) -> None:
         if not self._pending or self._stream is None:
             return
         chunk = "".join(self._pending)
@@ -309,8 +363,13 @@ class MessageView(SettledSize, Vertical):
         if head:
             await self._stream.write(head)
         await self._stream.stop()
+        parsed = parse_text(done.source)
         self._live = TimedMarkdown()
-        await self.mount(self._live, before=self.query_one(".message-error"))
+        with self.app.batch_update():  # no frame shows the chunk twice or not at all
+            if parsed.inline is not None:  # paragraphs only: one widget from now on (see FrozenChunk)
+                await self.mount(FrozenChunk(done.source, parsed.inline), before=done)
+                await done.remove()
+            await self.mount(self._live, before=self.query_one(".message-error"))
         self._chunk_start = split
         self._stream = Markdown.get_stream(self._live)
         await self._stream.write(tail)
@@ -326,20 +385,21 @@ class MessageView(SettledSize, Vertical):
             self._flush_timer = None
         self.live = False
         self.set_status(status, error)
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            pending = "".join(self._pending)
-            self._pending.clear()
-            self.run_worker(self._close(stream, pending), group="finish", exit_on_error=False)
+        if self._stream is not None:
+            self.run_worker(self._close(), group="finish", exit_on_error=False)
         elif self.body.source != self.text:
             self.body.update(self.text)
 
-    async def _close(self, stream: MarkdownStream, pending: str) -> None:
-        if pending:
-            await stream.write(pending)
-        await stream.stop()
+    async def _close(self) -> None:
+        async with self._writing:  # after a batch or chunk switch still under way
+            await self._write_pending()
+            stream, self._stream = self._stream, None
+            if stream is None:
+                return
+            await stream.stop()
         self._live, self._chunk_start = None, 0
         first, *rest = self.query(TimedMarkdown)
+        rest = [*self.query(FrozenChunk), *rest]
         if rest:
             # The chunks already show the whole text: let a frame draw its end before the final render, which
             # re-parses and re-mounts the whole message and holds the screen meanwhile (the reply's end
@@ -352,8 +412,8 @@ class MessageView(SettledSize, Vertical):
 
             self.call_after_refresh(shown)
             await drawn
-            # The whole text goes into the first chunk and the others leave, within one batch: no frame
-            # shows the text twice.
+            # The whole text goes into the first Markdown chunk and the other chunks (frozen ones too) leave,
+            # within one batch: no frame shows the text twice.
             with self.app.batch_update():
                 first.keep_last_margin = False
                 await first.update(self.text)  # the one final render of the whole message
