@@ -68,3 +68,17 @@ def test_writing_commands_fail_naming_the_database(read_only_home: Path, args: l
     last = result.stderr.strip().splitlines()[-1]
     assert "Unexpected error" not in last and "Traceback" not in result.stderr
     assert str(read_only_home / "quilltap.db") in last or str(read_only_home) in last, last
+
+
+def test_ask_on_the_plain_path_fails_naming_the_database(read_only_home: Path) -> None:
+    # As root: a chat profile, and the sweep's full scan done (so `ask` would take the plain sqlite3 path).
+    for args in (["chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "m", "--default",
+                  "--base-url", "http://127.0.0.1:9/v1"], ["images", "list"]):
+        assert run_subprocess(args, home=read_only_home).code == 0
+    for path in (*read_only_home.rglob("*"), read_only_home):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    result = _as_nobody(read_only_home, "ask", "--no-images", "hi")
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "Unexpected error" not in last and "Traceback" not in result.stderr
+    assert str(read_only_home / "quilltap.db") in last or str(read_only_home) in last, last
