@@ -47,13 +47,13 @@ MIN_ID_PREFIX = 6  # as services.chats.MIN_ID_PREFIX
 
 def open_store(ctx: AppContext) -> PlainTurnStore | None:
     """A store on the SQLite file when this path may run (see the module doc), else None."""
-    look = plain_reads.connect(ctx, read_only=True)  # read-only: see plain_reads.connect
+    look = plain_reads.connect(ctx)  # read-only: see plain_reads.connect
     if look is None:
         return None
     with closing(look):
         if not plain_reads.nothing_to_sweep(ctx, look):
             return None
-    conn = plain_reads.connect(ctx, threads=True)
+    conn = plain_reads.connect(ctx, threads=True, write=True)
     if conn is None:
         return None
     # This run opens rows (a streaming reply): a process starting meanwhile must not settle them as a killed

@@ -38,21 +38,22 @@ FULL_SWEEP_INTERVAL_S = 3600.0
 _BUSY_TIMEOUT_S = 5.0  # as db.engine's busy timeout; the wait note speaks after a second
 
 
-def connect(ctx: AppContext, *, threads: bool = False, read_only: bool = False) -> sqlite3.Connection | None:
+def connect(ctx: AppContext, *, threads: bool = False, write: bool = False) -> sqlite3.Connection | None:
     """A connection to the SQLite file at the current schema, or None when the ORM path must run.
 
-    ``threads``: the connection is used from several threads (its user serialises them). ``read_only``:
-    a look before the ORM path may run in this process. Closing the last read-write connection to the
-    file checkpoints and deletes its ``-wal`` and ``-shm`` files; a process that goes on to open the ORM
-    engine then made other processes' readers miss its later writes (seen in tests/hostile), so a
-    process that may still take the ORM path looks through a read-only connection, which never does.
+    ``threads``: the connection is used from several threads (its user serialises them). ``write``: a
+    read-write connection, for a path that writes; every look that may be followed by the ORM path in
+    this process is read-only. Closing the last read-write connection to the file checkpoints and deletes
+    its ``-wal`` and ``-shm`` files, and a process that then opened the ORM engine made another process's
+    reader miss its later writes (seen in tests/hostile/test_settle_after_kill.py); a read-only
+    connection never deletes them.
     """
     if ctx.settings.database_url:
         return None
     database = ctx.paths.database
     if not database.is_file():
         return None
-    if read_only:
+    if not write:
         from urllib.parse import quote
 
         conn = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S,
@@ -99,7 +100,7 @@ def list_images(
 ) -> list[GalleryImage] | None:
     """``gallery.page`` without the ORM; None when the ORM path must run: the database is not the plain
     case, or the sweep of killed runs' leftovers has work."""
-    conn = connect(ctx, read_only=True)  # the ORM path may follow in this process (see connect)
+    conn = connect(ctx)
     if conn is None:
         return None
     with closing(conn), timed_statement():
@@ -131,7 +132,7 @@ def key_reference(ctx: AppContext, key_id: str) -> KeyReference | None:
 
     Raises :class:`NotFound` for a key that does not exist, as ``keys.secret_for`` does.
     """
-    conn = connect(ctx, read_only=True)  # the ORM path may follow in this process (see connect)
+    conn = connect(ctx)
     if conn is None:
         return None
     with closing(conn), timed_statement():
