@@ -31,7 +31,7 @@ class VaultStatus:
     mode: str
     backend: str  # where new keys go: 'keyring' or 'file', or 'env' (read-only mode)
     keyring_name: str | None
-    keyring_usable: bool
+    keyring_usable: bool | None  # None: not probed (asked without the probe, in the file or env mode)
     file_path: str
     file_exists: bool
     unlocked: bool
@@ -123,20 +123,24 @@ class Vault:
         """Provider keys found in environment variables (name and last four only)."""
         return find_env_keys(self._environ)
 
-    def status(self) -> VaultStatus:
-        """A summary for ``doctor``; probes the keyring (bounded by the timeout) but never prompts."""
-        probe = self._keyring.probe()
+    def status(self, *, probe_keyring: bool = True) -> VaultStatus:
+        """A summary for ``doctor``; probes the keyring (bounded by the timeout) but never prompts.
+
+        ``probe_keyring=False``: in the file and env modes, where new keys never go to the keyring, skip
+        the probe (importing keyring and its backends cost the TUI's start 0.3 s); auto mode still probes.
+        """
+        probe = self._keyring.probe() if probe_keyring or self.mode == "auto" else None
         if self.mode == "env":
             backend = "env"
         elif self.mode == "auto":
-            backend = "keyring" if probe.usable else "file"
+            backend = "keyring" if probe is not None and probe.usable else "file"
         else:
             backend = self.mode
         return VaultStatus(
             mode=self.mode,
             backend=backend,
-            keyring_name=probe.name,
-            keyring_usable=probe.usable,
+            keyring_name=probe.name if probe is not None else None,
+            keyring_usable=probe.usable if probe is not None else None,
             file_path=str(self._file.path),
             file_exists=self._file.exists(),
             unlocked=self._file.is_unlocked(),

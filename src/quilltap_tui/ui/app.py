@@ -163,8 +163,6 @@ class QuilltapApp(App[int]):
         self._apply_themes()
         self.update_header()
         self.refresh_snapshot()
-        # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
-        self._sweep_orphans()
         self._check_catalogue()
 
     class CatalogueChecked(Message, bubble=False):
@@ -247,7 +245,7 @@ class QuilltapApp(App[int]):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """The shared state arrived: the header and every screen on the stack show it."""
         if self.snapshot is None:
-            self.set_timer(0.5, lambda: self._warm_up(snapshot))
+            self.set_timer(0.5, lambda: self._after_start(snapshot))
         self.snapshot = snapshot
         self.update_header()
         from textual.css.query import NoMatches
@@ -263,6 +261,12 @@ class QuilltapApp(App[int]):
                 continue
         self._hold_on = None  # the waiting action has opened its screen (or had nothing to open)
         self._first_run_checks(snapshot)
+
+    def _after_start(self, snapshot: Snapshot) -> None:
+        """Once the first screen is usable: work that would only have delayed it."""
+        # Image files a killed run wrote but never committed (past the sweep's minimum age) are removed.
+        self._sweep_orphans()
+        self._warm_up(snapshot)
 
     def _warm_up(self, snapshot: Snapshot) -> None:
         """Load what the first chat turn needs while the user is still choosing a chat (see ``warmup``)."""

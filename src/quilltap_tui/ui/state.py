@@ -6,11 +6,15 @@ handed to the screens as plain data.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.profile_views import ChatProfileView, ImageProfileView
+
+if TYPE_CHECKING:
+    from quilltap_tui.secrets.vault import VaultStatus
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,29 @@ class Snapshot:
 
 
 def load_snapshot(ctx: AppContext) -> Snapshot:
-    """Blocking: probe the vault (bounded by the keyring timeout) and read keys and profiles."""
-    from quilltap_tui.services import keys, profiles
+    """Blocking: probe the vault (bounded by the keyring timeout) and read keys and profiles.
 
-    status = ctx.vault.status()
+    The home screen is usable once this returns, so it is kept short: the vault check (the file vault's
+    scrypt, which runs without the interpreter lock) runs in a thread of its own while the keys and
+    profiles are read, with plain ``sqlite3`` when the database allows it (no ORM import before the
+    first ctrl+n; the ORM loads in the warm-up after).
+    """
+    checked: list[VaultStatus] = []
+    failed: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            checked.append(ctx.vault.status(probe_keyring=False))
+        except BaseException as exc:  # handed to the caller's thread below, as if raised there
+            failed.append(exc)
+
+    vault_check = threading.Thread(target=check, name="vault-status", daemon=True)
+    vault_check.start()
+    keys, image_profiles, chat_profiles = _read_keys_and_profiles(ctx)
+    vault_check.join()
+    if failed:
+        raise failed[0]
+    status = checked[0]
     locked = status.backend == "file" and status.file_exists and not status.unlocked
     return Snapshot(
         vault_mode=status.mode,
@@ -75,8 +98,25 @@ def load_snapshot(ctx: AppContext) -> Snapshot:
         vault_file=status.file_path,
         vault_locked=locked,
         keyring_name=status.keyring_name,
-        keys=keys.list_keys(ctx),
-        image_profiles=profiles.list_profiles(ctx, profiles.IMAGE),
-        chat_profiles=profiles.list_profiles(ctx, profiles.CHAT),
+        keys=keys,
+        image_profiles=image_profiles,
+        chat_profiles=chat_profiles,
         env_keys=ctx.vault.env_keys(),
     )
+
+
+def _read_keys_and_profiles(ctx: AppContext) -> tuple[list[Any], list[ImageProfileView], list[ChatProfileView]]:
+    """Keys, image and chat profiles: the plain reads when they can answer, else the ORM (fresh home, older
+    schema, PostgreSQL), which creates or migrates."""
+    from quilltap_tui.services import plain_profiles, plain_reads
+
+    keys = plain_reads.list_keys(ctx)
+    image_profiles = plain_profiles.list_profiles(ctx, "image") if keys is not None else None
+    chat_profiles = plain_profiles.list_profiles(ctx, "chat") if image_profiles is not None else None
+    if keys is None or image_profiles is None or chat_profiles is None:
+        from quilltap_tui.services import keys as key_service
+        from quilltap_tui.services import profiles
+
+        return (key_service.list_keys(ctx), profiles.list_profiles(ctx, profiles.IMAGE),
+                profiles.list_profiles(ctx, profiles.CHAT))
+    return keys, image_profiles, chat_profiles

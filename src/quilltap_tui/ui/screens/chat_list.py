@@ -99,10 +99,16 @@ class ChatList(Vertical):
 
     @blocking_work(group="chats")
     def read_chats(self, ticket: int) -> ChatsRead:
-        # Imported in the worker: the services pull in SQLAlchemy, which would delay the first paint.
-        from quilltap_tui.services import chats
+        # Plain sqlite3 when the database allows it: the list shows without waiting for the ORM's import
+        # (the warm-up loads it after); the services pull in SQLAlchemy, which would delay the first paint.
+        from quilltap_tui.services import plain_reads
 
-        return ChatsRead(ticket, chats.list_chats(self.app.ctx))
+        rows = plain_reads.list_chats(self.app.ctx)
+        if rows is None:  # a fresh home, an older schema or PostgreSQL: the ORM creates or migrates
+            from quilltap_tui.services import chats
+
+            rows = chats.list_chats(self.app.ctx)
+        return ChatsRead(ticket, rows)
 
     @on(ChatsRead)
     def _chats_read(self, message: ChatsRead) -> None:
