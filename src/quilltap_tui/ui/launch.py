@@ -9,6 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from quilltap_tui.services.context import AppContext
 
 
 class _Probe(threading.Thread):
@@ -32,6 +36,13 @@ class _Probe(threading.Thread):
             self.protocol = "off"
 
 
+def _check_vault(ctx: AppContext) -> None:
+    try:
+        ctx.vault.status(probe_keyring=False)  # derives and keeps the file vault's key when it can
+    except Exception:  # the snapshot asks again and reports what is wrong; nothing to say twice
+        logging.getLogger(__name__).debug("Early vault check failed", exc_info=True)
+
+
 def launch(*, mouse: bool = True) -> int:
     """Run the TUI; returns the process exit code."""
     from quilltap_tui import config, paths
@@ -45,11 +56,17 @@ def launch(*, mouse: bool = True) -> int:
     # two saves a few hundred milliseconds before the first screen. Textual starts only after the join.
     probe = _Probe(settings.images)
     probe.start()
+    from quilltap_tui.services.context import AppContext
+
+    ctx = AppContext(environ=dict(os.environ))
+    # The file vault's check (scrypt, about 0.25 s, free of the interpreter lock) starts now, beside the
+    # Textual import and the first paint; the profiles' snapshot then finds the key derived.
+    threading.Thread(target=_check_vault, args=(ctx,), name="vault-check", daemon=True).start()
     from quilltap_tui.ui.app import QuilltapApp
 
     probe.join()
     logging.getLogger(__name__).info("Starting the TUI (image previews: %s, mouse: %s)", probe.protocol, mouse)
-    app = QuilltapApp(image_protocol=probe.protocol)
+    app = QuilltapApp(ctx, image_protocol=probe.protocol)
     app.run(mouse=mouse and settings.mouse)
     return int(app.return_code or 0)
 
