@@ -65,3 +65,40 @@ def test_a_wrong_passphrase_still_shows_the_vault_locked(tmp_path: Path) -> None
     ctx.close()
     report = _snapshot_in_a_fresh_process(tmp_path / "home", QUILLTAP_VAULT_PASSPHRASE="not the passphrase")
     assert report["locked"] is True and report["keys"] == ["work"]
+
+
+_APP_PROBE = """
+import asyncio, json, sys
+from quilltap_tui.ui.app import QuilltapApp
+
+QuilltapApp._after_start = lambda self, snapshot: None  # no warm-up: it imports the ORM on purpose, later
+
+async def main():
+    app = QuilltapApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        home = app.screen
+        while app.snapshot is None or not home.chat_list.chats:
+            await asyncio.sleep(0.005)
+        shown = [home.chat_list.chats[0].title, app.snapshot.default_chat]
+        await pilot.press("ctrl+n")
+        while type(app.screen).__name__ != "NewChatModal":
+            await asyncio.sleep(0.005)
+    heavy = ("sqlalchemy", "sqlmodel", "quilltap_tui.db.models", "keyring")
+    print(json.dumps({"shown": shown, "loaded": [m for m in heavy if m in sys.modules]}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_home_screen_lists_chats_and_opens_the_new_chat_form_before_the_orm_loads(tmp_path: Path) -> None:
+    """Every worker used to import the ORM stack before its own work: the plain reads waited for it."""
+    ctx = make_ctx(tmp_path / "home")
+    profiles.create(ctx, profiles.CHAT, name="talk", provider="openai", model="m", default=True)
+    chats.create_chat(ctx, chat_profile="talk", image_profile=None, no_images=True, tags=[], title="foxes")
+    ctx.close()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+    environ.update(base_env(tmp_path / "home"))
+    proc = subprocess.run([sys.executable, "-c", _APP_PROBE], capture_output=True, text=True, env=environ,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"shown": ["foxes", "talk"], "loaded": []}

@@ -29,7 +29,7 @@ from textual.worker import Worker
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.commands import QuilltapCommands
 from quilltap_tui.ui.screens import registry
-from quilltap_tui.ui.tasks import Failed, async_work, blocking_work
+from quilltap_tui.ui.tasks import START_MODULES, Failed, async_work, blocking_work
 from quilltap_tui.ui.warmup import IdleCollector
 from quilltap_tui.ui.warmup import freeze as warmup_freeze
 
@@ -178,7 +178,7 @@ class QuilltapApp(App[int]):
         sweep_orphans(self.ctx)
         return None
 
-    @blocking_work(group="catalogue_warning")
+    @blocking_work(group="catalogue_warning", preload=START_MODULES)
     def _check_catalogue(self) -> CatalogueChecked:
         from quilltap_tui.services.model_catalogue import catalogue_warning
 
@@ -232,7 +232,7 @@ class QuilltapApp(App[int]):
             super().__init__()
             self.snapshot = snapshot
 
-    @blocking_work(group="snapshot")
+    @blocking_work(group="snapshot", preload=START_MODULES)
     def _load_snapshot(self) -> SnapshotLoaded:
         from quilltap_tui.ui.state import load_snapshot
 

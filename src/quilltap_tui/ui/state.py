@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from quilltap_tui.lazy_imports import import_once
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.profile_views import ChatProfileView, ImageProfileView
 
@@ -114,6 +115,9 @@ def _read_keys_and_profiles(ctx: AppContext) -> tuple[list[Any], list[ImageProfi
     image_profiles = plain_profiles.list_profiles(ctx, "image") if keys is not None else None
     chat_profiles = plain_profiles.list_profiles(ctx, "chat") if image_profiles is not None else None
     if keys is None or image_profiles is None or chat_profiles is None:
+        # Under the one import lock: a worker preloading the same modules in another thread would otherwise
+        # let this one see them half initialised.
+        import_once("quilltap_tui.services.keys", "quilltap_tui.services.profiles")
         from quilltap_tui.services import keys as key_service
         from quilltap_tui.services import profiles
 

@@ -40,6 +40,18 @@ CORE_MODULES = (
     "quilltap_tui.ui.state",
 )
 
+# What the first screen's workers (the profiles' snapshot, the chat list, the catalogue check) import: no ORM.
+# Preloading CORE_MODULES in them made the home screen wait for SQLAlchemy, sqlmodel and the models (about
+# 0.7 CPU-s) before its plain sqlite3 reads could run; the ORM loads in the warm-up once it is usable.
+START_MODULES = (
+    "quilltap_tui.ui.state",
+    "quilltap_tui.services.plain_reads",
+    "quilltap_tui.services.plain_profiles",
+    "quilltap_tui.secrets",
+    "quilltap_tui.services.model_catalogue",
+    "quilltap_tui.tools.catalogue",
+)
+
 Node = TypeVar("Node", bound="MessagePump")
 Params = ParamSpec("Params")
 
@@ -68,9 +80,10 @@ def _log_failure(name: str, error: Exception) -> None:
 
 
 def blocking_work(
-    *, group: str, failure: type[Failed] = Failed, exclusive: bool = False
+    *, group: str, failure: type[Failed] = Failed, exclusive: bool = False, preload: tuple[str, ...] = CORE_MODULES
 ) -> Callable[[Callable[Concatenate[Node, Params], Message | None]], Callable[Concatenate[Node, Params], Worker[None]]]:
-    """A method run in a thread worker; it returns the message to post (or None), a failure posts ``failure``."""
+    """A method run in a thread worker; it returns the message to post (or None), a failure posts ``failure``.
+    ``preload``: the modules imported (under the one import lock) before it runs."""
 
     def decorator(
         method: Callable[Concatenate[Node, Params], Message | None],
@@ -78,7 +91,7 @@ def blocking_work(
         @functools.wraps(method)
         def run(self: Node, /, *args: Params.args, **kwargs: Params.kwargs) -> None:
             try:
-                preload()
+                import_once(*preload)
                 message = method(self, *args, **kwargs)
             except Exception as exc:
                 _log_failure(method.__name__, exc)

@@ -18,10 +18,11 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from quilltap_tui.lazy_imports import import_once
 from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.textsafe import cells, inert
 from quilltap_tui.ui.screens.chat_dialogs import NewChatModal, RenameModal
-from quilltap_tui.ui.tasks import blocking_work
+from quilltap_tui.ui.tasks import CORE_MODULES, START_MODULES, blocking_work
 from quilltap_tui.ui.widgets.fit import fit_columns, fit_rows
 from quilltap_tui.ui.widgets.tables import refill
 
@@ -97,7 +98,7 @@ class ChatList(Vertical):
         self._reloads += 1
         self.read_chats(self._reloads)
 
-    @blocking_work(group="chats")
+    @blocking_work(group="chats", preload=START_MODULES)
     def read_chats(self, ticket: int) -> ChatsRead:
         # Plain sqlite3 when the database allows it: the list shows without waiting for the ORM's import
         # (the warm-up loads it after); the services pull in SQLAlchemy, which would delay the first paint.
@@ -105,6 +106,7 @@ class ChatList(Vertical):
 
         rows = plain_reads.list_chats(self.app.ctx)
         if rows is None:  # a fresh home, an older schema or PostgreSQL: the ORM creates or migrates
+            import_once(*CORE_MODULES)  # under the one import lock, as every other worker's imports
             from quilltap_tui.services import chats
 
             rows = chats.list_chats(self.app.ctx)
