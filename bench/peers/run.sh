@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the shared peerbench against quilltap-tui (and the peers whose venvs exist) from a writable copy.
-#   bench/peers/run.sh [text|tool|both] [extra tuibench options...]
+#   bench/peers/run.sh [text|tool|both|start] [extra tuibench options...]
+# start: start to usable (quilltap-start.toml, 7 launches) interleaved with llm chat, into results/start-quilltap.
 # Needs: tmux, /work/shared/peerbench, this checkout's .venv; PyPI for the first setup of the copy.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,13 +11,23 @@ if [ ! -d "$pb" ]; then
   cp -r /work/shared/peerbench "$pb" && chmod -R u+w "$pb"
 fi
 [ -x "$pb/venvs/server/bin/python" ] || { python3 -m venv "$pb/venvs/server" && "$pb/venvs/server/bin/pip" install -q aiohttp pillow; }
-cp "$here/quilltap.toml" "$pb/specs/quilltap.toml"
+# The specs name /work/main's venv; run this checkout's instead (its .venv, made by make install-dev).
+venv=$(cd "$here/../.." && pwd)/.venv
+for spec in quilltap quilltap-start; do
+  sed "s#/work/main/.venv#$venv#g" "$here/$spec.toml" > "$pb/specs/$spec.toml"
+done
 cd "$pb"
 peers=()
 for p in oterm elia llm sgpt; do [ -x "venvs/$p/bin/python" ] && peers+=("specs/$p.toml"); done
 if [ "$scenario" = text ] || [ "$scenario" = both ]; then
   python3 tuibench.py run specs/quilltap.toml "${peers[@]}" --reps 5 --sizes 500,4000 --reply-timeout 200 \
     --out results/text-quilltap "$@"
+fi
+if [ "$scenario" = start ]; then
+  start_peers=()
+  [ -x "venvs/llm/bin/python" ] && start_peers+=("specs/llm.toml")
+  python3 tuibench.py run specs/quilltap-start.toml "${start_peers[@]}" --reps 7 --sizes 60 --reply-timeout 60 \
+    --out results/start-quilltap "$@"
 fi
 if [ "$scenario" = tool ] || [ "$scenario" = both ]; then
   tool_peers=()
