@@ -79,3 +79,23 @@ async def test_a_longer_row_on_a_later_reload_widens_its_column(make_app: Any, c
         await drain(pilot)
         painted = _painted(app.screen.query_one("#gallery-table"))
         assert "1024x1024  a blue heron" in painted and "64x64      a red kite" in painted, painted
+
+
+async def test_at_80_columns_the_table_drops_columns_instead_of_scrolling(make_app: Any, ctx: Any) -> None:
+    """At 80x24 the table had a third of the screen and scrolled sideways: the size and the start of the
+    prompt were off its edge. The least needed columns go instead (the side panel still names them all)."""
+    _save(ctx, "a lighthouse on a cliff at dusk")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await drain(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: type(app.screen) is GalleryScreen and app.screen.items, "the gallery's page")
+        await drain(pilot)
+        table = app.screen.query_one("#gallery-table")
+        assert table.max_scroll_x == 0  # nothing off to the side
+        assert [str(column.label) for column in table.ordered_columns] == ["Made", "Model", "Prompt"]
+        painted = _painted(table)
+        assert "gpt-image-1  a lighthous" in painted, painted
+        await pilot.resize_terminal(160, 48)  # room again: every column comes back
+        await until(pilot, lambda: len(table.ordered_columns) == 5, "the table at 160 columns")
+        assert "art      gpt-image-1  1024x1024  a lighthouse on a cliff at dusk" in _painted(table)

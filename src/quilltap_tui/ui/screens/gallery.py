@@ -20,7 +20,7 @@ from quilltap_tui.ui.gallery_data import PAGE_SIZE, ImageItem
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.screens.image_actions import ImageActions
 from quilltap_tui.ui.tasks import blocking_work
-from quilltap_tui.ui.widgets.fit import fit_rows
+from quilltap_tui.ui.widgets.fit import MIN_FREE, fit_columns, fit_rows
 from quilltap_tui.ui.widgets.preview import ImagePreview
 from quilltap_tui.ui.widgets.tables import refill
 from quilltap_tui.ui.widgets.thumbgrid import ThumbGrid
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from quilltap_tui.ui.screens.viewer import ViewerScreen
 
 COLUMNS = ("Made", "Profile", "Model", "Size", "Prompt")
+PROMPT = 4
+DROP_ORDER = (1, 3, 2, 0)  # on a narrow terminal: the profile goes first, the date last (the side panel has all)
 
 
 class GalleryScreen(ImageActions):
@@ -158,9 +160,13 @@ class GalleryScreen(ImageActions):
         table = self.query_one(DataTable)
         # Before the first layout the table has no width yet: the screen less the side panel is close.
         width = table.size.width or self.size.width - self.query_one("#gallery-side").outer_size.width
-        fitted = fit_rows(width, COLUMNS, rows, free=4)
+        # Columns go only when the prompt would be cut below MIN_FREE (the table would scroll sideways): a
+        # prompt is also read in full in the side panel, so a few more of its cells are not worth a column.
+        kept = fit_columns(width, COLUMNS, rows, free=PROMPT, drop_order=DROP_ORDER, wanted_free=MIN_FREE)
+        headers = tuple(COLUMNS[i] for i in kept)
+        fitted = fit_rows(width, headers, [tuple(row[i] for i in kept) for row in rows], free=kept.index(PROMPT))
         refill(table, ((item.id, cells(*row)) for item, row in zip(self.items, fitted, strict=True)),
-               headers=COLUMNS)
+               headers=headers)
 
     def on_resize(self) -> None:
         """Prompts are clipped to the table's width: draw the rows again at the new one."""

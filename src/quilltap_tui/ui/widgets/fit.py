@@ -29,12 +29,12 @@ def free_width(total: int, headers: Sequence[str], rows: Sequence[Sequence[str]]
 
 
 def fit_columns(total: int, headers: Sequence[str], rows: Sequence[Sequence[str]], free: int,
-                drop_order: Sequence[int]) -> list[int]:
+                drop_order: Sequence[int], wanted_free: int = WANTED_FREE) -> list[int]:
     """The columns to show in a table ``total`` cells wide: all of them, or without the first of ``drop_order``
-    (then the next...) while column ``free`` would get fewer cells than it needs (up to ``WANTED_FREE``).
+    (then the next...) while column ``free`` would get fewer cells than it needs (up to ``wanted_free``).
     A narrow terminal loses the least needed columns instead of scrolling sideways or cutting titles to stubs.
     """
-    wanted = min(WANTED_FREE, max([cell_len(headers[free]), *(cell_len(row[free]) for row in rows)]))
+    wanted = min(wanted_free, max([cell_len(headers[free]), *(cell_len(row[free]) for row in rows)]))
     kept = list(range(len(headers)))
     for column in drop_order:
         picked_free = kept.index(free)
