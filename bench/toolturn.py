@@ -185,11 +185,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--previews", default="halfcell", help="the TUI's image previews: halfcell (default), off...")
     args = parser.parse_args(argv if argv is not None else [])
     sys.path.insert(0, str(ROOT))
+    from bench import yardstick
+
+    load_before = yardstick.load()
     with marked() as marks:
-        report("tool turn as `ask` runs it", asyncio.run(headless(args.runs, marks)))
+        asked = asyncio.run(headless(args.runs, marks))
+        report("tool turn as `ask` runs it", asked)
         if args.tui:
             label = f"tool turn in the TUI (previews: {args.previews})"
-            report(label, asyncio.run(tui(args.runs, marks, args.previews)))
+            shown = asyncio.run(tui(args.runs, marks, args.previews))
+            report(label, shown)
+            # The yardstick in the same run: the same turn on ask's path (no screen); peers: bench/peers.
+            print(f"ratios (the TUI's gap / ask's, medians); load average {load_before:.2f} -> {yardstick.load():.2f}")
+            for i, gap in enumerate(("tool call -> image request", "image saved -> follow-up chat request")):
+                print(yardstick.ratio_line(f"TUI {gap}", statistics.median(g[i] for g in shown) / 1000,
+                                           "ask's", statistics.median(g[i] for g in asked) / 1000,
+                                           target="each gap <= 25 ms"))
 
 
 if __name__ == "__main__":
