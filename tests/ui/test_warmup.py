@@ -16,6 +16,9 @@ from tests.ui.conftest import SIZE, settle, until
 def test_modules_follow_the_chat_providers_in_use_and_the_preview_setting() -> None:
     both = warmup.modules_for(["openai", "anthropic"], previews=True)
     assert {"openai", "anthropic", "textual_image.renderable", "quilltap_tui.services.chat_turn"} <= set(both)
+    # What PIL's first Image.open imports (the first tool turn's image, between saved and the follow-up request)
+    assert {"PIL.PngImagePlugin", "PIL.JpegImagePlugin", "PIL.BmpImagePlugin", "PIL.GifImagePlugin",
+            "PIL.PpmImagePlugin"} <= set(both)
     only_claude = warmup.modules_for(["anthropic"], previews=False)
     assert "anthropic" in only_claude and "openai" not in only_claude
     assert "textual_image.renderable" not in only_claude

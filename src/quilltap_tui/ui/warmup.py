@@ -32,6 +32,11 @@ TURN_MODULES = (
     "PIL.PngImagePlugin",
     "PIL.JpegImagePlugin",
     "PIL.WebPImagePlugin",
+    # The rest of what PIL's first Image.open imports (Image.preinit): else on the way from the saved image
+    # to the follow-up chat request of the first turn.
+    "PIL.BmpImagePlugin",
+    "PIL.GifImagePlugin",
+    "PIL.PpmImagePlugin",
     "anyio._backends._asyncio",
     "httpcore2",
     "h11",
