@@ -19,8 +19,12 @@ def test_modules_follow_the_chat_providers_in_use_and_the_preview_setting() -> N
     # What PIL's first Image.open imports (the first tool turn's image, between saved and the follow-up request)
     assert {"PIL.PngImagePlugin", "PIL.JpegImagePlugin", "PIL.BmpImagePlugin", "PIL.GifImagePlugin",
             "PIL.PpmImagePlugin"} <= set(both)
+    # What the first turn imports between Enter and its first request (the turn's own modules, the SDK's chat
+    # resources, loaded by openai on first use)
+    assert {"quilltap_tui.ui.generation", "quilltap_tui.services.chat_turn_thread", "quilltap_tui.tools.edit_image",
+            "openai.resources.chat.completions.completions"} <= set(both)
     only_claude = warmup.modules_for(["anthropic"], previews=False)
-    assert "anthropic" in only_claude and "openai" not in only_claude
+    assert "anthropic" in only_claude and not any(m.startswith("openai") for m in only_claude)
     assert "textual_image.renderable" not in only_claude
 
 

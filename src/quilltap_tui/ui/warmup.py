@@ -22,11 +22,14 @@ from quilltap_tui.lazy_imports import import_once
 
 # What a chat turn with an image tool call loads on first use (found by sampling the first turn).
 TURN_MODULES = (
+    "quilltap_tui.ui.generation",
+    "quilltap_tui.services.chat_turn_thread",
     "quilltap_tui.services.chat_turn",
     "quilltap_tui.chat.registry",
     "quilltap_tui.services.generation",
     "quilltap_tui.services.image_store",
     "quilltap_tui.tools.generate_image",
+    "quilltap_tui.tools.edit_image",
     "quilltap_tui.imagegen.registry",
     "PIL.Image",
     "PIL.PngImagePlugin",
@@ -44,6 +47,9 @@ TURN_MODULES = (
     "jiter",
 )
 PREVIEW_MODULES = ("textual_image.renderable",)
+# What an SDK imports only when a chat request is first made through it (openai loads its chat resources on
+# first access): 30-40 ms between Enter and the first request of a fresh app's first turn, else.
+SDK_CHAT_MODULES = {"openai": ("openai.resources.chat.completions.completions",)}
 IDLE_SECONDS = 2.0  # no key or mouse input for this long counts as idle
 FULL_EVERY = 30.0  # at most one idle full collection this often
 _NO_AUTOMATIC_FULL = 1_000_000  # gen-2 threshold: full collections only when we ask
@@ -55,6 +61,7 @@ def modules_for(chat_providers: Iterable[str], previews: bool) -> list[str]:
 
     # The provider units say which module makes their images and which SDK their chats need.
     modules = [*TURN_MODULES, *registry().warm_modules(chat_providers)]
+    modules += [extra for sdk in list(modules) for extra in SDK_CHAT_MODULES.get(sdk, ())]
     if previews:
         modules += PREVIEW_MODULES
     return modules
