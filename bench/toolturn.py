@@ -9,6 +9,8 @@
 Both fakes run in this process on loopback threads (their clocks are ours). The turn runs as ``ask``
 runs it (``services.chat_turn.ask``), then as the TUI runs it (the chat screen, images shown as
 half-cells; ``--no-tui`` leaves it out). The first turn of a process pays one-time imports and is left out.
+In the TUI it also reports the UI thread's CPU time inside each gap: what the turn's thread competed
+with for the interpreter lock, a figure that holds on a busy machine where the gaps' wall time does not.
 Run: ``.venv/bin/python -m bench.toolturn [--runs N] [--no-tui] [--previews off]`` (or ``python -m bench
 toolturn``). Prints figures; asserts nothing. Absolute times move with the machine's load: compare runs
 taken one after the other.
@@ -21,6 +23,7 @@ import asyncio
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,23 +34,34 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_MAIN_CPU = time.pthread_getcpuclockid(threading.main_thread().ident or 0)  # the UI's thread, in the TUI
+
+
+def stamp() -> tuple[float, float]:
+    """(perf_counter(), CPU seconds the main thread has used): taken on any thread."""
+    return time.perf_counter(), time.clock_gettime(_MAIN_CPU)
+
+
 @dataclass
 class Marks:
-    """perf_counter() stamps of one turn's steps, appended as they happen (every list in order)."""
+    """stamp()s of one turn's steps, appended as they happen (every list in order)."""
 
-    stream_end: list[float] = field(default_factory=list)  # each chat stream's last byte written
-    chat_request: list[float] = field(default_factory=list)  # each chat request received
-    image_request: list[float] = field(default_factory=list)
-    image_saved: list[float] = field(default_factory=list)
+    stream_end: list[tuple[float, float]] = field(default_factory=list)  # each chat stream's last byte written
+    chat_request: list[tuple[float, float]] = field(default_factory=list)  # each chat request received
+    image_request: list[tuple[float, float]] = field(default_factory=list)
+    image_saved: list[tuple[float, float]] = field(default_factory=list)
 
     def clear(self) -> None:
         for stamps in (self.stream_end, self.chat_request, self.image_request, self.image_saved):
             stamps.clear()
 
-    def gaps(self) -> tuple[float, float]:
-        """(tool call -> image request, image saved -> follow-up chat request) in ms, for one turn."""
-        return ((self.image_request[0] - self.stream_end[0]) * 1000,
-                (self.chat_request[1] - self.image_saved[0]) * 1000)
+    def gaps(self) -> tuple[float, float, float, float]:
+        """For one turn, in ms: tool call -> image request, image saved -> follow-up chat request, and the
+        main thread's CPU time inside each of the two."""
+        (call, call_cpu), (image, image_cpu) = self.stream_end[0], self.image_request[0]
+        (saved, saved_cpu), (follow, follow_cpu) = self.image_saved[0], self.chat_request[1]
+        return ((image - call) * 1000, (follow - saved) * 1000, (image_cpu - call_cpu) * 1000,
+                (follow_cpu - saved_cpu) * 1000)
 
 
 @contextmanager
@@ -64,21 +78,21 @@ def marked() -> Iterator[Marks]:
 
     def stream(handler: Any, *args: Any) -> None:
         originals[0](handler, *args)
-        marks.stream_end.append(time.perf_counter())
+        marks.stream_end.append(stamp())
 
     def record(server: Any, request: Any, endpoint: str) -> Any:
         if endpoint == "chat":
-            marks.chat_request.append(time.perf_counter())
+            marks.chat_request.append(stamp())
         return originals[1](server, request, endpoint)
 
     def dispatch(server: Any, request: Any) -> Any:
         if "/images/" in request.path:
-            marks.image_request.append(time.perf_counter())
+            marks.image_request.append(stamp())
         return originals[2](server, request)
 
     def save(service: Any, *args: Any) -> Any:
         saved = originals[3](service, *args)
-        marks.image_saved.append(time.perf_counter())
+        marks.image_saved.append(stamp())
         return saved
 
     chat_servers._Handler._stream = stream  # type: ignore[method-assign]
@@ -111,7 +125,10 @@ def home() -> Iterator[tuple[Any, Any]]:
             ctx.close()
 
 
-async def headless(runs: int, marks: Marks) -> list[tuple[float, float]]:
+Gaps = tuple[float, float, float, float]
+
+
+async def headless(runs: int, marks: Marks) -> list[Gaps]:
     from quilltap_tui.services import chat_turn, chats
 
     out = []
@@ -126,7 +143,7 @@ async def headless(runs: int, marks: Marks) -> list[tuple[float, float]]:
     return out
 
 
-async def tui(runs: int, marks: Marks, previews: str = "halfcell") -> list[tuple[float, float]]:
+async def tui(runs: int, marks: Marks, previews: str = "halfcell") -> list[Gaps]:
     from quilltap_tui.services import chats
     from quilltap_tui.ui.app import QuilltapApp
 
@@ -168,14 +185,15 @@ async def _turn(app: Any, text: str, previews: bool) -> None:
     await asyncio.sleep(0.3)  # let the screen settle before the next turn
 
 
-def report(label: str, gaps: list[tuple[float, float]]) -> None:
-    first = [g[0] for g in gaps]
-    second = [g[1] for g in gaps]
+def report(label: str, gaps: list[Gaps], ui_cpu: bool = False) -> None:
     print(f"{label}, median of {len(gaps)} turns (min-max):")
-    print(f"  tool call -> image request:          {statistics.median(first):6.1f} ms "
-          f"({min(first):.1f}-{max(first):.1f})")
-    print(f"  image saved -> follow-up chat request: {statistics.median(second):6.1f} ms "
-          f"({min(second):.1f}-{max(second):.1f})")
+    for index, name in enumerate(("tool call -> image request:          ", "image saved -> follow-up chat request:")):
+        wall = [g[index] for g in gaps]
+        line = f"  {name} {statistics.median(wall):6.1f} ms ({min(wall):.1f}-{max(wall):.1f})"
+        if ui_cpu:
+            cpu = [g[index + 2] for g in gaps]
+            line += f"; UI thread's CPU inside it {statistics.median(cpu):.1f} ms ({min(cpu):.1f}-{max(cpu):.1f})"
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -194,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.tui:
             label = f"tool turn in the TUI (previews: {args.previews})"
             shown = asyncio.run(tui(args.runs, marks, args.previews))
-            report(label, shown)
+            report(label, shown, ui_cpu=True)
             # The yardstick in the same run: the same turn on ask's path (no screen); peers: bench/peers.
             print(f"ratios (the TUI's gap / ask's, medians); load average {load_before:.2f} -> {yardstick.load():.2f}")
             for i, gap in enumerate(("tool call -> image request", "image saved -> follow-up chat request")):
