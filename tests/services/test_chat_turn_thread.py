@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,15 +102,28 @@ async def test_a_failure_on_the_turn_loop_is_raised_to_the_caller() -> None:
         await chat_turn_thread.run_on_turn_loop(turn)
 
 
-async def test_on_the_turn_loop_the_image_is_prepared_and_saved_without_a_thread_hop(
+async def test_on_the_turn_loop_the_turn_and_its_image_are_set_up_and_saved_without_a_thread_hop(
     ctx: AppContext, servers: tuple[FakeChatServer, FakeOpenAIImages], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing else waits on the turn loop: a hop into a thread there only waited to be scheduled, on the way
-    from the tool call to its image request and from the image saved to the next chat request."""
+    """Nothing else waits on the turn loop: a hop into a thread there only waited to be scheduled, between
+    Enter and the first request, from the tool call to its image request and from the image saved to the
+    next chat request."""
     from quilltap_tui.services.generation import GenerationService
 
     where: dict[str, str] = {}
     prepare, save = GenerationService._prepare, GenerationService._save
+    set_up, open_provider = chat_turn.prepare_turn, chat_turn.open_provider
+
+    def setting_up(*args: Any) -> Any:
+        where["turn set up"] = threading.current_thread().name
+        return set_up(*args)
+
+    def opening(*args: Any) -> Any:
+        where["provider opened"] = threading.current_thread().name
+        return open_provider(*args)
+
+    monkeypatch.setattr(chat_turn, "prepare_turn", setting_up)
+    monkeypatch.setattr(chat_turn, "open_provider", opening)
 
     def preparing(service: GenerationService, *args: object) -> object:
         where["prepare"] = threading.current_thread().name
@@ -124,7 +138,7 @@ async def test_on_the_turn_loop_the_image_is_prepared_and_saved_without_a_thread
     _script(servers[0])
     result = await chat_turn_thread.ask(ctx, new_chat(ctx), "draw a fox", lambda _: None)
     assert result.status == "complete"
-    assert where == {"prepare": "quilltap-turns", "save": "quilltap-turns"}
+    assert set(where.values()) == {"quilltap-turns"} and len(where) == 4
     _script(servers[0])  # a turn on the caller's own loop (``ask``) still keeps that loop free
     await chat_turn.ask(ctx, new_chat(ctx), "draw a fox", lambda _: None)
-    assert where["prepare"] != threading.current_thread().name and where["save"] != threading.current_thread().name
+    assert threading.current_thread().name not in where.values()

@@ -63,7 +63,8 @@ T = TypeVar("T")
 
 @dataclass
 class TurnSetup:
-    """Everything one turn needs. ``open_provider`` runs in a thread (it may read the key vault)."""
+    """Everything one turn needs. ``open_provider`` may block (it may read the key vault): it runs as storage
+    does, in a thread or inline on a loop of its own."""
 
     store: TurnStore
     chat_id: str
@@ -238,7 +239,7 @@ class TurnLoop:
         rows: list[tuple[ToolCallRequest, asyncio.Future[str]]] = []
         try:
             if self._provider is None:
-                self._provider = await asyncio.to_thread(s.open_provider)
+                self._provider = await self._blocking(s.open_provider)
             stream = self._provider.stream(
                 model=s.model, messages=messages, tools=s.tools.specs(), params=s.params, system=s.system
             )

@@ -48,7 +48,10 @@ async def ask(
     ``attachments``: gallery ids of images attached to the message (see :mod:`services.attachments`).
     ``own_loop``: the caller runs this on an event loop nothing else uses, so storage may block it.
     """
-    setup = await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images)
+    # On a loop of its own nothing else waits: no thread hop (each waited to be scheduled on a busy machine,
+    # between Enter and the first request).
+    setup = (prepare_turn(ctx, chat_id, generation, show_images) if own_loop
+             else await asyncio.to_thread(prepare_turn, ctx, chat_id, generation, show_images))
     setup.show_partials = show_partials  # partial images cost tokens: only asked for when someone shows them
     setup.inline_storage = own_loop  # nothing else waits on this loop (services.chat_turn_thread)
     return await run_turn(setup, text, emit, attachments)
