@@ -6,9 +6,12 @@ answer, so it runs once here, before Textual takes the terminal. ``QUILLTAP_IMAG
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,8 +46,45 @@ def _check_vault(ctx: AppContext) -> None:
         logging.getLogger(__name__).debug("Early vault check failed", exc_info=True)
 
 
+def _keep_early_keys() -> Callable[[], None]:
+    """Keys typed before Textual reads the terminal (imports take a moment) wait in the terminal's input
+    queue. In its usual line mode Enter is stored as a newline, which Textual reads as ctrl+j, not enter:
+    ctrl+n, Enter and a prompt typed at once put the prompt into the new-chat form's tags. From here the
+    terminal passes keys through as typed (no line editing, no echo, Enter kept as Enter) until Textual
+    takes it over; the returned function puts the original mode back once the app has ended."""
+    stdin = sys.__stdin__
+    if stdin is None or not stdin.isatty():
+        return lambda: None
+    import termios
+
+    fd = stdin.fileno()
+    try:
+        saved = termios.tcgetattr(fd)
+        mode = termios.tcgetattr(fd)
+        mode[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR)  # input: Enter stays a carriage return
+        mode[3] &= ~(termios.ICANON | termios.ECHO)  # local: each key readable at once, not echoed
+        mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
+        termios.tcsetattr(fd, termios.TCSANOW, mode)
+    except termios.error:  # an odd terminal: start as before
+        return lambda: None
+
+    def restore() -> None:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+    return restore
+
+
 def launch(*, mouse: bool = True) -> int:
     """Run the TUI; returns the process exit code."""
+    restore_terminal = _keep_early_keys()
+    try:
+        return _launch(mouse=mouse)
+    finally:
+        restore_terminal()  # Textual restores the mode it found (ours); this is the user's own
+
+
+def _launch(*, mouse: bool) -> int:
     from quilltap_tui import config, paths
     from quilltap_tui.ui.logsetup import setup_logging
 
