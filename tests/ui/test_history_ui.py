@@ -18,7 +18,7 @@ from quilltap_tui.ui.chat_data import parse_text
 from quilltap_tui.ui.widgets.history import InlineMessageView, TreeMessageView, history_message
 from quilltap_tui.ui.widgets.message import MessageView
 from tests.ui.columns import Columns, cells
-from tests.ui.conftest import markdown_drawn, until
+from tests.ui.conftest import drain, markdown_drawn, until
 
 LONG = " ".join(f"word{i}" for i in range(40))
 CASES: list[tuple[str, str, str, str | None, type]] = [
@@ -116,6 +116,11 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
                     and app.screen.conversation.scroll_y == app.screen.conversation.max_scroll_y,
                     "the chat shown at its end")
         screen = app.screen
+        # Before the reader scrolls: the chat done opening (its workers, the list's Markdown parsed in an
+        # executor, a last layout), so nothing moves the view under the page about to come above.
+        await drain(pilot)
+        await until(pilot, partial(markdown_drawn, screen.conversation), "every message drawn")
+        await drain(pilot)
         views = list(screen.query(MessageView))
         assert [v.text for v in views] == [
             f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**" for n in range(41 - PAGE, 41)]
