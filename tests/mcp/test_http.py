@@ -8,6 +8,7 @@ from pathlib import Path
 
 import anyio
 import httpx2
+import pytest
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp import Client
@@ -119,3 +120,35 @@ async def test_http_progress_and_cancellation(cli: Cli, home: Path) -> None:
     assert notes[0] == "Sending the request to the image provider."
     assert notes[1] is not None and notes[1].startswith("Waiting for the image provider")
     assert gallery_count(home) == 0 and image_files(home) == []
+
+
+async def test_the_announced_address_already_accepts_connections(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client that connects the moment it reads the address is queued, not refused (it was refused once in
+    a full run: the socket was bound, announced, and only made to listen later by uvicorn)."""
+    import re
+    import socket
+
+    import uvicorn
+
+    from quilltap_tui.mcp_server.transports import HttpOptions, serve_http
+
+    connected: list[bool] = []
+
+    async def serve_later(self: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        # uvicorn has not started yet: connect to what was announced, as a client would at once.
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/mcp", capsys.readouterr().err)
+        assert found is not None
+        with socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=5):
+            connected.append(True)
+        sockets[0].close()
+
+    monkeypatch.setattr(uvicorn.Server, "serve", serve_later)
+
+    class _App:
+        def streamable_http_app(self, **_: object) -> object:
+            return object()
+
+    await serve_http(_App(), HttpOptions("127.0.0.1", 0, None))
+    assert connected == [True]

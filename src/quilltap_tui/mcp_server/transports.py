@@ -29,6 +29,7 @@ log = logging.getLogger("quilltap_tui.mcp")
 TOKEN_ENV = "QUILLTAP_MCP_TOKEN"  # noqa: S105 - the variable's name, not a secret
 MCP_PATH = "/mcp"
 DEFAULT_PORT = 8765
+LISTEN_BACKLOG = 2048  # uvicorn's own default
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # Loggers that would print request URLs or bodies at INFO or below (a query-string key, a prompt).
 _QUIET = ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "anthropic", "uvicorn.access", "mcp", "sse_starlette")
@@ -126,9 +127,13 @@ async def serve_http(server: Any, options: HttpOptions) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((options.host.strip("[]"), options.port))
     port = sock.getsockname()[1]
+    # Listening before the address is announced: a client that connects as soon as it reads the line waits in
+    # the backlog until uvicorn accepts, instead of being refused (seen once in a full test run).
+    sock.listen(LISTEN_BACKLOG)
     shown = f"[{options.host.strip('[]')}]" if family == socket.AF_INET6 else options.host
     print(f"quilltap-tui MCP server at http://{shown}:{port}{MCP_PATH}", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+                            backlog=LISTEN_BACKLOG)
     await uvicorn.Server(config).serve(sockets=[sock])
 
 
