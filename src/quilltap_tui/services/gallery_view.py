@@ -60,18 +60,9 @@ class InputRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GalleryImage:
+class GalleryImage(SavedImage):
     """One saved image: its file and facts, how it was made, and its lineage."""
 
-    id: str
-    path: Path  # absolute
-    mime_type: str
-    width: int
-    height: int
-    bytes: int
-    sha256: str
-    revised_prompt: str | None
-    seed: int | None
     prompt: str
     negative_prompt: str | None
     provider: str
@@ -88,17 +79,9 @@ class GalleryImage:
     children: tuple[str, ...] = ()  # the gallery images made from it, oldest first
 
     def as_json(self) -> dict[str, Any]:
-        """The ``images list --json`` item."""
+        """The ``images list --json`` item: ``generate --json``'s image fields first."""
         return {
-            "id": self.id,
-            "path": str(self.path),
-            "mime_type": self.mime_type,
-            "width": self.width,
-            "height": self.height,
-            "bytes": self.bytes,
-            "sha256": self.sha256,
-            "revised_prompt": self.revised_prompt,
-            "seed": self.seed,
+            **SavedImage.as_json(self),
             "prompt": self.prompt,
             "negative_prompt": self.negative_prompt,
             "provider": self.provider,
