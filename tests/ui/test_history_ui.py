@@ -138,3 +138,43 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
         assert {type(v) for v in views[:PAGE]} == {InlineMessageView}
         # The message that was at the top is still at the top: the view moved down by what came above it.
         assert abs(screen.conversation.scroll_y - newest_top.virtual_region.y) <= 2
+
+
+async def test_reading_up_while_the_chat_still_opens_keeps_the_readers_place(make_app: Any, ctx: Any) -> None:
+    """The reader reaches the top before the chat is done opening (its workers, the list's Markdown, a last
+    layout): the earlier page lands above and the message that was at the top keeps its row on screen."""
+    from quilltap_tui.chat.history import add_message
+    from quilltap_tui.services import chats, keys, profiles
+    from quilltap_tui.services.chat_turn_store import SqlTurnStore
+    from quilltap_tui.ui.chat_data import PAGE
+    from tests.ui.conftest import SIZE, settle
+
+    keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
+    profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="m", key="chat",
+                    base_url="http://127.0.0.1:9/v1", default=True)
+    chat_id = chats.create_chat(ctx, title="Long").id
+    for n in range(1, 41):
+        text = f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**"
+        add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", text)
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("ChatList").open_chat(chat_id)
+        await until(pilot, lambda: app.screen.query(MessageView) and app.screen.conversation.max_scroll_y > 0
+                    and app.screen.conversation.scroll_y == app.screen.conversation.max_scroll_y,
+                    "the chat shown at its end")
+        screen, conversation = app.screen, app.screen.conversation
+        old_top = screen.query(MessageView).first()
+        button = screen.query_one("#load-earlier")
+        conversation.scroll_home(animate=False)  # at once: the chat has not finished opening
+        await until(pilot, lambda: len(screen.query(MessageView)) == 2 * PAGE, "the earlier page mounted")
+        await drain(pilot)
+        await until(pilot, partial(markdown_drawn, conversation), "every message drawn")
+        await drain(pilot)
+        assert screen.query(MessageView).first().text == f"message {41 - 2 * PAGE} with **bold**"
+        # At the top the old top message was right below the "load earlier" button; it still is on that row
+        # (the view moved down by the page that came above it), not pushed down the screen by it.
+        assert button.display and conversation.scroll_y > 0
+        assert old_top.region.y == conversation.region.y + button.outer_size.height
+        assert old_top.virtual_region.y - conversation.scroll_y == button.outer_size.height

@@ -127,7 +127,6 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     # Focused as the screen is composed: focusing it later in on_mount was a second focus change, and each
     # one re-renders the footer's keys (twice) while the chat opens.
     AUTO_FOCUS = "#prompt"
-    _keep: tuple[Widget, int, float] | None = None  # an earlier page is coming: (anchor, its old y, its offset)
 
     def __init__(self, chat_id: str) -> None:
         super().__init__()
@@ -160,7 +159,6 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self.query_one("#load-earlier").display = False
         self.load_chat()
         self.watch(self.conversation, "scroll_y", self._scrolled, init=False)
-        self.watch(self.conversation, "virtual_size", self._laid_out, init=False)
         super().on_mount()
 
     @property
@@ -250,6 +248,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         and a page up pressed in between was undone by it.
         """
         conversation = self.conversation
+        conversation.keep_place(None)  # the end, not an older message, is where the view goes
         conversation.following = True
         conversation.refresh(layout=True)
 
@@ -282,30 +281,11 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         anchor = shown[1] if len(shown) > 1 else None  # the oldest message shown so far (after the button)
         searching = self.query_one(ChatSearch).wants_older  # the search scrolls to its match instead
         if widgets and anchor is not None and not searching:
-            old_y = anchor.virtual_region.y
-            self._keep = (anchor, old_y, old_y - self.conversation.scroll_y)
+            self.conversation.keep_place(anchor)  # the reader's place, held in the layout pass that moves it
         if widgets:
             await self.conversation.mount_all(widgets, after=self.query_one("#load-earlier"))
         self._set_earlier(page)
         self.query_one(ChatSearch).page_loaded()  # a search going back in time goes on in this page
-
-    def _laid_out(self) -> None:
-        """The conversation's height changed: once an earlier page is placed, keep the reader's place.
-
-        The message that was the oldest goes back to where it was in the view. A callback after the next
-        refresh is not enough: it can come before the layout that places the page, and then did nothing.
-        """
-        if self._keep is None:
-            return
-        anchor, old_y, offset = self._keep
-        if not anchor.is_attached:
-            self._keep = None
-            return
-        y = anchor.virtual_region.y
-        if y == old_y:
-            return  # resized for another reason; the page is not placed yet
-        self._keep = None
-        self.conversation.scroll_to(y=max(0.0, y - offset), animate=False)
 
     @on(EarlierFailed)
     def _earlier_failed(self, message: EarlierFailed) -> None:

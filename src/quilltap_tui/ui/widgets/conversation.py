@@ -13,6 +13,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
+from textual.scrollbar import ScrollBar
+from textual.widget import Widget
 from textual.widgets import Collapsible
 
 from quilltap_tui.ui.widgets.message import MessageView, SettledSize, code_blocks
@@ -46,6 +48,8 @@ class Conversation(SettledSize, VerticalScroll):
     _code_turn = 0  # which of the selected message's code blocks ``b`` copies next
     following = True  # the reader is at the end; False once they scroll up to read
     _overflows = False  # the content, as last arranged, is taller than the view
+    _kept: Widget | None = None  # the child that keeps its row in the view (see ``keep_place``)
+    _arranged: DockArrangeResult | None = None  # the last arrangement the compositor placed
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         # Textual's compositor arranges the children, then reads ``_anchored`` and scrolls to (content bottom
@@ -56,7 +60,37 @@ class Conversation(SettledSize, VerticalScroll):
         if not optimal:
             view_height = self.container_size.height - self.scrollbar_size_horizontal
             self._overflows = result.spatial_map.total_region.bottom > view_height
+            if self._kept is not None:
+                self._hold_place(result)
+            self._arranged = result
         return result
+
+    def keep_place(self, child: Widget | None) -> None:
+        """Keep ``child`` on its row of the view while content is added above it (an earlier page), until
+        the reader scrolls; None stops.
+
+        Done here, in the layout pass that moves it, as the compositor does for the end: a watcher of
+        ``virtual_size`` never ran (this widget stores the size a pass found without the reactive's
+        watchers, see :class:`SettledSize`), and a scroll after the refresh shows one frame of the page
+        at the old offset. Each pass compares the child's place with the last arrangement's, so a page
+        laid out while the chat still settles (Markdown parsed, a late layout) moves the view by exactly
+        what came above.
+        """
+        self._kept = child
+
+    def _hold_place(self, result: DockArrangeResult) -> None:
+        child = self._kept
+        if child is None or not child.is_attached or child.parent is not self:
+            self._kept = None
+            return
+        before, now = _top(self._arranged, child), _top(result, child)
+        if before is None or now is None or before == now:
+            return
+        y = max(0.0, self.scroll_y + now - before)
+        # As the compositor's anchor does: the pass goes on to place the children at this offset.
+        self.set_reactive(VerticalScroll.scroll_y, y)
+        self.set_reactive(VerticalScroll.scroll_target_y, y)
+        self.vertical_scrollbar.set_reactive(ScrollBar.position, y)
 
     @property
     def _anchored(self) -> bool:
@@ -72,6 +106,7 @@ class Conversation(SettledSize, VerticalScroll):
         # up during a stream: its first animated step was still near the end, and the next growth, still
         # "following", pulled the view back down. The anchor's own scrolls set the target without a watcher.
         self.following = target >= self.max_scroll_y - 1
+        self._kept = None  # the reader (or a scroll to a message) moves on: nothing to hold any more
 
     # Textual "releases" its anchor on every scroll call, ours included, and restores it only on some paths.
     # Whether the reader left the end is already in ``following``.
@@ -166,3 +201,13 @@ class Conversation(SettledSize, VerticalScroll):
         self.app.copy_to_clipboard(code)
         kind = f" ({language})" if language else ""
         self.notify(f"Copied code block {index + 1} of {len(blocks)}{kind}.", timeout=3)
+
+
+def _top(arranged: DockArrangeResult | None, child: Widget) -> int | None:
+    """Where ``child`` starts in ``arranged`` (None: not placed there)."""
+    if arranged is None:
+        return None
+    for placement in arranged.placements:
+        if placement.widget is child:
+            return placement.region.y
+    return None
