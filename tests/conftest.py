@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
 
 from quilltap_tui import linkguard
 from tests.fixtures.db.pg_server import PostgresServer, PostgresUnavailable, postgres_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the programs the tests start see Ctrl-C as a terminal sends it.
+
+    A suite started in the background of a non-interactive shell (``make test &``) inherits SIGINT
+    ignored, and an ignored signal stays ignored across ``exec``: every ``ask`` and ``generate`` the Ctrl-C
+    tests started then ran to its end. A handled signal is reset to the default at ``exec``, so handling it
+    here gives the children (and the xdist workers) Python's usual KeyboardInterrupt.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
