@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import zip_longest
 from typing import Any
 
 from textual.app import ComposeResult
@@ -22,14 +21,13 @@ GLOBAL_KEYS = (("generate", "generate an image"), ("command_palette", "command p
 
 def navigation_text(key_for: Callable[[str], str | None]) -> str:
     """The "Go to" panel: every screen of the table and the app-wide keys, each with its key as remapped
-    (``key_for``: binding id -> key). Two columns; a row whose key was unbound is left out."""
+    (``key_for``: binding id -> key). One column: two wrapped in the side panel below about 130 terminal
+    columns, the label of one key landing under the key of another; a row whose key was unbound is left out."""
     from quilltap_tui.ui.screens.registry import SCREENS
 
     items = [(key_for(entry.binding_id), entry.title) for entry in SCREENS if entry.key]
     items += [(key_for(binding_id), what) for binding_id, what in GLOBAL_KEYS]
-    cells = [f"{_key_label(key):<7} {what}" for key, what in items if key]
-    half = (len(cells) + 1) // 2
-    rows = [f"  {left:<25} {right}".rstrip() for left, right in zip_longest(cells[:half], cells[half:], fillvalue="")]
+    rows = [f"  {_key_label(key):<7} {what}" for key, what in items if key]
     return "[b]Go to[/b]\n\n" + markup_escape("\n".join(rows))
 
 
