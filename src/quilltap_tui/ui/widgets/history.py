@@ -27,7 +27,7 @@ from textual.widgets import Static
 from quilltap_tui.services.message_views import StoredMessage
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import InlineText, ParsedText, parse_text
-from quilltap_tui.ui.widgets.message import MessageView, TimedMarkdown, styled_inline
+from quilltap_tui.ui.widgets.message import INLINE_STYLES_CSS, MessageView, TimedMarkdown, styled_inline
 
 
 def history_message(message: StoredMessage, role: str, parsed: ParsedText | None = None) -> MessageView:
@@ -94,12 +94,7 @@ class InlineMessageView(MessageView):
     COMPONENT_CLASSES = {"message-head", "message-error", "em", "strong", "s", "code_inline"}
     DEFAULT_CSS = """
     InlineMessageView {
-        & > .em { text-style: italic; }
-        & > .strong { text-style: bold; }
-        & > .s { text-style: strike; }
-        &:dark > .code_inline { background: $warning 10%; color: $text-warning 95%; }
-        &:light > .code_inline { background: $error 5%; color: $text-error 95%; }
-        &:ansi > .code_inline { background: ansi_default !important; }
+    """ + INLINE_STYLES_CSS + """
     }
     """
 

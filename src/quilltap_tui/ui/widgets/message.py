@@ -161,6 +161,18 @@ class TimedMarkdown(SettledSize, Markdown):
         self._trimmed = last
 
 
+# The component classes ``styled_inline`` marks, styled as Textual's Markdown paragraphs draw them; nested
+# inside the rule of each widget that renders such text.
+INLINE_STYLES_CSS = """
+        & > .em { text-style: italic; }
+        & > .strong { text-style: bold; }
+        & > .s { text-style: strike; }
+        &:dark > .code_inline { background: $warning 10%; color: $text-warning 95%; }
+        &:light > .code_inline { background: $error 5%; color: $text-error 95%; }
+        &:ansi > .code_inline { background: ansi_default !important; }
+"""
+
+
 def styled_inline(inline: InlineText) -> Content:
     """Paragraph-only Markdown flattened by ``chat_data.inline_text``, styled as Textual's paragraphs draw it
     (with the ``em``/``strong``/``s``/``code_inline`` component classes of the widget that renders it)."""
@@ -183,12 +195,7 @@ class FrozenChunk(Widget):
     DEFAULT_CSS = """
     FrozenChunk {
         height: auto; margin: 0 0 1 0; color: $foreground;
-        & > .em { text-style: italic; }
-        & > .strong { text-style: bold; }
-        & > .s { text-style: strike; }
-        &:dark > .code_inline { background: $warning 10%; color: $text-warning 95%; }
-        &:light > .code_inline { background: $error 5%; color: $text-error 95%; }
-        &:ansi > .code_inline { background: ansi_default !important; }
+    """ + INLINE_STYLES_CSS + """
     }
     """
 
