@@ -2,7 +2,9 @@
 
 ``auto`` asks textual-image, which probes the terminal once (Sixel, then the Kitty graphics protocol,
 else half-cell blocks). The probe writes a query to the terminal and reads the answer, so it must run
-before a full-screen app takes over the terminal, and only when stdout is a terminal.
+before a full-screen app takes over the terminal, and only when stdout is a terminal. The TUI asks
+through ``termprobe`` instead (one batch, keeping the keys typed meanwhile); ``generate`` and ``doctor``
+use :func:`detect`.
 
 Inside tmux, tmux itself answers those queries (never with Sixel, nor Kitty graphics), so with
 ``allow-passthrough on`` the queries go to the terminal outside tmux wrapped in tmux's passthrough

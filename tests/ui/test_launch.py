@@ -30,12 +30,32 @@ def test_keys_typed_during_start_up_keep_their_enter_and_are_not_echoed(monkeypa
     monkeypatch.setattr(launch.sys, "__stdin__", tty)
     before = termios.tcgetattr(child)
     try:
-        restore = launch._keep_early_keys()
+        early = launch._EarlyTerminal()
+        early.take()
+        assert early.ready and early.typed == b""
         os.write(main, b"\x0e\rhello")  # ctrl+n, Enter, then the prompt, with no newline after it
         assert _read_all(child) == b"\x0e\rhello"  # readable at once, Enter still a carriage return
         assert _read_all(main) == b""  # nothing echoed onto the screen Textual is about to draw
-        restore()
+        early.restore()
         assert termios.tcgetattr(child) == before  # the user's own terminal mode is back after the app
+    finally:
+        tty.close()
+        os.close(main)
+
+
+def test_keys_typed_before_the_program_ran_are_kept_with_their_enter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typed before launch, in the terminal's line mode (the shell had just started the program): the line is
+    read at once and its Enter, stored as a newline by the terminal, is Enter again (not ctrl+j)."""
+    main, child = os.openpty()
+    tty: Any = os.fdopen(child, "rb", buffering=0)
+    monkeypatch.setattr(launch.sys, "__stdin__", tty)
+    try:
+        os.write(main, b"\x0e\rhello")  # in line mode: no line end after "hello", and Enter arrives as \n
+        early = launch._EarlyTerminal()
+        early.take()
+        assert early.typed == b"\x0e\rhello"
+        assert _read_all(child) == b""  # all of it taken: the app gets it first, before what Textual reads
+        early.restore()
     finally:
         tty.close()
         os.close(main)
@@ -44,4 +64,7 @@ def test_keys_typed_during_start_up_keep_their_enter_and_are_not_echoed(monkeypa
 def test_not_a_terminal_changes_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     with open(tmp_path / "in", "wb+") as plain:
         monkeypatch.setattr(launch.sys, "__stdin__", plain)
-        launch._keep_early_keys()()  # no terminal: nothing to set, nothing to restore
+        early = launch._EarlyTerminal()
+        early.take()  # no terminal: nothing to set, nothing to read, nothing to restore
+        assert not early.ready and early.typed == b""
+        early.restore()

@@ -77,3 +77,48 @@ def test_kitty_graphics_commands_are_wrapped_on_textual_image_0_12(in_tmux: None
     terminal.image_widget_class("tgp")
     tgp._send_tgp_message(a="d", I=7)
     assert out.getvalue() == termgraphics.tmux_wrap("\x1b_Ga=d,I=7\x1b\\")
+
+
+_PREPARE = """
+import os, select, sys, termios, tty
+tty.setcbreak(0, termios.TCSANOW)  # as launch leaves the terminal: keys readable at once
+from quilltap_tui.ui import terminal
+terminal.prepare(sys.argv[1], None, (9, 18))
+from textual_image import widget
+from textual_image.renderable import sixel, tgp
+print(widget.get_cell_size(), "asked again:", sixel.query_terminal_support(), tgp.query_terminal_support(), flush=True)
+pending = os.read(0, 100) if select.select([0], [], [], 0)[0] else b""
+print("left", pending, flush=True)
+"""
+
+
+@pytest.mark.parametrize("protocol", ["sixel", "halfcell"])
+def test_prepare_gives_textual_image_the_answers_so_it_never_asks_the_terminal(protocol: str) -> None:
+    """Bug: importing textual-image wrote its graphics and cell-size queries and read stdin for the answers,
+    dropping keys typed at start-up. After prepare it asks nothing and reads nothing: the keys stay."""
+    import os
+    import subprocess
+
+    main, child = os.openpty()
+    os.write(main, b"typed")
+    proc = subprocess.run([sys.executable, "-c", _PREPARE, protocol], stdin=child, stdout=child, stderr=child,
+                          timeout=60, check=False)
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # every writer has closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main)
+    assert proc.returncode == 0, out
+    assert b"CellSize(width=9, height=18)" in out
+    # Asked again later (Textual reading the terminal by then), it refuses (0.12, 0.13: "no") or answers from
+    # what it was given (0.14+): either way without a question to the terminal (checked below).
+    assert b"asked again: " in out
+    assert b"left b'typed'" in out  # nothing of what was typed was read
+    for query in (b"\x1b[c", b"\x1b_G", b"\x1b[16t"):  # and no question went to the terminal
+        assert query not in out, out

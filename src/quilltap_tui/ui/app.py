@@ -66,6 +66,7 @@ class QuilltapApp(KeyOrderedApp):
         *,
         image_protocol: str = "off",
         environ: dict[str, str] | None = None,
+        early_input: str = "",
     ) -> None:
         from quilltap_tui.redact_sinks import install_log_redaction
         from quilltap_tui.ui import textual_log
@@ -76,6 +77,9 @@ class QuilltapApp(KeyOrderedApp):
         self.environ = dict(os.environ if environ is None else environ)
         self._ctx = ctx
         self.image_protocol = image_protocol
+        # Keys typed before the app read the terminal (launch read them: the graphics probe listened, or they
+        # waited in the terminal's line buffer); the driver hands them on before anything it reads itself.
+        self.early_input = early_input
         self.snapshot: Snapshot | None = None
         self.generation: Worker[None] | None = None  # the running generation worker, so esc/palette can cancel it
         self._theme_loaded = False
@@ -117,7 +121,8 @@ class QuilltapApp(KeyOrderedApp):
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform, made to tell the app it is the one writing to the terminal
-        (the tmux-wrapped clipboard copy is written through it; Textual keeps its own reference private)."""
+        (the tmux-wrapped clipboard copy is written through it; Textual keeps its own reference private)
+        and to hand on the keys typed before it started (``early_input``) ahead of what it reads."""
         return _announcing(super().get_driver_class(), self)
 
     def _read_keymap(self) -> dict[str, str]:
@@ -556,13 +561,31 @@ class QuilltapApp(KeyOrderedApp):
 
 
 def _announcing(base: type[Driver], app: QuilltapApp) -> type[Driver]:
-    """``base`` (a Driver class) whose instances register themselves as ``app.terminal`` when made."""
+    """``base`` (a Driver class) whose instances register themselves as ``app.terminal`` when made, and whose
+    input thread (a terminal driver's) first hands on ``app.early_input``."""
 
     def __init__(driver: Driver, *args: Any, **kwargs: Any) -> None:
         base.__init__(driver, *args, **kwargs)
         app.terminal = driver
 
-    return type(base.__name__, (base,), {"__init__": __init__, "__module__": base.__module__})
+    members: dict[str, Any] = {"__init__": __init__, "__module__": base.__module__}
+    reader = getattr(base, "run_input_thread", None)
+    if reader is not None:
+
+        def run_input_thread(driver: Driver) -> None:
+            typed, app.early_input = app.early_input, ""
+            if typed:
+                # Textual's own parser, as the thread's loop uses it: the same keys, escape sequences and
+                # pastes. Posted from this thread before it reads the terminal, so they stay first.
+                from textual._xterm_parser import XTermParser
+
+                parser = XTermParser()
+                for event in [*parser.feed(typed), *parser.feed("")]:  # "" ends it: a last lone ESC is Escape
+                    driver.process_message(event)
+            reader(driver)
+
+        members["run_input_thread"] = run_input_thread
+    return type(base.__name__, (base,), members)
 
 
 def is_plain_lock(error: BaseException) -> bool:

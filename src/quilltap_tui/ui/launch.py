@@ -1,7 +1,9 @@
 """Start the full-screen app: set up logging, probe the terminal's graphics, then hand it to Textual.
 
-The probe (textual-image's Sixel/Kitty queries and cell size) writes to the terminal and reads the
-answer, so it runs once here, before Textual takes the terminal. ``QUILLTAP_IMAGES`` overrides it.
+The probe (Sixel/Kitty queries and cell size, ``termprobe``) writes to the terminal and reads the answers,
+so it runs once here, before Textual takes the terminal. ``QUILLTAP_IMAGES`` overrides it. Whatever the user
+types from the moment this runs until Textual reads the terminal (the probe reads it, or it waited in the
+terminal's line buffer) is kept and given to the app first, in order.
 """
 
 from __future__ import annotations
@@ -19,21 +21,36 @@ if TYPE_CHECKING:
 
 
 class _Probe(threading.Thread):
-    """Detect the graphics protocol and let textual-image measure the cell size, in the background."""
+    """Detect the graphics protocol and the cell size, in the background; keep the keys typed meanwhile."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, terminal_set: bool) -> None:
         super().__init__(name="terminal-probe", daemon=True)
         self.mode = mode
+        self.terminal_set = terminal_set  # the terminal passes bytes through unedited (see _keep_early_keys)
         self.protocol = "off"
+        self.typed = b""  # what the user typed while the probe read the terminal's answers
+        self.cell: tuple[int, int] | None = None  # the cell in pixels, as the terminal said
 
     def run(self) -> None:
-        from quilltap_tui import termgraphics
+        from quilltap_tui import termgraphics, termprobe
         from quilltap_tui.ui import terminal
 
         try:
-            tmux = termgraphics.tmux_state()  # inside tmux: passthrough allowed? (then pictures are wrapped)
-            self.protocol = termgraphics.detect(self.mode, tmux)
-            terminal.prepare(self.protocol, tmux)
+            if self.mode == "off":
+                return
+            stdin, stdout = sys.__stdin__, sys.__stdout__
+            if stdout is None or not stdout.isatty():  # output piped: nothing to ask, nothing to draw on
+                self.protocol = "off" if self.mode == "auto" else self.mode
+            elif stdin is None or not self.terminal_set:  # a terminal that cannot be asked without losing keys
+                self.protocol = "halfcell" if self.mode == "auto" else self.mode
+            else:
+                tmux = termgraphics.tmux_state()  # inside tmux: passthrough allowed? (then pictures are wrapped)
+                answers = termprobe.probe(stdin.fileno(), stdout.fileno(), protocol=self.mode == "auto", tmux=tmux)
+                self.typed, self.cell = answers.typed, answers.cell
+                self.protocol = (answers.protocol or "halfcell") if self.mode == "auto" else self.mode
+                terminal.prepare(self.protocol, tmux, answers.cell)
+                return
+            terminal.prepare(self.protocol, None, None)
         except Exception:  # a terminal that answers oddly must never stop the app: no previews then
             logging.getLogger(__name__).warning("Terminal graphics probe failed", exc_info=True)
             self.protocol = "off"
@@ -46,45 +63,63 @@ def _check_vault(ctx: AppContext) -> None:
         logging.getLogger(__name__).debug("Early vault check failed", exc_info=True)
 
 
-def _keep_early_keys() -> Callable[[], None]:
-    """Keys typed before Textual reads the terminal (imports take a moment) wait in the terminal's input
-    queue. In its usual line mode Enter is stored as a newline, which Textual reads as ctrl+j, not enter:
-    ctrl+n, Enter and a prompt typed at once put the prompt into the new-chat form's tags. From here the
-    terminal passes keys through as typed (no line editing, no echo, Enter kept as Enter) until Textual
-    takes it over; the returned function puts the original mode back once the app has ended."""
-    stdin = sys.__stdin__
-    if stdin is None or not stdin.isatty():
-        return lambda: None
-    import termios
+class _EarlyTerminal:
+    """The terminal from launch until Textual reads it: keys pass through as typed, and are kept."""
 
-    fd = stdin.fileno()
-    try:
-        saved = termios.tcgetattr(fd)
-        mode = termios.tcgetattr(fd)
-        mode[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR)  # input: Enter stays a carriage return
-        mode[3] &= ~(termios.ICANON | termios.ECHO)  # local: each key readable at once, not echoed
-        mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
-        termios.tcsetattr(fd, termios.TCSANOW, mode)
-    except termios.error:  # an odd terminal: start as before
-        return lambda: None
+    def __init__(self) -> None:
+        self.ready = False  # the terminal passes bytes through unedited (non-canonical, no echo)
+        self.typed = b""  # keys typed so far that this process has read (Textual gets them first)
+        self._restore: Callable[[], None] = lambda: None
 
-    def restore() -> None:
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
+    def take(self) -> None:
+        """Keys typed before Textual reads the terminal (imports take a moment) wait in the terminal's input
+        queue. In its usual line mode Enter is stored as a newline, which Textual reads as ctrl+j, not
+        enter: ctrl+n, Enter and a prompt typed at once put the prompt into the new-chat form's tags. From
+        here the terminal passes keys through as typed (no line editing, no echo, Enter kept as Enter) until
+        Textual takes it over; what was typed before now is read at once, its newlines made Enter again."""
+        stdin = sys.__stdin__
+        if stdin is None or not stdin.isatty():
+            return
+        import termios
 
-    return restore
+        fd = stdin.fileno()
+        try:
+            saved = termios.tcgetattr(fd)
+            mode = termios.tcgetattr(fd)
+            mode[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR)  # input: Enter stays a carriage return
+            mode[3] &= ~(termios.ICANON | termios.ECHO)  # local: each key readable at once, not echoed
+            mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
+            termios.tcsetattr(fd, termios.TCSANOW, mode)
+        except termios.error:  # an odd terminal: start as before
+            return
+
+        def restore() -> None:
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+        self._restore, self.ready = restore, True
+        from quilltap_tui.termprobe import read_pending
+
+        # Typed in line mode, before the switch: the terminal turned each Enter into a newline on the way in
+        # (ICRNL), and the line's bytes become readable now. A real ctrl+j typed that early reads as Enter.
+        self.typed = read_pending(fd).replace(b"\n", b"\r")
+
+    def restore(self) -> None:
+        """The user's own terminal mode, back once the app has ended."""
+        self._restore()
 
 
 def launch(*, mouse: bool = True) -> int:
     """Run the TUI; returns the process exit code."""
-    restore_terminal = _keep_early_keys()
+    early = _EarlyTerminal()
+    early.take()
     try:
-        return _launch(mouse=mouse)
+        return _launch(early, mouse=mouse)
     finally:
-        restore_terminal()  # Textual restores the mode it found (ours); this is the user's own
+        early.restore()  # Textual restores the mode it found (ours); this is the user's own
 
 
-def _launch(*, mouse: bool) -> int:
+def _launch(early: _EarlyTerminal, *, mouse: bool) -> int:
     from quilltap_tui import config, paths
     from quilltap_tui.ui.logsetup import setup_logging
 
@@ -94,7 +129,7 @@ def _launch(*, mouse: bool) -> int:
     settings = config.load(resolved)
     # The probe mostly waits for the terminal's answers; Textual's import is CPU work. Overlapping the
     # two saves a few hundred milliseconds before the first screen. Textual starts only after the join.
-    probe = _Probe(settings.images)
+    probe = _Probe(settings.images, early.ready)
     probe.start()
     from quilltap_tui.services.context import AppContext
 
@@ -105,8 +140,11 @@ def _launch(*, mouse: bool) -> int:
     from quilltap_tui.ui.app import QuilltapApp
 
     probe.join()
-    logging.getLogger(__name__).info("Starting the TUI (image previews: %s, mouse: %s)", probe.protocol, mouse)
-    app = QuilltapApp(ctx, image_protocol=probe.protocol)
+    logging.getLogger(__name__).info("Starting the TUI (image previews: %s, cell: %s, mouse: %s)", probe.protocol,
+                                     "x".join(map(str, probe.cell)) if probe.cell else "-", mouse)
+    # Keys this process read before Textual (typed in line mode, or while the probe listened) come first.
+    typed = (early.typed + probe.typed).decode("utf-8", "replace")
+    app = QuilltapApp(ctx, image_protocol=probe.protocol, early_input=typed)
     app.run(mouse=mouse and settings.mouse)
     return int(app.return_code or 0)
 

@@ -1,7 +1,8 @@
 """The image widget class for the protocol chosen before the app started (``termgraphics.detect``).
 
-textual-image measures the terminal's cell size when ``textual_image.widget`` is first imported,
-which must happen before Textual takes the terminal: :func:`prepare` is called by ``launch``.
+textual-image asks the terminal (graphics support, cell size) when ``textual_image.widget`` is first
+imported, reading the answers from stdin and dropping keys typed meanwhile. ``launch`` has asked already
+(``termprobe``, keeping the keys): :func:`prepare` hands textual-image those answers and stops it asking.
 Versions 0.12 (Python 3.11) and 0.13+ share these class names; 0.13 adds an ``on_error`` callback,
 passed only when the installed version takes it.
 
@@ -32,17 +33,53 @@ _tmux_refreshing = threading.Lock()
 _TMUX_TTL = 3.0
 
 
-def prepare(protocol: str, tmux: termgraphics.Tmux | None = None) -> None:
-    """Import textual-image's widgets (terminal queries included) while the terminal is still ours."""
+def prepare(protocol: str, tmux: termgraphics.Tmux | None = None, cell: tuple[int, int] | None = None) -> None:
+    """Import textual-image's widgets with the terminal's answers given, so it never reads the terminal.
+
+    ``cell``: the cell size in pixels as the probe found it; None for textual-image's own fallback
+    (``TEXTUAL_CELL_WIDTH``/``TEXTUAL_CELL_HEIGHT``, else a VT340's 10x20), found without asking.
+    """
     global _tmux, _tmux_read_at
     _tmux, _tmux_read_at = tmux, time.monotonic()
     if protocol == "off":
         return
-    if tmux is not None and tmux.cell is not None and not os.environ.get("TEXTUAL_CELL_WIDTH"):
-        # Inside tmux the pane's own size query says 0 pixels; textual-image then reads these (its documented
-        # fallback, set by textual-serve too) instead of guessing a VT340's 10x20 cell.
-        os.environ["TEXTUAL_CELL_WIDTH"], os.environ["TEXTUAL_CELL_HEIGHT"] = map(str, tmux.cell)
+    from textual_image import _terminal
+
+    size = _terminal.CellSize(*(cell or _fallback_cell()))
+    found: dict[str, Any] = vars(_terminal)  # what this textual-image version has (0.12 to 0.14 differ)
+    if "probe_terminal" in found:  # 0.14+: one cached probe answers every question
+        found["probe_terminal"]._result = found["TerminalCapabilities"](
+            size, sixel=protocol == "sixel", tgp=protocol == "tgp")
+    else:  # 0.12, 0.13: the cell size is cached; the support queries run when textual_image.renderable loads
+        found["get_cell_size"]._result = size
+    # Any query left would read stdin, while Textual reads it too: refused (textual-image then assumes "no").
+    for name in ("capture_terminal_response", "capture_until_primary_da"):
+        if name in found:
+            setattr(_terminal, name, _NoQueries)
     import textual_image.widget  # noqa: F401
+
+
+def _fallback_cell() -> tuple[int, int]:
+    """textual-image's cell size when the terminal does not tell: its environment variables, else 10x20."""
+    width, height = os.environ.get("TEXTUAL_CELL_WIDTH", ""), os.environ.get("TEXTUAL_CELL_HEIGHT", "")
+    if width.isdigit() and height.isdigit() and int(width) and int(height):
+        return int(width), int(height)
+    return 10, 20
+
+
+class _NoQueries:
+    """Stands in for textual-image's query context managers: refuses on entry, before the query is written."""
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> None:
+        from textual_image._terminal import TerminalError
+
+        raise TerminalError("the terminal was asked before the app started (quilltap_tui.termprobe)")
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
 
 
 def passthrough() -> bool:
