@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable
 
 from quilltap_tui.services import chats, profiles
@@ -52,3 +53,25 @@ async def test_home_at_80x24_drops_columns_instead_of_scrolling(make_app: Any, c
         assert headers == ["Title", "Chat profile"]  # the least needed columns went first
         titles = sorted(str(table.get_row_at(i)[0]) for i in range(table.row_count))
         assert titles[0] == "a fox in the snow" and titles[1].startswith("a red bicycle lean")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_home_setup_lines_keep_each_default_and_its_key_on_one_line(
+    make_app: Any, ctx: Any, size: tuple[int, int]
+) -> None:
+    """Bug: at 80 and 120 columns "N image profiles, default: watercolor (F3)" wrapped in the side panel, its
+    second half ("watercolor (F3)") starting at the panel's edge, under the check marks."""
+    from textual.widgets import Static
+
+    from tests.ui.columns import cells
+
+    profiles.create(ctx, profiles.CHAT, name="assistant", provider="ollama", model="llama3.2", default=True)
+    profiles.create(ctx, profiles.IMAGE, name="watercolor", provider="openai", model="gpt-image-1", default=True)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        setup = app.screen.query_one("#setup", Static)
+        rows = ["".join(char for char, _style in row).strip() for row in cells(app, setup)]
+        assert any("default: watercolor (F3)" in row for row in rows), rows
+        assert any("default: assistant (F4)" in row for row in rows), rows
+        assert "1 image profile" in " ".join(rows) and "1 chat profile" in " ".join(rows)

@@ -102,8 +102,11 @@ def setup_text(snapshot: Any) -> str:
     if snapshot.error:
         return f"[b]Setup[/b]\n\nCould not read your data: {_plain(str(snapshot.error))}"
 
-    def line(done: bool, text: str) -> str:
-        return f"  {'[green]✓[/]' if done else '[yellow]·[/]'} {text}"
+    def line(done: bool, text: str, default: str | None = None) -> str:
+        mark = f"  {'[green]✓[/]' if done else '[yellow]·[/]'} {text}"
+        # The default goes on a line of its own, under the text: on one line the pair wrapped in the side
+        # panel at 80 and 120 columns, its second half starting at the panel's edge ("default:" / "x (F3)").
+        return mark if default is None else f"{mark}\n    {default}"
 
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -112,9 +115,9 @@ def setup_text(snapshot: Any) -> str:
         "[b]Setup[/b]",
         "",
         line(bool(snapshot.keys), f"{count(len(snapshot.keys), 'API key')} (F2)"),
-        line(bool(snapshot.image_profiles), f"{count(len(snapshot.image_profiles), 'image profile')}, "
+        line(bool(snapshot.image_profiles), count(len(snapshot.image_profiles), "image profile"),
              f"default: {_plain(snapshot.default_image or 'none')} (F3)"),
-        line(bool(snapshot.chat_profiles), f"{count(len(snapshot.chat_profiles), 'chat profile')}, "
+        line(bool(snapshot.chat_profiles), count(len(snapshot.chat_profiles), "chat profile"),
              f"default: {_plain(snapshot.default_chat or 'none')} (F4)"),
         "",
         _plain(snapshot.backend_sentence()),  # a paragraph, not a list item: its wrapped lines stay aligned
