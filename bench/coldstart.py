@@ -9,6 +9,9 @@ median wall time of a fresh process, against loopback fakes, with the load avera
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
 - ``keys list`` and ``images list`` vs ``python -c pass`` (the interpreter's own floor).
 
+``BENCH_ONLY=ask`` (words, comma-separated) keeps only the rows whose name contains one of them, plus
+their yardsticks: a quicker run while working on one figure.
+
 ``BENCH_BEFORE=DIR`` (a ``src`` directory of another checkout, e.g. ``git archive HEAD~3 src | tar -x -C
 /tmp/before``) adds ``ask --no-images`` and ``generate`` run from that code, interleaved with the rest:
 a change's before and after measured in one run, under the same load.
@@ -127,6 +130,16 @@ BEFORE_RATIOS = (
 )
 
 
+def _only(commands: dict[str, list[str]], words: str) -> dict[str, list[str]]:
+    """The rows named by ``BENCH_ONLY`` (all when empty) and the yardsticks of their ratios."""
+    wanted = [word.strip() for word in words.split(",") if word.strip()]
+    if not wanted:
+        return commands
+    keep = {name for name in commands if any(word in name for word in wanted)}
+    keep |= {yardstick for figure, yardstick, _ in RATIOS + BEFORE_RATIOS if figure in keep}
+    return {name: cmd for name, cmd in commands.items() if name in keep}
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
         env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
@@ -135,7 +148,7 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module doc: measure what an install runs
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         _setup(env, chat, images)
-        commands = _commands(chat, images, tmp)
+        commands = _only(_commands(chat, images, tmp), os.environ.get("BENCH_ONLY", ""))
         for cmd in commands.values():  # one unmeasured pass: the page cache and .pyc files are warm
             _timed(cmd, env)
         load_before = os.getloadavg()[0]
@@ -150,7 +163,9 @@ def main() -> None:
     for name, value in medians.items():
         print(f"  {name:<36} {value:6.3f} s")
     print("ratios (figure / yardstick in the same run):")
-    for figure, yardstick, target in RATIOS + BEFORE_RATIOS * ("ask --no-images (before)" in medians):
+    for figure, yardstick, target in RATIOS + BEFORE_RATIOS:
+        if figure not in medians or yardstick not in medians:
+            continue
         goal = f"  (target <= {target}x)" if target else ""
         print(f"  {figure:<16} / {yardstick:<34} = {medians[figure] / medians[yardstick]:5.2f}x{goal}")
 

@@ -10,6 +10,7 @@ import passes through one lock.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import sys
@@ -46,3 +47,20 @@ async def import_off_loop(*modules: str) -> None:
     if _done.issuperset(modules) or all(_ready(name) for name in modules):
         return
     await asyncio.to_thread(import_once, *modules)
+
+
+def pause_collections() -> None:
+    """No cyclic garbage collection until :func:`resume_collections`: for a cold command's imports.
+
+    Importing an SDK allocates a few hundred thousand objects that live as long as the process (classes,
+    pydantic schemas, dataclass methods) and next to no garbage, yet the collector traversed them again
+    and again while they were made: about an eighth of ``import openai``'s CPU (0.81 -> 0.71 s measured).
+    """
+    gc.disable()
+
+
+def resume_collections() -> None:
+    """Collect again. What is alive now lives as long as the process: frozen first, so no collection ever
+    traverses it again (the first one after the imports would have walked all of it)."""
+    gc.freeze()
+    gc.enable()

@@ -129,8 +129,19 @@ ASK_NEVER = ("sqlalchemy", "sqlmodel", "quilltap_tui.db.models", "quilltap_tui.s
              "quilltap_tui.services.profiles", "PIL")
 
 
-def _ask_loaded(home: Path, *args: str) -> tuple[list[str], str]:
-    probe = _PROBE.replace(repr(HEAVY), repr((*ASK_NEVER, "openai")))
+# Collections in a cold `ask`: paused while the SDK and the turn stack import (the collector kept traversing
+# what they make, all of it alive for good), then on again with that frozen.
+_GC_PROBE = """
+import gc, threading
+for thread in threading.enumerate():
+    if thread.name == "ask-warmup":  # it turns them on again as it ends, maybe just after the reply
+        thread.join(30)
+print(json.dumps({"gc": [gc.isenabled(), gc.get_freeze_count() > 0]}), file=sys.stderr)
+"""
+
+
+def _ask_loaded(home: Path, *args: str, never: tuple[str, ...] = ASK_NEVER) -> tuple[list[str], str]:
+    probe = _PROBE.replace(repr(HEAVY), repr((*never, "openai")))
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
     env.update(base_env(home))
     env["QUILLTAP_MAX_RETRIES"] = "0"
@@ -163,3 +174,21 @@ def test_ask_whose_model_calls_no_tool_loads_neither_the_orm_nor_the_image_stack
         tools = chat.chat_requests[-1].body.get("tools", [])
         # With images the tool is still declared to the model, from the image profile's row.
         assert [t["function"]["name"] for t in tools] == ([] if no_images else ["generate_image", "edit_image"])
+
+
+def test_a_cold_ask_pauses_collections_for_its_imports_and_collects_again(cli: Cli) -> None:
+    from tests.chat_support import CHAT_KEYS
+    from tests.fakes.chat_servers import FakeChatServer, Text
+
+    with FakeChatServer("openai") as chat:
+        assert cli("keys", "add", "--provider", "openai", "--label", "llm", stdin=CHAT_KEYS["openai"] + "\n").code == 0
+        assert cli("chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
+                   "--key", "llm", "--base-url", chat.base_url, "--default").code == 0
+        chat.enqueue(Text("Hello there."))
+        probe = _PROBE.replace(repr(HEAVY), "()") + _GC_PROBE
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+        env.update(base_env(cli.home))
+        proc = subprocess.run([sys.executable, "-c", probe, "ask", "--no-images", "hi"], capture_output=True,
+                              text=True, env=env, timeout=60, check=False)
+    assert proc.stdout == "Hello there.\n", proc.stderr
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"gc": [True, True]}  # on again, the imports frozen

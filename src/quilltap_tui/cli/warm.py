@@ -12,30 +12,53 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import sys
 import threading
 from collections.abc import Mapping
 from contextlib import closing
 
-from quilltap_tui.lazy_imports import import_once
+from quilltap_tui.lazy_imports import import_once, pause_collections, resume_collections
 
 # Imported by every turn whatever the provider: the turn loop, the provider registry and the HTTP stack
-# under them. Which turn service (services.plain_chat on the SQLite file at the current schema, else
-# services.chat_turn with the ORM) is the main thread's choice: warming the ORM here would cost a plain
-# run a third of its time.
-TURN_MODULES = ("quilltap_tui.chat.loop", "quilltap_tui.chat.registry", "httpx2")
+# under them, down to what the first request loads on first use (httpx2 imports its connection pool and
+# anyio its asyncio backend only then). Which turn service (services.plain_chat on the SQLite file at the
+# current schema, else services.chat_turn with the ORM) is the main thread's choice: warming the ORM here
+# would cost a plain run a third of its time.
+TURN_MODULES = ("quilltap_tui.chat.loop", "quilltap_tui.chat.registry", "httpx2", "httpcore2",
+                "anyio._backends._asyncio")
+# What an SDK imports only when its first chat request is made (openai loads its chat resources then).
+SDK_FIRST_REQUEST = {"openai": ("openai.resources.chat.completions.completions",)}
 
 
 def start_ask_warmup(ns: argparse.Namespace, environ: Mapping[str, str]) -> threading.Thread:
-    """Start warming ``ask``'s imports in a daemon thread; the command never waits for it."""
-    thread = threading.Thread(target=_warm, args=(ns, dict(environ)), name="ask-warmup", daemon=True)
-    thread.start()
+    """Start warming ``ask``'s imports in a daemon thread; the command never waits for it.
+
+    In a cold process the garbage collector rests until these imports are done (see
+    :func:`~quilltap_tui.lazy_imports.pause_collections`): the main thread's imports meanwhile are spared
+    it too. A process that already ran a turn (tests run the CLI in-process) has nothing left to import.
+    """
+    cold = "quilltap_tui.chat.loop" not in sys.modules
+    if cold:
+        pause_collections()
+    thread = threading.Thread(target=_warm, args=(ns, dict(environ), cold), name="ask-warmup", daemon=True)
+    try:
+        thread.start()
+    except BaseException:
+        if cold:
+            resume_collections()
+        raise
     return thread
 
 
-def _warm(ns: argparse.Namespace, environ: dict[str, str]) -> None:
-    provider = peek_chat_provider(ns, environ)
-    sdk = _sdk_module(provider) if provider else None
-    import_once(*([sdk] if sdk else []), *TURN_MODULES)  # the SDK first: it is the biggest
+def _warm(ns: argparse.Namespace, environ: dict[str, str], cold: bool = False) -> None:
+    try:
+        provider = peek_chat_provider(ns, environ)
+        sdk = _sdk_module(provider) if provider else None
+        sdk_modules = (sdk, *SDK_FIRST_REQUEST.get(sdk, ())) if sdk else ()
+        import_once(*sdk_modules, *TURN_MODULES)  # the SDK first: it is the biggest
+    finally:
+        if cold:
+            resume_collections()
 
 
 def peek_chat_provider(ns: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
