@@ -135,3 +135,14 @@ def test_split_keeps_every_key_sequence_and_takes_out_only_replies() -> None:
     keys = b"\x1b[A\x1bb\x1b[1;5C\x1b_x\xc3\xa9"  # arrow, alt+b, ctrl+right, alt+_ then x, an e-acute
     replies, typed = termprobe.split(keys[:6] + XTERM_DA + keys[6:] + KITTY_OK)
     assert (replies, typed) == (XTERM_DA + KITTY_OK, keys)
+
+
+def test_split_stream_holds_back_an_answer_cut_between_two_reads() -> None:
+    """Read piece by piece (after the probe gave up, answers come in with the keys): the start of an answer
+    waits for the rest, and a key that only looks like one (Escape) is the caller's to let go after a pause."""
+    assert termprobe.split_stream(b"ab\x1b[?6") == (b"", b"ab", b"\x1b[?6")
+    assert termprobe.split_stream(b"\x1b[?63;4c" + b"cd") == (b"\x1b[?63;4c", b"cd", b"")
+    assert termprobe.split_stream(b"x\x1b_Gi=31;OK\x1b") == (b"", b"x", b"\x1b_Gi=31;OK\x1b")
+    assert termprobe.split_stream(b"x\x1b") == (b"", b"x", b"\x1b")
+    assert termprobe.split_stream(b"x\x1b[A\x1b[1;5C") == (b"", b"x\x1b[A\x1b[1;5C", b"")  # keys pass at once
+    assert termprobe.count_attributes(b"\x1b[?1;2c" + KITTY_OK + b"\x1b[?62;c") == 2

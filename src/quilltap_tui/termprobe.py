@@ -29,6 +29,8 @@ DA_QUERY = "\x1b[c"
 # No key sends any of these (no key starts with ESC [ ? or ESC _ G), so they are found anywhere in what was read.
 _REPLY = re.compile(rb"\x1b\[\?[0-9;]*c|\x1b_G[^\x1b]*\x1b\\|\x1b\[6;[0-9]+;[0-9]+t")
 _DA_REPLY = re.compile(rb"\x1b\[\?[0-9;]*c")
+# The start of a reply still on its way (the rest in the next read), at the end of what was read.
+_REPLY_START = re.compile(rb"\x1b(\[(\?[0-9;]*|6(;[0-9]*){0,2})?|_(G[^\x1b]*\x1b?)?)?\Z")
 _CELL_REPLY = re.compile(rb"\x1b\[6;([0-9]+);([0-9]+)t")
 # Long enough for a terminal at the other end of an SSH link; a terminal answers DA1 in well under that, so
 # the wait ends as soon as it does. It overlaps the Textual import (about half a second), not the first paint.
@@ -42,11 +44,25 @@ class Answers:
     protocol: str | None  # tgp, sixel or halfcell; None when it was not asked (or nothing answered)
     cell: tuple[int, int] | None  # (width, height) of a cell in pixels, when known
     typed: bytes  # keys typed meanwhile, as the terminal sent them, in order
+    unanswered: int = 0  # DA1 questions whose answer had not come when the probe stopped waiting
 
 
 def split(data: bytes) -> tuple[bytes, bytes]:
     """(the terminal's replies, the rest: what the user typed), each in the order it came."""
     return b"".join(m.group() for m in _REPLY.finditer(data)), _REPLY.sub(b"", data)
+
+
+def split_stream(data: bytes) -> tuple[bytes, bytes, bytes]:
+    """As :func:`split`, for a stream read piece by piece: (replies, typed, an unfinished reply at the end,
+    to be completed by the next read, or else typed after all)."""
+    tail = _REPLY_START.search(data)
+    cut = tail.start() if tail else len(data)
+    return (*split(data[:cut]), data[cut:])
+
+
+def count_attributes(replies: bytes) -> int:
+    """How many DA1 answers ``replies`` holds."""
+    return len(_DA_REPLY.findall(replies))
 
 
 def read_pending(fd: int) -> bytes:
@@ -107,12 +123,20 @@ def probe(fd_in: int, fd_out: int, *, protocol: bool, tmux: Tmux | None = None,
     batch = (TGP_QUERY if protocol else "") + ("" if cell else CELL_QUERY) + DA_QUERY
     outer = tmux is not None and tmux.passthrough
     data, answered = ask(fd_in, fd_out, tmux_wrap(batch) if outer else batch, timeout)
+    unanswered = 0 if answered else 1
     if outer and not answered:
         more, answered = ask(fd_in, fd_out, batch, timeout)
         data += more
+        unanswered += 0 if answered else 1
     replies, typed = split(data)
-    found = _CELL_REPLY.search(replies)
-    if cell is None and found and int(found.group(1)) and int(found.group(2)):
-        cell = int(found.group(2)), int(found.group(1))
+    cell = cell or cell_of(replies)
     chosen = parse_answer(replies.decode("latin-1")) if protocol and answered else None
-    return Answers(chosen, cell, typed)
+    return Answers(chosen, cell, typed, unanswered)
+
+
+def cell_of(replies: bytes) -> tuple[int, int] | None:
+    """The cell size in a cell-size reply among ``replies``, as (width, height)."""
+    found = _CELL_REPLY.search(replies)
+    if found and int(found.group(1)) and int(found.group(2)):
+        return int(found.group(2)), int(found.group(1))
+    return None

@@ -38,9 +38,12 @@ class FarEnd(threading.Thread):
     """Reads everything the program writes (so it never blocks on output); when its graphics question comes,
     answers it with the user's keys typed before, between and after the terminal's own replies."""
 
-    def __init__(self, main: int, first: list[bytes], attributes: bytes) -> None:
+    def __init__(self, main: int, first: list[bytes], attributes: bytes, *, late: bool = False) -> None:
+        """``late``: answer only once the program has stopped waiting and Textual has taken the terminal
+        (its alternate screen), as over a slow link."""
         super().__init__(daemon=True)
         self.main, self.first, self.attributes, self.written = main, first, attributes, b""
+        self.cue = b"\x1b[?1049h" if late else DA_QUERY
 
     def run(self) -> None:
         answered = False
@@ -52,7 +55,7 @@ class FarEnd(threading.Thread):
             if not chunk:
                 return
             self.written += chunk
-            if not answered and DA_QUERY in self.written:
+            if not answered and DA_QUERY in self.written and self.cue in self.written:
                 answered = True
                 # The replies come in the order asked (the cell size only if asked); the prompt's letters come
                 # before, between and after them, the way a user types on while the terminal answers.
@@ -63,11 +66,9 @@ class FarEnd(threading.Thread):
                 os.write(self.main, PROMPT[len(replies) * cut:] + b"\r")  # the rest, and Enter, a moment later
 
 
-@pytest.mark.parametrize("name", sorted(TERMINALS))
-def test_keys_typed_while_the_terminal_is_asked_about_graphics_reach_the_chat_in_order(
-    tmp_path: Path, name: str
-) -> None:
-    first, attributes, protocol = TERMINALS[name]
+def _run(tmp_path: Path, name: str, *, late: bool = False) -> str:
+    """Type the prompt through the probe as terminal ``name`` answers it; return the program's log."""
+    first, attributes, _protocol = TERMINALS[name]
     home = tmp_path / "home"
     asked = threading.Event()
     with FakeChatServer("openai") as chat:
@@ -91,7 +92,7 @@ def test_keys_typed_while_the_terminal_is_asked_about_graphics_reach_the_chat_in
         os.write(main, b"\x0e\r")  # ctrl+n, Enter: typed before the program runs, in the terminal's line mode
         proc = subprocess.Popen([sys.executable, "-m", "quilltap_tui"], stdin=tty, stdout=tty, stderr=tty,
                                 env=env, start_new_session=True)
-        far = FarEnd(main, first, attributes)
+        far = FarEnd(main, first, attributes, late=late)
         far.start()
         try:
             assert asked.wait(90), far.written[-3000:]  # bounds a hang; the request comes when the keys land
@@ -105,5 +106,21 @@ def test_keys_typed_while_the_terminal_is_asked_about_graphics_reach_the_chat_in
             os.close(tty)
             far.join(10)
             os.close(main)
-    log = (home / "logs" / "quilltap.log").read_text()
-    assert re.search(rf"image previews: {protocol}, cell: 10x20\b", log), log[-2000:]
+    return (home / "logs" / "quilltap.log").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(TERMINALS))
+def test_keys_typed_while_the_terminal_is_asked_about_graphics_reach_the_chat_in_order(
+    tmp_path: Path, name: str
+) -> None:
+    log = _run(tmp_path, name)
+    assert re.search(rf"image previews: {TERMINALS[name][2]}, cell: 10x20\b", log), log[-2000:]
+
+
+def test_answers_that_come_after_the_probe_gave_up_are_not_typed_into_the_app(tmp_path: Path) -> None:
+    """A slow link: the terminal answers once the app has started. Bug: the late answer reached the app as
+    keys ("?" opened the help, the digits went into the prompt). Now the prompt is exactly what was typed,
+    and previews switch to the Sixel the late answer offers."""
+    log = _run(tmp_path, "xterm", late=True)
+    assert "image previews: halfcell, cell: -" in log, log[-2000:]  # what the probe settled for meanwhile
+    assert "Late terminal answer: image previews now sixel" in log, log[-2000:]

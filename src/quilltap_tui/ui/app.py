@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from quilltap_tui.services.chat_views import ChatView
     from quilltap_tui.services.context import AppContext
     from quilltap_tui.services.generation import GenerationOutcome
+    from quilltap_tui.ui.early_input import EarlyInput
     from quilltap_tui.ui.state import Snapshot
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class QuilltapApp(KeyOrderedApp):
         *,
         image_protocol: str = "off",
         environ: dict[str, str] | None = None,
-        early_input: str = "",
+        early_input: EarlyInput | None = None,
     ) -> None:
         from quilltap_tui.redact_sinks import install_log_redaction
         from quilltap_tui.ui import textual_log
@@ -573,15 +574,11 @@ def _announcing(base: type[Driver], app: QuilltapApp) -> type[Driver]:
     if reader is not None:
 
         def run_input_thread(driver: Driver) -> None:
-            typed, app.early_input = app.early_input, ""
-            if typed:
-                # Textual's own parser, as the thread's loop uses it: the same keys, escape sequences and
-                # pastes. Posted from this thread before it reads the terminal, so they stay first.
-                from textual._xterm_parser import XTermParser
+            early, app.early_input = app.early_input, None
+            if early is not None:  # posted from this thread before it reads the terminal: they stay first
+                from quilltap_tui.ui.early_input import hand_on
 
-                parser = XTermParser()
-                for event in [*parser.feed(typed), *parser.feed("")]:  # "" ends it: a last lone ESC is Escape
-                    driver.process_message(event)
+                hand_on(driver, early, driver.fileno)  # type: ignore[attr-defined]  # a terminal driver's
             reader(driver)
 
         members["run_input_thread"] = run_input_thread

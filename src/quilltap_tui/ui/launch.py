@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from quilltap_tui.services.context import AppContext
+    from quilltap_tui.termgraphics import Tmux
 
 
 class _Probe(threading.Thread):
@@ -30,6 +31,8 @@ class _Probe(threading.Thread):
         self.protocol = "off"
         self.typed = b""  # what the user typed while the probe read the terminal's answers
         self.cell: tuple[int, int] | None = None  # the cell in pixels, as the terminal said
+        self.unanswered = 0  # DA1 answers still due when the probe stopped waiting
+        self.tmux: Tmux | None = None  # tmux's state for this pane (None outside tmux)
 
     def run(self) -> None:
         from quilltap_tui import termgraphics, termprobe
@@ -46,7 +49,8 @@ class _Probe(threading.Thread):
             else:
                 tmux = termgraphics.tmux_state()  # inside tmux: passthrough allowed? (then pictures are wrapped)
                 answers = termprobe.probe(stdin.fileno(), stdout.fileno(), protocol=self.mode == "auto", tmux=tmux)
-                self.typed, self.cell = answers.typed, answers.cell
+                self.typed, self.cell, self.unanswered, self.tmux = (answers.typed, answers.cell,
+                                                                     answers.unanswered, tmux)
                 self.protocol = (answers.protocol or "halfcell") if self.mode == "auto" else self.mode
                 terminal.prepare(self.protocol, tmux, answers.cell)
                 return
@@ -142,9 +146,23 @@ def _launch(early: _EarlyTerminal, *, mouse: bool) -> int:
     probe.join()
     logging.getLogger(__name__).info("Starting the TUI (image previews: %s, cell: %s, mouse: %s)", probe.protocol,
                                      "x".join(map(str, probe.cell)) if probe.cell else "-", mouse)
+    from quilltap_tui.ui.early_input import EarlyInput
+
+    def late_answer(protocol: str | None, cell: tuple[int, int] | None) -> None:
+        """The terminal answered after the probe stopped waiting: previews opened from now on use what it
+        offers (the probe had settled for half-cell blocks). Runs in the driver's input thread."""
+        if settings.images != "auto" or protocol is None or protocol == app.image_protocol:
+            return
+        from quilltap_tui.ui import terminal
+
+        terminal.prepare(protocol, probe.tmux, cell or probe.cell)
+        app.image_protocol = protocol
+        logging.getLogger(__name__).info("Late terminal answer: image previews now %s", protocol)
+
     # Keys this process read before Textual (typed in line mode, or while the probe listened) come first.
     typed = (early.typed + probe.typed).decode("utf-8", "replace")
-    app = QuilltapApp(ctx, image_protocol=probe.protocol, early_input=typed)
+    app = QuilltapApp(ctx, image_protocol=probe.protocol,
+                      early_input=EarlyInput(typed, probe.unanswered, late_answer))
     app.run(mouse=mouse and settings.mouse)
     return int(app.return_code or 0)
 
