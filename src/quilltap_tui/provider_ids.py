@@ -76,7 +76,8 @@ def base_url_for(provider: str, base_url: str | None) -> str:
 
 def installed(provider: str, kind: Literal["image", "chat"]) -> bool:
     """Whether a stored profile's provider can still be used (False for a removed plug-in's id)."""
-    return (provider or "").strip().lower() in registry().ids(kind) or _alias_of(provider, kind)
+    # The lookup first: a built-in id is answered without looking up the plug-ins (the listing does).
+    return _alias_of(provider, kind) or (provider or "").strip().lower() in registry().ids(kind)
 
 
 def _alias_of(provider: str, kind: Literal["image", "chat"]) -> bool:

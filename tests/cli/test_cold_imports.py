@@ -129,6 +129,12 @@ ASK_NEVER = ("sqlalchemy", "sqlmodel", "quilltap_tui.db.models", "quilltap_tui.s
              "quilltap_tui.services.profiles", "PIL")
 
 
+# ... and, with --no-images, what only image generation and the listings use: the option vocabulary (and
+# the parsers of the image commands), the model catalogue (a user's models.toml is read only when there is
+# one), the listings' views.
+ASK_NO_IMAGES_NEVER = ("quilltap_tui.imagegen.options", "quilltap_tui.imagegen.spec", "quilltap_tui.imagegen.catalogue",
+                       "quilltap_tui.imagegen.spec_model", "quilltap_tui.services.gallery_view",
+                       "quilltap_tui.services.audit_view", "quilltap_tui.services.key_view")
 # Collections in a cold `ask`: paused while the SDK and the turn stack import (the collector kept traversing
 # what they make, all of it alive for good), then on again with that frozen.
 _GC_PROBE = """
@@ -168,7 +174,8 @@ def test_ask_whose_model_calls_no_tool_loads_neither_the_orm_nor_the_image_stack
         assert cli("images", "list").code == 0  # the first full sweep (ORM path); later runs skip it
         chat.enqueue(Text("Hello there."))
         flags = ("--no-images",) if no_images else ()
-        loaded, out = _ask_loaded(cli.home, *flags, "hi")
+        loaded, out = _ask_loaded(cli.home, *flags, "hi",
+                                  never=(*ASK_NEVER, *ASK_NO_IMAGES_NEVER) if no_images else ASK_NEVER)
         assert out == "Hello there.\n"
         assert loaded == ["openai"]
         tools = chat.chat_requests[-1].body.get("tools", [])

@@ -132,3 +132,18 @@ def test_other_commands_go_on_with_the_built_in_table_and_say_so_once(cli: Cli) 
 def test_no_file_no_warning(cli: Cli) -> None:
     result = cli("image-profiles", "list", "--json")
     assert result.code == 0 and result.err == ""
+
+
+@pytest.mark.parametrize("home", [True, False])
+def test_the_warning_looks_for_the_file_the_catalogue_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: bool
+) -> None:
+    from quilltap_tui.imagegen.catalogue import user_file
+    from quilltap_tui.services import model_catalogue
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    if home:
+        monkeypatch.setenv("QUILLTAP_HOME", str(tmp_path / "home"))
+    else:
+        monkeypatch.delenv("QUILLTAP_HOME", raising=False)
+    assert model_catalogue.user_file() == user_file()  # the warning's cheap look (no catalogue import) finds it

@@ -123,3 +123,58 @@ def test_a_broken_plug_in_is_noted_and_skipped() -> None:
     assert any("broken" in note and "failed to load" in note for note in reg.notes)
     assert any("reuses the image provider id 'openai'" in note for note in reg.notes)
     assert any("chatty" in note and "declares no image support" in note for note in reg.notes)
+
+
+def test_plug_ins_are_looked_up_only_when_the_built_ins_do_not_answer(
+    installed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    from quilltap_tui import provider_ids
+    from quilltap_tui.services.key_rules import key_fits
+
+    looked: list[str] = []
+    real = metadata.entry_points
+
+    def entry_points(group: str) -> Any:
+        looked.append(group)
+        return real(group=group)
+
+    monkeypatch.setattr(metadata, "entry_points", entry_points)
+    registry.reset()
+    # What `ask` with a built-in provider asks: no plug-in lookup (it read every distribution's metadata).
+    assert registry.chat_unit("OPENAI").id == "openai"
+    assert registry.registry().normalize("xai", "image") == "grok"
+    assert provider_ids.installed("openai", "chat") and key_fits("openai", "openai")
+    assert looked == []
+    # A name no built-in has: the plug-ins are looked up, once.
+    assert registry.image_unit("Pixel-Press").id == "pixelpress"
+    assert sorted(looked) == sorted(registry.GROUPS.values())
+    assert "pixelpress" in registry.registry().ids("image") and len(looked) == 2
+
+
+def test_a_listing_includes_the_plug_ins_without_a_lookup_first(installed: None) -> None:
+    registry.reset()
+    assert "pixelpress" in registry.registry().ids("image")
+    registry.reset()
+    assert "pixelpress" in registry.registry().key_ids()
+    registry.reset()
+    assert "pixelpress" in registry.registry().units["image"]
+
+
+def test_a_plug_in_alias_never_takes_a_providers_id() -> None:
+    def entry_points(group: str) -> list[Any]:
+        if group != registry.CHAT_GROUP:
+            return []
+        return [SimpleNamespace(name="sly", value="s:UNIT", dist=SimpleNamespace(name="sly-plugin"),
+                                load=lambda: ProviderUnit(id="sly", title="Sly", default_base_url="http://s",
+                                                          aliases=("grok", "slyish"), chat=ChatFacet()))]
+
+    reg = registry.Registry()
+    for ref in registry.BUILTIN:
+        reg.load(ref)
+    reg.load_entry_points(entry_points)
+    # grok means the built-in provider, before and after the plug-ins load: an image profile of grok too
+    assert reg.normalize("grok", "image") == "grok" and reg.normalize("grok", "chat") == "grok"
+    assert reg.normalize("SLYISH", "chat") == "sly"
+    assert any("alias 'grok'" in note and "ignored" in note for note in reg.notes)

@@ -16,7 +16,7 @@ from quilltap_tui.cli import parser as cli_parser
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    parser = cli_parser.build()
+    parser = cli_parser.build(args)
     bad = cli_parser.undecodable_argument(args)
     if bad is not None:
         parser.error(f"{bad} is not valid UTF-8 text")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-
-from quilltap_tui.imagegen.options import FLAGGED
+from collections.abc import Callable, Sequence
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +57,24 @@ def undecodable_argument(args: list[str]) -> str | None:
 PROVIDER_HELP = "a provider id, any case (`quilltap-tui doctor` lists the installed ones, plug-ins included)"
 
 
-def build() -> argparse.ArgumentParser:
+# Which group of subcommands declares each command (the groups' order is the order of `--help`).
+_GROUPS = {
+    "keys": "keys", "image-profiles": "image-profiles", "chat-profiles": "chat-profiles",
+    "generate": "images", "edit": "images", "images": "images", "audit": "images", "models": "images",
+    "ask": "chats", "chats": "chats", "mcp": "mcp", "doctor": "doctor",
+}
+_TOP_FLAGS = ("--version", "--debug", "--no-mouse")
+
+
+def build(args: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command line ``args``, only what parsing them needs.
+
+    A command line naming a command (after the top-level flags) gets that command's group alone: the
+    whole tree (forty-odd parsers and the image option vocabulary) cost a cold ``ask`` about 10 ms, and a
+    command's parsing, usage and errors never look at its siblings. Anything else (no command, an unknown
+    one, ``--help`` before it) gets the whole tree, so the top-level help and errors list every command.
+    """
+    only = _command_group(args) if args is not None else None
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document (JSON Lines for streams)")
     common.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
@@ -69,18 +84,36 @@ def build() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     parser.add_argument("--no-mouse", action="store_true", help="start the TUI without mouse support")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _keys(sub, common)
-    _profiles(sub, common, "image-profiles", image=True)
-    _profiles(sub, common, "chat-profiles", image=False)
-    _images(sub, common)
-    _chats(sub, common)
-    _mcp(sub, common)
-    sub.add_parser("doctor", parents=[common], help="paths, schema, vault, terminal graphics, versions")
+    if only in (None, "keys"):
+        _keys(sub, common)
+    if only in (None, "image-profiles"):
+        _profiles(sub, common, "image-profiles", image=True)
+    if only in (None, "chat-profiles"):
+        _profiles(sub, common, "chat-profiles", image=False)
+    if only in (None, "images"):
+        _images(sub, common)
+    if only in (None, "chats"):
+        _chats(sub, common)
+    if only in (None, "mcp"):
+        _mcp(sub, common)
+    if only in (None, "doctor"):
+        sub.add_parser("doctor", parents=[common], help="paths, schema, vault, terminal graphics, versions")
     return parser
+
+
+def _command_group(args: Sequence[str]) -> str | None:
+    """The group of the command ``args`` name, or None when the whole tree must be built."""
+    for arg in args:
+        if arg in _TOP_FLAGS:
+            continue
+        return _GROUPS.get(arg)  # "-h", an unknown flag or command: None
+    return None
 
 
 def _image_options() -> _Parser:
     """The options ``generate`` and ``edit`` share."""
+    from quilltap_tui.imagegen.options import FLAGGED  # the image commands' vocabulary: parsed for them alone
+
     gen = _Parser(add_help=False)
     gen.add_argument("--profile", help="image profile (default profile when omitted)")
     for option in FLAGGED:  # the image-option vocabulary's flags, in its order

@@ -140,7 +140,11 @@ def _read_only(path: str) -> closing[sqlite3.Connection]:
 
 
 def _sdk_module(provider: str) -> str | None:
-    from quilltap_tui.providers.registry import registry
+    from quilltap_tui.errors import Invalid
+    from quilltap_tui.providers.registry import chat_unit
 
-    unit = registry().units["chat"].get(provider)
-    return unit.chat.sdk_module if unit is not None and unit.chat is not None else None
+    try:
+        unit = chat_unit(provider)
+    except Invalid:  # a removed plug-in's: the command says so
+        return None
+    return unit.chat.sdk_module if unit.chat is not None else None

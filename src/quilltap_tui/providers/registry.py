@@ -5,12 +5,17 @@ Plug-ins declare an entry point in the group ``quilltap_tui.image_providers`` (a
 :class:`~quilltap_tui.providers.unit.ProviderUnit`. The built-in units go through the same
 :meth:`Registry.load` as the plug-ins. A plug-in that fails to load, lacks the facet of its group or
 reuses a taken id is skipped with a note (``doctor`` shows the notes): one broken plug-in never stops
-the app.
+the app. A plug-in's alias never takes a provider's id either.
+
+The plug-ins are looked up at the first question the built-in units cannot answer (an id or alias none of
+them has) and before any listing: a built-in id means the same with or without them, and the lookup
+(every installed distribution's entry points read twice) cost each command about 15-30 ms.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Literal
@@ -36,9 +41,35 @@ class Registry:
     """Provider units by kind and id, with their aliases."""
 
     def __init__(self) -> None:
-        self.units: dict[Kind, dict[str, ProviderUnit]] = {"image": {}, "chat": {}}
+        self._units: dict[Kind, dict[str, ProviderUnit]] = {"image": {}, "chat": {}}
         self.aliases: dict[str, str] = {}
-        self.notes: list[str] = []
+        self._notes: list[str] = []
+        self._plugins: Callable[[], None] | None = None  # the deferred plug-in lookup, until it runs
+        self._plugins_lock = threading.Lock()
+
+    @property
+    def units(self) -> dict[Kind, dict[str, ProviderUnit]]:
+        """Every unit by kind and id, plug-ins included."""
+        self._complete()
+        return self._units
+
+    @property
+    def notes(self) -> list[str]:
+        """What went wrong loading plug-ins, one sentence each."""
+        self._complete()
+        return self._notes
+
+    def defer_entry_points(self) -> None:
+        """Look the plug-ins up only when a question needs them (see the module doc)."""
+        self._plugins = self.load_entry_points
+
+    def _complete(self) -> None:
+        if self._plugins is None:
+            return
+        with self._plugins_lock:
+            plugins, self._plugins = self._plugins, None
+            if plugins is not None:
+                plugins()
 
     def load(self, ref: str | ProviderUnit, *, kinds: Iterable[Kind] = ("image", "chat"),
              origin: str = "built-in") -> None:
@@ -50,17 +81,23 @@ class Registry:
             if getattr(unit, kind) is not None:
                 self._add(kind, unit)
             elif origin != "built-in":
-                self.notes.append(f"Plug-in {unit.id} from {origin} declares no {kind} support; skipped.")
+                self._notes.append(f"Plug-in {unit.id} from {origin} declares no {kind} support; skipped.")
 
     def _add(self, kind: Kind, unit: ProviderUnit) -> None:
-        taken = self.units[kind].get(unit.id) or self.units[kind].get(self.aliases.get(unit.id, ""))
+        taken = self._units[kind].get(unit.id) or self._units[kind].get(self.aliases.get(unit.id, ""))
         if taken is not None and taken is not unit:
-            self.notes.append(f"Plug-in {unit.id} from {unit.origin} reuses the {kind} provider id "
-                              f"{unit.id!r} of {taken.origin}; skipped.")
+            self._notes.append(f"Plug-in {unit.id} from {unit.origin} reuses the {kind} provider id "
+                               f"{unit.id!r} of {taken.origin}; skipped.")
             return
-        self.units[kind][unit.id] = unit
+        self._units[kind][unit.id] = unit
         for alias in unit.aliases:
-            self.aliases.setdefault(alias.lower(), unit.id)
+            name = alias.lower()
+            if unit.origin != "built-in" and name != unit.id and any(name in units for units in self._units.values()):
+                # Else the id would mean the built-in provider until the plug-ins load, and theirs after.
+                self._notes.append(f"Plug-in {unit.id} from {unit.origin} declares the alias {alias!r}, which is"
+                                   " another provider's id; the alias is ignored.")
+                continue
+            self.aliases.setdefault(name, unit.id)
 
     def load_entry_points(self, entry_points: Callable[..., Any] | None = None) -> None:
         """Register every plug-in of both groups (``entry_points`` is injectable for tests)."""
@@ -78,7 +115,7 @@ class Registry:
                         raise TypeError(f"{point.value} is not a ProviderUnit")
                     self.load(unit, kinds=(kind,), origin=origin)
                 except Exception as exc:  # a broken plug-in is reported, never fatal
-                    self.notes.append(f"Plug-in {point.name} from {origin} failed to load: {exc}.")
+                    self._notes.append(f"Plug-in {point.name} from {origin} failed to load: {exc}.")
 
     def ids(self, kind: Kind) -> tuple[str, ...]:
         """Provider ids of one kind, in registration order."""
@@ -91,19 +128,27 @@ class Registry:
     def normalize(self, value: str, kind: Kind | None, field: str = "provider") -> str:
         """The canonical id for ``value`` (any case, alias or seed spelling) or :class:`Invalid`."""
         raw = (value or "").strip()
-        key = raw.lower()
-        key = self.aliases.get(key, key)
-        allowed = self.ids(kind) if kind else self.key_ids()
-        if key not in allowed:
+        found = self._known(raw.lower(), kind)
+        if found is None and self._plugins is not None:
+            self._complete()
+            found = self._known(raw.lower(), kind)
+        if found is None:
+            allowed = self.ids(kind) if kind else self.key_ids()
             raise Invalid(field, f"Unknown {field} {raw!r}: use one of {', '.join(allowed)}.")
-        return key
+        return found
+
+    def _known(self, key: str, kind: Kind | None) -> str | None:
+        """The id ``key`` names among the units loaded so far, or None."""
+        key = self.aliases.get(key, key)
+        kinds: tuple[Kind, ...] = (kind,) if kind else ("chat", "image")
+        return key if any(key in self._units[k] for k in kinds) else None
 
     def unit(self, provider_id: str, kind: Kind | None = None) -> ProviderUnit:
         """The unit for a canonical or aliased id (the chat unit first when ``kind`` is not given)."""
         pid = self.normalize(provider_id, kind)
         if kind is not None:
-            return self.units[kind][pid]
-        return self.units["chat"].get(pid) or self.units["image"][pid]
+            return self._units[kind][pid]
+        return self._units["chat"].get(pid) or self._units["image"][pid]
 
     def warm_modules(self, chat_ids: Iterable[str]) -> list[str]:
         """What a first turn imports: every image provider's module, and the given chat providers' SDKs."""
@@ -132,7 +177,7 @@ def registry() -> Registry:
     built = Registry()
     for ref in BUILTIN:
         built.load(ref)
-    built.load_entry_points()
+    built.defer_entry_points()
     return built
 
 

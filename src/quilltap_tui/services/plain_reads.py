@@ -19,15 +19,17 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.errors import NotFound
-from quilltap_tui.services.audit_view import AuditView
-from quilltap_tui.services.chat_views import ChatView
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.gallery_view import GalleryImage
-from quilltap_tui.services.key_view import KeyView
+
+if TYPE_CHECKING:  # each listing imports its own view: `ask` reads here too and lists nothing
+    from quilltap_tui.services.audit_view import AuditView
+    from quilltap_tui.services.chat_views import ChatView
+    from quilltap_tui.services.gallery_view import GalleryImage
+    from quilltap_tui.services.key_view import KeyView
 
 # Must equal db.migrations.CURRENT_VERSION (a test holds them together; importing it costs SQLAlchemy).
 SCHEMA_VERSION = 3
@@ -73,6 +75,8 @@ def connect(ctx: AppContext, *, threads: bool = False, write: bool = False) -> s
 
 def list_keys(ctx: AppContext) -> list[KeyView] | None:
     """``keys.list_keys`` without the ORM; None when the ORM path must run (see the module doc)."""
+    from quilltap_tui.services.key_view import KeyView
+
     conn = connect(ctx)
     if conn is None:
         return None
@@ -144,6 +148,8 @@ def key_reference(ctx: AppContext, key_id: str) -> KeyReference | None:
 
 def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) -> list[AuditView] | None:
     """``audit.list_entries`` without the ORM; None when the ORM path must run (see the module doc)."""
+    from quilltap_tui.services.audit_view import AuditView
+
     conn = connect(ctx)
     if conn is None:
         return None
@@ -167,6 +173,7 @@ def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) 
 def list_chats(ctx: AppContext) -> list[ChatView] | None:
     """``chats.list_chats`` without the ORM (one query for the rows and counts, one for the tags); None
     when the ORM path must run (see the module doc)."""
+    from quilltap_tui.services.chat_views import ChatView
     from quilltap_tui.tools.catalogue import image_tool_ids
 
     conn = connect(ctx)
@@ -230,6 +237,8 @@ def _parents(conn: sqlite3.Connection, image_ids: list[str]) -> dict[str, list[s
 
 
 def _image_view(ctx: AppContext, row: tuple[Any, ...], inputs: list[str]) -> GalleryImage:
+    from quilltap_tui.services.gallery_view import GalleryImage
+
     (image_id, file_path, mime_type, width, height, size, sha256, revised_prompt, seed, prompt, negative_prompt,
      provider, model, profile_name, used_params, chat_id, message_id, created_at) = row
     return GalleryImage(

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from quilltap_tui.imagegen.options import GenerateOptions
-from quilltap_tui.imagegen.spec import UsedParams
 from quilltap_tui.tools.call import ToolContext
+
+if TYPE_CHECKING:  # annotations only: a chat without images never loads the image option vocabulary
+    from quilltap_tui.imagegen.options import GenerateOptions
+    from quilltap_tui.imagegen.spec import UsedParams
 
 
 @dataclass(frozen=True)
