@@ -114,7 +114,11 @@ def test_keys_typed_while_the_terminal_is_asked_about_graphics_reach_the_chat_in
     tmp_path: Path, name: str
 ) -> None:
     log = _run(tmp_path, name)
-    assert re.search(rf"image previews: {TERMINALS[name][2]}, cell: 10x20\b", log), log[-2000:]
+    protocol = TERMINALS[name][2]
+    # Found by the probe; on a machine so loaded that this test's answer came after the probe's half second,
+    # by the input thread's look-out for late answers (the keys went the same way, in order, checked above).
+    assert (re.search(rf"image previews: {protocol}, cell: 10x20\b", log)
+            or f"Late terminal answer: image previews now {protocol}" in log), log[-2000:]
 
 
 def test_answers_that_come_after_the_probe_gave_up_are_not_typed_into_the_app(tmp_path: Path) -> None:
