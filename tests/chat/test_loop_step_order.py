@@ -124,8 +124,8 @@ async def test_each_step_reaches_the_caller_only_once_the_next_request_is_out(no
     result = await turn
     assert result.status == "complete"
     assert log == [
+        "chat request out",  # the first request leaves before the caller hears of the user's message
         "caller: MessageStarted",  # the user's message
-        "chat request out",
         "caller: MessageStarted",  # the reply (a bare tool call)
         "image request out",
         "caller: ToolCallStarted",

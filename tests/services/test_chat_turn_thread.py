@@ -142,3 +142,36 @@ async def test_on_the_turn_loop_the_turn_and_its_image_are_set_up_and_saved_with
     _script(servers[0])  # a turn on the caller's own loop (``ask``) still keeps that loop free
     await chat_turn.ask(ctx, new_chat(ctx), "draw a fox", lambda _: None)
     assert threading.current_thread().name not in where.values()
+
+
+async def test_on_the_sqlite_file_the_turn_loop_stores_the_same_rows_without_the_orm(
+    ctx: AppContext, servers: tuple[FakeChatServer, FakeOpenAIImages], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ORM's setup, user message and conversation read stood between Enter and the first request (20-35 ms
+    on a busy machine); on the SQLite file at the current schema the turn loop's turn uses plain sqlite3."""
+    from quilltap_tui.services import image_store, plain_chat
+
+    image_store.sweep_orphans(ctx)  # as the app's start-up sweep leaves a home: nothing for a turn to settle
+    chat_id = new_chat(ctx)
+    where: list[str] = []
+    set_up = plain_chat.prepare_turn
+
+    def setting_up(*args: Any, **kwargs: Any) -> Any:
+        where.append(threading.current_thread().name)
+        return set_up(*args, **kwargs)
+
+    def no_orm() -> Any:
+        raise AssertionError("the ORM was used")
+
+    monkeypatch.setattr(plain_chat, "prepare_turn", setting_up)
+    monkeypatch.setattr(ctx.db, "session", no_orm)
+    servers[0].enqueue(Text("Hello there."))
+    relayed: list[TurnEvent] = []
+    result = await chat_turn_thread.ask(ctx, chat_id, "hi", relayed.append)
+    assert result.status == "complete" and where == ["quilltap-turns"]
+    names = [type(e).__name__ for e in relayed]
+    assert names[:2] == ["MessageStarted", "MessageStarted"] and names[-1] == "DoneEvent"
+    assert "".join(getattr(e, "delta", "") for e in relayed) == "Hello there."
+    assert rows(tmp_path / "home", "SELECT role, status, content FROM message WHERE chat_id = ? ORDER BY seq",
+                chat_id) == [("user", "complete", "hi"), ("assistant", "complete", "Hello there.")]

@@ -1,6 +1,7 @@
-"""A tool turn on the chat screen (issue 17): the screen hears of the image only once the follow-up chat
-request is out (its decode, preview and layout no longer delay that request), and still shows every step in
-order: the tool call with its placeholder, the image's preview under it, then the reply."""
+"""A turn on the chat screen (issue 17): the sent message is drawn only once the first chat request is out, and
+in a tool turn the screen hears of the image only once the follow-up chat request is out (its decode, preview
+and layout no longer delay that request); every step is still shown in order: the message, the tool call with
+its placeholder, the image's preview under it, then the reply."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from quilltap_tui.chat import loop
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 from tests.ui.conftest import SIZE, until
-from tests.ui.scripted import tool_then_text
+from tests.ui.scripted import Say, tool_then_text
 from tests.ui.test_chat_ui import _send, _setup, fakes, settle  # noqa: F401  (fakes: a fixture)
 
 
@@ -59,3 +60,33 @@ async def test_the_image_is_shown_after_the_follow_up_request_left_and_in_its_pl
     # The call stood with its placeholder up until the image came; the image reached the screen only once
     # the second chat request (with the tool's result) had gone out.
     assert at_image == ["placeholder up, 2 chat requests out"]
+
+
+async def test_the_sent_message_is_drawn_once_the_first_chat_request_is_out(
+    make_app: Any, ctx: Any, fakes: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.enqueue(Say("Hello there."))
+    at_mount: list[str] = []  # how many chat requests were out when the user's message reached the screen
+    mounted = MessageView.on_mount
+
+    def on_mount(view: MessageView) -> None:
+        if view.role == "user":
+            at_mount.append(f"{len(chat.requests)} chat requests out")
+        mounted(view)
+
+    monkeypatch.setattr(MessageView, "on_mount", on_mount)
+    monkeypatch.setattr(loop, "SHOW_WITHIN", 30.0)  # as above: only the request's leaving releases the message
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await _send(pilot, "hello")
+        shown = [(w.role, w.text) for w in app.screen.conversation.children if isinstance(w, MessageView)]
+        assert shown == [("user", "hello"), ("assistant", "Hello there.")]
+        assert app.screen.query_one("#prompt").text == ""
+    assert at_mount == ["1 chat requests out"]

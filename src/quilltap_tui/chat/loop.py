@@ -16,9 +16,10 @@ on the assistant message (status ``error``). Cancellation keeps what arrived, ma
 runs in threads, so the caller's event loop never blocks; a turn on an event loop of its own
 (``inline_storage``) stores inline instead.
 
-Nothing but the work of the next step stands between a step and its request: the tool call is reported
-(and the end of its stream stored) once its image request is out, the image once the follow-up chat
-request is out (see :class:`_Outbox`). Events keep their order.
+Nothing but the work of the next step stands between a step and its request: the user's message is
+reported (it is stored first) once the first chat request is out, the tool call (and the end of its stream
+stored) once its image request is out, the image once the follow-up chat request is out (see
+:class:`_Outbox`). Events keep their order.
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ class TurnLoop:
         s = self.setup
         extra = {"provider_data": {history.ATTACHMENTS_KEY: list(attachments)}} if attachments else {}
         user_id = await self._blocking(history.add_message, s.store, s.chat_id, "user", text, **extra)
+        self.emit.hold()  # the user's message too is reported once the first request is out (_request)
         self.emit(MessageStarted(user_id, "user"))
         try:
             status = await self._rounds()

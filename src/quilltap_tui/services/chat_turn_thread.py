@@ -5,6 +5,11 @@ next chat request) the turn loop hops into threads for storage. Each hop comes b
 loop; on the TUI's loop that waits behind whatever frame is being laid out and drawn (the new tool-call
 item, the image preview), which cost 55-220 ms per step. Here the turn runs on a loop in a thread of its
 own, so its steps never queue behind the screen; its events reach the caller's loop in order.
+
+On the SQLite file at the current schema the turn reads and writes with plain ``sqlite3``
+(:mod:`services.plain_chat`, the rows the ORM path writes): the ORM's setup, user message and
+conversation read took 20-35 ms between Enter and the first chat request on a busy machine, plain
+``sqlite3`` a few. The store stays open for the context's life (one connection, on the turn loop).
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from quilltap_tui.chat.events import EventSink, TurnEvent
-from quilltap_tui.chat.loop import TurnResult
-from quilltap_tui.services import chat_turn
+from quilltap_tui.chat.loop import TurnResult, run_turn
+from quilltap_tui.services import chat_turn, plain_chat
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.services.plain_turn_store import PlainTurnStore
 
 T = TypeVar("T")
 _lock = threading.Lock()
@@ -27,6 +33,8 @@ _loop: asyncio.AbstractEventLoop | None = None
 # The generation service of the turns' context (one context per app; touched only on the turn loop): its
 # HTTP client keeps its connections for every turn's image requests, instead of a TLS handshake per turn.
 _service: tuple[AppContext, GenerationService] | None = None
+# The turns' plain store for that context (touched only on the turn loop), once services.plain_chat allowed it.
+_store: tuple[AppContext, PlainTurnStore] | None = None
 _closing: set[asyncio.Future[None]] = set()  # clients being released (held so they are not collected mid-way)
 
 
@@ -94,8 +102,43 @@ def _generation(ctx: AppContext) -> GenerationService:
     return _service[1]
 
 
+def open_plain_store(ctx: AppContext) -> PlainTurnStore | None:
+    """The turns' plain ``sqlite3`` store for ``ctx`` (on the turn loop), or None when the ORM path must run.
+
+    Opened once :func:`plain_chat.open_store` allows it (the SQLite file at the current schema, nothing
+    for the sweep to settle); asked again at the next turn while it does not.
+    """
+    global _store
+    if _store is not None and _store[0] is ctx:
+        return _store[1]
+    if _store is not None:  # another context now (tests make one each)
+        _store[1].close()
+        _store = None
+    store = plain_chat.open_store(ctx)
+    if store is not None:
+        _store = (ctx, store)
+    return store
+
+
+async def _ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, *, show_images: bool = False,
+               attachments: Sequence[str] = (), show_partials: bool = False) -> TurnResult:
+    """One turn on the turn loop (storage inline): with the plain store when it may run, else the ORM's."""
+    generation = _generation(ctx)
+    store = open_plain_store(ctx)
+    if store is None:
+        return await chat_turn.ask(ctx, chat_id, text, emit, generation=generation, show_images=show_images,
+                                   attachments=attachments, show_partials=show_partials, own_loop=True)
+    setup = plain_chat.prepare_turn(ctx, store, chat_id, show_images, generation=generation)
+    setup.show_partials = show_partials  # partial images cost tokens: only asked for when someone shows them
+    setup.inline_storage = True  # nothing else waits on this loop
+    return await run_turn(setup, text, emit, attachments)
+
+
 async def ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, **options: Any) -> TurnResult:
-    """:func:`services.chat_turn.ask` on the turn loop; ``emit`` is called on the caller's loop, in order."""
+    """:func:`services.chat_turn.ask` on the turn loop; ``emit`` is called on the caller's loop, in order.
+
+    ``options``: ``show_images``, ``attachments`` and ``show_partials``, as there.
+    """
     caller = asyncio.get_running_loop()
 
     def relay(event: TurnEvent) -> None:
@@ -103,6 +146,6 @@ async def ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, **optio
             caller.call_soon_threadsafe(emit, event)
 
     def make() -> Coroutine[Any, Any, TurnResult]:
-        return chat_turn.ask(ctx, chat_id, text, relay, generation=_generation(ctx), own_loop=True, **options)
+        return _ask(ctx, chat_id, text, relay, **options)
 
     return await run_on_turn_loop(make)

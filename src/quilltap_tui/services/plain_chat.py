@@ -143,8 +143,12 @@ async def ask(
         store.close()
 
 
-def prepare_turn(ctx: AppContext, store: PlainTurnStore, chat_id: str, show_images: bool = False) -> TurnSetup:
-    """As ``chat_turn.prepare_turn``: the setup of the next turn from the chat's current profiles."""
+def prepare_turn(ctx: AppContext, store: PlainTurnStore, chat_id: str, show_images: bool = False,
+                 generation: GenerationService | None = None) -> TurnSetup:
+    """As ``chat_turn.prepare_turn``: the setup of the next turn from the chat's current profiles.
+
+    ``generation``: the service the image tools use (the TUI's turns share one); else made at their first call.
+    """
     with store._lock:
         conn = store.conn
         chat_id = find_chat(conn, chat_id)
@@ -163,7 +167,7 @@ def prepare_turn(ctx: AppContext, store: PlainTurnStore, chat_id: str, show_imag
     # An image profile whose provider was uninstalled offers no tool; `generate` says why in one sentence.
     binding = catalogue.ToolBinding()
     if image is not None and provider_ids.installed(image[1], "image"):
-        port = LazyProfileImages(ctx, image[0])
+        port = LazyProfileImages(ctx, image[0], generation)
         binding = catalogue.ToolBinding(ImageToolProfile(image[0], image[1], image[2], _json(image[3]) or {},
                                                          image[4]), port)
     shown = show_images or bool(chat_shows) or ctx.settings.show_images_to_model
@@ -212,10 +216,10 @@ class LazyProfileImages:
     A chat whose model never calls an image tool pays nothing for the image stack.
     """
 
-    def __init__(self, ctx: AppContext, profile: str) -> None:
+    def __init__(self, ctx: AppContext, profile: str, service: GenerationService | None = None) -> None:
         self.ctx = ctx
         self.profile = profile
-        self._service: GenerationService | None = None
+        self._service = service
 
     def _port(self) -> Any:
         from quilltap_tui.services.chat_turn_tools import ProfileImages

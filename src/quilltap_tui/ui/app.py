@@ -257,11 +257,15 @@ class QuilltapApp(KeyOrderedApp):
         """Load what the first chat turn needs while the user is still choosing a chat (see ``warmup``)."""
         from quilltap_tui.ui import warmup
 
-        modules = warmup.modules_for((p.provider for p in snapshot.chat_profiles),
-                                     previews=self.image_protocol != "off")
+        providers = [p.provider for p in snapshot.chat_profiles]
+        modules = warmup.modules_for(providers, previews=self.image_protocol != "off")
 
         def warm() -> None:
             warmup.warm(modules)
+            if not self._unmounted:  # and the first request's own first-time work, on the turns' loop
+                from quilltap_tui.services import chat_turn_warm
+
+                chat_turn_warm.warm(self.ctx, providers)
             if not self._unmounted:
                 self.call_from_thread(self._collect_when_idle)
 

@@ -144,7 +144,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self._drain_timer: Timer | None = None
         # Messages sent while a reply streams, or before the history was on screen: each goes in turn.
         self._queue = []
-        self._attached: tuple[str, ...] = ()  # gallery ids going with the message being sent
+        self._unshown: MessageView | None = None  # the message just sent, until its request is out (show_sent)
 
     def compose_body(self) -> ComposeResult:
         yield ProfilePickers(self.chat_id)
@@ -304,24 +304,27 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         if self.chat is not None and not self.chat.chat_profile:
             self.notify("This chat has no chat profile: pick one in the bar at the top.", severity="warning")
             return
+        strip = self.query_one(AttachmentStrip)
+        attached = tuple(strip.ids)
+        shown = text + (f"\n\n[{len(attached)} image(s) attached]" if attached else "")
+        # A reply is still coming (it would be merged into this turn), or the history is still being read
+        # (starting now would save the message before the page is read and show it twice): it waits, shown
+        # as queued, and goes when the reply ends or the page is on screen.
+        waits = self.chat is None or self.turn_worker is not None or bool(self._queue)
+        if not waits:
+            # The turn first, the screen after: drawn now, the message and the status line took the interpreter
+            # lock from the turn's thread while it stored the message and built the request (Enter -> request
+            # 77 ms in the peer harness, shell-gpt's 11 ms). The message shows once its request is out.
+            self._start_turn(text, attached, shown)
         self.draft_sent(event.text)  # kept on disk until the chat has stored it: a kill loses no words
         event.prompt.clear()
-        strip = self.query_one(AttachmentStrip)
-        self._attached = tuple(strip.ids)
-        await strip.clear()
-        attached, self._attached = self._attached, ()
-        shown = text + (f"\n\n[{len(attached)} image(s) attached]" if attached else "")
-        self.follow_end()
-        if self.chat is None or self.turn_worker is not None or self._queue:
-            # A reply is still coming (it would be merged into this turn), or the history is still being
-            # read (starting now would save the message before the page is read and show it twice): it
-            # waits, shown as queued, and goes when the reply ends or the page is on screen.
+        if attached:
+            await strip.clear()
+        if waits:
+            self.follow_end()
             await self.enqueue(text, attached, shown)
             if self.chat is None:
                 self.status.start("Opening the chat…")
-            return
-        await self.conversation.mount(MessageView("user", shown))
-        self._start_turn(text, attached)
 
     def _send_next(self) -> None:
         """Send the oldest queued message as its own turn."""
@@ -330,11 +333,26 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
             self.follow_end()
             self._start_turn(item.text, item.attached)
 
-    def _start_turn(self, text: str, attached: tuple[str, ...] = ()) -> None:
+    def _start_turn(self, text: str, attached: tuple[str, ...] = (), shown: str | None = None) -> None:
+        """Start a turn; ``shown``: the message's text as the conversation shows it, mounted by :meth:`show_sent`
+        (once the turn's first request is out, or the turn ended without one) with the status line."""
         self._turn += 1
         self._calls.clear()
-        self.status.start("Waiting for the model…")
+        if shown is None:
+            self.status.start("Waiting for the model…")
+        else:
+            self._unshown = MessageView("user", shown)
         self.turn_worker = self.run_turn(self._turn, text, attached)
+
+    async def show_sent(self) -> None:
+        """Show the message whose turn started (see :meth:`_start_turn`), and the status line if it still runs."""
+        view, self._unshown = self._unshown, None
+        if view is None:
+            return
+        self.follow_end()
+        if self.turn_worker is not None:
+            self.status.start("Waiting for the model…")
+        await self.mount_live(view)
 
     @async_work(group="turn", failure=TurnFailed)
     async def run_turn(self, turn: int, text: str, attached: tuple[str, ...]) -> None:
@@ -401,6 +419,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
     async def _show_failure(self, error: BaseException) -> None:
         from quilltap_tui.errors import QuilltapError, VaultLocked
 
+        await self.show_sent()
         await self._end_live("error")
         from quilltap_tui.ui.app import is_plain_lock
 
@@ -430,6 +449,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         worker.cancel()
         for view in self._calls.values():
             view.set_cancelled()
+        self.call_later(self.show_sent)  # sent before esc: it is in the chat (stored first), and shown
         self.call_later(self._end_live, "cancelled")
         self.status.stop()
         if self._queue:

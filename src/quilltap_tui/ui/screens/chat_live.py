@@ -52,6 +52,8 @@ class LiveReply(BaseScreen):
 
         def draft_stored(self) -> None: ...
 
+        async def show_sent(self) -> None: ...
+
     def _receive(self, turn: int, event: Any) -> None:
         """The turn's event sink: queue the event; text waits for the next batch, the rest goes at once."""
         self._inbox.append((turn, event))
@@ -68,6 +70,7 @@ class LiveReply(BaseScreen):
         for turn, event in batch:
             if turn != self._turn or self.turn_worker is None:
                 continue  # what a cancelled turn still had in flight
+            await self.show_sent()  # the turn's first event: its request is out (chat/loop.py holds it till then)
             if isinstance(event, TextEvent):
                 text.append(event.delta)
                 continue
