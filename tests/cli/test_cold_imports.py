@@ -199,3 +199,35 @@ def test_a_cold_ask_pauses_collections_for_its_imports_and_collects_again(cli: C
                               text=True, env=env, timeout=60, check=False)
     assert proc.stdout == "Hello there.\n", proc.stderr
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"gc": [True, True]}  # on again, the imports frozen
+
+
+# What `generate` and `edit` never need on the SQLite file at the current schema: the ORM (their profile,
+# reservation, audit and image rows go through the plain sqlite3 store) and the ORM's generation store.
+GENERATE_NEVER = ("sqlalchemy", "sqlmodel", "quilltap_tui.db.models", "quilltap_tui.db.engine",
+                  "quilltap_tui.services.image_store", "quilltap_tui.services.sql_generation_store",
+                  "quilltap_tui.services.audit", "quilltap_tui.services.generation_profile")
+
+
+def test_generate_and_edit_on_the_sqlite_file_load_no_orm(cli: Cli) -> None:
+    from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
+
+    probe = _PROBE.replace(repr(HEAVY), repr(GENERATE_NEVER))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+    env.update(base_env(cli.home))
+    env["QUILLTAP_MAX_RETRIES"] = "0"
+    with FakeOpenAIImages() as images:
+        assert cli("keys", "add", "--provider", "openai", "--label", "img", stdin=TEST_KEYS["openai"] + "\n").code == 0
+        assert cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+                   "--key", "img", "--base-url", images.base_url, "--default").code == 0
+        assert cli("images", "list").code == 0  # the first full sweep (ORM path); later runs skip it
+        documents = []
+        for args in (("generate", "--json", "a lighthouse"), ("edit", "--json", "--image", "IMAGE", "at night")):
+            args = tuple(documents[0]["images"][0]["id"] if a == "IMAGE" else a for a in args)
+            proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env,
+                                  timeout=60, check=False)
+            assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"code": 0, "loaded": []}, proc.stderr
+            documents.append(json.loads(proc.stdout))
+    assert [len(d["images"]) for d in documents] == [1, 1]
+    assert documents[1]["inputs"][0]["id"] == documents[0]["images"][0]["id"]
+    listed = cli("images", "list", "--json").json()
+    assert [image["inputs"] for image in listed] == [[documents[0]["images"][0]["id"]], []]  # newest first

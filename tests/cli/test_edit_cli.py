@@ -15,7 +15,10 @@ from PIL import Image
 from tests.cli.test_generate_cli import audit_rows, gallery_rows, image_files, setup_profile
 from tests.fakes.image_servers import FakeGoogle, FakeOpenAIImages, FakeXAIImages
 from tests.fakes.server import Reply
+from tests.generation_support import generation_path  # noqa: F401  (a fixture: both stores)
 from tests.support import Cli
+
+pytestmark = pytest.mark.usefixtures("generation_path")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from PIL import Image
 
 from tests.fakes.image_servers import TEST_KEYS, FakeGoogle, FakeOpenAIImages, FakeXAIImages, google_bad_key
 from tests.fakes.server import Reply, malformed_json, truncated
+from tests.generation_support import generation_path  # noqa: F401  (a fixture: both stores)
 from tests.support import Cli
 
 
@@ -75,6 +76,7 @@ def audit_rows(cli: Cli) -> list[dict]:
     return cli("audit", "--json").json()
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_generate_json_matches_contract_and_disk(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(cli, openai_fake.base_url)
     result = cli(
@@ -160,6 +162,7 @@ def test_xai_keeps_jpeg_bytes(cli: Cli) -> None:
         assert fake.requests_to("/images/generations")[0].json["response_format"] == "b64_json"
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_rate_limit_then_success_honours_retry_after(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(cli, openai_fake.base_url)
     openai_fake.script(
@@ -195,6 +198,7 @@ def test_server_errors_then_success(cli: Cli, openai_fake: FakeOpenAIImages) -> 
     assert len(image_files(cli)) == 1
 
 
+@pytest.mark.usefixtures("generation_path")
 @pytest.mark.parametrize(
     ("reply", "code", "words"),
     [
@@ -265,6 +269,7 @@ def test_faults_leave_nothing_behind(
     assert TEST_KEYS["openai"] not in (entry["error"] or "")
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_bytes_that_are_not_an_image(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(cli, openai_fake.base_url)
     result = cli("generate", "[not-image] a cat")
@@ -272,6 +277,7 @@ def test_bytes_that_are_not_an_image(cli: Cli, openai_fake: FakeOpenAIImages) ->
     assert gallery_rows(cli) == 0 and image_files(cli) == []
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_timeout_is_a_clear_error(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(cli, openai_fake.base_url)
     openai_fake.script(Reply(json={"created": 1, "data": []}, delay=3.0))
@@ -281,6 +287,7 @@ def test_timeout_is_a_clear_error(cli: Cli, openai_fake: FakeOpenAIImages) -> No
     assert gallery_rows(cli) == 0
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_google_safety_and_bad_key(cli: Cli) -> None:
     with FakeGoogle() as fake:
         setup_profile(cli, fake.base_url, "google", "gemini-2.5-flash-image")
@@ -292,6 +299,7 @@ def test_google_safety_and_bad_key(cli: Cli) -> None:
         assert gallery_rows(cli) == 0 and image_files(cli) == []
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_partial_failure_keeps_successes_with_a_warning(cli: Cli) -> None:
     with FakeGoogle() as fake:
         setup_profile(cli, fake.base_url, "google", "gemini-2.5-flash-image")
@@ -304,13 +312,14 @@ def test_partial_failure_keeps_successes_with_a_warning(cli: Cli) -> None:
         assert gallery_rows(cli) == 2 and len(image_files(cli)) == 2
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_storage_failure_part_way_leaves_no_orphans(
     cli: Cli, openai_fake: FakeOpenAIImages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     setup_profile(cli, openai_fake.base_url)
-    from quilltap_tui.services import image_store
+    from quilltap_tui.services import image_files as files
 
-    real_write = image_store.write_new
+    real_write = files.write_new
     calls = {"n": 0}
 
     def failing_write(path: Path, data: bytes) -> None:
@@ -319,13 +328,14 @@ def test_storage_failure_part_way_leaves_no_orphans(
             raise OSError(28, "No space left on device")
         real_write(path, data)
 
-    monkeypatch.setattr(image_store, "write_new", failing_write)
+    monkeypatch.setattr(files, "write_new", failing_write)
     result = cli("generate", "--count", "4", "four cats")
     assert result.code == 1
     assert result.last_err_line.endswith("the disk is full; nothing was saved.")
     assert gallery_rows(cli) == 0 and image_files(cli) == []
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_profile_limits_stop_and_are_audited(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(
         cli, openai_fake.base_url, "openai", "gpt-image-1", "art", "--max-per-call", "2", "--max-per-minute", "3"
@@ -340,6 +350,7 @@ def test_profile_limits_stop_and_are_audited(cli: Cli, openai_fake: FakeOpenAIIm
     assert len(openai_fake.requests_to("/images/generations")) == 1
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_profile_defaults_merge_under_request(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(
         cli,
@@ -360,6 +371,7 @@ def test_profile_defaults_merge_under_request(cli: Cli, openai_fake: FakeOpenAII
     assert doc["images"][0]["mime_type"] == "image/webp" and doc["images"][0]["path"].endswith(".webp")
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_no_default_profile_and_unknown_profile(cli: Cli) -> None:
     missing = cli("generate", "a cat")
     assert missing.code == 3 and "default image profile" in missing.last_err_line
@@ -398,6 +410,7 @@ def test_keys_validate_and_models(cli: Cli, openai_fake: FakeOpenAIImages) -> No
     assert by_id["gpt-image-1"]["replacement"] == "gpt-image-2.5-sunburst"
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_profile_restrictions_refuse_what_the_profile_does_not_allow(cli: Cli, openai_fake: FakeOpenAIImages) -> None:
     setup_profile(cli, openai_fake.base_url, "openai", "gpt-image-1", "art", "--param",
                   'allowed_sizes=["1024x1024"]')

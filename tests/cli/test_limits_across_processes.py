@@ -58,13 +58,20 @@ def cli(home: Path, database_url: str | None, *args: str, stdin: str = "") -> An
     return result
 
 
-def race(home: Path, database_url: str | None, fake_url: str) -> list[tuple[int, str, str]]:
+def race(home: Path, database_url: str | None, fake_url: str, stores: str = "orm") -> list[tuple[int, str, str]]:
+    """``stores``: ``orm`` (a fresh home: every run sweeps and stores through the ORM), ``plain`` (swept
+    first: every run takes the plain sqlite3 store), ``mixed`` (swept; every other run is sent through the
+    ORM by naming the same file in QUILLTAP_DATABASE_URL)."""
     cli(home, database_url, "keys", "add", "--provider", "openai", "--label", "k", stdin=TEST_KEYS["openai"] + "\n")
     cli(home, database_url, "image-profiles", "add", "--name", "art", "--provider", "openai", "--model",
         "gpt-image-1", "--key", "k", "--base-url", fake_url, "--max-per-minute", str(LIMIT), "--default")
+    if stores != "orm":
+        cli(home, database_url, "images", "list")  # the home's first full sweep: later runs have nothing to sweep
     env = env_for(home, database_url)
+    orm_env = {**env, "QUILLTAP_DATABASE_URL": f"sqlite:///{home / 'quilltap.db'}"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "quilltap_tui", "generate", "--json", f"racer {n}"], env=env,
+        subprocess.Popen([sys.executable, "-m", "quilltap_tui", "generate", "--json", f"racer {n}"],
+                         env=orm_env if stores == "mixed" and n % 2 else env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for n in range(RUNS)
     ]
@@ -91,9 +98,12 @@ def check_outcome(home: Path, database_url: str | None, results: list[tuple[int,
     assert len(listed) == LIMIT
 
 
-def test_racing_processes_never_exceed_the_per_minute_limit(tmp_path: Path, slow_fake: SlowOpenAIImages) -> None:
+@pytest.mark.parametrize("stores", ["orm", "plain", "mixed"])
+def test_racing_processes_never_exceed_the_per_minute_limit(
+    tmp_path: Path, slow_fake: SlowOpenAIImages, stores: str
+) -> None:
     home = tmp_path / "home"
-    results = race(home, None, slow_fake.base_url)
+    results = race(home, None, slow_fake.base_url, stores)
     check_outcome(home, None, results, slow_fake)
     con = sqlite3.connect(home / "quilltap.db")
     try:

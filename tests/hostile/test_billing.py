@@ -6,7 +6,10 @@ import base64
 import json
 import socket
 
+import pytest
+
 from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
+from tests.generation_support import generation_path  # noqa: F401  (a fixture: both stores)
 from tests.hostile.server import HostileServer, Request, send_json
 from tests.support import Cli
 
@@ -21,6 +24,7 @@ def _add(cli: Cli, base_url: str) -> None:
                "--base-url", base_url, "--default", "--max-per-minute", "3").code == 0
 
 
+@pytest.mark.usefixtures("generation_path")
 def test_unusable_200_answers_count_against_the_per_minute_limit(cli: Cli) -> None:
     with HostileServer(_junk) as server:
         _add(cli, server.base_url)

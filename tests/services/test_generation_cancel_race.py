@@ -17,11 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from quilltap_tui.services import audit, image_store, image_sweep
+from quilltap_tui.services import audit, image_files
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.services.generation_store import GenerationStore
+from quilltap_tui.services.plain_generation_store import PlainGenerationStore
 from tests.chat_support import add_image_profile, make_ctx
 from tests.fakes.image_servers import FakeOpenAIImages
+from tests.generation_support import STORES, open_store
 
 
 @pytest.fixture
@@ -31,6 +34,13 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
         add_image_profile(context, fake)
         yield context
     context.close()
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, ctx: AppContext) -> Iterator[GenerationStore]:
+    made = open_store(ctx, request.param)
+    yield made
+    made.close()
 
 
 def gated(original: Callable[..., Any]) -> tuple[Callable[..., Any], threading.Event, threading.Event]:
@@ -52,11 +62,13 @@ def counts(ctx: AppContext) -> tuple[int, int]:
     return len(files), int(rows)
 
 
-async def test_cancelled_before_the_commit_saves_nothing(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    wrapper, entered, gate = gated(image_sweep.journal_add)  # the save's first step, before any file
-    monkeypatch.setattr(image_sweep, "journal_add", wrapper)
+async def test_cancelled_before_the_commit_saves_nothing(
+    ctx: AppContext, store: GenerationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrapper, entered, gate = gated(image_files.journal_add)  # the save's first step, before any file
+    monkeypatch.setattr(image_files, "journal_add", wrapper)
     finished: list[BaseException | None] = []
-    save = image_store.save_batch
+    save = image_files.write_batch
 
     def watched_save(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -67,8 +79,8 @@ async def test_cancelled_before_the_commit_saves_nothing(ctx: AppContext, monkey
         finished.append(None)
         return result
 
-    monkeypatch.setattr(image_store, "save_batch", watched_save)
-    service = GenerationService(ctx)
+    monkeypatch.setattr(image_files, "write_batch", watched_save)
+    service = GenerationService(ctx, store=store)
     task = asyncio.create_task(service.generate("a lighthouse", profile="art", source="mcp"))
     assert await asyncio.to_thread(entered.wait, 20)
     task.cancel()
@@ -87,11 +99,16 @@ async def test_cancelled_before_the_commit_saves_nothing(ctx: AppContext, monkey
 
 
 async def test_cancelled_during_the_commit_keeps_the_images_and_says_ok(
-    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+    ctx: AppContext, store: GenerationStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wrapper, entered, gate = gated(audit.finish_ok)  # inside the save's transaction, rows already inserted
-    monkeypatch.setattr(audit, "finish_ok", wrapper)
-    service = GenerationService(ctx)
+    # Inside the save's transaction, the image rows already inserted.
+    if isinstance(store, PlainGenerationStore):
+        wrapper, entered, gate = gated(PlainGenerationStore._finish_ok)
+        monkeypatch.setattr(PlainGenerationStore, "_finish_ok", wrapper)
+    else:
+        wrapper, entered, gate = gated(audit.finish_ok)
+        monkeypatch.setattr(audit, "finish_ok", wrapper)
+    service = GenerationService(ctx, store=store)
     task = asyncio.create_task(service.generate("a lighthouse", profile="art", source="mcp"))
     assert await asyncio.to_thread(entered.wait, 20)
     task.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -123,7 +124,7 @@ def test_save_batch_leaves_its_file_private_and_no_entry(ctx: AppContext) -> Non
     record = save_one(ctx)
     path = image_store.absolute_path(ctx, record)
     assert path.stat().st_mode & 0o777 == 0o600
-    assert image_store.hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256
     assert entries(ctx) == []
     assert not list(path.parent.glob(".*")), "a temporary file was left beside the image"
 

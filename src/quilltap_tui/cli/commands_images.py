@@ -38,35 +38,45 @@ def _make(ns: argparse.Namespace, edit_request: EditRequest | None) -> int:
 
     start_vault_key(ns, os.environ, chat=False)  # scrypt leaves the interpreter lock: it overlaps the imports
     from quilltap_tui.imagegen.options import FLAGGED
-    from quilltap_tui.services import image_store
+    from quilltap_tui.services import plain_generation_store
     from quilltap_tui.services.generation import GenerateOptions, GenerationService
     from quilltap_tui.services.validation import parse_param
 
     ctx = io.context()
-    # Files a killed run wrote but never committed (older than the sweep's minimum age) go first.
-    image_store.sweep_orphans(ctx)
-    prompt = " ".join(ns.prompt).strip()
-    if not prompt:
-        raise Invalid("prompt", "The prompt is empty: say what to draw.")
-    options = GenerateOptions(
-        **{option.name: getattr(ns, option.name) for option in FLAGGED},
-        extras=dict(parse_param(p) for p in ns.param),
-    )
+    # The SQLite file at the current schema with nothing to sweep: plain sqlite3 (no ORM import). Else the
+    # ORM, which first removes files a killed run wrote but never committed (older than the sweep's
+    # minimum age), and creates or migrates the database.
+    store = plain_generation_store.open_store(ctx)
+    if store is None:
+        from quilltap_tui.services import image_store
 
-    async def run() -> GenerationOutcome:
-        from quilltap_tui.imagegen import progress
+        image_store.sweep_orphans(ctx)
+    try:
+        prompt = " ".join(ns.prompt).strip()
+        if not prompt:
+            raise Invalid("prompt", "The prompt is empty: say what to draw.")
+        options = GenerateOptions(
+            **{option.name: getattr(ns, option.name) for option in FLAGGED},
+            extras=dict(parse_param(p) for p in ns.param),
+        )
 
-        service = GenerationService(ctx, on_retry=_print_retry)
-        try:
-            with progress.listening(_print_progress):  # queueing providers (ComfyUI) say where the job is
-                if edit_request is not None:
-                    return await service.edit(prompt, edit_request, profile=ns.profile, options=options,
-                                              source="cli")
-                return await service.generate(prompt, profile=ns.profile, options=options, source="cli")
-        finally:
-            await service.aclose()
+        async def run() -> GenerationOutcome:
+            from quilltap_tui.imagegen import progress
 
-    outcome = asyncio.run(run())
+            service = GenerationService(ctx, on_retry=_print_retry, store=store)
+            try:
+                with progress.listening(_print_progress):  # queueing providers (ComfyUI) say where the job is
+                    if edit_request is not None:
+                        return await service.edit(prompt, edit_request, profile=ns.profile, options=options,
+                                                  source="cli")
+                    return await service.generate(prompt, profile=ns.profile, options=options, source="cli")
+            finally:
+                await service.aclose()
+
+        outcome = asyncio.run(run())  # returns once every thread it started has ended (the store is idle)
+    finally:
+        if store is not None:
+            store.close()
     if ns.json:
         io.emit_json(outcome.as_json())
         return 0

@@ -1,65 +1,27 @@
-"""The generation audit log: one row per attempt, whatever its outcome. Never a secret.
+"""The generation audit log through the ORM: one row per attempt, whatever its outcome. Never a secret.
 
-Provider messages can echo part of a key back (xAI does); every stored message is redacted against
-the key that was used before it is written.
+What the rows say (and the redaction of a stored failure message) is :mod:`services.audit_attempt`'s,
+shared with the plain ``sqlite3`` store (:mod:`services.plain_generation_store`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from quilltap_tui.db.models import AuditEntry, utcnow
-from quilltap_tui.errors import LimitExceeded, MalformedResponse, QuilltapError, Timeout
-from quilltap_tui.imagegen.options import RECORDED
-from quilltap_tui.imagegen.spec import ImageRequest, UsedParams
-from quilltap_tui.secrets import redact
+from quilltap_tui.imagegen.spec import UsedParams
+from quilltap_tui.services.audit_attempt import CANCELLED, failure_values, ok_values
+from quilltap_tui.services.audit_attempt import Attempt as Attempt  # its callers import these from here
+from quilltap_tui.services.audit_attempt import AttemptCancelled as AttemptCancelled
+from quilltap_tui.services.audit_attempt import reached_provider as reached_provider
 from quilltap_tui.services.audit_view import AuditView
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.generation_profile import PENDING_TTL, ResolvedProfile
-
-
-@dataclass
-class Attempt:
-    """What is known about an attempt when it starts; the clock starts here.
-
-    ``audit_id``: the attempt's own audit row, written ``pending`` when its images were reserved
-    (:func:`~quilltap_tui.services.generation_profile.reserve`) and given its outcome at the end.
-    """
-
-    profile: ResolvedProfile
-    request: ImageRequest
-    source: str = "cli"
-    chat_id: str | None = None
-    started: float = field(default_factory=time.monotonic)
-    audit_id: int | None = None
-    action: str = "generate"  # or "edit"
-
-    def base_values(self) -> dict[str, Any]:
-        """The audit row's columns known at the start (no outcome yet)."""
-        return {
-            "action": self.action,
-            "source": self.source,
-            "image_profile_id": self.profile.id,
-            "profile_name": self.profile.name,
-            "provider": self.profile.provider,
-            "model": self.profile.model,
-            "prompt": self.request.prompt,
-            "parameters": _requested(self.request),
-            "image_ids": [],
-            "chat_id": self.chat_id,
-        }
-
-    def latency_ms(self) -> int:
-        return int((time.monotonic() - self.started) * 1000)
+from quilltap_tui.services.image_limits import PENDING_TTL
 
 
 def finish_ok(
@@ -69,61 +31,24 @@ def finish_ok(
 
     ``billed``: images asked for in requests that reached the provider but failed (they count too).
     """
-    values = {
-        "parameters": {"requested": _requested(attempt.request), "used": used.as_dict()},
-        "image_ids": image_ids,
-        "image_count": len(image_ids) + billed,
-        "outcome": "ok",
-        "latency_ms": attempt.latency_ms(),
-    }
+    values = ok_values(attempt, used, image_ids, billed)
     if attempt.audit_id is None:  # never reserved (a caller outside the service): a row of its own
         conn.execute(_INSERT, {**attempt.base_values(), **values, "created_at": utcnow()})
     elif conn.execute(_FINISH_OK, {"row_id": attempt.audit_id, **values}).rowcount == 0:
         # The attempt was cancelled while its images were being written: the first outcome stands, and
         # raising here rolls the image rows back and removes their files.
-        raise AttemptCancelled(_CANCELLED)
-
-
-class AttemptCancelled(QuilltapError):
-    """The attempt's row already says ``cancelled`` when its images would be committed."""
+        raise AttemptCancelled(CANCELLED)
 
 
 def record_failure(ctx: AppContext, attempt: Attempt, error: BaseException) -> None:
     """The attempt failed, was cancelled or was refused by a limit: its row says how (message redacted)."""
-    values = {
-        "outcome": _outcome(error),
-        "error_class": type(error).__name__,
-        "error_message": redact(str(error) or _CANCELLED, [attempt.profile.secret or ""]),
-        "latency_ms": attempt.latency_ms(),
-        "image_count": attempt.request.count if reached_provider(error) else 0,
-    }
+    values = failure_values(attempt, error)
     with ctx.db.engine.begin() as conn:
         if attempt.audit_id is None:
             conn.execute(_INSERT, {**attempt.base_values(), **values, "created_at": utcnow()})
         else:
             # Never over an ``ok``: a cancellation that arrives once the images are committed changes nothing.
             conn.execute(_RECORD_FAILURE, {"row_id": attempt.audit_id, **values})
-
-
-def reached_provider(error: BaseException) -> bool:
-    """Whether a failed request got as far as the provider doing (and billing) the work.
-
-    A 200 with unusable data, a body cut off or over a cap, a deadline hit while the answer came: the
-    provider took the job, so the images asked for count against the limits as if they were made.
-    Refusals (auth, content policy, bad request, 429) and connections that never succeeded do not.
-    """
-    return isinstance(error, MalformedResponse | Timeout)
-
-
-_CANCELLED = "The generation was stopped before its images were saved."
-
-
-def _outcome(error: BaseException) -> str:
-    if isinstance(error, LimitExceeded):
-        return "limited"
-    if isinstance(error, asyncio.CancelledError | KeyboardInterrupt):
-        return "cancelled"
-    return "error"
 
 
 # Built once (SQLAlchemy caches their compiled forms); the values come as parameters at execution.
@@ -171,14 +96,3 @@ def _view(row: AuditEntry) -> AuditView:
         outcome=row.outcome, error_class=row.error_class, error=row.error_message, latency_ms=row.latency_ms,
         image_ids=tuple(row.image_ids), chat_id=row.chat_id,
     )
-
-
-def _requested(request: ImageRequest) -> dict[str, Any]:
-    """What was asked for: the recorded options that were given, then the extras (an option outside
-    ``used``, such as ``resolution``, is kept with them: it reaches the provider the way they do)."""
-    given = request.given()
-    values = {name: given[name] for name in RECORDED if name in given}
-    extras = {**request.extras, **{k: v for k, v in given.items() if k not in values}}
-    if extras:
-        values["extras"] = extras
-    return values

@@ -9,13 +9,11 @@ changed. Blocking (database, files): the generation service calls this in a thre
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from sqlmodel import col, select
-
-from quilltap_tui.db.models import GeneratedImageRecord
 from quilltap_tui.errors import Invalid, MalformedResponse, NotFound
 from quilltap_tui.imagegen.sniff import inspect_image
 from quilltap_tui.imagegen.spec import EditInputs, InputImage
@@ -28,6 +26,18 @@ MIN_ID_PREFIX = 6
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 INPUT_TYPES = ("image/png", "image/jpeg", "image/webp")
 _PATH_HINTS = ("/", "\\", "~", ".")
+
+
+class GalleryFile(Protocol):
+    """A gallery image as a reference needs it: the ORM's record, or a plain store's row."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def file_path(self) -> str: ...  # relative to the data directory
+
+
+FindImage = Callable[[str], "GalleryFile | None"]
 
 
 @dataclass(frozen=True)
@@ -96,9 +106,13 @@ def check_capability(spec: ModelSpec, model: str, request: EditRequest) -> None:
         raise Invalid("markup", f"Model {model} does not take a markup overlay; edit without --markup.")
 
 
-def load(ctx: AppContext, request: EditRequest) -> LoadedEdit:
-    """Resolve and read every input; the mask and markup must be PNGs the size of the first image."""
-    images = tuple(_load_ref(ctx, ref, n, request.gallery_only) for n, ref in enumerate(request.images, start=1))
+def load(ctx: AppContext, request: EditRequest, find: FindImage | None = None) -> LoadedEdit:
+    """Resolve and read every input; the mask and markup must be PNGs the size of the first image.
+
+    ``find``: how gallery ids are looked up (a generation store's ``find_image``; the ORM's by default).
+    """
+    look = find or (lambda text: find_image(ctx, text))
+    images = tuple(_load_ref(ctx, look, ref, n, request.gallery_only) for n, ref in enumerate(request.images, start=1))
     mask = _load_file(Path(request.mask).expanduser(), "mask", "mask") if request.mask else None
     markup = _load_file(Path(request.markup).expanduser(), "markup", "markup") if request.markup else None
     for extra in (mask, markup):
@@ -116,13 +130,13 @@ def _check_overlay(extra: LoadedInput, first: LoadedInput) -> None:
                                   f"{want[0]}x{want[1]}; they must be the same size.")
 
 
-def _load_ref(ctx: AppContext, ref: str, number: int, gallery_only: bool = False) -> LoadedInput:
+def _load_ref(ctx: AppContext, find: FindImage, ref: str, number: int, gallery_only: bool = False) -> LoadedInput:
     text = ref.strip()
     if not text:
         raise Invalid("image", "An image reference is empty: give a gallery id or an image file.")
     if not gallery_only and Path(text).expanduser().is_file():
         return _load_file(Path(text).expanduser(), f"image-{number}", "image")
-    record = find_image(ctx, text)
+    record = find(text)
     if record is None:
         if not gallery_only and (text.startswith(_PATH_HINTS) or Path(text).suffix):
             raise NotFound("image", text, f"No image file {text!r} (and no gallery image with that id).")
@@ -131,8 +145,12 @@ def _load_ref(ctx: AppContext, ref: str, number: int, gallery_only: bool = False
     return LoadedInput(record.id, loaded.path, loaded.sha256, loaded.image)
 
 
-def find_image(ctx: AppContext, text: str) -> GeneratedImageRecord | None:
+def find_image(ctx: AppContext, text: str) -> GalleryFile | None:
     """A gallery image by id or by a unique prefix of at least six characters (ambiguous: Invalid)."""
+    from sqlmodel import col, select  # here: the plain generation store looks images up without the ORM
+
+    from quilltap_tui.db.models import GeneratedImageRecord
+
     with ctx.db.session() as session:
         exact = session.get(GeneratedImageRecord, text)
         if exact is not None or len(text) < MIN_ID_PREFIX:
@@ -172,4 +190,4 @@ def _load_file(path: Path, name: str, role: str) -> LoadedInput:
 
 def resolve(ctx: AppContext, refs: Sequence[str]) -> list[LoadedInput]:
     """Load references without a model check (the TUI's attach list uses it to show previews)."""
-    return [_load_ref(ctx, ref, n) for n, ref in enumerate(refs, start=1)]
+    return [_load_ref(ctx, lambda text: find_image(ctx, text), ref, n) for n, ref in enumerate(refs, start=1)]

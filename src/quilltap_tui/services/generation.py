@@ -4,6 +4,10 @@ Steps: load the image profile, resolve its key, merge the profile's defaults und
 request wins), enforce the profile's limits, map the request onto the model, run the wire calls
 concurrently, save the images, and write one audit row for the attempt whatever its outcome.
 Blocking steps (database, vault, files) run in threads so the caller's event loop never stalls.
+
+The rows go through a storage port (:mod:`services.generation_store`): the ORM's store by default, the
+plain ``sqlite3`` one when ``generate``/``edit`` find the SQLite file at the current schema. This module
+imports neither SQLAlchemy nor the models.
 """
 
 from __future__ import annotations
@@ -22,15 +26,16 @@ from quilltap_tui.imagegen.options import NAMES, OPTIONS, RESTRICTIONS, ImageOpt
 from quilltap_tui.imagegen.options import GenerateOptions as GenerateOptions  # its callers import it from here
 from quilltap_tui.imagegen.spec import GeneratedImage, ImageProvider, ImageRequest, UsedParams
 from quilltap_tui.providers.registry import catalogue_id
-from quilltap_tui.services import audit, edit_inputs, image_store
+from quilltap_tui.services import edit_inputs, image_files
+from quilltap_tui.services.audit_attempt import Attempt, reached_provider
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import EditRequest
 from quilltap_tui.services.gallery_view import InputRef, SavedImage
-from quilltap_tui.services.generation_profile import ResolvedProfile, reserve, resolve_profile
+from quilltap_tui.services.generation_store import GenerationStore, Outcome
+from quilltap_tui.services.image_limits import ResolvedProfile
 
 if TYPE_CHECKING:
     import httpx2
-    from sqlalchemy import Connection
 
 ProviderFactory = Callable[[str], ImageProvider]
 T = TypeVar("T")
@@ -78,6 +83,9 @@ class GenerationService:
     :mod:`services.chat_turn_thread`), so its blocking steps run there instead of hopping into a thread: on a
     busy machine each hop waited for a thread to be scheduled, between the tool call and its image request
     and between the image saved and the next chat request.
+
+    ``store``: where the rows go (:mod:`services.generation_store`); the ORM's store of ``ctx`` when None.
+    The caller that gives one closes it.
     """
 
     def __init__(
@@ -87,13 +95,23 @@ class GenerationService:
         provider_factory: ProviderFactory | None = None,
         on_retry: net.RetryHook | None = None,
         inline: bool = False,
+        store: GenerationStore | None = None,
     ) -> None:
         self.ctx = ctx
         self.on_retry = on_retry
         self.inline = inline
         self._factory = provider_factory or self._default_factory
+        self._store = store
         # One HTTP client for the service's life: connections and TLS set-up are reused across calls.
         self._client: httpx2.AsyncClient | None = None
+
+    @property
+    def store(self) -> GenerationStore:
+        if self._store is None:
+            from quilltap_tui.services.sql_generation_store import SqlGenerationStore  # the ORM, when it is used
+
+            self._store = SqlGenerationStore(self.ctx)
+        return self._store
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -148,7 +166,7 @@ class GenerationService:
             # Every way out but success gives the reservation its outcome; a cancellation (esc) too. If even
             # that write fails, the original error is what the user needs; the row stops counting by itself.
             with contextlib.suppress(Exception):
-                await asyncio.shield(asyncio.to_thread(audit.record_failure, self.ctx, attempt, exc))
+                await asyncio.shield(asyncio.to_thread(self.store.record_failure, attempt, exc))
             raise
         return GenerationOutcome(
             images=tuple(saved),
@@ -208,39 +226,40 @@ class GenerationService:
         if failures:
             warnings.append(f"{len(failures)} of {len(planned.calls)} requests failed: {failures[0]}")
         billed = sum(call.n for call, outcome in zip(planned.calls, results, strict=True)
-                     if isinstance(outcome, BaseException) and audit.reached_provider(outcome))
+                     if isinstance(outcome, BaseException) and reached_provider(outcome))
         return images, warnings, billed
 
     def _prepare(
         self, profile: str | None, prompt: str, options: GenerateOptions, source: str, link: Link | None,
         edit: EditRequest | None = None,
-    ) -> tuple[audit.Attempt, edit_inputs.LoadedEdit | None]:
-        resolved = resolve_profile(self.ctx, profile)
+    ) -> tuple[Attempt, edit_inputs.LoadedEdit | None]:
+        store = self.store
+        resolved = store.resolve_profile(profile)
         request = merge_request(resolved, prompt, options)
         loaded = None
         if edit is not None:
             # Wrong input fails here: nothing reserved, nothing audited, nothing sent.
             spec = spec_for(catalogue_id(resolved.provider), resolved.model)
             edit_inputs.check_capability(spec, resolved.model, edit)
-            loaded = edit_inputs.load(self.ctx, edit)
-        attempt = audit.Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id,
+            loaded = edit_inputs.load(self.ctx, edit, store.find_image)
+        attempt = Attempt(resolved, request, source=source, chat_id=(link or Link()).chat_id,
                                 action="generate" if edit is None else "edit")
         try:
             # Checked and reserved in one transaction under a lock all processes honour: concurrent calls
             # (an LLM's parallel tool calls, another `generate`) see each other's images before any is made.
-            attempt.audit_id = reserve(self.ctx, resolved, request.count, attempt.base_values())
+            attempt.audit_id = store.reserve(resolved, request.count, attempt.base_values())
         except QuilltapError as exc:
-            audit.record_failure(self.ctx, attempt, exc)
+            store.record_failure(attempt, exc)
             raise
         return attempt, loaded
 
     def _save(
-        self, attempt: audit.Attempt, planned: Plan, images: list[GeneratedImage], link: Link,
+        self, attempt: Attempt, planned: Plan, images: list[GeneratedImage], link: Link,
         loaded: edit_inputs.LoadedEdit | None = None, billed: int = 0,
     ) -> list[SavedImage]:
-        """Files first, then the image rows and the audit row's outcome in one transaction."""
+        """Files first, then the image rows, the lineage and the audit row's outcome in one transaction."""
         resolved, request = attempt.profile, attempt.request
-        origin = image_store.ImageOrigin(
+        origin = image_files.ImageOrigin(
             prompt=request.prompt,
             provider=resolved.provider,
             model=resolved.model,
@@ -252,14 +271,8 @@ class GenerationService:
             message_id=link.message_id,
             tool_call_id=link.tool_call_id,
         )
-
-        def finish(conn: Connection, records: list[Any]) -> None:
-            audit.finish_ok(conn, attempt, planned.used, [r.id for r in records], billed)
-            if loaded is not None:
-                image_store.record_lineage(conn, [r.id for r in records], loaded.all)
-
-        records = image_store.save_batch(self.ctx, images, origin, also=finish)
-        return [image_store.saved_image(self.ctx, r) for r in records]
+        outcome = Outcome(attempt, planned.used, billed, tuple(loaded.all) if loaded is not None else ())
+        return self.store.save_images(images, origin, outcome)
 
     def _default_factory(self, provider_id: str) -> ImageProvider:
         from quilltap_tui.imagegen.registry import get_image_provider

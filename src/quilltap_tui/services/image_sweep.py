@@ -21,7 +21,6 @@ import json
 import os
 import re
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import bindparam, select, update
@@ -29,31 +28,16 @@ from sqlalchemy import bindparam, select, update
 from quilltap_tui.db.models import AuditEntry, GeneratedImageRecord, utcnow
 from quilltap_tui.paths import FILE_MODE, ensure_dir
 from quilltap_tui.services.context import AppContext
-from quilltap_tui.services.generation_profile import PENDING, PENDING_TTL
+from quilltap_tui.services.image_files import FULL_SWEEP_INTERVAL_S as FULL_SWEEP_INTERVAL_S  # known from here
+from quilltap_tui.services.image_files import JOURNAL_DIR as JOURNAL_DIR
+from quilltap_tui.services.image_files import MARKER as MARKER
+from quilltap_tui.services.image_files import journal_add as journal_add
+from quilltap_tui.services.image_files import journal_done as journal_done
+from quilltap_tui.services.image_limits import PENDING, PENDING_TTL
 
-JOURNAL_DIR = "pending-images"
-MARKER = "last-full-sweep"
-FULL_SWEEP_INTERVAL_S = 3600.0
 MIN_AGE_S = 600.0
 # What a journal entry may name; anything else in one is ignored, never deleted.
 _IMAGE_PATH = re.compile(r"images/\d{4}/\d{2}/[0-9a-f]{32}\.[a-z]{3,4}")
-
-
-def journal_add(ctx: AppContext, relative_paths: list[str]) -> Path:
-    """Record that files are about to be written at ``relative_paths``; returns the entry to remove."""
-    root = ensure_dir(ctx.paths.data / JOURNAL_DIR)
-    entry = root / f"{uuid.uuid4().hex}.json"
-    fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    try:
-        os.write(fd, json.dumps(relative_paths).encode())
-    finally:
-        os.close(fd)
-    return entry
-
-
-def journal_done(entry: Path) -> None:
-    """The files of ``entry`` are committed or removed: nothing is left for a sweep to find."""
-    entry.unlink(missing_ok=True)
 
 
 def sweep_orphans(ctx: AppContext, *, min_age_s: float = MIN_AGE_S, full: bool | None = None) -> list[Path]:

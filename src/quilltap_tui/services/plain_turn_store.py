@@ -19,65 +19,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from quilltap_tui.chat.history import title_from
 from quilltap_tui.chat.store import Conversation, NewMessage, StoredCall, StoredMessage
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.errors import NotFound
-from quilltap_tui.redaction import known_count, redact
+from quilltap_tui.services.plain_sqlite import as_json, immediate, new_id, scrubbed, stamp, writable
 from quilltap_tui.tools.call import ToolCallRequest
 
-# As db.engine.SQLITE_PRAGMAS for a connection that writes (the journal mode is the file's, already WAL).
-_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL")
-
-
-def new_id() -> str:
-    """A row id as ``db.models.new_id`` makes them."""
-    return uuid.uuid4().hex
-
-
-def stamp(when: datetime | None = None) -> str:
-    """``when`` (now by default) as SQLAlchemy's SQLite ``DATETIME`` stores a ``UTCDateTime``."""
-    value = (when or datetime.now(UTC)).astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
-
-
-def as_json(value: Any) -> str:
-    """A JSON column's text, as SQLAlchemy's JSON type serialises it."""
-    return json.dumps(value)
-
-
-def writable(conn: sqlite3.Connection) -> sqlite3.Connection:
-    """Prepare a connection from :func:`plain_reads.connect` for writing: explicit transactions, the pragmas."""
-    conn.isolation_level = None  # transactions begin where this module says, never implicitly
-    for pragma in _PRAGMAS:
-        conn.execute(pragma)
-    return conn
-
-
-@contextmanager
-def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: committed when the block ends, rolled back (nothing half-written) on any error."""
-    with timed_statement():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-
-def scrubbed(values: Sequence[Any]) -> tuple[Any, ...]:
-    """Every string of a write's parameters through the process's redactor (``db.scrub``'s rule)."""
-    if not known_count():
-        return tuple(values)
-    return tuple(redact(v) if isinstance(v, str) else v for v in values)
+__all__ = ["PlainTurnStore", "as_json", "immediate", "new_id", "stamp"]  # plain_chat imports these from here
 
 
 class PlainTurnStore:
