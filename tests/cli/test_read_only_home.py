@@ -82,3 +82,15 @@ def test_ask_on_the_plain_path_fails_naming_the_database(read_only_home: Path) -
     last = result.stderr.strip().splitlines()[-1]
     assert "Unexpected error" not in last and "Traceback" not in result.stderr
     assert str(read_only_home / "quilltap.db") in last or str(read_only_home) in last, last
+
+
+def test_generate_where_it_would_take_the_plain_store_fails_naming_the_database(read_only_home: Path) -> None:
+    # As root: the sweep's full scan done, so a writable home's `generate` would take the plain sqlite3 store.
+    assert run_subprocess(["images", "list"], home=read_only_home).code == 0
+    for path in (*read_only_home.rglob("*"), read_only_home):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    result = _as_nobody(read_only_home, "generate", "--profile", "a", "a cat")
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "Unexpected error" not in last and "Traceback" not in result.stderr
+    assert str(read_only_home / "quilltap.db") in last or str(read_only_home) in last, last

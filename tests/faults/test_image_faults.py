@@ -11,10 +11,15 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.server import FakeServer, RecordingSleep
-from tests.faults.image_cases import CASE_IDS, CASES, WRONG_KEYS, Fault, Provider, middle
+from tests.faults.image_cases import CASE_IDS, CASES, PROVIDERS, WRONG_KEYS, Fault, Provider, middle
 from tests.faults.links import LinkServer
 from tests.faults.support import assert_no_orphans, image_rows, one_sentence
+from tests.generation_support import generation_path  # noqa: F401  (a fixture: both stores)
 from tests.support import Cli
+
+# The storage of a fault's outcome does not depend on the provider: the plain sqlite3 store runs every
+# fault once, on the first provider (whose answers may carry links); the matrix's fresh homes take the ORM's.
+PLAIN_CASES = [(p, f) for p, f in CASES if p is PROVIDERS[0]]
 
 
 def add_profile(cli: Cli, p: Provider, fake: FakeServer, *, key: str) -> None:
@@ -26,6 +31,20 @@ def add_profile(cli: Cli, p: Provider, fake: FakeServer, *, key: str) -> None:
 
 @pytest.mark.parametrize(("p", "fault"), CASES, ids=CASE_IDS)
 def test_generate_fault(cli: Cli, links: LinkServer, sleeps: RecordingSleep, p: Provider, fault: Fault) -> None:
+    check_fault(cli, links, sleeps, p, fault)
+
+
+@pytest.mark.usefixtures("generation_path")
+@pytest.mark.parametrize("generation_path", ["plain"], indirect=True)
+@pytest.mark.parametrize(("p", "fault"), PLAIN_CASES, ids=[f"{p.id}-{f.id}" for p, f in PLAIN_CASES])
+def test_generate_fault_on_the_plain_store(
+    cli: Cli, links: LinkServer, sleeps: RecordingSleep, p: Provider, fault: Fault
+) -> None:
+    check_fault(cli, links, sleeps, p, fault)
+
+
+def check_fault(cli: Cli, links: LinkServer, sleeps: RecordingSleep, p: Provider, fault: Fault) -> None:
+    """What a user notices of ``fault`` on ``p``: the exit code, one sentence, the audit row, no orphans."""
     with p.fake() as fake:
         add_profile(cli, p, fake, key=WRONG_KEYS[p.kind] if fault.bad_key else p.key)
         prompt, replies = fault.arrange(p, fake, links)

@@ -1,0 +1,276 @@
+"""``generate`` and ``edit`` without the ORM write exactly what the ORM path writes, print the same documents,
+and step aside whenever they could not do exactly the same (services/plain_generation_store.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quilltap_tui.db.migrations import CURRENT_VERSION
+from quilltap_tui.db.models import AuditEntry, GeneratedImageRecord, ImageInput
+from quilltap_tui.errors import Invalid, LimitExceeded, NotFound, ProviderError
+from quilltap_tui.imagegen.options import GenerateOptions
+from quilltap_tui.redaction import register
+from quilltap_tui.services import image_store, plain_generation_store, settle
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.edit_inputs import EditRequest
+from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.services.generation_store import GenerationStore
+from quilltap_tui.services.image_files import ImageRow
+from quilltap_tui.services.plain_generation_store import PlainGenerationStore
+from tests.chat_support import add_image_profile, make_ctx
+from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, openai_error
+from tests.generation_support import open_store
+from tests.services.test_plain_turn import Ids
+from tests.support import Cli
+
+_EXACT_STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+TABLES = ("generated_image", "image_input", "audit_log")
+_UNSTABLE = {"latency_ms"}  # how long a call took: present on both paths, never equal
+
+
+def dump(database: Path, ids: Ids) -> dict[str, list[str]]:
+    """Every column of the generation tables, with each value's SQLite storage class (ids and times by order)."""
+    con = sqlite3.connect(database)
+    try:
+        tables: dict[str, list[str]] = {}
+        for table in TABLES:
+            columns = [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+            picked = ", ".join(f"{c}, typeof({c})" if c not in _UNSTABLE else f"{c} IS NULL" for c in columns)
+            order = "id" if table == "audit_log" else "rowid"
+            rows = con.execute(f"SELECT {picked} FROM {table} ORDER BY {order}").fetchall()
+            for row in rows:
+                for value in row:
+                    if isinstance(value, str) and value[:2] == "20" and value[4:5] == "-":
+                        assert _EXACT_STAMP.fullmatch(value), value  # as SQLAlchemy stores a UTCDateTime
+            tables[table] = [ids(json.dumps(row).replace(str(database.parent), "<home>")) for row in rows]
+        return tables
+    finally:
+        con.close()
+
+
+def test_the_plain_stores_columns_are_the_models() -> None:
+    def names(model: Any) -> tuple[str, ...]:
+        return tuple(model.__table__.c.keys())
+
+    assert names(GeneratedImageRecord) == plain_generation_store._IMAGE_COLUMNS
+    assert tuple(f.name for f in dataclasses.fields(ImageRow)) == names(GeneratedImageRecord)
+    assert tuple(c for c in names(AuditEntry) if c != "id") == plain_generation_store._AUDIT_COLUMNS
+    assert names(ImageInput) == plain_generation_store._INPUT_COLUMNS
+
+
+# ---- the port: the same calls give the same rows -------------------------------------------------------
+
+
+@pytest.fixture
+def images() -> Iterator[FakeOpenAIImages]:
+    with FakeOpenAIImages() as fake:
+        yield fake  # type: ignore[misc]
+
+
+def _home(tmp_path: Path, name: str, fake: FakeOpenAIImages, kind: str) -> tuple[AppContext, GenerationStore]:
+    ctx = make_ctx(tmp_path / name)
+    add_image_profile(ctx, fake, max_images_per_minute=5, max_images_per_day=100)
+    return ctx, open_store(ctx, kind)
+
+
+async def _drive(ctx: AppContext, store: GenerationStore, fake: FakeOpenAIImages) -> list[str]:
+    """A generation, an edit from a gallery prefix and a file, a provider error, a refusal by a limit; what
+    each returned or raised."""
+    service = GenerationService(ctx, store=store)
+    seen: list[str] = []
+    try:
+        made = await service.generate("a lighthouse at dusk", options=GenerateOptions(
+            size="1536x1024", quality="hd", count=2, extras={"background": "opaque"}), source="cli")
+        seen.append(json.dumps(made.as_json()))
+        first = made.images[0]
+        outside = ctx.paths.data / "outside.png"  # a file from outside the gallery (in the home: paths compare)
+        outside.write_bytes(first.path.read_bytes())
+        edited = await service.edit("at night", EditRequest((first.id[:8], str(outside))), profile="art",
+                                    source="tui")
+        seen.append(json.dumps(edited.as_json()))
+        fake.script(openai_error(400, "Your key sk-test echoed back", "invalid_request_error"))
+        with pytest.raises(ProviderError) as failed:
+            await service.generate("a storm", source="mcp")
+        seen.append(str(failed.value))
+        with pytest.raises(LimitExceeded) as refused:
+            await service.generate("a crowd", options=GenerateOptions(count=3), source="cli")
+        seen.append(str(refused.value))
+    finally:
+        await service.aclose()
+    return seen
+
+
+async def test_both_stores_write_the_same_rows_and_return_the_same_documents(
+    tmp_path: Path, images: FakeOpenAIImages
+) -> None:
+    results = {}
+    for kind in ("orm", "plain"):
+        ctx, store = _home(tmp_path, kind, images, kind)
+        try:
+            outcomes = await _drive(ctx, store, images)
+        finally:
+            store.close()
+        ids = Ids()
+        results[kind] = ([ids(o.replace(str(ctx.paths.data), "<home>")) for o in outcomes],
+                         dump(ctx.paths.database, ids))
+        ctx.close()
+    assert results["plain"][0] == results["orm"][0]  # the documents and the errors' words
+    for table in TABLES:
+        assert results["plain"][1][table] == results["orm"][1][table], table
+    rows = results["plain"][1]
+    assert (len(rows["generated_image"]), len(rows["image_input"]), len(rows["audit_log"])) == (3, 2, 4)
+
+
+@pytest.mark.parametrize("kind", ["orm", "plain"])
+def test_a_known_key_never_reaches_a_row(tmp_path: Path, images: FakeOpenAIImages, kind: str) -> None:
+    ctx, store = _home(tmp_path, "home", images, kind)
+    secret = "sk-leak-0123456789abcdefLEAKED"
+    register(secret)
+    profile = store.resolve_profile("art")
+    store.reserve(profile, 1, {"action": "generate", "source": "cli", "image_profile_id": profile.id,
+                               "profile_name": profile.name, "provider": profile.provider, "model": profile.model,
+                               "prompt": f"draw {secret}", "parameters": {"extras": {"note": secret}},
+                               "image_ids": [], "chat_id": None})
+    store.close()
+    rows = sqlite3.connect(ctx.paths.database).execute("SELECT prompt, parameters FROM audit_log").fetchall()
+    assert rows == [("draw …AKED", '{"extras": {"note": "…AKED"}}')]
+
+
+@pytest.mark.parametrize("kind", ["orm", "plain"])
+def test_gallery_references_resolve_alike(tmp_path: Path, images: FakeOpenAIImages, kind: str) -> None:
+    ctx, store = _home(tmp_path, "home", images, kind)
+    with sqlite3.connect(ctx.paths.database) as con:
+        for image_id in ("abcdef01" + "0" * 24, "abcdef02" + "0" * 24):
+            con.execute("INSERT INTO generated_image (id, file_path, mime_type, width, height, bytes, sha256, prompt,"
+                        " provider, model, used_params, created_at) VALUES (?, ?, 'image/png', 1, 1, 1, 'x', 'p',"
+                        " 'openai', 'm', '{}', '2026-01-01 00:00:00.000000')", (image_id, f"images/{image_id}.png"))
+    found = store.find_image("ABCDEF01")  # a prefix, case-insensitive for ASCII as the ORM's LIKE
+    wanted = "abcdef01" + "0" * 24
+    assert found is not None and (found.id, found.file_path) == (wanted, f"images/{wanted}.png")
+    assert store.find_image("abcde") is None  # too short for a prefix
+    with pytest.raises(Invalid, match="matches more than one image"):
+        store.find_image("abcdef0")
+    with pytest.raises(NotFound, match="No image profile named 'ghost'"):
+        store.resolve_profile("ghost")
+    store.close()
+
+
+def test_a_plain_run_holds_the_run_lock(tmp_path: Path, images: FakeOpenAIImages) -> None:
+    ctx = make_ctx(tmp_path / "home")
+    add_image_profile(ctx, images)
+    image_store.sweep_orphans(ctx)
+    for fd in settle._held.values():  # as a fresh process: this one has held no lock yet
+        os.close(fd)
+    settle._held.clear()
+    store = plain_generation_store.open_store(ctx)
+    assert store is not None
+    other = os.open(ctx.paths.data / settle.LOCK_NAME, os.O_RDWR)  # another process's start-up, as flock sees it
+    try:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(other)
+    store.close()
+
+
+# ---- when it steps aside -------------------------------------------------------------------------------
+
+
+def test_steps_aside_for_a_fresh_home_leftovers_another_schema_and_a_database_url(
+    tmp_path: Path, images: FakeOpenAIImages
+) -> None:
+    assert plain_generation_store.open_store(make_ctx(tmp_path / "fresh")) is None
+    assert not (tmp_path / "fresh" / "quilltap.db").exists()  # never creates it: the ORM path does, migrated
+    ctx = make_ctx(tmp_path / "home")
+    add_image_profile(ctx, images)
+    assert plain_generation_store.open_store(ctx) is None  # the sweep's first full scan is due
+    image_store.sweep_orphans(ctx)
+    store = plain_generation_store.open_store(ctx)
+    assert isinstance(store, PlainGenerationStore)
+    profile = store.resolve_profile(None)
+    store.reserve(profile, 1, {"action": "generate", "source": "cli", "image_profile_id": profile.id,
+                               "provider": profile.provider, "parameters": {}, "image_ids": []})
+    store.close()
+    assert plain_generation_store.open_store(ctx) is None  # an open reservation: a killed run's, to settle?
+    with sqlite3.connect(ctx.paths.database) as con:
+        con.execute("UPDATE audit_log SET outcome = 'ok'")
+    (ctx.paths.data / "pending-images" / "leftover.json").write_text("[]")  # a killed run's journal entry
+    assert plain_generation_store.open_store(ctx) is None
+    (ctx.paths.data / "pending-images" / "leftover.json").unlink()
+    ctx.close()
+    with sqlite3.connect(ctx.paths.database) as con:
+        con.execute("UPDATE schema_version SET version = ?", (CURRENT_VERSION - 1,))
+    assert plain_generation_store.open_store(make_ctx(tmp_path / "home")) is None
+    with sqlite3.connect(ctx.paths.database) as con:
+        con.execute("UPDATE schema_version SET version = ?", (CURRENT_VERSION,))
+    url = f"sqlite:///{ctx.paths.database}"
+    assert plain_generation_store.open_store(make_ctx(tmp_path / "home", QUILLTAP_DATABASE_URL=url)) is None
+    store = plain_generation_store.open_store(make_ctx(tmp_path / "home"))
+    assert store is not None
+    store.close()
+
+
+# ---- the command: the same documents, the same rows ---------------------------------------------------
+
+
+_OPEN_STORE = plain_generation_store.open_store
+
+
+def _session(cli: Cli, fake: FakeOpenAIImages, *, plain: bool, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """generate (--json and text), edit --json, a provider error, a refusal; the plain store forced on or off."""
+    taken: list[bool] = []
+
+    def open_store(ctx: AppContext) -> PlainGenerationStore | None:
+        store = _OPEN_STORE(ctx) if plain else None
+        taken.append(store is not None)
+        return store
+
+    monkeypatch.setattr(plain_generation_store, "open_store", open_store)
+    assert cli("keys", "add", "--provider", "openai", "--label", "img", stdin=TEST_KEYS["openai"] + "\n").code == 0
+    assert cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1", "--key",
+               "img", "--base-url", fake.base_url, "--default", "--max-per-minute", "5").code == 0
+    assert cli("images", "list").code == 0  # the home's first full sweep
+    outputs: list[str] = []
+    made = cli("generate", "--json", "--count", "2", "--size", "1024x1024", "a lighthouse")
+    assert made.code == 0, made.err
+    image_id = made.json()["images"][0]["id"]
+    runs = [made, cli("generate", "--no-preview", "a cat"),
+            cli("edit", "--json", "--image", image_id[:8], "at night")]
+    fake.script(openai_error(400, "Your request was rejected.", "invalid_request_error"))
+    runs += [cli("generate", "--json", "refused"), cli("generate", "--count", "2", "over the limit")]
+    for result in runs:
+        outputs += [result.out, result.err, str(result.code)]
+    assert taken == [plain] * 5
+    return outputs
+
+
+def test_generate_and_edit_print_and_store_the_same_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, images: FakeOpenAIImages
+) -> None:
+    results = {}
+    for plain in (False, True):
+        cli = Cli(tmp_path / f"home-{plain}", monkeypatch)
+        monkeypatch.setenv("QUILLTAP_MAX_RETRIES", "0")
+        ids = Ids()
+        outputs = [ids(text.replace(str(cli.home), "<home>"))
+                   for text in _session(cli, images, plain=plain, monkeypatch=monkeypatch)]
+        sent = [ids(json.dumps(r.json)) for r in images.requests if r.method == "POST" and r.json is not None]
+        results[plain] = (outputs, dump(cli.home / "quilltap.db", ids), sent)
+        images.requests.clear()
+    assert results[True][0] == results[False][0]  # the --json documents, the text, stderr, the exit codes
+    for table in TABLES:  # every row
+        assert results[True][1][table] == results[False][1][table], table
+    assert results[True][2] == results[False][2]  # what the provider was sent
+    outputs = results[True][0]
+    assert [outputs[i] for i in (2, 5, 8, 11, 14)] == ["0", "0", "0", "4", "5"]
+    assert outputs[3].startswith("<home>/images/") and outputs[3].endswith(".png\n")
