@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the shared peerbench against quilltap-tui (and the peers whose venvs exist) from a writable copy.
-#   bench/peers/run.sh [text|tool|both|start] [extra tuibench options...]
+#   bench/peers/run.sh [text|tool|both|start|start-images] [extra tuibench options...]
 # start: start to usable (quilltap-start.toml, 7 launches) interleaved with llm chat, into results/start-quilltap.
+# start-images: the same with a previews-on copy of the spec beside it, into results/start-images-quilltap.
 # Needs: tmux, /work/shared/peerbench, this checkout's .venv; PyPI for the first setup of the copy.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,11 +24,19 @@ if [ "$scenario" = text ] || [ "$scenario" = both ]; then
   python3 tuibench.py run specs/quilltap.toml "${peers[@]}" --reps 5 --sizes 500,4000 --reply-timeout 200 \
     --out results/text-quilltap "$@"
 fi
-if [ "$scenario" = start ]; then
+if [ "$scenario" = start ] || [ "$scenario" = start-images ]; then
   start_peers=()
   [ -x "venvs/llm/bin/python" ] && start_peers+=("specs/llm.toml")
-  python3 tuibench.py run specs/quilltap-start.toml "${start_peers[@]}" --reps 7 --sizes 60 --reply-timeout 60 \
-    --out results/start-quilltap "$@"
+  ours=(specs/quilltap-start.toml)
+  if [ "$scenario" = start-images ]; then
+    # The same launches with image previews on (QUILLTAP_IMAGES unset: auto, as users run it; the harness
+    # drops an empty variable), interleaved with previews off: the terminal probe's cost at start-up.
+    sed 's#^name = .*#name = "quilltap-start-images"#; s#^QUILLTAP_IMAGES = "off"#QUILLTAP_IMAGES = ""#' \
+      specs/quilltap-start.toml > specs/quilltap-start-images.toml
+    ours+=(specs/quilltap-start-images.toml)
+  fi
+  python3 tuibench.py run "${ours[@]}" "${start_peers[@]}" --reps 7 --sizes 60 --reply-timeout 60 \
+    --out "results/$scenario-quilltap" "$@"
 fi
 if [ "$scenario" = tool ] || [ "$scenario" = both ]; then
   tool_peers=()
