@@ -27,7 +27,7 @@ class _Probe(threading.Thread):
     def __init__(self, mode: str, terminal_set: bool) -> None:
         super().__init__(name="terminal-probe", daemon=True)
         self.mode = mode
-        self.terminal_set = terminal_set  # the terminal passes bytes through unedited (see _keep_early_keys)
+        self.terminal_set = terminal_set  # the terminal passes bytes through unedited (_EarlyTerminal.take)
         self.protocol = "off"
         self.typed = b""  # what the user typed while the probe read the terminal's answers
         self.cell: tuple[int, int] | None = None  # the cell in pixels, as the terminal said
