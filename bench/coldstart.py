@@ -81,7 +81,9 @@ def _setup(env: dict[str, str], chat: FakeChatServer, images: FakeOpenAIImages) 
         (["keys", "add", "--provider", "openai", "--label", "img"], TEST_KEYS["openai"]),
         (["keys", "add", "--provider", "openai", "--label", "llm"], CHAT_KEYS["openai"]),
         (["image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
-          "--key", "img", "--base-url", images.base_url, "--default"], ""),
+          "--key", "img", "--base-url", images.base_url, "--default",
+          # generate runs 2 + 2 * BENCH_RUNS times within the minute with BENCH_BEFORE: above the default limits
+          "--max-per-minute", "1000", "--max-per-day", "100000"], ""),
         (["chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
           "--key", "llm", "--base-url", chat.base_url, "--default"], ""),
     ]
