@@ -178,3 +178,33 @@ def test_a_plug_in_alias_never_takes_a_providers_id() -> None:
     assert reg.normalize("grok", "image") == "grok" and reg.normalize("grok", "chat") == "grok"
     assert reg.normalize("SLYISH", "chat") == "sly"
     assert any("alias 'grok'" in note and "ignored" in note for note in reg.notes)
+
+
+def test_a_question_asked_while_the_plug_ins_load_waits_for_them(
+    installed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from importlib import metadata
+
+    started, release = threading.Event(), threading.Event()
+    real = metadata.entry_points
+
+    def slow(group: str) -> Any:
+        started.set()
+        release.wait(30)
+        return real(group=group)
+
+    monkeypatch.setattr(metadata, "entry_points", slow)
+    registry.reset()
+    reg = registry.registry()
+    lister = threading.Thread(target=lambda: reg.ids("image"))  # e.g. the TUI's warm-up listing the units
+    lister.start()
+    assert started.wait(30)
+    answers: list[str] = []
+    asker = threading.Thread(target=lambda: answers.append(registry.image_unit("pixelpress").id))
+    asker.start()
+    asker.join(0.5)  # it asks while the plug-ins are still loading ...
+    release.set()
+    lister.join(30)
+    asker.join(30)
+    assert answers == ["pixelpress"]  # ... and gets the plug-in, not "unknown provider"

@@ -44,8 +44,11 @@ class Registry:
         self._units: dict[Kind, dict[str, ProviderUnit]] = {"image": {}, "chat": {}}
         self.aliases: dict[str, str] = {}
         self._notes: list[str] = []
-        self._plugins: Callable[[], None] | None = None  # the deferred plug-in lookup, until it runs
-        self._plugins_lock = threading.Lock()
+        self._plugins: Callable[[], None] | None = None  # the deferred plug-in lookup, until it has run
+        # Another thread's question waits while the plug-ins load; the loading thread's own (a plug-in
+        # asking the registry as it is imported) is answered from what is loaded so far.
+        self._plugins_lock = threading.RLock()
+        self._loading = False
 
     @property
     def units(self) -> dict[Kind, dict[str, ProviderUnit]]:
@@ -67,9 +70,15 @@ class Registry:
         if self._plugins is None:
             return
         with self._plugins_lock:
-            plugins, self._plugins = self._plugins, None
-            if plugins is not None:
+            plugins = self._plugins
+            if plugins is None or self._loading:
+                return
+            self._loading = True
+            try:
                 plugins()
+            finally:
+                self._plugins = None
+                self._loading = False
 
     def load(self, ref: str | ProviderUnit, *, kinds: Iterable[Kind] = ("image", "chat"),
              origin: str = "built-in") -> None:
