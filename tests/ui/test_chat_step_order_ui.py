@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from quilltap_tui.chat import loop
+from quilltap_tui.ui.screens import chat as chat_screen
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.tool_call import ToolCallView
 from tests.ui.conftest import SIZE, until
@@ -77,7 +78,9 @@ async def test_the_sent_message_is_drawn_once_the_first_chat_request_is_out(
         mounted(view)
 
     monkeypatch.setattr(MessageView, "on_mount", on_mount)
-    monkeypatch.setattr(loop, "SHOW_WITHIN", 30.0)  # as above: only the request's leaving releases the message
+    # As above: only the request's leaving releases the message (not the fallbacks for a turn that slow).
+    monkeypatch.setattr(loop, "SHOW_WITHIN", 30.0)
+    monkeypatch.setattr(chat_screen, "SHOW_SENT_WITHIN", 30.0)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -90,3 +93,41 @@ async def test_the_sent_message_is_drawn_once_the_first_chat_request_is_out(
         assert shown == [("user", "hello"), ("assistant", "Hello there.")]
         assert app.screen.query_one("#prompt").text == ""
     assert at_mount == ["1 chat requests out"]
+
+
+async def test_a_message_whose_turn_is_slow_to_store_it_is_still_shown_with_the_status(
+    make_app: Any, ctx: Any, fakes: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The database held by another process: the turn waits to store the message, the screen does not."""
+    import threading
+
+    from quilltap_tui.chat import history
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.enqueue(Say("Hello there."))
+    stored = threading.Event()
+    add_message = history.add_message
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        if args[2] == "user":
+            stored.wait(30)  # a bound on a hang, released by the test
+        return add_message(*args, **kwargs)
+
+    monkeypatch.setattr(history, "add_message", held)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"hello")
+        await pilot.press("enter")
+        await until(pilot, lambda: [w.text for w in app.screen.query(MessageView) if w.role == "user"] == ["hello"],
+                    "the sent message while its turn waits to store it")
+        assert app.screen.status.running and not chat.requests
+        stored.set()
+        await settle(pilot)
+        shown = [(w.role, w.text) for w in app.screen.conversation.children if isinstance(w, MessageView)]
+        assert shown == [("user", "hello"), ("assistant", "Hello there.")]

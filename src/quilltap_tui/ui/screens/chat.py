@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from quilltap_tui.ui.state import Snapshot
 
 
+# Seconds: the message just sent is drawn once its first request is out, or by then at the latest.
+SHOW_SENT_WITHIN = 0.25
+
+
 def history_widgets(message: StoredMessage, parsed: ParsedText | None = None) -> list[Widget]:
     """The widgets of one stored message: its text (when it has any) and its tool calls with images.
 
@@ -342,6 +346,8 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
             self.status.start("Waiting for the model…")
         else:
             self._unshown = MessageView("user", shown)
+            # Shown by then in any case: a turn that slow (a database another process holds) has nothing to lose.
+            self.set_timer(SHOW_SENT_WITHIN, self.show_sent)
         self.turn_worker = self.run_turn(self._turn, text, attached)
 
     async def show_sent(self) -> None:
