@@ -42,14 +42,17 @@ def _cancelled(provider: str, fake: Any) -> list[str]:
     return list(fake.cancelled)
 
 
+@pytest.mark.parametrize("store", ["orm", "plain"])
 @pytest.mark.parametrize("provider", sorted(CASES))
-def test_ctrl_c_cancels_at_the_provider_and_saves_nothing(tmp_path: Path, provider: str) -> None:
+def test_ctrl_c_cancels_at_the_provider_and_saves_nothing(tmp_path: Path, provider: str, store: str) -> None:
     factory, model_args, env_keys, queued_note = CASES[provider]
     home = tmp_path / "home"
     with factory() as fake:
         added = run_subprocess(["image-profiles", "add", "--name", "q", "--provider", provider, *model_args,
                                 "--base-url", fake.base_url, "--default"], home=home, env=env_keys)
         assert added.code == 0, added.err
+        if store == "plain":  # the home's first full sweep done: generate takes the plain sqlite3 store
+            assert run_subprocess(["images", "list"], home=home).code == 0
         env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")} | base_env(home) | env_keys
         proc = subprocess.Popen([sys.executable, "-m", "quilltap_tui", "generate", "a fox"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -66,3 +69,5 @@ def test_ctrl_c_cancels_at_the_provider_and_saves_nothing(tmp_path: Path, provid
     assert out == "" and _cancelled(provider, fake) == jobs and len(jobs) == 1
     images = home / "images"
     assert not images.exists() or not [p for p in images.rglob("*") if p.is_file()]
+    audit = run_subprocess(["audit", "--json"], home=home).json()
+    assert [(e["outcome"], e["image_ids"]) for e in audit] == [("cancelled", [])]
