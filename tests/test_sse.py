@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from quilltap_tui.errors import MalformedResponse
-from quilltap_tui.sse import ServerEvent, server_events
+from quilltap_tui.sse import ReadPace, ServerEvent, response_lines, server_events
 
 
 async def _lines(*lines: str) -> AsyncIterator[str]:
@@ -37,3 +38,26 @@ async def test_a_last_event_without_its_blank_line_is_kept() -> None:
 async def test_bad_json_names_the_provider() -> None:
     with pytest.raises(MalformedResponse, match="OpenRouter sent a streamed event that is not valid JSON"):
         ServerEvent(None, "{nope").json("openrouter")
+
+
+class _Network:
+    """A body whose chunks arrive one at a time, each a moment after the last (as a server streams tokens)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            await asyncio.sleep(0.002)
+            yield chunk
+
+
+async def test_a_body_read_in_bursts_gives_every_line_in_order() -> None:
+    # Lines cut across chunks too: a burst must not lose or reorder the part of a line read before a pause.
+    body = b"".join(f"data: {{\"n\": {n}}}\n\n".encode() for n in range(60))
+    chunks = [body[i:i + 7] for i in range(0, len(body), 7)]
+    plain = [line async for line in response_lines(_Network(chunks), "openai")]
+    paced = [line async for line in response_lines(_Network(chunks), "openai",
+                                                   pace=ReadPace(interval=0.01, after=0.0))]
+    assert paced == plain
+    assert [event.json("openai")["n"] for event in await _read(*paced)] == list(range(60))

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from quilltap_tui.chat.events import TurnEvent, event_json
+from quilltap_tui.chat.events import TextEvent, TurnEvent, event_json
 from quilltap_tui.services import chat_turn, chat_turn_thread
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.sse import ReadPace
 from tests.chat_support import add_chat_profile, add_image_profile, fakes, make_ctx, new_chat, rows
 from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
 from tests.fakes.image_servers import FakeOpenAIImages
@@ -175,3 +176,33 @@ async def test_on_the_sqlite_file_the_turn_loop_stores_the_same_rows_without_the
     assert "".join(getattr(e, "delta", "") for e in relayed) == "Hello there."
     assert rows(tmp_path / "home", "SELECT role, status, content FROM message WHERE chat_id = ? ORDER BY seq",
                 chat_id) == [("user", "complete", "hi"), ("assistant", "complete", "Hello there.")]
+
+
+async def test_a_long_fast_reply_reaches_the_caller_whole_and_in_order_in_a_few_hand_overs(
+    ctx: AppContext, servers: tuple[FakeChatServer, FakeOpenAIImages], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One token per chunk at 1000 a second: the turn reads the stream in bursts and hands the caller's loop
+    the events said meanwhile together (it was one wake-up of the caller's loop per token)."""
+    chat, _ = servers
+    monkeypatch.setattr(chat_turn_thread, "READ_IN_BURSTS", ReadPace(after=0.0))  # from the first token on
+    words = [f"word{n} " if n % 50 else f"\n\nword{n} " for n in range(600)]
+    chat.enqueue(Text(tokens=words, tps=1000))
+    loop = asyncio.get_running_loop()
+    hand_overs = 0
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counted(callback: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal hand_overs
+        hand_overs += threading.current_thread().name == "quilltap-turns"
+        return call_soon_threadsafe(callback, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    relayed: list[TurnEvent] = []
+    chat_id = new_chat(ctx)
+    result = await chat_turn_thread.ask(ctx, chat_id, "go", relayed.append)
+    assert result.status == "complete"
+    assert "".join(e.delta for e in relayed if isinstance(e, TextEvent)) == "".join(words)
+    assert [type(e).__name__ for e in relayed if not isinstance(e, TextEvent)][-1] == "DoneEvent"
+    assert hand_overs < len(words) / 3
+    assert rows(tmp_path / "home", "SELECT content FROM message WHERE id = ?", result.message_id) == [
+        ("".join(words),)]

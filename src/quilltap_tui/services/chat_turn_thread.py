@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from quilltap_tui.services import chat_turn, plain_chat
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.services.plain_turn_store import PlainTurnStore
+from quilltap_tui.sse import READ_PACE, ReadPace
 
 T = TypeVar("T")
 _lock = threading.Lock()
@@ -36,6 +38,7 @@ _service: tuple[AppContext, GenerationService] | None = None
 # The turns' plain store for that context (touched only on the turn loop), once services.plain_chat allowed it.
 _store: tuple[AppContext, PlainTurnStore] | None = None
 _closing: set[asyncio.Future[None]] = set()  # clients being released (held so they are not collected mid-way)
+READ_IN_BURSTS = ReadPace()  # how a turn's reply is read (the TUI hands text to the screen in batches anyway)
 
 
 def turn_loop() -> asyncio.AbstractEventLoop:
@@ -138,14 +141,34 @@ async def ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, **optio
     """:func:`services.chat_turn.ask` on the turn loop; ``emit`` is called on the caller's loop, in order.
 
     ``options``: ``show_images``, ``attachments`` and ``show_partials``, as there.
+
+    The caller shows the reply in batches, so the reply's stream is read in bursts (:class:`sse.ReadPace`),
+    and the events of a burst go over together once the turn loop pauses: one wake-up of the caller's loop
+    per burst instead of one per token (each woke it, and the GIL went back and forth per token).
     """
     caller = asyncio.get_running_loop()
+    waiting: deque[TurnEvent] = deque()
+    flushing = False  # a hand-over is due when the turn loop next pauses
 
-    def relay(event: TurnEvent) -> None:
+    def hand_over() -> None:  # on the caller's loop
+        while waiting:
+            emit(waiting.popleft())
+
+    def flush() -> None:  # on the turn loop, once the work that said the events waits for something
+        nonlocal flushing
+        flushing = False
         with contextlib.suppress(RuntimeError):  # the caller's loop is closed (the app quit)
-            caller.call_soon_threadsafe(emit, event)
+            caller.call_soon_threadsafe(hand_over)
 
-    def make() -> Coroutine[Any, Any, TurnResult]:
-        return _ask(ctx, chat_id, text, relay, **options)
+    def relay(event: TurnEvent) -> None:  # on the turn loop
+        nonlocal flushing
+        waiting.append(event)
+        if not flushing:
+            flushing = True
+            asyncio.get_running_loop().call_soon(flush)
 
-    return await run_on_turn_loop(make)
+    async def run() -> TurnResult:
+        READ_PACE.set(READ_IN_BURSTS)  # in this task's context only
+        return await _ask(ctx, chat_id, text, relay, **options)
+
+    return await run_on_turn_loop(run)

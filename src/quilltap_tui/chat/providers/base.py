@@ -21,7 +21,7 @@ from quilltap_tui.netguard import guarded_transport
 from quilltap_tui.providers.registry import chat_unit
 from quilltap_tui.providers.retry import RetryPolicy, retrying_stream, with_retries
 from quilltap_tui.providers.unit import ProviderUnit
-from quilltap_tui.sse import ServerEvent, response_lines, server_events
+from quilltap_tui.sse import READ_PACE, ServerEvent, response_lines, server_events
 from quilltap_tui.tools.spec import ToolSpec
 
 if TYPE_CHECKING:
@@ -116,7 +116,8 @@ class SdkChatProvider:
             # The raw response, read by ``sse``: the SDK's per-chunk models cost more CPU than the rest of a
             # streamed turn together.
             async with self._open_stream(request) as response:
-                async for event in self._events(server_events(response_lines(response, self.provider_id))):
+                lines = response_lines(response, self.provider_id, pace=READ_PACE.get())
+                async for event in self._events(server_events(lines)):
                     yield event
         except (sdk.APIError, json.JSONDecodeError) as exc:
             # ``from None``: the SDK exception's text may quote the provider's echo of the key.

@@ -1,0 +1,60 @@
+"""A long reply streamed fast, one token per chunk, from the loopback chat server through the turn loop to the
+screen: the turn reads it in bursts and hands each burst over at once, and the screen shows all of it, in
+order, rendered as Markdown, with the view at its end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual import events
+from textual.widgets.markdown import MarkdownBlock
+
+from quilltap_tui.services import chat_turn_thread, chats, keys, profiles
+from quilltap_tui.sse import ReadPace
+from quilltap_tui.ui.widgets.conversation import Conversation
+from quilltap_tui.ui.widgets.message import FrozenChunk, MessageView, TimedMarkdown
+from tests.fakes.chat_servers import FakeChatServer, Text
+from tests.ui.conftest import SIZE, drain, until
+
+REPLY = "".join([
+    "# Lighthouses\n\n",
+    *(f"Paragraph {n} tells how *keeper {n}* trimmed the **wick** before the storm came in.\n\n" for n in range(30)),
+    "- the lens\n- the lamp\n- the log\n\n",
+    "```python\nprint('beam')\n```\n\n",
+    "The end of the `log`.",
+])
+
+
+async def test_a_fast_long_reply_reaches_the_screen_whole_in_order_and_rendered(
+        make_app: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat_turn_thread, "READ_IN_BURSTS", ReadPace(interval=0.02, after=0.0))
+    tokens = [piece for line in REPLY.splitlines(keepends=True) for piece in line.split(" ") if piece]
+    tokens = [token if token.endswith("\n") else token + " " for token in tokens]
+    reply = "".join(tokens)
+    with FakeChatServer("openai") as server:
+        server.enqueue(Text(tokens=tokens, tps=2000))
+        keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
+        profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
+                        base_url=server.base_url, default=True)
+        chat_id = str(chats.create_chat(ctx, chat_profile="main").id)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.screen.query("ChatList"), "the home screen")
+            app.screen.query_one("ChatList").open_chat(chat_id)
+            await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
+                        "the chat to open")
+            await pilot.press(*"go")
+            app.focused.post_message(events.Key("enter", "\r"))  # without Pilot's wait on every widget
+            await until(pilot, lambda: any(v.role == "assistant" and not v.live
+                                           for v in app.screen.query(MessageView)), "the reply to end")
+            await drain(pilot)
+            answer = [v for v in app.screen.query(MessageView) if v.role == "assistant"][-1]
+            assert answer.text == reply and answer.status == "complete"
+            (body,) = answer.query(TimedMarkdown)  # the final render: one Markdown widget with the whole text
+            assert body.source == reply and not answer.query(FrozenChunk)
+            kinds = [type(block).__name__ for block in body.children if isinstance(block, MarkdownBlock)]
+            assert kinds[0] == "MarkdownH1" and "MarkdownBulletList" in kinds and "MarkdownFence" in kinds
+            view = app.screen.query_one(Conversation)
+            await until(pilot, lambda: view.scroll_y == view.max_scroll_y > 0, "the view at the reply's end")
+    assert chats.get_messages(ctx, chat_id)[-1].content == reply
