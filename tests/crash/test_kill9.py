@@ -8,6 +8,7 @@ may be between its write and its commit), which the sweep removes once it is old
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -97,22 +98,30 @@ def wait_for_files(home: Path, proc: subprocess.Popen[bytes], limit: float = 30.
         time.sleep(0.0005)
 
 
-def kill_while_saving(home: Path, images: FakeOpenAIImages, keys: dict[str, str]) -> tuple[set[str], set[str]]:
-    """Start a four-image ``generate`` against ``images``, kill -9 it once its files appear; the orphans."""
+def kill_while_saving(
+    home: Path, images: FakeOpenAIImages, keys: dict[str, str], store: str = "orm"
+) -> tuple[set[str], set[str]]:
+    """Start a four-image ``generate`` against ``images``, kill -9 it once its files appear; the orphans.
+
+    ``store``: ``orm`` (a fresh home: generate sweeps and stores through the ORM) or ``plain`` (swept first:
+    generate stores with plain sqlite3)."""
     cli(home, "image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
         "--base-url", images.base_url, "--default")
+    if store == "plain":
+        cli(home, "images", "list")
     proc = start(["generate", "--count", "4", "--size", "1536x1024", "four big boats"], home, **keys)
     wait_for_files(home, proc)
     kill9(proc)
     return orphans(home)
 
 
+@pytest.mark.parametrize("store", ["orm", "plain"])
 @pytest.mark.parametrize("attempt", range(3))
-def test_kill_while_images_are_saved(tmp_path: Path, attempt: int) -> None:
+def test_kill_while_images_are_saved(tmp_path: Path, attempt: int, store: str) -> None:
     home = tmp_path / "home"
     with FakeOpenAIImages() as images:
         keys = {"OPENAI_API_KEY": TEST_KEYS["openai"]}
-        files_only, rows_only = kill_while_saving(home, images, keys)
+        files_only, rows_only = kill_while_saving(home, images, keys, store)
         assert rows_only == set(), "a row points at a missing file"
         assert len(image_rows(home)) in (0, 4), "a batch is all or nothing"
 
@@ -120,6 +129,9 @@ def test_kill_while_images_are_saved(tmp_path: Path, attempt: int) -> None:
         cli(home, "images", "list", "--json")
         assert orphans(home) == (files_only, set())
         assert integrity(home) == "ok"
+        # The killed run's reservation is settled (no other run alive), or says ok if its rows committed.
+        outcomes = [entry["outcome"] for entry in json.loads(cli(home, "audit", "--json"))]
+        assert outcomes == (["ok"] if image_rows(home) else ["interrupted"])
         # ... and removes them once they are older than the sweep's minimum age.
         old = time.time() - SWEEP_MIN_AGE - 5
         for rel in files_only:
