@@ -180,6 +180,12 @@ def quiet(app: Any) -> bool:
     pumps = (app, *screen.walk_children(with_self=True))
     if any(pump._message_queue.qsize() for pump in pumps):
         return False
+    # A frame still to come: the screen lays out, scrolls and paints on its update timer, a frame after it was
+    # asked (later on a loaded machine), and what waits for that refresh (call_after_refresh) runs after it.
+    # Without this a page just mounted read as settled with the view not yet moved by the pass that places it.
+    if (screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets
+            or screen._callbacks):
+        return False
     if getattr(screen, "turn_worker", None) is not None or getattr(screen, "_inbox", None):
         return False
     if getattr(screen, "_drain_timer", None) is not None:

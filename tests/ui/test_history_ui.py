@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+from textual.screen import Screen
 
 from quilltap_tui.services.message_views import StoredMessage
 from quilltap_tui.ui.chat_data import parse_text
@@ -141,9 +142,16 @@ async def test_a_chat_opens_on_its_newest_page_of_light_views_and_loads_earlier(
         assert abs(screen.conversation.scroll_y - newest_top.virtual_region.y) <= 2
 
 
-async def test_reading_up_while_the_chat_still_opens_keeps_the_readers_place(make_app: Any, ctx: Any) -> None:
+@pytest.mark.parametrize("late_frame", [False, True])
+async def test_reading_up_while_the_chat_still_opens_keeps_the_readers_place(make_app: Any, ctx: Any,
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            late_frame: bool) -> None:
     """The reader reaches the top before the chat is done opening (its workers, the list's Markdown, a last
-    layout): the earlier page lands above and the message that was at the top keeps its row on screen."""
+    layout): the earlier page lands above and the message that was at the top keeps its row on screen.
+
+    ``late_frame``: the frame that lays the page out comes 30 ticks of the screen's update timer late, after
+    everything else is done, as on a loaded machine (a full two-worker run read the view before that frame
+    placed it: scroll_y 0): what the test reads must wait for it."""
     from quilltap_tui.chat.history import add_message
     from quilltap_tui.services import chats, keys, profiles
     from quilltap_tui.services.chat_turn_store import SqlTurnStore
@@ -158,6 +166,17 @@ async def test_reading_up_while_the_chat_still_opens_keeps_the_readers_place(mak
         text = f"- item {n}\n- more" if n == 38 else f"message {n} with **bold**"
         add_message(SqlTurnStore(ctx.db), chat_id, "user" if n % 2 else "assistant", text)
 
+    skipped = 0  # frames still to skip
+    frame = Screen._on_timer_update
+
+    def late(screen: Screen[Any]) -> None:
+        nonlocal skipped
+        if skipped:
+            skipped -= 1
+        else:
+            frame(screen)
+
+    monkeypatch.setattr(Screen, "_on_timer_update", late)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -168,6 +187,14 @@ async def test_reading_up_while_the_chat_still_opens_keeps_the_readers_place(mak
         screen, conversation = app.screen, app.screen.conversation
         old_top = screen.query(MessageView).first()
         button = screen.query_one("#load-earlier")
+        mount_all = conversation.mount_all
+
+        def mount_page(*widgets: Any, **where: Any) -> Any:
+            nonlocal skipped
+            skipped = 30 if late_frame else 0
+            return mount_all(*widgets, **where)
+
+        monkeypatch.setattr(conversation, "mount_all", mount_page)
         conversation.scroll_home(animate=False)  # at once: the chat has not finished opening
         await until(pilot, lambda: len(screen.query(MessageView)) == 2 * PAGE, "the earlier page mounted")
         await drain(pilot)
