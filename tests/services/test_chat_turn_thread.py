@@ -150,7 +150,8 @@ async def test_on_the_sqlite_file_the_turn_loop_stores_the_same_rows_without_the
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The ORM's setup, user message and conversation read stood between Enter and the first request (20-35 ms
-    on a busy machine); on the SQLite file at the current schema the turn loop's turn uses plain sqlite3."""
+    on a busy machine), its image profile, reservation and save between the tool steps; on the SQLite file at
+    the current schema the turn loop's turn and its image use plain sqlite3."""
     from quilltap_tui.services import image_store, plain_chat
 
     image_store.sweep_orphans(ctx)  # as the app's start-up sweep leaves a home: nothing for a turn to settle
@@ -176,6 +177,16 @@ async def test_on_the_sqlite_file_the_turn_loop_stores_the_same_rows_without_the
     assert "".join(getattr(e, "delta", "") for e in relayed) == "Hello there."
     assert rows(tmp_path / "home", "SELECT role, status, content FROM message WHERE chat_id = ? ORDER BY seq",
                 chat_id) == [("user", "complete", "hi"), ("assistant", "complete", "Hello there.")]
+
+    _script(servers[0])  # a tool turn: the image's profile, reservation and rows too
+    chat_id = new_chat_plain(tmp_path)
+    result = await chat_turn_thread.ask(ctx, chat_id, "draw a fox", relayed.append)
+    assert result.status == "complete"
+    assert rows(tmp_path / "home", "SELECT name, status FROM tool_call WHERE chat_id = ?", chat_id) == [
+        ("generate_image", "ok")]
+    assert rows(tmp_path / "home", "SELECT count(*) FROM generated_image WHERE chat_id = ?", chat_id) == [(1,)]
+    assert rows(tmp_path / "home", "SELECT outcome, source FROM audit_log WHERE chat_id = ?", chat_id) == [
+        ("ok", "tool")]  # as the ORM path writes it (chat_turn_tools.SOURCE)
 
 
 async def test_a_long_fast_reply_reaches_the_caller_whole_and_in_order_in_a_few_hand_overs(
@@ -206,3 +217,20 @@ async def test_a_long_fast_reply_reaches_the_caller_whole_and_in_order_in_a_few_
     assert hand_overs < len(words) / 3
     assert rows(tmp_path / "home", "SELECT content FROM message WHERE id = ?", result.message_id) == [
         ("".join(words),)]
+
+
+def new_chat_plain(tmp_path: Path) -> str:
+    """A second chat like the first one, made with sqlite3 (the ORM is off limits in the test above)."""
+    import sqlite3
+    import uuid
+
+    con = sqlite3.connect(tmp_path / "home" / "quilltap.db")
+    try:
+        chat_id = uuid.uuid4().hex
+        with con:
+            con.execute("INSERT INTO chat (id, title, chat_profile_id, image_profile_id, enabled_tools, show_images,"
+                        " created_at, updated_at) SELECT ?, title, chat_profile_id, image_profile_id, enabled_tools,"
+                        " show_images, created_at, updated_at FROM chat LIMIT 1", (chat_id,))
+        return chat_id
+    finally:
+        con.close()

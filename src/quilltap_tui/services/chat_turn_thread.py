@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 
 from quilltap_tui.chat.events import EventSink, TurnEvent
 from quilltap_tui.chat.loop import TurnResult, run_turn
-from quilltap_tui.services import chat_turn, plain_chat
+from quilltap_tui.services import chat_turn, plain_chat, plain_generation_store
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.generation import GenerationService
+from quilltap_tui.services.plain_generation_store import PlainGenerationStore
 from quilltap_tui.services.plain_turn_store import PlainTurnStore
 from quilltap_tui.sse import READ_PACE, ReadPace
 
@@ -34,7 +35,7 @@ _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 # The generation service of the turns' context (one context per app; touched only on the turn loop): its
 # HTTP client keeps its connections for every turn's image requests, instead of a TLS handshake per turn.
-_service: tuple[AppContext, GenerationService] | None = None
+_service: tuple[AppContext, GenerationService, PlainGenerationStore | None] | None = None
 # The turns' plain store for that context (touched only on the turn loop), once services.plain_chat allowed it.
 _store: tuple[AppContext, PlainTurnStore] | None = None
 _closing: set[asyncio.Future[None]] = set()  # clients being released (held so they are not collected mid-way)
@@ -94,15 +95,35 @@ async def run_on_turn_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _generation(ctx: AppContext) -> GenerationService:
-    """The turns' generation service for ``ctx`` (on the turn loop, where its client lives)."""
+    """The turns' generation service for ``ctx`` (on the turn loop, where its client lives).
+
+    Its rows go through the plain ``sqlite3`` store (:mod:`services.plain_generation_store`) once that may
+    run: taken when no turn is under way (its own open rows would make the sweep look due), kept after. The
+    ORM's store read the profile, reserved and saved the image between the tool call and its image request
+    and between the image and the follow-up chat request.
+    """
     global _service
-    if _service is None or _service[0] is not ctx:
-        if _service is not None:  # another context now (tests make one each): release the old client
-            closing = asyncio.ensure_future(_service[1].aclose())
-            _closing.add(closing)
-            closing.add_done_callback(_closing.discard)
-        _service = (ctx, GenerationService(ctx, inline=True))  # nothing else waits on the turn loop
+    if _service is not None and _service[0] is ctx and _service[2] is not None:
+        return _service[1]
+    if _service is not None and _service[0] is not ctx:  # another context now (tests make one each)
+        _release(_service)
+        _service = None
+    plain = plain_generation_store.open_store(ctx)
+    if _service is None or plain is not None:
+        if _service is not None:  # the ORM's store until now
+            _release(_service)
+        # Inline: nothing else waits on the turn loop.
+        _service = (ctx, GenerationService(ctx, inline=True, store=plain), plain)
     return _service[1]
+
+
+def _release(service: tuple[AppContext, GenerationService, PlainGenerationStore | None]) -> None:
+    """Close a generation service's HTTP client (in the background) and its plain store."""
+    closing = asyncio.ensure_future(service[1].aclose())
+    _closing.add(closing)
+    closing.add_done_callback(_closing.discard)
+    if service[2] is not None:
+        service[2].close()
 
 
 def open_plain_store(ctx: AppContext) -> PlainTurnStore | None:
@@ -121,6 +142,12 @@ def open_plain_store(ctx: AppContext) -> PlainTurnStore | None:
     if store is not None:
         _store = (ctx, store)
     return store
+
+
+def open_stores(ctx: AppContext) -> None:
+    """Open the turns' plain stores for ``ctx`` ahead of its first turn (on the turn loop; see chat_turn_warm)."""
+    _generation(ctx)
+    open_plain_store(ctx)
 
 
 async def _ask(ctx: AppContext, chat_id: str, text: str, emit: EventSink, *, show_images: bool = False,

@@ -7,7 +7,7 @@ turn thread's CPU between Enter and the request in the peer harness (a second re
 So once the app is usable, a worker thread runs one streamed request per chat provider of the user's
 profiles on the turn loop, through the provider's own code, its SDK and our transport guard, answered
 in memory (``httpx2.MockTransport``): nothing leaves the process and no key is read. It also opens
-the turns' plain store (:mod:`services.chat_turn_thread`), which the first turn would open otherwise.
+the turns' plain stores (:mod:`services.chat_turn_thread`), which the first turn would open otherwise.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def warm(ctx: AppContext, chat_providers: Iterable[str], timeout: float = 10.0) 
 
 async def _warm(ctx: AppContext, providers: list[str]) -> None:
     try:
-        chat_turn_thread.open_plain_store(ctx)
+        chat_turn_thread.open_stores(ctx)
     except Exception:  # the first turn opens it (or takes the ORM path) and reports what is wrong
         log.debug("opening the turns' store ahead failed", exc_info=True)
     for provider in providers:
