@@ -23,6 +23,8 @@ def test_modules_follow_the_chat_providers_in_use_and_the_preview_setting() -> N
     # resources, loaded by openai on first use)
     assert {"quilltap_tui.ui.generation", "quilltap_tui.services.chat_turn_thread", "quilltap_tui.tools.edit_image",
             "openai.resources.chat.completions.completions"} <= set(both)
+    # The generation service's rows go through the ORM's store in the TUI: imported at the first tool call else.
+    assert "quilltap_tui.services.sql_generation_store" in both
     only_claude = warmup.modules_for(["anthropic"], previews=False)
     assert "anthropic" in only_claude and not any(m.startswith("openai") for m in only_claude)
     assert "textual_image.renderable" not in only_claude
@@ -58,3 +60,48 @@ async def test_app_warms_up_freezes_and_gives_the_collector_back_on_exit(make_ap
         assert gc.get_threshold()[2] > before[2]  # no automatic full collections while the app runs
         assert "openai" in sys.modules and "quilltap_tui.services.chat_turn" in sys.modules
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+_FIRST_GENERATION = """
+import asyncio, json, sys
+from quilltap_tui.ui import warmup
+from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.generation import GenerationService
+warmup.warm(warmup.TURN_MODULES)
+ctx = AppContext()
+ctx.db, ctx.vault  # the app has both open before its first turn
+before = set(sys.modules)
+
+async def main():
+    service = GenerationService(ctx, inline=True)
+    try:
+        await service.generate("a lighthouse", source="tool")
+    finally:
+        await service.aclose()
+
+asyncio.run(main())
+print(json.dumps(sorted(m for m in set(sys.modules) - before if m.startswith("quilltap_tui.services"))))
+"""
+
+
+def test_the_first_image_of_a_warmed_app_imports_no_service(tmp_path: Any) -> None:
+    """What the warm-up loaded covers the generation service's first call (its store included): else those
+    imports sit between the tool call and its image request."""
+    import json
+    import os
+    import subprocess
+
+    from tests.chat_support import add_image_profile, make_ctx
+    from tests.fakes.image_servers import FakeOpenAIImages
+    from tests.support import base_env
+
+    home = tmp_path / "home"
+    with FakeOpenAIImages() as images:
+        ctx = make_ctx(home)
+        add_image_profile(ctx, images)
+        ctx.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")} | base_env(home)
+        proc = subprocess.run([sys.executable, "-c", _FIRST_GENERATION], capture_output=True, text=True, env=env,
+                              timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []

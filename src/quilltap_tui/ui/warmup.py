@@ -27,6 +27,7 @@ TURN_MODULES = (
     "quilltap_tui.services.chat_turn",
     "quilltap_tui.chat.registry",
     "quilltap_tui.services.generation",
+    "quilltap_tui.services.sql_generation_store",  # the service's ORM store, made at its first call
     "quilltap_tui.services.image_store",
     "quilltap_tui.tools.generate_image",
     "quilltap_tui.tools.edit_image",
