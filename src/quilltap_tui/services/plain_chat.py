@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from contextlib import closing
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +29,9 @@ from quilltap_tui.chat.events import EventSink
 from quilltap_tui.chat.loop import TurnResult, TurnSetup, run_turn
 from quilltap_tui.chat.spec import ChatProvider, ImageBlock
 from quilltap_tui.errors import Invalid, NotFound
-from quilltap_tui.services import key_rules, plain_reads, settle
+from quilltap_tui.services import key_rules, plain_reads
 from quilltap_tui.services.context import AppContext
+from quilltap_tui.services.plain_sqlite import open_for_run
 from quilltap_tui.services.plain_turn_store import PlainTurnStore, as_json, immediate, new_id, stamp
 from quilltap_tui.tools import catalogue
 from quilltap_tui.tools.call import ToolContext
@@ -47,18 +47,9 @@ MIN_ID_PREFIX = 6  # as services.chats.MIN_ID_PREFIX
 
 def open_store(ctx: AppContext) -> PlainTurnStore | None:
     """A store on the SQLite file when this path may run (see the module doc), else None."""
-    look = plain_reads.connect(ctx)  # read-only: see plain_reads.connect
-    if look is None:
-        return None
-    with closing(look):
-        if not plain_reads.nothing_to_sweep(ctx, look):
-            return None
-    conn = plain_reads.connect(ctx, threads=True, write=True)
+    conn = open_for_run(ctx)  # the checks, then the run lock: a streaming reply is an open row
     if conn is None:
         return None
-    # This run opens rows (a streaming reply): a process starting meanwhile must not settle them as a killed
-    # run's leftovers, so it holds the shared lock every run holds (services/settle.py).
-    settle.hold_run_lock(ctx)
     return PlainTurnStore(conn)
 
 

@@ -22,14 +22,13 @@ import json
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import image_files, plain_reads, settle
+from quilltap_tui.services import image_files
 from quilltap_tui.services.audit_attempt import CANCELLED, AttemptCancelled, failure_values, ok_values
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import MIN_ID_PREFIX
@@ -43,7 +42,7 @@ from quilltap_tui.services.image_limits import (
     resolved,
     windows,
 )
-from quilltap_tui.services.plain_sqlite import as_json, immediate, scrubbed, stamp, writable
+from quilltap_tui.services.plain_sqlite import as_json, immediate, open_for_run, scrubbed, stamp, writable
 
 if TYPE_CHECKING:
     from quilltap_tui.imagegen.spec import GeneratedImage
@@ -55,19 +54,8 @@ if TYPE_CHECKING:
 
 def open_store(ctx: AppContext) -> PlainGenerationStore | None:
     """A store on the SQLite file when this path may run (see the module doc), else None."""
-    look = plain_reads.connect(ctx)  # read-only: see plain_reads.connect
-    if look is None:
-        return None
-    with closing(look):
-        if not plain_reads.nothing_to_sweep(ctx, look):
-            return None
-    conn = plain_reads.connect(ctx, threads=True, write=True)
-    if conn is None:
-        return None
-    # This run opens a row (the pending reservation): a process starting meanwhile must not settle it as a
-    # killed run's leftover, so it holds the shared lock every run holds (services/settle.py).
-    settle.hold_run_lock(ctx)
-    return PlainGenerationStore(ctx, conn)
+    conn = open_for_run(ctx)
+    return None if conn is None else PlainGenerationStore(ctx, conn)
 
 
 class GalleryRow(NamedTuple):

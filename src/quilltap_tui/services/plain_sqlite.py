@@ -13,15 +13,39 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.redaction import known_count, redact
+from quilltap_tui.services import plain_reads, settle
+from quilltap_tui.services.context import AppContext
 
 # As db.engine.SQLITE_PRAGMAS for a connection that writes (the journal mode is the file's, already WAL).
 _PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL")
+
+
+def open_for_run(ctx: AppContext) -> sqlite3.Connection | None:
+    """A read-write connection (for several threads) for a run that opens rows, or None when the ORM path must
+    run: the database is not the SQLite file at the current schema, or the sweep of killed runs' leftovers
+    has work (:func:`plain_reads.nothing_to_sweep`), which only the ORM path does.
+
+    The look is read-only (see :func:`plain_reads.connect`). The run holds the shared lock every run holds
+    (services/settle.py) from here: a process starting meanwhile must not settle its open rows (a streaming
+    reply, a pending reservation) as a killed run's leftovers.
+    """
+    look = plain_reads.connect(ctx)
+    if look is None:
+        return None
+    with closing(look):
+        if not plain_reads.nothing_to_sweep(ctx, look):
+            return None
+    conn = plain_reads.connect(ctx, threads=True, write=True)
+    if conn is None:
+        return None
+    settle.hold_run_lock(ctx)
+    return conn
 
 
 def new_id() -> str:
