@@ -114,3 +114,31 @@ async def test_a_reply_streamed_in_small_pieces_ends_exactly_as_a_one_shot_rende
         assert "small" in "".join(char for row in cells(app, left) for char, _style in row)  # the table's last row
         assert cells(app, left) == cells(app, right)
 
+
+
+async def test_a_growing_reply_keeps_its_drawn_lines_and_looks_like_one_drawn_afresh(instant_pacing: None) -> None:
+    """Every append grows the streaming message and its live Markdown chunk, each as tall as the view: their own
+    lines (the bar at the left, blank background) were all drawn again each frame. They are kept now, and what
+    the screen shows is still exactly a message drawn in one go."""
+    paragraph = "A paragraph of the reply that is long enough to wrap over two lines of this column. "
+    app = Columns()
+    async with app.run_test(size=(130, 60)) as pilot:
+        left = MessageView("assistant", live=True)
+        await app.query_one("#left").mount(left)
+        left.add_text(paragraph * 3)
+        await drawn(pilot, app, left, "the first paragraph drawn")
+        (chunk,) = left.query(TimedMarkdown)
+        kept = {"message": left._styles_cache._cache.get(0), "chunk": chunk._styles_cache._cache.get(0)}
+        assert None not in kept.values()
+        before = left.size.height
+        left.add_text("\n\n" + paragraph * 2 + "\n\n" + paragraph)  # new paragraphs mounted, the reply taller
+        await drawn(pilot, app, left, "the next paragraphs drawn")
+        assert left.size.height > before + 2
+        assert left._styles_cache._cache.get(0) is kept["message"]  # its first line was not drawn again
+        assert chunk._styles_cache._cache.get(0) is kept["chunk"]
+        right = MessageView("assistant", left.text, live=True)  # the same text drawn in one go, still replying
+        await app.query_one("#right").mount(right)
+        await until(pilot, partial(markdown_drawn, right), "the one-shot message rendered")
+        await until(pilot, lambda: left.size == right.size, "both laid out")
+        await pilot.pause()
+        assert cells(app, left) == cells(app, right)

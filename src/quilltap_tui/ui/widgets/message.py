@@ -23,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
 from textual.content import Content, Span
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.style import Style
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
@@ -71,6 +71,29 @@ class SettledSize(_WidgetBase):
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
+class KeepsDrawnLines(_WidgetBase):
+    """Mixin (put first) for a container that only grows downward while a reply streams: growing taller keeps
+    the lines of itself it has drawn.
+
+    Textual forgets every drawn line of a widget whose size changed. The streaming message and its live Markdown
+    chunk grow on every append, and each lies under the whole view: every frame drew their lines (the bar at the
+    message's left edge, blank background) again, the view's height of them, to draw the same. Their lines
+    depend on their width only (no top or bottom border or padding), so a new height keeps them; a new width,
+    a new class or style, or a refresh still redraws all.
+    """
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        old = self._size  # as the layout pass gives it: the outer size
+        if not (old.height and size.width == old.width and size.height > old.height):
+            return super()._size_updated(size, virtual_size, container_size, layout=layout)
+        cache = self._styles_cache
+        lines, dirty = dict(cache._cache), set(cache._dirty_lines)
+        resized = super()._size_updated(size, virtual_size, container_size, layout=layout)
+        cache._cache.update(lines)
+        cache._dirty_lines = dirty
+        return resized
+
+
 _SETTLED_BLOCKS: dict[type[MarkdownBlock], type[MarkdownBlock]] = {}
 
 
@@ -82,7 +105,7 @@ def settled_block(block: type[MarkdownBlock]) -> type[MarkdownBlock]:
     return settled
 
 
-class TimedMarkdown(SettledSize, Markdown):
+class TimedMarkdown(KeepsDrawnLines, SettledSize, Markdown):
     """A Markdown widget that remembers what its last ``append`` cost the UI thread (to pace the stream), and
     drops the bottom margin of its last block so a message does not end in a blank line.
 
@@ -93,6 +116,7 @@ class TimedMarkdown(SettledSize, Markdown):
 
     last_append_cost = 0.0
     keep_last_margin = False  # a finished chunk of a longer stream: its last block is not the message's last
+    streaming = False  # a stream writes to it (see ``refresh``)
     _trimmed: Widget | None = None
 
     def __init__(self, markdown: str | None = None, **kwargs: Any) -> None:
@@ -100,6 +124,14 @@ class TimedMarkdown(SettledSize, Markdown):
         # times the parse of the open block itself. Its parses run one at a time (under the widget's lock).
         parser = MarkdownIt("gfm-like")
         super().__init__(markdown, parser_factory=lambda: parser, **kwargs)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        # While a stream writes to it, blocks are mounted into it on most appends, and each mount asked it for a
+        # layout and a repaint of its own lines: blank lines as wide as it is, the view's height of them, drawn
+        # again each frame to look the same. The layout pass redraws whatever moved or grew (see KeepsDrawnLines).
+        if self.streaming and layout and not regions and not recompose:
+            repaint = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         return settled_block(super().get_block_class(block_name))
@@ -263,7 +295,7 @@ def _starts_paragraph(text: str, begin: int) -> bool:
     return not (second.strip() and UNDERLINE.match(second))
 
 
-class MessageView(SettledSize, Vertical):
+class MessageView(KeepsDrawnLines, SettledSize, Vertical):
     """A message: a one-line header (who, state) and its Markdown body."""
 
     DEFAULT_CSS = """
@@ -329,6 +361,7 @@ class MessageView(SettledSize, Vertical):
         self._pending.append(clean)
         if self._stream is None:
             self._live = self.body
+            self._live.streaming = True
             self._stream = Markdown.get_stream(self._live)
         if self._flush_timer is None:
             open_block = len(self.text) - self.text.rfind("\n\n")
@@ -370,8 +403,10 @@ class MessageView(SettledSize, Vertical):
         if head:
             await self._stream.write(head)
         await self._stream.stop()
+        done.streaming = False
         parsed = parse_text(done.source)
         self._live = TimedMarkdown()
+        self._live.streaming = True
         with self.app.batch_update():  # no frame shows the chunk twice or not at all
             if parsed.inline is not None:  # paragraphs only: one widget from now on (see FrozenChunk)
                 await self.mount(FrozenChunk(done.source, parsed.inline), before=done)
@@ -404,6 +439,8 @@ class MessageView(SettledSize, Vertical):
             if stream is None:
                 return
             await stream.stop()
+        if self._live is not None:
+            self._live.streaming = False
         self._live, self._chunk_start = None, 0
         first, *rest = self.query(TimedMarkdown)
         rest = [*self.query(FrozenChunk), *rest]
