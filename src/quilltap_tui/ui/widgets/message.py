@@ -454,7 +454,10 @@ class MessageView(KeepsDrawnLines, SettledSize, Vertical):
                 if not drawn.done():
                     drawn.set_result(None)
 
-            self.call_after_refresh(shown)
+            # Two refreshes: the stream's last append asked for its layout through its blocks' message queues,
+            # which may reach the screen only after the screen's next idle moment (the final render then ran
+            # first and the end showed only after it: 0.25 s later here).
+            self.call_after_refresh(self.call_after_refresh, shown)
             await drawn
             # The whole text goes into the first Markdown chunk and the other chunks (frozen ones too) leave,
             # within one batch: no frame shows the text twice.
