@@ -40,7 +40,7 @@ from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import STATUS_WORDS, InlineText, parse_text
 
-MIN_INTERVAL = 0.1  # at most 10 appends a second: reads as live, and each append re-renders the open block
+MIN_INTERVAL = 0.15  # at most about 7 appends a second: reads as live, and each append lays out and redraws the view
 COST_FACTOR = 4.0  # wait at least this many times the last append's cost before the next one
 # Each append re-renders the block still being written (a paragraph), so appends to a long block are
 # spaced out in proportion to its length: the work per second stays flat and the total linear.
