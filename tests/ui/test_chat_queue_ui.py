@@ -36,8 +36,9 @@ async def _placeholder_says(pilot: Any, words: str) -> str:
     seen: list[str] = []
 
     def says() -> bool:
-        views = _views(pilot.app, ToolCallView)
-        seen.append(str(views[0].query_one(".image-placeholder").render()) if views else "")
+        # The call's view may be in the conversation before its own children are (its mount still under way).
+        placeholders = [p for v in _views(pilot.app, ToolCallView) for p in v.query(".image-placeholder")]
+        seen.append(str(placeholders[0].render()) if placeholders else "")
         return words in seen[-1]
 
     await until(pilot, says, f"the placeholder to say {words!r}")
