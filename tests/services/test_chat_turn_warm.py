@@ -64,3 +64,17 @@ async def test_warming_sends_nothing_reads_no_key_and_the_first_turn_goes_as_usu
     assert len(chat.requests) == 1
     assert rows(tmp_path / "home", "SELECT role, status, content FROM message WHERE chat_id = ? ORDER BY seq",
                 chat_id) == [("user", "complete", "hi"), ("assistant", "complete", "Hello.")]
+
+
+async def test_a_warm_up_that_outlasts_its_time_raises_nothing(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's warm-up hands the collector over after it: a slow turn loop must not stop that."""
+    gate = asyncio.Event()
+
+    async def slow(ctx: AppContext, providers: list[str]) -> None:
+        await gate.wait()
+
+    monkeypatch.setattr(chat_turn_warm, "_warm", slow)
+    await asyncio.to_thread(chat_turn_warm.warm, ctx, ["openai"], 0.01)
+    chat_turn_thread.turn_loop().call_soon_threadsafe(gate.set)

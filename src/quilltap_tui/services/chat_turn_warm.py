@@ -52,10 +52,16 @@ _REPLIES = {
 
 
 def warm(ctx: AppContext, chat_providers: Iterable[str], timeout: float = 10.0) -> None:
-    """Open the turns' store and make a stub request per chat provider, on the turn loop (blocking: a thread)."""
+    """Open the turns' store and make a stub request per chat provider, on the turn loop (blocking: a thread).
+
+    Never raises: a warm-up that fails or outlasts ``timeout`` (a turn already running there) changes nothing.
+    """
     providers = list(dict.fromkeys(chat_providers))[:MAX_PROVIDERS]
     future = asyncio.run_coroutine_threadsafe(_warm(ctx, providers), chat_turn_thread.turn_loop())
-    future.result(timeout)
+    try:
+        future.result(timeout)
+    except Exception:  # TimeoutError included: it goes on there, harmlessly
+        log.debug("warming the first chat turn did not finish", exc_info=True)
 
 
 async def _warm(ctx: AppContext, providers: list[str]) -> None:
