@@ -98,7 +98,8 @@ async def test_direct_generation_dialog_shows_the_queue_and_esc_cancels_at_fal(m
 
             def queue_shown() -> bool:
                 modal = type(app.screen).__name__ == "GeneratingModal"
-                shown.append(app.screen.query_one(StatusLine).text() if modal else "")
+                lines = app.screen.query(StatusLine) if modal else []  # none until the pushed dialog composed
+                shown.append(lines[0].text() if lines else "")
                 return "queue position" in shown[-1]
 
             await until(pilot, queue_shown, "the queue position in the dialog")

@@ -334,8 +334,9 @@ async def test_typing_in_a_parameter_field_survives_the_fields_following_the_mod
         before = form.query_one("#param-count", Input)
         before.focus()
         await pilot.press("3")
-        await until(pilot, lambda: form.fields and form.query_one("#param-count") is not before,
-                    "the fields rebuilt for the new model")
+        # Between the old fields' removal and the new ones' mount there is no field at all: wait for the new one.
+        await until(pilot, lambda: form.fields and form.query("#param-count")
+                    and form.query("#param-count")[0] is not before, "the fields rebuilt for the new model")
         await pilot.press("4")
         await settle(pilot)
         assert app.focused is form.query_one("#param-count", Input)
