@@ -147,3 +147,14 @@ def test_the_warning_looks_for_the_file_the_catalogue_reads(
     else:
         monkeypatch.delenv("QUILLTAP_HOME", raising=False)
     assert model_catalogue.user_file() == user_file()  # the warning's cheap look (no catalogue import) finds it
+
+
+def test_the_catalogues_file_follows_a_changed_config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without QUILLTAP_HOME the file is under XDG_CONFIG_HOME; a second home in the same process is looked up anew
+    (the lookup's cache once kept the first answer: a whole-suite run failed on it after another test's call)."""
+    from quilltap_tui.imagegen.catalogue import user_file
+
+    monkeypatch.delenv("QUILLTAP_HOME", raising=False)
+    for name in ("first", "second"):
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / name))
+        assert user_file() == tmp_path / name / "quilltap-tui" / "models.toml"

@@ -67,11 +67,13 @@ def built_in() -> Catalogue:
 def user_file(environ: dict[str, str] | None = None) -> Path:
     """``models.toml`` beside ``settings.toml`` (under ``QUILLTAP_HOME`` when it is set)."""
     env = os.environ if environ is None else environ
-    return _user_file_for(env.get("QUILLTAP_HOME", ""))
+    return _user_file_for(env.get("QUILLTAP_HOME", ""), os.environ.get("XDG_CONFIG_HOME", ""))
 
 
 @lru_cache(maxsize=8)
-def _user_file_for(home: str) -> Path:
+def _user_file_for(home: str, xdg_config_home: str) -> Path:
+    # xdg_config_home is part of the key because, without QUILLTAP_HOME, platformdirs reads it from os.environ:
+    # a cache keyed on the home alone kept the first answer after XDG_CONFIG_HOME changed in the process.
     from quilltap_tui.paths import resolve
 
     return resolve({"QUILLTAP_HOME": home} if home else {}).config / USER_FILE_NAME
