@@ -68,6 +68,8 @@ class LiveReply(BaseScreen):
         batch, self._inbox = self._inbox, []
         text: list[str] = []
         for turn, event in batch:
+            if not self.conversation.is_attached:
+                return  # the app is closing (ctrl+q while a reply streams): nothing left to draw into
             if turn != self._turn or self.turn_worker is None:
                 continue  # what a cancelled turn still had in flight
             await self.show_sent()  # the turn's first event: its request is out (chat/loop.py holds it till then)
@@ -78,7 +80,7 @@ class LiveReply(BaseScreen):
                 await self._text("".join(text))
                 text.clear()
             await self._handle(event)
-        if text:
+        if text and self.conversation.is_attached:
             await self._text("".join(text))
 
     async def _handle(self, event: Any) -> None:
