@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.css.query import NoMatches
+
 from quilltap_tui.chat import events as ev
 from quilltap_tui.chat.events import TextEvent  # stdlib-only: cheap to import with the chat screen
 from quilltap_tui.ui.screens.base import BaseScreen
@@ -68,7 +70,7 @@ class LiveReply(BaseScreen):
         batch, self._inbox = self._inbox, []
         text: list[str] = []
         for turn, event in batch:
-            if not self.conversation.is_attached:
+            if not self._drawable():
                 return  # the app is closing (ctrl+q while a reply streams): nothing left to draw into
             if turn != self._turn or self.turn_worker is None:
                 continue  # what a cancelled turn still had in flight
@@ -80,8 +82,15 @@ class LiveReply(BaseScreen):
                 await self._text("".join(text))
                 text.clear()
             await self._handle(event)
-        if text and self.conversation.is_attached:
+        if text and self._drawable():
             await self._text("".join(text))
+
+    def _drawable(self) -> bool:
+        """The conversation is still on screen (not so while the app closes: detached, or already removed)."""
+        try:
+            return self.conversation.is_attached
+        except NoMatches:
+            return False
 
     async def _handle(self, event: Any) -> None:
         if isinstance(event, ev.MessageStarted) and event.role == "user":
