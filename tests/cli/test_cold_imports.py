@@ -231,3 +231,35 @@ def test_generate_and_edit_on_the_sqlite_file_load_no_orm(cli: Cli) -> None:
     assert documents[1]["inputs"][0]["id"] == documents[0]["images"][0]["id"]
     listed = cli("images", "list", "--json").json()
     assert [image["inputs"] for image in listed] == [[documents[0]["images"][0]["id"]], []]  # newest first
+
+
+def test_ask_whose_model_calls_the_image_tool_saves_the_image_without_the_orm(cli: Cli) -> None:
+    """The tool's image goes through the plain sqlite3 generation store, as `generate`'s does: the ORM's import
+    (about 0.3 s cold) sat between the tool call and its image request."""
+    from tests.chat_support import CHAT_KEYS
+    from tests.fakes.chat_servers import FakeChatServer, tool_then_text
+    from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
+
+    with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        for label, secret in (("llm", CHAT_KEYS["openai"]), ("img", TEST_KEYS["openai"])):
+            assert cli("keys", "add", "--provider", "openai", "--label", label, stdin=secret + "\n").code == 0
+        assert cli("chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
+                   "--key", "llm", "--base-url", chat.base_url, "--default").code == 0
+        assert cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+                   "--key", "img", "--base-url", images.base_url, "--default").code == 0
+        assert cli("images", "list").code == 0  # the first full sweep (ORM path); later runs skip it
+        chat.decider = tool_then_text(arguments={"prompt": "a lighthouse"}, final_text="Here it is.")
+        loaded, out = _ask_loaded(cli.home, "--json", "draw a lighthouse", never=GENERATE_NEVER)
+        assert len(images.requests) == 1
+    assert loaded == ["openai"]  # the chat's SDK, and nothing of the ORM
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["type"] for e in events] == ["tool_call", "tool_result", "text", "text", "text", "done"]
+    result = events[1]
+    assert result["ok"] is True and result["result"]["used"]["count"] == 1
+    saved = result["result"]["images"][0]
+    assert Path(saved["path"]).is_file() and Path(saved["path"]).stat().st_size == saved["bytes"]
+    listed = cli("images", "list", "--json").json()
+    assert [(i["id"], i["chat_id"]) for i in listed] == [(saved["id"], events[-1]["chat_id"])]
+    audit = cli("audit", "--json").json()
+    assert [(a["outcome"], a["source"], a["image_ids"], a["chat_id"]) for a in audit] == [
+        ("ok", "tool", [saved["id"]], events[-1]["chat_id"])]

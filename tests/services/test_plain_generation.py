@@ -27,10 +27,12 @@ from quilltap_tui.services.generation import GenerationService
 from quilltap_tui.services.generation_store import GenerationStore
 from quilltap_tui.services.image_files import ImageRow
 from quilltap_tui.services.plain_generation_store import PlainGenerationStore
-from tests.chat_support import add_image_profile, make_ctx
+from tests.chat_support import CHAT_KEYS, add_image_profile, make_ctx
+from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, openai_error
 from tests.generation_support import open_store
 from tests.services.test_plain_turn import Ids
+from tests.services.test_plain_turn import dump as plain_turn_dump
 from tests.support import Cli
 
 _EXACT_STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
@@ -274,3 +276,88 @@ def test_generate_and_edit_print_and_store_the_same_on_both_paths(
     outputs = results[True][0]
     assert [outputs[i] for i in (2, 5, 8, 11, 14)] == ["0", "0", "0", "4", "5"]
     assert outputs[3].startswith("<home>/images/") and outputs[3].endswith(".png\n")
+
+
+# ---- ask: a chat's image tools on the plain path ------------------------------------------------------
+
+
+_OPEN_IN_RUN = plain_generation_store.open_in_run
+
+
+def _ask_session(cli: Cli, chat: FakeChatServer, fake: FakeOpenAIImages, *, plain: bool,
+                 monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Four asks whose model calls the image tools: a generation, a provider error, a refusal by a limit, an
+    edit of the first image; the turn on the plain path, its image rows through the plain store or the ORM's."""
+    taken: list[bool] = []
+
+    def open_in_run(ctx: AppContext) -> PlainGenerationStore | None:
+        store = _OPEN_IN_RUN(ctx) if plain else None
+        taken.append(store is not None)
+        return store
+
+    monkeypatch.setattr(plain_generation_store, "open_in_run", open_in_run)
+    for label, secret in (("img", TEST_KEYS["openai"]), ("llm", CHAT_KEYS["openai"])):
+        assert cli("keys", "add", "--provider", "openai", "--label", label, stdin=secret + "\n").code == 0
+    assert cli("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1", "--key",
+               "img", "--base-url", fake.base_url, "--default", "--max-per-minute", "3").code == 0
+    assert cli("chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1", "--key",
+               "llm", "--base-url", chat.base_url, "--default").code == 0
+    assert cli("images", "list").code == 0  # the home's first full sweep: later runs take the plain path
+    outputs: list[str] = []
+
+    def ask(*args: str, call: ToolCall) -> Any:
+        chat.enqueue(ToolCalls([call], text="On it."), Text("Done."))
+        result = cli("ask", *args)
+        outputs.extend([result.out, result.err, str(result.code)])
+        return result
+
+    first = ask("--json", "draw a lighthouse",
+                call=ToolCall("generate_image", {"prompt": "a lighthouse", "size": "1536x1024"}, id="call_1"))
+    events = [json.loads(line) for line in first.out.splitlines()]
+    made = next(e for e in events if e["type"] == "tool_result")
+    chat_id, image_id = events[-1]["chat_id"], made["result"]["images"][0]["id"]
+    fake.script(openai_error(400, "Your request was rejected as a result of our safety system.",
+                             "invalid_request_error"))
+    ask("--chat", chat_id[:8], "again", call=ToolCall("generate_image", {"prompt": "a storm"}, id="call_2"))
+    ask("--json", "--chat", chat_id, "three more",
+        call=ToolCall("generate_image", {"prompt": "a crowd", "count": 3}, id="call_3"))
+    ask("--json", "--chat", chat_id, "at night",
+        call=ToolCall("edit_image", {"prompt": "at night", "images": [image_id]}, id="call_4"))
+    assert taken == [plain] * 4  # one store per ask, opened at its first image call
+    return outputs
+
+
+def test_ask_image_tools_print_and_store_the_same_through_either_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, images: FakeOpenAIImages
+) -> None:
+    results = {}
+    with FakeChatServer("openai") as chat:
+        for plain in (False, True):
+            cli = Cli(tmp_path / f"home-{plain}", monkeypatch)
+            monkeypatch.setenv("QUILLTAP_MAX_RETRIES", "0")
+            ids = Ids()
+            outputs = [ids(text.replace(str(cli.home), "<home>"))
+                       for text in _ask_session(cli, chat, images, plain=plain, monkeypatch=monkeypatch)]
+            sent = [ids(json.dumps(r.json)) for r in images.requests if r.method == "POST" and r.json is not None]
+            told = [ids(json.dumps(r.body).replace(str(cli.home), "<home>")) for r in chat.chat_requests]
+            results[plain] = (outputs, dump(cli.home / "quilltap.db", ids), sent, told,
+                              plain_turn_dump(cli.home, ids))
+            images.requests.clear()
+            chat.requests.clear()
+    assert results[True][0] == results[False][0]  # the --json events, the text, stderr, the exit codes
+    for table in TABLES:  # every column of the generation tables
+        assert results[True][1][table] == results[False][1][table], table
+    assert results[True][2:] == results[False][2:]  # what the providers were sent; the chat's rows
+    outputs, rows = results[True][0], results[True][1]
+    assert [outputs[i] for i in (2, 5, 8, 11)] == ["0", "0", "0", "0"]  # a failed tool call is the turn's
+    tool_results = [next(e for e in map(json.loads, outputs[i].splitlines()) if e["type"] == "tool_result")
+                    for i in (0, 6, 9)]
+    assert [r["ok"] for r in tool_results] == [True, False, True]
+    assert "images per minute" in tool_results[1]["result"]["error"]
+    assert "safety system" in outputs[4]  # the human printer's tool line names the provider's reason
+    assert (len(rows["generated_image"]), len(rows["image_input"]), len(rows["audit_log"])) == (2, 1, 4)
+    con = sqlite3.connect(tmp_path / "home-True" / "quilltap.db")
+    audit = con.execute("SELECT action, source, outcome, image_count FROM audit_log ORDER BY id").fetchall()
+    con.close()
+    assert audit == [("generate", "tool", "ok", 1), ("generate", "tool", "error", 0),
+                     ("generate", "tool", "limited", 0), ("edit", "tool", "ok", 1)]

@@ -286,7 +286,10 @@ def test_errors_before_anything_is_stored_are_the_orm_paths(tmp_path: Path) -> N
     assert [c.id for c in chats.list_chats(ctx)] == [chat_id]  # nothing was created
 
 
-def test_an_image_tool_loads_the_generation_service_only_when_called(tmp_path: Path) -> None:
+async def test_an_image_tool_loads_the_generation_service_only_when_called(tmp_path: Path) -> None:
+    from quilltap_tui.services.plain_generation_store import PlainGenerationStore
+    from quilltap_tui.services.sql_generation_store import SqlGenerationStore
+
     ctx = make_ctx(tmp_path / "home")
     with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
         add_chat_profile(ctx, chat)
@@ -295,8 +298,24 @@ def test_an_image_tool_loads_the_generation_service_only_when_called(tmp_path: P
         _mark_swept(ctx)
         store = plain_chat.open_store(ctx)
         assert store is not None
-        setup = plain_chat.prepare_turn(ctx, store, chat_id)
+        generation = plain_chat.ToolGeneration(ctx)
+        setup = plain_chat.prepare_turn(ctx, store, chat_id, generation=generation)
         assert [s.name for s in setup.tools.specs()] == ["generate_image", "edit_image"]
         port = setup.tools._tools["generate_image"].images  # type: ignore[attr-defined]
-        assert isinstance(port, plain_chat.LazyProfileImages) and port._service is None
+        assert isinstance(port, plain_chat.LazyProfileImages)
+        assert generation._service is None and generation._store is None  # nothing made, no connection opened
+        # At the first call: the plain store (the turn took the plain path under the same rule), inline.
+        service = generation.service()
+        assert isinstance(service.store, PlainGenerationStore) and service.inline
+        assert generation.service() is service
+        connection = service.store.conn
+        await generation.aclose()
+        with pytest.raises(sqlite3.ProgrammingError):  # closed with the turn
+            connection.execute("SELECT 1")
+        # The file's schema changed since the turn's store was opened: the ORM's store, in threads, as before.
+        with sqlite3.connect(ctx.paths.database) as conn:
+            conn.execute("UPDATE schema_version SET version = ?", (CURRENT_VERSION - 1,))
+        later = plain_chat.ToolGeneration(ctx)
+        assert isinstance(later.service().store, SqlGenerationStore) and not later.service().inline
+        await later.aclose()
         store.close()

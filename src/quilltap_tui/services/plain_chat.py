@@ -12,15 +12,17 @@ writes with the standard library, when it does exactly what the ORM path would:
   ``--chat`` no profile switch: each of these takes the ORM path, which does everything as before.
 
 The image tools are declared from the image profile's row, and the generation service (HTTP client,
-Pillow, the ORM for the image rows) is imported only when the model actually calls one. Rows and
-``--json`` documents equal the ORM path's (tests/services/test_plain_turn.py).
+Pillow) is imported only when the model actually calls one. Its rows (profile, reservation, audit, images)
+go through the plain ``sqlite3`` generation store (:mod:`services.plain_generation_store`) as ``generate``'s
+do: importing the ORM for them put about 0.3 s of a cold run between the tool call and its image request.
+Rows and ``--json`` documents equal the ORM path's (tests/services/test_plain_turn.py).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,7 @@ from quilltap_tui.tools.registry import ToolRegistry
 if TYPE_CHECKING:
     from quilltap_tui.imagegen.options import GenerateOptions
     from quilltap_tui.services.generation import GenerationOutcome, GenerationService
+    from quilltap_tui.services.plain_generation_store import PlainGenerationStore
 
 MIN_ID_PREFIX = 6  # as services.chats.MIN_ID_PREFIX
 
@@ -126,19 +129,24 @@ async def ask(
     The command line runs it on an event loop of its own, so its storage runs inline (``inline_storage``):
     each thread hop waited for the interpreter lock while the SDK was still being imported.
     """
+    generation = ToolGeneration(ctx)
     try:
-        setup = prepare_turn(ctx, store, chat_id, show_images)
+        setup = prepare_turn(ctx, store, chat_id, show_images, generation)
         setup.inline_storage = True
         return await run_turn(setup, text, emit)
     finally:
-        store.close()
+        try:
+            await generation.aclose()
+        finally:
+            store.close()
 
 
 def prepare_turn(ctx: AppContext, store: PlainTurnStore, chat_id: str, show_images: bool = False,
-                 generation: GenerationService | None = None) -> TurnSetup:
+                 generation: GenerationService | ToolGeneration | None = None) -> TurnSetup:
     """As ``chat_turn.prepare_turn``: the setup of the next turn from the chat's current profiles.
 
-    ``generation``: the service the image tools use (the TUI's turns share one); else made at their first call.
+    ``generation``: the service the image tools use (the TUI's turns share one), or a :class:`ToolGeneration`
+    that makes it at their first call (the caller closes it); None: one of those nobody closes.
     """
     with store._lock:
         conn = store.conn
@@ -158,7 +166,8 @@ def prepare_turn(ctx: AppContext, store: PlainTurnStore, chat_id: str, show_imag
     # An image profile whose provider was uninstalled offers no tool; `generate` says why in one sentence.
     binding = catalogue.ToolBinding()
     if image is not None and provider_ids.installed(image[1], "image"):
-        port = LazyProfileImages(ctx, image[0], generation)
+        made = ToolGeneration(ctx) if generation is None else generation
+        port = LazyProfileImages(image[0], made.service if isinstance(made, ToolGeneration) else partial(_given, made))
         binding = catalogue.ToolBinding(ImageToolProfile(image[0], image[1], image[2], _json(image[3]) or {},
                                                          image[4]), port)
     shown = show_images or bool(chat_shows) or ctx.settings.show_images_to_model
@@ -201,24 +210,56 @@ def open_provider(ctx: AppContext, provider: str, key_id: str | None, base_url: 
     )
 
 
-class LazyProfileImages:
-    """``chat_turn_tools.ProfileImages``, whose generation service (and its imports) is made at the first call.
+class ToolGeneration:
+    """The generation service of one ``ask`` turn on this path, made at the model's first image tool call.
 
-    A chat whose model never calls an image tool pays nothing for the image stack.
+    A chat whose model never calls an image tool pays nothing for the image stack. The service's rows go
+    through the plain ``sqlite3`` generation store on a connection of its own: this path runs only where that
+    store may (the SQLite file at the current schema, nothing for the sweep to do, the run lock held), as
+    checked when the turn's store was opened. Checking the sweep again at the tool call would see this turn's
+    own open rows (its streaming reply, its pending call) as a killed run's; so only the file and its schema
+    are checked again, and when they changed meanwhile the ORM's store takes the rows.
+
+    Inline (``GenerationService(inline=True)``): ``ask`` runs its turn on an event loop of its own, whose
+    storage already runs inline (see :func:`ask`).
     """
 
-    def __init__(self, ctx: AppContext, profile: str, service: GenerationService | None = None) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self._service: GenerationService | None = None
+        self._store: PlainGenerationStore | None = None
+
+    def service(self) -> GenerationService:
+        if self._service is None:
+            from quilltap_tui.services import plain_generation_store
+            from quilltap_tui.services.generation import GenerationService
+
+            self._store = plain_generation_store.open_in_run(self.ctx)
+            self._service = GenerationService(self.ctx, inline=self._store is not None, store=self._store)
+        return self._service
+
+    async def aclose(self) -> None:
+        """Close the service's HTTP client and the store's connection (once the turn is over)."""
+        try:
+            if self._service is not None:
+                await self._service.aclose()
+        finally:
+            if self._store is not None:
+                self._store.close()
+
+
+class LazyProfileImages:
+    """``chat_turn_tools.ProfileImages``, whose generation service (and its imports) is asked for at the first
+    call (``get_service``)."""
+
+    def __init__(self, profile: str, get_service: Callable[[], GenerationService]) -> None:
         self.profile = profile
-        self._service = service
+        self._get_service = get_service
 
     def _port(self) -> Any:
         from quilltap_tui.services.chat_turn_tools import ProfileImages
-        from quilltap_tui.services.generation import GenerationService
 
-        if self._service is None:
-            self._service = GenerationService(self.ctx)
-        return ProfileImages(self._service, self.profile)
+        return ProfileImages(self._get_service(), self.profile)
 
     async def generate(self, prompt: str, options: GenerateOptions, context: ToolContext) -> GenerationOutcome:
         outcome: GenerationOutcome = await self._port().generate(prompt, options, context)
@@ -229,6 +270,10 @@ class LazyProfileImages:
     ) -> GenerationOutcome:
         outcome: GenerationOutcome = await self._port().edit(prompt, images, options, context)
         return outcome
+
+
+def _given(service: GenerationService) -> GenerationService:
+    return service
 
 
 def _shown_images(ctx: AppContext, call_row_ids: Sequence[str]) -> dict[str, list[ImageBlock]]:

@@ -4,7 +4,8 @@
 to read one profile and write an audit row and the image rows. :func:`open_store` gives this store when it
 does exactly what the ORM path would: the database is the SQLite file at the current schema
 (:func:`plain_reads.connect`) and the sweep of killed runs' leftovers has nothing to do
-(:func:`plain_reads.nothing_to_sweep`), so skipping it changes nothing. Else the caller sweeps and takes
+(:func:`plain_reads.nothing_to_sweep`), so skipping it changes nothing; ``ask``'s image tools take it too
+when its turn took the plain path under the same rule (:func:`open_in_run`). Else the caller sweeps and takes
 :class:`~quilltap_tui.services.sql_generation_store.SqlGenerationStore` (PostgreSQL, a fresh home, an
 older schema, leftovers to remove).
 
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quilltap_tui.db.failures import timed_statement
 from quilltap_tui.errors import Invalid
-from quilltap_tui.services import image_files
+from quilltap_tui.services import image_files, plain_reads
 from quilltap_tui.services.audit_attempt import CANCELLED, AttemptCancelled, failure_values, ok_values
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.edit_inputs import MIN_ID_PREFIX
@@ -55,6 +56,17 @@ if TYPE_CHECKING:
 def open_store(ctx: AppContext) -> PlainGenerationStore | None:
     """A store on the SQLite file when this path may run (see the module doc), else None."""
     conn = open_for_run(ctx)
+    return None if conn is None else PlainGenerationStore(ctx, conn)
+
+
+def open_in_run(ctx: AppContext) -> PlainGenerationStore | None:
+    """A store for a run that already took the plain path (``ask``'s turn, through :func:`open_for_run`); None
+    when the file or its schema changed since (the ORM path then).
+
+    The sweep is not asked again: the run's own open rows (its streaming reply, its pending tool call) would
+    look like a killed run's leftovers, and the run lock it holds keeps other processes from settling them.
+    """
+    conn = plain_reads.connect(ctx, threads=True, write=True)
     return None if conn is None else PlainGenerationStore(ctx, conn)
 
 
