@@ -7,13 +7,18 @@ median wall time of a fresh process, against loopback fakes, with the load avera
 - ``ask --no-images`` vs a bare ``openai`` SDK script making the same streamed request (target <= 1.1x);
 - ``images list`` (and ``keys list``, ``chats list``, ``audit``) vs ``python -c "import openai"`` (target <= 0.4x);
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
+- ``ask`` whose model calls ``generate_image`` vs a bare SDK script doing the same requests: the streamed chat
+  request declaring the tool, ``images.generate`` with the call's prompt, the file written and fsynced, the
+  streamed follow-up request with the tool result, its text printed (no target in issue 17; it showed the
+  ORM's import between the tool call and the image request);
 - ``keys list`` and ``images list`` vs ``python -c pass`` (the interpreter's own floor).
 
 ``BENCH_ONLY=ask`` (words, comma-separated) keeps only the rows whose name contains one of them, plus
 their yardsticks: a quicker run while working on one figure.
 
 ``BENCH_BEFORE=DIR`` (a ``src`` directory of another checkout, e.g. ``git archive HEAD~3 src | tar -x -C
-/tmp/before``) adds ``ask --no-images`` and ``generate`` run from that code, interleaved with the rest:
+/tmp/before``) adds ``ask --no-images``, ``generate`` and ``ask`` with a tool call run from that code,
+interleaved with the rest:
 a change's before and after measured in one run, under the same load.
 
 Every process runs with bytecode caching on, in a temporary ``PYTHONPYCACHEPREFIX`` warmed by one
@@ -33,7 +38,7 @@ import time
 from pathlib import Path
 
 from tests.chat_support import CHAT_KEYS
-from tests.fakes.chat_servers import FakeChatServer
+from tests.fakes.chat_servers import FakeChatServer, Recorded, Reply, Text, last_user_text, tool_then_text
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages
 from tests.support import base_env
 
@@ -61,6 +66,55 @@ with open(path, "wb") as fh:
     os.fsync(fh.fileno())
 print(path)
 """
+
+# The same turn as ``ask "draw a lighthouse"`` whose model calls generate_image once, with the SDK alone.
+_BARE_TOOL_TURN = """
+import base64, json, os, sys, openai
+chat = openai.OpenAI(base_url=sys.argv[1], api_key=sys.argv[2], max_retries=0)
+images = openai.OpenAI(base_url=sys.argv[3], api_key=sys.argv[4], max_retries=0)
+tools = [{"type": "function", "function": {"name": "generate_image", "description": "Make an image.",
+          "parameters": {"type": "object", "properties": {"prompt": {"type": "string"}}, "required": ["prompt"]}}}]
+messages = [{"role": "user", "content": "draw a lighthouse"}]
+
+def turn():
+    calls = {}
+    for chunk in chat.chat.completions.create(model="fake-chat-1", messages=messages, tools=tools, stream=True):
+        if not chunk.choices:
+            continue
+        delta = chunk.choices[0].delta
+        if delta.content:
+            sys.stdout.write(delta.content)
+        for call in delta.tool_calls or ():
+            entry = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+            entry["id"] = call.id or entry["id"]
+            if call.function is not None:
+                entry["name"] += call.function.name or ""
+                entry["arguments"] += call.function.arguments or ""
+    return list(calls.values())
+
+calls = turn()
+messages.append({"role": "assistant", "content": None, "tool_calls": [
+    {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls]})
+for number, call in enumerate(calls):
+    result = images.images.generate(model="gpt-image-1", prompt=json.loads(call["arguments"])["prompt"], n=1)
+    path = os.path.join(sys.argv[5], f"bare-tool-{number}.png")
+    with open(path, "wb") as fh:
+        fh.write(base64.b64decode(result.data[0].b64_json))
+        fh.flush()
+        os.fsync(fh.fileno())
+    messages.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps({"images": [{"path": path}]})})
+turn()
+print()
+"""
+_DRAW = "draw a lighthouse"
+_TOOL_TURN = tool_then_text(arguments={"prompt": "a lighthouse"}, final_text="Here is your lighthouse.")
+
+
+def _reply(request: Recorded) -> Reply:
+    """The fake model: a tool call for the tool-turn rows (then text once the result is in), else a greeting."""
+    if last_user_text(request.body) == _DRAW:
+        return _TOOL_TURN(request)
+    return Text("Hello from the fake server.")
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -100,6 +154,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
     older = {
         "ask --no-images (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", "--no-images", "hi"],
         "generate (before)": ["env", f"PYTHONPATH={before}", *cli, "generate", "a lighthouse"],
+        "ask with a tool call (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", _DRAW],
     } if before else {}
     return {
         **older,
@@ -113,6 +168,9 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "chats list": [*cli, "chats", "list"],
         "audit": [*cli, "audit"],
         "generate": [*cli, "generate", "a lighthouse"],
+        "bare SDK chat + tool + images.generate": [PY, "-c", _BARE_TOOL_TURN, chat.base_url, CHAT_KEYS["openai"],
+                                                   images.base_url, TEST_KEYS["openai"], out],
+        "ask with a tool call": [*cli, "ask", _DRAW],
     }
 
 
@@ -125,10 +183,12 @@ RATIOS = (  # (figure, yardstick, target)
     ("audit", "python -c 'import openai'", 0.4),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
+    ("ask with a tool call", "bare SDK chat + tool + images.generate", None),
 )
 BEFORE_RATIOS = (
     ("ask --no-images (before)", "bare SDK streamed chat", 1.1),
     ("generate (before)", "bare SDK images.generate + fsync", 1.05),
+    ("ask with a tool call (before)", "bare SDK chat + tool + images.generate", None),
 )
 
 
@@ -149,6 +209,7 @@ def main() -> None:
         env["QUILLTAP_MAX_RETRIES"] = "0"
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module doc: measure what an install runs
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        chat.decider = _reply
         _setup(env, chat, images)
         commands = _only(_commands(chat, images, tmp), os.environ.get("BENCH_ONLY", ""))
         for cmd in commands.values():  # one unmeasured pass: the page cache and .pyc files are warm
@@ -163,13 +224,13 @@ def main() -> None:
     print(f"cold starts, median of {RUNS} interleaved runs, load average {load_before:.2f} -> {load_after:.2f}"
           f" on {os.cpu_count()} CPUs (bytecode cached, as installed)")
     for name, value in medians.items():
-        print(f"  {name:<36} {value:6.3f} s")
+        print(f"  {name:<42} {value:6.3f} s")
     print("ratios (figure / yardstick in the same run):")
     for figure, yardstick, target in RATIOS + BEFORE_RATIOS:
         if figure not in medians or yardstick not in medians:
             continue
         goal = f"  (target <= {target}x)" if target else ""
-        print(f"  {figure:<16} / {yardstick:<34} = {medians[figure] / medians[yardstick]:5.2f}x{goal}")
+        print(f"  {figure:<29} / {yardstick:<38} = {medians[figure] / medians[yardstick]:5.2f}x{goal}")
 
 
 if __name__ == "__main__":
