@@ -235,7 +235,7 @@ def test_generate_and_edit_on_the_sqlite_file_load_no_orm(cli: Cli) -> None:
 
 def test_ask_whose_model_calls_the_image_tool_saves_the_image_without_the_orm(cli: Cli) -> None:
     """The tool's image goes through the plain sqlite3 generation store, as `generate`'s does: the ORM's import
-    (about 0.3 s cold) sat between the tool call and its image request."""
+    (about 0.4 s cold) sat between the tool call and its image request."""
     from tests.chat_support import CHAT_KEYS
     from tests.fakes.chat_servers import FakeChatServer, tool_then_text
     from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages

@@ -14,7 +14,7 @@ writes with the standard library, when it does exactly what the ORM path would:
 The image tools are declared from the image profile's row, and the generation service (HTTP client,
 Pillow) is imported only when the model actually calls one. Its rows (profile, reservation, audit, images)
 go through the plain ``sqlite3`` generation store (:mod:`services.plain_generation_store`) as ``generate``'s
-do: importing the ORM for them put about 0.3 s of a cold run between the tool call and its image request.
+do: importing the ORM for them put about 0.4 s of a cold run between the tool call and its image request.
 Rows and ``--json`` documents equal the ORM path's (tests/services/test_plain_turn.py).
 """
 
