@@ -8,7 +8,11 @@ import fcntl
 import json
 import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +34,11 @@ from quilltap_tui.services.plain_generation_store import PlainGenerationStore
 from tests.chat_support import CHAT_KEYS, add_image_profile, make_ctx
 from tests.fakes.chat_servers import FakeChatServer, Text, ToolCall, ToolCalls
 from tests.fakes.image_servers import TEST_KEYS, FakeOpenAIImages, openai_error
+from tests.fakes.server import Reply
 from tests.generation_support import open_store
 from tests.services.test_plain_turn import Ids
 from tests.services.test_plain_turn import dump as plain_turn_dump
-from tests.support import Cli
+from tests.support import Cli, base_env, run_subprocess
 
 _EXACT_STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 TABLES = ("generated_image", "image_input", "audit_log")
@@ -361,3 +366,53 @@ def test_ask_image_tools_print_and_store_the_same_through_either_store(
     con.close()
     assert audit == [("generate", "tool", "ok", 1), ("generate", "tool", "error", 0),
                      ("generate", "tool", "limited", 0), ("edit", "tool", "ok", 1)]
+
+
+def _interrupted_ask(home: Path, chat: FakeChatServer, fake: FakeOpenAIImages, *, plain: bool) -> tuple[int, str]:
+    """Ctrl-C on a cold ``ask`` while its tool's image request waits on the provider; the exit code and last line."""
+    for args, stdin in ((("keys", "add", "--provider", "openai", "--label", "img"), TEST_KEYS["openai"]),
+                        (("keys", "add", "--provider", "openai", "--label", "llm"), CHAT_KEYS["openai"]),
+                        (("image-profiles", "add", "--name", "art", "--provider", "openai", "--model", "gpt-image-1",
+                          "--key", "img", "--base-url", fake.base_url, "--default"), ""),
+                        (("chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model",
+                          "fake-chat-1", "--key", "llm", "--base-url", chat.base_url, "--default"), "")):
+        assert run_subprocess(args, home=home, stdin=stdin + "\n" if stdin else "").code == 0
+    if plain:  # the home's first full sweep: the ask takes the plain path (else the ORM's sweeps and runs it)
+        assert run_subprocess(("images", "list"), home=home).code == 0
+    fake.requests.clear()
+    fake.script(Reply(json={"created": 0, "data": []}, delay=3.0))  # answered long after the interrupt
+    chat.enqueue(ToolCalls([ToolCall("generate_image", {"prompt": "a lighthouse"}, id="call_1")]))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")} | base_env(home)
+    proc = subprocess.Popen([sys.executable, "-m", "quilltap_tui", "ask", "draw a lighthouse"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not fake.requests and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # a subprocess: no event to wait on but the request reaching the fake
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err.strip().splitlines()[-1]
+
+
+def test_ctrl_c_during_the_tools_image_request_leaves_the_same_rows_on_either_store(tmp_path: Path) -> None:
+    results = {}
+    with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:
+        for plain in (False, True):
+            home = tmp_path / f"home-{plain}"
+            code, last = _interrupted_ask(home, chat, images, plain=plain)
+            ids = Ids()
+            results[plain] = (code, last, dump(home / "quilltap.db", ids), plain_turn_dump(home, ids))
+            assert not [f for f in (home / "images").rglob("*") if f.is_file()]  # no file either
+    assert results[True] == results[False]
+    code, last, rows, _ = results[True]
+    assert (code, last) == (130, "quilltap-tui: Interrupted.")
+    assert rows["generated_image"] == [] and len(rows["audit_log"]) == 1
+    con = sqlite3.connect(tmp_path / "home-True" / "quilltap.db")
+    try:
+        assert con.execute("SELECT outcome, source, error_message FROM audit_log").fetchall() == [
+            ("cancelled", "tool", "The generation was stopped before its images were saved.")]
+        assert con.execute("SELECT status, error FROM tool_call").fetchall() == [
+            ("cancelled", "Cancelled by the user.")]
+        assert con.execute("SELECT role, status FROM message").fetchall() == [
+            ("user", "complete"), ("assistant", "cancelled")]
+    finally:
+        con.close()
