@@ -1,4 +1,7 @@
-"""``quilltap-tui image-profiles ...`` and ``chat-profiles ...``: add, edit, list, show, rm, set-default."""
+"""``quilltap-tui image-profiles ...`` and ``chat-profiles ...``: add, edit, rm, set-default.
+
+``list`` and ``show`` are in :mod:`cli.commands_profiles_list`: this module imports the ORM at once.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,6 @@ def handler(action: str, *, image: bool) -> Handler:
     actions: dict[str, Callable[[argparse.Namespace, profiles.ProfileKind[ProfileView, ProfileEdit]], int]] = {
         "add": _add,
         "edit": _edit,
-        "list": _list,
-        "show": _show,
         "rm": _rm,
         "set-default": _set_default,
     }
@@ -67,32 +68,6 @@ def _edit(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, Profil
     )
     view = profiles.edit(io.context(), kind, ns.name, changes)
     _print(ns, view, f"Updated {kind.label} {view.name}.")
-    return 0
-
-
-def _list(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
-    views = profiles.list_profiles(io.context(), kind)
-    if ns.json:
-        io.emit_json([v.as_json() for v in views])
-    elif not views:
-        print(f"No {kind.label}s yet. Create one with `add --name N --provider P --model M`.")
-    else:
-        rows = [
-            ("*" if v.default else "", v.name,
-             v.provider if v.available else f"{v.provider} (not installed)", v.model, v.key or "no key",
-             ", ".join(v.tags) or "-")
-            for v in views
-        ]
-        io.emit_table(rows, ("DEF", "NAME", "PROVIDER", "MODEL", "KEY", "TAGS"))
-    return 0
-
-
-def _show(ns: argparse.Namespace, kind: profiles.ProfileKind[ProfileView, ProfileEdit]) -> int:
-    view = profiles.show(io.context(), kind, ns.name)
-    if ns.json:
-        io.emit_json(view.as_json())
-    else:
-        io.emit_fields(view.as_json().items())
     return 0
 
 

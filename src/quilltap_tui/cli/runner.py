@@ -111,6 +111,10 @@ def _handler(command: str, action: str | None) -> Handler:
     import importlib
 
     if (command, action) not in _COMMANDS and command in ("image-profiles", "chat-profiles") and action is not None:
+        if action in ("list", "show"):  # read-only: without the ORM on the SQLite file
+            from quilltap_tui.cli import commands_profiles_list
+
+            return commands_profiles_list.handler(action, image=command == "image-profiles")
         from quilltap_tui.cli import commands_profiles
 
         return commands_profiles.handler(action, image=command == "image-profiles")
