@@ -5,7 +5,8 @@ Absolute times on a shared 2-core machine are not figures (a busy machine made e
 median wall time of a fresh process, against loopback fakes, with the load average printed beside it:
 
 - ``ask --no-images`` vs a bare ``openai`` SDK script making the same streamed request (target <= 1.1x);
-- ``images list`` (and ``keys list``, ``chats list``, ``audit``) vs ``python -c "import openai"`` (target <= 0.4x);
+- ``images list`` (and ``keys list``, ``chats list``, ``audit``, ``image-profiles list``) vs ``python -c "import
+  openai"`` (target <= 0.4x);
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
 - ``ask`` whose model calls ``generate_image`` vs a bare SDK script doing the same requests: the streamed chat
   request declaring the tool, ``images.generate`` with the call's prompt, the file written and fsynced, the
@@ -155,6 +156,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "ask --no-images (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", "--no-images", "hi"],
         "generate (before)": ["env", f"PYTHONPATH={before}", *cli, "generate", "a lighthouse"],
         "ask with a tool call (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", _DRAW],
+        "image-profiles list (before)": ["env", f"PYTHONPATH={before}", *cli, "image-profiles", "list"],
     } if before else {}
     return {
         **older,
@@ -167,6 +169,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "keys list": [*cli, "keys", "list"],
         "chats list": [*cli, "chats", "list"],
         "audit": [*cli, "audit"],
+        "image-profiles list": [*cli, "image-profiles", "list"],
         "generate": [*cli, "generate", "a lighthouse"],
         "bare SDK chat + tool + images.generate": [PY, "-c", _BARE_TOOL_TURN, chat.base_url, CHAT_KEYS["openai"],
                                                    images.base_url, TEST_KEYS["openai"], out],
@@ -181,6 +184,7 @@ RATIOS = (  # (figure, yardstick, target)
     ("keys list", "python -c 'import openai'", 0.4),
     ("chats list", "python -c 'import openai'", 0.4),
     ("audit", "python -c 'import openai'", 0.4),
+    ("image-profiles list", "python -c 'import openai'", 0.4),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
     ("ask with a tool call", "bare SDK chat + tool + images.generate", None),
@@ -189,6 +193,7 @@ BEFORE_RATIOS = (
     ("ask --no-images (before)", "bare SDK streamed chat", 1.1),
     ("generate (before)", "bare SDK images.generate + fsync", 1.05),
     ("ask with a tool call (before)", "bare SDK chat + tool + images.generate", None),
+    ("image-profiles list (before)", "python -c 'import openai'", 0.4),
 )
 
 
