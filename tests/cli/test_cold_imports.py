@@ -263,3 +263,16 @@ def test_ask_whose_model_calls_the_image_tool_saves_the_image_without_the_orm(cl
     audit = cli("audit", "--json").json()
     assert [(a["outcome"], a["source"], a["image_ids"], a["chat_id"]) for a in audit] == [
         ("ok", "tool", [saved["id"]], events[-1]["chat_id"])]
+
+
+def test_models_without_a_key_loads_no_orm(cli: Cli) -> None:
+    """Without --key nothing stored is read: the built-in table (and the catalogue) need no database stack."""
+    probe = _PROBE.replace(repr(HEAVY), repr(("sqlalchemy", "sqlmodel", "quilltap_tui.db.models")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUILLTAP_")}
+    env.update(base_env(cli.home))
+    for args, shown in ((("models", "--provider", "openai"), "gpt-image-1"),
+                        (("models", "--provider", "openai", "--chat", "--json"), '"id"')):
+        proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env,
+                              timeout=60, check=False)
+        assert shown in proc.stdout, proc.stderr
+        assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"code": 0, "loaded": []}, args

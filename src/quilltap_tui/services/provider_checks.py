@@ -1,4 +1,9 @@
-"""Key validation and model discovery: cheap calls to a provider, shared by the CLI and the TUI."""
+"""Key validation and model discovery: cheap calls to a provider, shared by the CLI and the TUI.
+
+The key service (and with it SQLAlchemy, sqlmodel and the models) is imported only where a stored key is
+read: ``models --provider P`` without ``--key`` lists the built-in table (or a keyless server) and imported
+the ORM for nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from quilltap_tui import provider_ids
 from quilltap_tui.errors import AuthError
 from quilltap_tui.imagegen.spec import ModelInfo
 from quilltap_tui.services import key_rules
-from quilltap_tui.services import keys as key_service
 from quilltap_tui.services.context import AppContext
 from quilltap_tui.services.key_view import KeyCheck
 from quilltap_tui.services.validation import base_url as check_base_url
@@ -20,6 +24,8 @@ async def validate_key(ctx: AppContext, label: str, *, base_url: str | None = No
     A refused key raises :class:`AuthError` after being marked invalid; an outage raises without
     changing what was known.
     """
+    from quilltap_tui.services import keys as key_service
+
     view = await asyncio.to_thread(key_service.get_key, ctx, label)
     secret = await asyncio.to_thread(key_service.secret_for, ctx, view.id)
     root = provider_ids.base_url_for(view.provider, check_base_url(base_url))
@@ -61,6 +67,8 @@ async def list_models(
     pid = provider_ids.normalize_chat(provider) if chat else provider_ids.normalize_image(provider)
     secret = None
     if key:
+        from quilltap_tui.services import keys as key_service
+
         view = await asyncio.to_thread(key_service.get_key, ctx, key)
         # Checked before the secret is even read: a key is never sent on behalf of another provider.
         key_rules.check_key_fits(pid, view.label, view.provider, what="the model list")
