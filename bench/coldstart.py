@@ -6,7 +6,7 @@ median wall time of a fresh process, against loopback fakes, with the load avera
 
 - ``ask --no-images`` vs a bare ``openai`` SDK script making the same streamed request (target <= 1.1x);
 - ``images list`` (and ``keys list``, ``chats list``, ``audit``, ``image-profiles list``) vs ``python -c "import
-  openai"`` (target <= 0.4x);
+  openai"`` (target <= 0.4x); ``models --provider openai`` (the built-in table, no key) beside them;
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
 - ``ask`` whose model calls ``generate_image`` vs a bare SDK script doing the same requests: the streamed chat
   request declaring the tool, ``images.generate`` with the call's prompt, the file written and fsynced, the
@@ -157,6 +157,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "generate (before)": ["env", f"PYTHONPATH={before}", *cli, "generate", "a lighthouse"],
         "ask with a tool call (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", _DRAW],
         "image-profiles list (before)": ["env", f"PYTHONPATH={before}", *cli, "image-profiles", "list"],
+        "models --provider openai (before)": ["env", f"PYTHONPATH={before}", *cli, "models", "--provider", "openai"],
     } if before else {}
     return {
         **older,
@@ -170,6 +171,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "chats list": [*cli, "chats", "list"],
         "audit": [*cli, "audit"],
         "image-profiles list": [*cli, "image-profiles", "list"],
+        "models --provider openai": [*cli, "models", "--provider", "openai"],
         "generate": [*cli, "generate", "a lighthouse"],
         "bare SDK chat + tool + images.generate": [PY, "-c", _BARE_TOOL_TURN, chat.base_url, CHAT_KEYS["openai"],
                                                    images.base_url, TEST_KEYS["openai"], out],
@@ -185,6 +187,7 @@ RATIOS = (  # (figure, yardstick, target)
     ("chats list", "python -c 'import openai'", 0.4),
     ("audit", "python -c 'import openai'", 0.4),
     ("image-profiles list", "python -c 'import openai'", 0.4),
+    ("models --provider openai", "python -c 'import openai'", None),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
     ("ask with a tool call", "bare SDK chat + tool + images.generate", None),
@@ -194,6 +197,7 @@ BEFORE_RATIOS = (
     ("generate (before)", "bare SDK images.generate + fsync", 1.05),
     ("ask with a tool call (before)", "bare SDK chat + tool + images.generate", None),
     ("image-profiles list (before)", "python -c 'import openai'", 0.4),
+    ("models --provider openai (before)", "python -c 'import openai'", None),
 )
 
 
