@@ -17,9 +17,10 @@ runs in threads, so the caller's event loop never blocks; a turn on an event loo
 (``inline_storage``) stores inline instead.
 
 Nothing but the work of the next step stands between a step and its request: the user's message is
-reported (it is stored first) once the first chat request is out, the tool call (and the end of its stream
-stored) once its image request is out, the image once the follow-up chat request is out (see
-:class:`_Outbox`). Events keep their order.
+reported (it is stored first) once the first chat request is out; the end of a stream with tool calls is
+stored once their requests are out; a tool call is reported once it has run for :data:`SHOW_RUNNING_AFTER`
+after its request left, or, done sooner, with its result (its image) once the follow-up chat request is out
+(see :class:`_Outbox`). Events keep their order.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ CANCELLED = "Cancelled by the user."
 # Seconds: held events reach the caller by then even when no request was seen leaving (a plug-in image provider
 # that sends no HTTP, a tool that waits for the database); a request usually leaves within a few milliseconds.
 SHOW_WITHIN = 0.1
+# Seconds a tool call may run, once its requests are out, before the caller hears of it. A call done sooner (a
+# quick tool, an image the provider answered at once) reaches the caller with its result once the follow-up chat
+# request is out: drawn while that request was being built and sent, the call's item (its mount and the screen's
+# layout pass, 25-40 ms in a long chat) took the interpreter lock from it, and it left 20-50 ms late. A call that
+# takes longer (a real image takes seconds) is shown after this, while it runs.
+SHOW_RUNNING_AFTER = 0.1
 T = TypeVar("T")
 
 
@@ -134,6 +141,13 @@ class _Outbox:
         if self._held is None:
             self._held = []
             self._deadline = asyncio.get_running_loop().call_later(SHOW_WITHIN, self.release)
+
+    def release_within(self, seconds: float) -> None:
+        """Keep holding what is held, but only ``seconds`` from now at the latest (nothing held: nothing to do)."""
+        if self._held is not None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline = asyncio.get_running_loop().call_later(seconds, self.release)
 
     def release(self) -> None:
         """Hand on what was held, in order; from now on each event goes at once."""
@@ -314,9 +328,10 @@ class TurnLoop:
     async def _run_tools(self, calls: list[tuple[ToolCallRequest, str]]) -> None:
         """Run the calls of one reply concurrently, storing and reporting each result as it comes.
 
-        Once every call's first request is out (or the call ended), the calls are reported (held since
-        the stream) and the end of the stream is stored: until then nothing else runs on this loop. The
-        last result is held until the next chat request is out (:meth:`_request`).
+        Once every call's first request is out (or the call ended), the end of the stream is stored (until
+        then nothing else runs on this loop), and the calls (held since the stream) are reported
+        :data:`SHOW_RUNNING_AFTER` later if still running; calls done by then are reported with their results
+        once the next chat request is out (:meth:`_request`), as the last result always is.
         """
         s = self.setup
         assert self._reply is not None
@@ -324,11 +339,13 @@ class TurnLoop:
         message_id = reply.message_id
         starting = set(range(len(calls)))
         running = len(calls)
+        out: list[bool] = []  # set once every call's first request is out (a retry reports its request again)
 
         def started(index: int) -> None:
             starting.discard(index)
-            if not starting:
-                self.emit.release()
+            if not starting and not out:
+                out.append(True)
+                self.emit.release_within(SHOW_RUNNING_AFTER)
                 self._store_end_soon(reply)
 
         async def one(index: int, call: ToolCallRequest, row_id: str) -> None:
