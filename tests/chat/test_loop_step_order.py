@@ -1,7 +1,9 @@
 """No dead time between tool steps (issue 17): each step is reported once the request that follows it is out.
 
 The image tool's request leaves before the caller hears of the tool call (and before the end of the stream
-is stored); the follow-up chat request leaves before the caller hears of the tool's result (its image).
+is stored); the follow-up chat request leaves before the caller hears of the tool's result (its image). A call
+done within ``SHOW_RUNNING_AFTER`` of its request (an image answered at once) is reported only with its result,
+once the follow-up request is out: nothing the caller draws for it competes with building that request.
 Requests "leave" as the HTTP transport says so (:mod:`quilltap_tui.request_sent`); here the scripted
 provider and tool say it themselves at the moment they send. The caller still gets every event, in order.
 """
@@ -17,9 +19,10 @@ import pytest
 
 from quilltap_tui import request_sent as sent
 from quilltap_tui.chat import loop
-from quilltap_tui.chat.events import TurnEvent
+from quilltap_tui.chat.events import ToolResultEvent, TurnEvent
 from quilltap_tui.chat.loop import TurnSetup, run_turn
 from quilltap_tui.chat.spec import ChatEvent, ChatMessage, Done, TextDelta, ToolCallEvent
+from quilltap_tui.errors import AuthError
 from quilltap_tui.tools.call import ToolCallRequest, ToolContext, ToolResult
 from quilltap_tui.tools.registry import ToolRegistry
 from quilltap_tui.tools.spec import ToolSpec
@@ -33,7 +36,7 @@ class Chat:
 
     provider_id = "scripted"
 
-    def __init__(self, log: list[str], *replies: list[ChatEvent], reports: bool = True) -> None:
+    def __init__(self, log: list[str], *replies: list[ChatEvent | Exception], reports: bool = True) -> None:
         self.log = log
         self.replies = list(replies)
         self.reports = reports
@@ -47,6 +50,8 @@ class Chat:
             sent.report()
         for event in self.replies.pop(0):
             await asyncio.sleep(0)  # each event arrives on a later pass of the loop, as from a socket
+            if isinstance(event, Exception):
+                raise event  # the provider's answer was an error (a refused key, an overloaded server)
             yield event
 
     async def validate_key(self) -> None:
@@ -117,7 +122,8 @@ async def test_each_step_reaches_the_caller_only_once_the_next_request_is_out(no
     tool = Draw(log, store)
     turn = asyncio.create_task(run_turn(_setup(store, chat, tool), "draw a fox", _sink(log, seen)))
     await _seen(seen, "ToolCallStarted")
-    assert log[-2:] == ["image request out", "caller: ToolCallStarted"]  # the image is being made meanwhile
+    # Shown while the image is being made (SHOW_RUNNING_AFTER after its request left, the image still not there).
+    assert log[-2:] == ["image request out", "caller: ToolCallStarted"]
     # Nothing was stored between the complete call and its request: the end of the stream is stored after.
     assert tool.stored_when_sent == ["pending"]
     tool.answer.set()
@@ -140,6 +146,57 @@ async def test_each_step_reaches_the_caller_only_once_the_next_request_is_out(no
     assert (call.status, dict(call.result)) == ("ok", IMAGE)
     assert [m.status for _, m in store.messages.values()] == ["complete", "complete", "complete"]
     assert chat.requests[1][-1].role == "tool"  # the result was stored before the follow-up was built
+
+
+async def test_a_call_done_at_once_is_reported_with_its_result_once_the_follow_up_request_is_out(
+    no_deadline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The image came back at once (the in-process fake, a quick tool): between the image saved and the follow-up
+    chat request the caller hears nothing (it drew the call's item there, and the request left 20-50 ms late)."""
+    monkeypatch.setattr(loop, "SHOW_RUNNING_AFTER", 3600.0)  # only the requests' leaving releases anything
+    log: list[str] = []
+    seen: dict[str, asyncio.Event] = {}
+    store = MemoryTurnStore()
+    chat = Chat(log, [_call(), Done("tool_calls")], [TextDelta("Here it is."), Done("stop")])
+    tool = Draw(log, store)
+    tool.answer.set()
+    result = await run_turn(_setup(store, chat, tool), "draw a fox", _sink(log, seen))
+    assert result.status == "complete"
+    assert log == [
+        "chat request out",
+        "caller: MessageStarted",
+        "caller: MessageStarted",
+        "image request out",
+        "image saved",
+        "chat request out",  # the follow-up leaves before the caller hears of the call or its image
+        "caller: ToolCallStarted",
+        "caller: ToolResultEvent",
+        "caller: MessageStarted",
+        "caller: TextEvent",
+        "caller: DoneEvent",
+    ]
+    (call,) = (c for _, c in store.calls.values())
+    assert (call.status, dict(call.result)) == ("ok", IMAGE)
+
+
+async def test_a_quick_call_still_reaches_the_caller_before_its_follow_up_request_fails(
+    no_deadline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loop, "SHOW_RUNNING_AFTER", 3600.0)
+    log: list[str] = []
+    events: list[TurnEvent] = []
+    store = MemoryTurnStore()
+    chat = Chat(log, [_call(), Done("tool_calls")], [AuthError("The key was refused.", provider="scripted")])
+    tool = Draw(log, store)
+    tool.answer.set()
+    result = await run_turn(_setup(store, chat, tool), "draw a fox", events.append)
+    assert result.status == "error"
+    assert [type(e).__name__ for e in events] == [
+        "MessageStarted", "MessageStarted", "ToolCallStarted", "ToolResultEvent",
+        "MessageStarted", "ErrorEvent", "DoneEvent"]  # the failed reply's row holds the reason
+    assert [getattr(e, "result", None) for e in events if isinstance(e, ToolResultEvent)] == [IMAGE]
+    (call,) = (c for _, c in store.calls.values())
+    assert call.status == "ok"  # the image is kept; the reply after it failed
 
 
 async def test_a_step_whose_request_is_never_seen_leaving_is_still_reported_while_it_runs(

@@ -1,7 +1,8 @@
 """A turn on the chat screen (issue 17): the sent message is drawn only once the first chat request is out, and
 in a tool turn the screen hears of the image only once the follow-up chat request is out (its decode, preview
-and layout no longer delay that request); every step is still shown in order: the message, the tool call with
-its placeholder, the image's preview under it, then the reply."""
+and layout no longer delay that request); an image that came back at once brings its call's item with it, after
+that request too. Every step is still shown in order: the message, the tool call, the image's preview under it,
+then the reply; esc while a call is held still shows the call, cancelled."""
 
 from __future__ import annotations
 
@@ -24,23 +25,30 @@ async def test_the_image_is_shown_after_the_follow_up_request_left_and_in_its_pl
     chat, images = fakes
     _setup(ctx, chat, images)
     chat.decider = tool_then_text(final_text="Here is your fox.")
-    # What the call's view held, and how many chat requests were out, when the image reached it. When the
-    # call itself gets mounted is not pinned to a request: its event leaves once the image request is out
-    # (tests/chat/test_loop_step_order.py), and the loopback image server may answer, and the follow-up chat
-    # request leave, before a loaded machine's screen has run the view's mount (seen in a two-worker run).
+    # How many chat requests were out when the call's view was mounted, what it held and how many were out
+    # when the image reached it. The loopback image server answers at once, so the call is done before it
+    # has run SHOW_RUNNING_AFTER: the screen hears of it, with its image, once the follow-up request is out.
+    at_mount: list[str] = []
     at_image: list[str] = []
+    mounted = ToolCallView.on_mount
     finished = ToolCallView.set_result
+
+    def on_mount(view: ToolCallView) -> None:
+        at_mount.append(f"{len(chat.requests)} chat requests out")
+        mounted(view)
 
     def result(view: ToolCallView, ok: bool, outcome: dict[str, Any]) -> None:
         placeholder = "placeholder up" if view.query_one(".image-placeholder").display else "no placeholder"
         at_image.append(f"{placeholder}, {len(chat.requests)} chat requests out")
         finished(view, ok, outcome)
 
+    monkeypatch.setattr(ToolCallView, "on_mount", on_mount)
     monkeypatch.setattr(ToolCallView, "set_result", result)
-    # Held steps go out when the next request is reported sent; the fallback for a request nobody reports
-    # (0.1 s) is the loop's own test. Here a loaded machine building the follow-up request for longer than
-    # that would show the image early, so the fallback waits as long as a test may.
+    # Held steps go out when the next request is reported sent; the fallbacks for a request nobody reports
+    # and for a call that runs on (0.1 s each) are the loop's own tests. Here a loaded machine building the
+    # follow-up request for longer than that would show the call early, so they wait as long as a test may.
     monkeypatch.setattr(loop, "SHOW_WITHIN", 30.0)
+    monkeypatch.setattr(loop, "SHOW_RUNNING_AFTER", 30.0)
     app = make_app(image_protocol="halfcell")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -58,8 +66,9 @@ async def test_the_image_is_shown_after_the_follow_up_request_left_and_in_its_pl
         reply = conversation[2]
         assert isinstance(reply, MessageView) and reply.text == "Here is your fox."
     assert len(images.requests_to("/images/generations")) == 1
-    # The call stood with its placeholder up until the image came; the image reached the screen only once
-    # the second chat request (with the tool's result) had gone out.
+    # The call and its image reached the screen only once the second chat request (with the tool's result)
+    # had gone out (before this, the call's item was drawn while that request was being built: 1 out).
+    assert at_mount == ["2 chat requests out"]
     assert at_image == ["placeholder up, 2 chat requests out"]
 
 
@@ -131,3 +140,41 @@ async def test_a_message_whose_turn_is_slow_to_store_it_is_still_shown_with_the_
         await settle(pilot)
         shown = [(w.role, w.text) for w in app.screen.conversation.children if isinstance(w, MessageView)]
         assert shown == [("user", "hello"), ("assistant", "Hello there.")]
+
+
+async def test_esc_while_a_call_is_held_still_shows_the_call_cancelled(
+    make_app: Any, ctx: Any, fakes: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The call reaches the screen once it has run a moment (SHOW_RUNNING_AFTER); esc before that still shows it,
+    cancelled, as the chat stores it."""
+    from quilltap_tui.services import chats
+    from tests.fakes.server import Reply
+    from tests.ui.test_chat_ui import _enter, _type
+
+    chat, images = fakes
+    _setup(ctx, chat, images)
+    chat.decider = tool_then_text(final_text="Here is your fox.")
+    images.script(Reply(status=500, delay=20.0))  # the image is slow in coming: esc comes first
+    monkeypatch.setattr(loop, "SHOW_RUNNING_AFTER", 30.0)  # the call is still held when esc comes
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await _type(pilot, "a fox")
+        await _enter(pilot)
+        await until(pilot, lambda: images.requests_to("/images/generations"), "the image request at the fake")
+        assert not app.screen.query(ToolCallView)  # held: it has not run SHOW_RUNNING_AFTER yet
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.query(ToolCallView), "the cancelled call on screen")
+        await settle(pilot)
+        (call,) = app.screen.query(ToolCallView)
+        assert (call.status, call.error) == ("cancelled", "Cancelled by the user.")
+        assert not call.query_one(".image-placeholder").display and not call.images
+        conversation = [w for w in app.screen.conversation.children if isinstance(w, (MessageView, ToolCallView))]
+        assert [type(w).__name__ for w in conversation] == ["MessageView", "ToolCallView"]
+    (chat_row,) = chats.list_chats(ctx)
+    stored = chats.get_messages(ctx, chat_row.id)
+    assert stored[1].tool_calls[0].status == "cancelled" and not stored[1].images

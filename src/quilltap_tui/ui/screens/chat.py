@@ -140,6 +140,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
         self.has_earlier = False
         self.turn_worker: Worker[None] | None = None
         self._turn = 0
+        self._cancelled_turn = 0  # the turn esc cancelled last: its held steps still arrive (chat_live._drain)
         self._live: MessageView | None = None
         self._reply_id: str | None = None
         self._calls: dict[str, ToolCallView] = {}
@@ -453,6 +454,7 @@ class ChatScreen(SendQueue, DraftKeeper, LiveReply, BaseScreen):
                 self.call_later(self.unqueue_all, "Cancelled before it was sent")
             return
         worker.cancel()
+        self._cancelled_turn = self._turn
         for view in self._calls.values():
             view.set_cancelled()
         self.call_later(self.show_sent)  # sent before esc: it is in the chat (stored first), and shown

@@ -15,7 +15,7 @@ from quilltap_tui.chat import events as ev
 from quilltap_tui.chat.events import TextEvent  # stdlib-only: cheap to import with the chat screen
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.widgets.message import MessageView
-from quilltap_tui.ui.widgets.tool_call import ToolCallView
+from quilltap_tui.ui.widgets.tool_call import CANCELLED, ToolCallView
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -34,6 +34,7 @@ class LiveReply(BaseScreen):
 
     _inbox: list[tuple[int, Any]]
     _turn: int
+    _cancelled_turn: int
     _drain_timer: Timer | None
     _live: MessageView | None
     _reply_id: str | None
@@ -73,6 +74,8 @@ class LiveReply(BaseScreen):
             if not self._drawable():
                 return  # the app is closing (ctrl+q while a reply streams): nothing left to draw into
             if turn != self._turn or self.turn_worker is None:
+                if turn == self._turn == self._cancelled_turn:
+                    await self._held_at_cancel(event)
                 continue  # what a cancelled turn still had in flight
             await self.show_sent()  # the turn's first event: its request is out (chat/loop.py holds it till then)
             if isinstance(event, TextEvent):
@@ -84,6 +87,17 @@ class LiveReply(BaseScreen):
             await self._handle(event)
         if text and self._drawable():
             await self._text("".join(text))
+
+    async def _held_at_cancel(self, event: Any) -> None:
+        """A step the turn held until its next request and handed on as esc ended it (chat/loop.py): a tool call
+        (shown cancelled, as the turn stored it) and a result stored before the cancel (its image is kept)."""
+        if isinstance(event, ev.ToolCallStarted) and event.id not in self._calls:
+            view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="cancelled",
+                                error=CANCELLED)
+            self._calls[event.id] = view
+            await self.mount_live(view)
+        elif isinstance(event, ev.ToolResultEvent) and (done := self._calls.get(event.id)) is not None:
+            done.set_result(event.ok, event.result)
 
     def _drawable(self) -> bool:
         """The conversation is still on screen (not so while the app closes: detached, or already removed)."""

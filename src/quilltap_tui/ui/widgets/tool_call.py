@@ -29,6 +29,7 @@ from quilltap_tui.ui.result_summary import summarize, warnings_of
 from quilltap_tui.ui.widgets.image_row import ImageRow, preview_box
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
+CANCELLED = "Cancelled by the user."  # what the turn stores on a call esc cancelled (chat.loop.CANCELLED)
 ICONS = {"pending": "…", "running": "⚙", "ok": "✓", "error": "✗", "cancelled": "⊘"}
 
 
@@ -153,7 +154,7 @@ class ToolCallView(Vertical):
         self.mount(preview, after=self.query_one(".image-placeholder"))
         preview.call_after_refresh(preview.show_data, data)
 
-    def set_cancelled(self, reason: str = "Cancelled by the user.") -> None:
+    def set_cancelled(self, reason: str = CANCELLED) -> None:
         """The turn was cancelled while this call was open."""
         if self.status in ("pending", "running"):
             self.status, self.error = "cancelled", reason
