@@ -45,6 +45,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""  # the body's bytes as they came (key order, spacing)
 
 
 @dataclass
@@ -290,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else None
         path = self.path.split("?")[0]
         endpoint = _route(self.fake.kind, method, path)
-        request = Recorded(method, self.path, headers, body)
+        request = Recorded(method, self.path, headers, body, raw)
         if endpoint is None or not self.fake.authorised(headers):
             with self.fake._lock:
                 self.fake.requests.append(request)

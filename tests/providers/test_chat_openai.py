@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from quilltap_tui.chat.registry import get_chat_provider
-from quilltap_tui.chat.spec import ChatEvent, ChatMessage, Done, TextDelta, ToolCallEvent, TurnBuilder, Usage
+from quilltap_tui.chat.spec import (
+    ChatEvent,
+    ChatMessage,
+    Done,
+    TextDelta,
+    ToolCallEvent,
+    ToolCallRequest,
+    TurnBuilder,
+    Usage,
+)
 from quilltap_tui.errors import (
     AuthError,
     BadRequest,
@@ -367,3 +376,30 @@ async def test_list_models_and_validate_key() -> None:
             await bad.validate_key()
         for p in (prov, router, bad):
             await p.aclose()
+
+
+async def test_the_request_is_byte_for_byte_what_the_sdks_own_create_sends(server: FakeChatServer) -> None:
+    """Messages and tools skip the SDK's per-message transform (through ``extra_body``: issue 17, the follow-up
+    request after a tool call); the body on the wire is unchanged, key order and profile parameters included."""
+    import openai
+
+    from quilltap_tui.chat.providers.openai_compat import build_request
+
+    call = ToolCallRequest("call_1", "generate_image", {"prompt": "a fox"}, '{"prompt": "a fox"}')
+    messages = [ChatMessage.user("draw a fox"), ChatMessage("assistant", tool_calls=[call]),
+                ChatMessage.tool_result(call, '{"images": [{"id": "img1"}]}'), ChatMessage.user("again, but wider")]
+    params = {"temperature": 0.3, "max_tokens": 300}
+    server.enqueue(Text("Here."), Text("Here."))
+    await collect(provider(server), messages, tools=[TOOL], params=params, system="Be brief.")
+    request = build_request(model="gpt-test", messages=messages, tools=[TOOL], params=params, system="Be brief.",
+                            include_usage=True)
+    client = openai.AsyncOpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
+    try:
+        async with client.chat.completions.with_streaming_response.create(**request) as response:
+            await response.read()
+    finally:
+        await client.close()
+    ours, sdks = (r.raw for r in server.chat_requests)
+    assert ours == sdks
+    assert list(json.loads(ours)) == ["model", "stream", "messages", "stream_options", "tools", "temperature",
+                                      "max_tokens"]
