@@ -196,11 +196,16 @@ def _result_lines(event: ToolResultEvent) -> list[str]:
 
 
 def chats_show(ns: argparse.Namespace) -> int:
-    from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+    from quilltap_tui.services import plain_reads
 
     ctx = io.context()
-    chat = chats.get_chat(ctx, ns.chat)
-    messages = chats.get_messages(ctx, chat.id)
+    shown = plain_reads.show_chat(ctx, ns.chat)  # plain sqlite3 on the SQLite file at the current schema
+    if shown is None:
+        from quilltap_tui.services import chats  # the ORM path: imported only where it is used
+
+        chat = chats.get_chat(ctx, ns.chat)
+        shown = chat, chats.get_messages(ctx, chat.id)
+    chat, messages = shown
     if ns.json:
         io.emit_json({**chat.as_json(), "messages": [m.as_json() for m in messages]})  # the list in the count's place
         return 0

@@ -45,9 +45,6 @@ if TYPE_CHECKING:
     from quilltap_tui.services.generation import GenerationOutcome, GenerationService
     from quilltap_tui.services.plain_generation_store import PlainGenerationStore
 
-MIN_ID_PREFIX = 6  # as services.chats.MIN_ID_PREFIX
-
-
 def open_store(ctx: AppContext) -> PlainTurnStore | None:
     """A store on the SQLite file when this path may run (see the module doc), else None."""
     conn = open_for_run(ctx)  # the checks, then the run lock: a streaming reply is an open row
@@ -83,17 +80,7 @@ def chat_for(
 
 def find_chat(conn: sqlite3.Connection, chat_id: str) -> str:
     """As ``chats.find``: a chat by id or by an unambiguous id prefix of at least six characters."""
-    text = (chat_id or "").strip()
-    if text and conn.execute("SELECT 1 FROM chat WHERE id = ?", (text,)).fetchone():
-        return text
-    if len(text) >= MIN_ID_PREFIX:
-        # The ORM's startswith: LIKE (case-insensitive for ASCII in SQLite), the text not escaped.
-        matches = conn.execute("SELECT id FROM chat WHERE id LIKE ? || '%' LIMIT 2", (text,)).fetchall()
-        if len(matches) == 1:
-            return str(matches[0][0])
-        if matches:
-            raise Invalid("chat", f"Chat id {text!r} matches more than one chat; give more characters.")
-    raise NotFound("chat", text, f"No chat with id {text!r}; `quilltap-tui chats list` shows them.")
+    return plain_reads.find_chat(conn, chat_id)
 
 
 def _chat_profile(conn: sqlite3.Connection, name: str | None) -> str:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from quilltap_tui.db.failures import timed_statement
-from quilltap_tui.errors import NotFound
+from quilltap_tui.errors import Invalid, NotFound
 from quilltap_tui.services.context import AppContext
 
 if TYPE_CHECKING:  # each listing imports its own view: `ask` reads here too and lists nothing
@@ -30,9 +30,11 @@ if TYPE_CHECKING:  # each listing imports its own view: `ask` reads here too and
     from quilltap_tui.services.chat_views import ChatView
     from quilltap_tui.services.gallery_view import GalleryImage
     from quilltap_tui.services.key_view import KeyView
+    from quilltap_tui.services.message_views import StoredMessage
 
 # Must equal db.migrations.CURRENT_VERSION (a test holds them together; importing it costs SQLAlchemy).
 SCHEMA_VERSION = 3
+MIN_ID_PREFIX = 6  # as services.chats.MIN_ID_PREFIX
 # Must equal image_sweep's JOURNAL_DIR, MARKER and FULL_SWEEP_INTERVAL_S (held together by the same test).
 JOURNAL_DIR = "pending-images"
 MARKER = "last-full-sweep"
@@ -173,32 +175,97 @@ def list_audit(ctx: AppContext, *, limit: int = 50, profile: str | None = None) 
 def list_chats(ctx: AppContext) -> list[ChatView] | None:
     """``chats.list_chats`` without the ORM (one query for the rows and counts, one for the tags); None
     when the ORM path must run (see the module doc)."""
-    from quilltap_tui.services.chat_views import ChatView
-    from quilltap_tui.tools.catalogue import image_tool_ids
+    conn = connect(ctx)
+    if conn is None:
+        return None
+    with closing(conn), timed_statement():
+        return _chat_views(conn)
+
+
+def show_chat(ctx: AppContext, chat_id: str) -> tuple[ChatView, list[StoredMessage]] | None:
+    """``chats.get_chat`` and ``chats.get_messages`` (the whole chat) without the ORM, for ``chats show``;
+    None when the ORM path must run. A chat that is not there raises as ``chats.find`` does."""
+    from quilltap_tui.services.message_views import MessageImage, StoredMessage, StoredToolCall
 
     conn = connect(ctx)
     if conn is None:
         return None
     with closing(conn), timed_statement():
-        rows = conn.execute(
-            "SELECT c.id, c.title, cp.name, ip.name, c.enabled_tools, c.show_images, c.created_at, c.updated_at,"
-            " (SELECT COUNT(*) FROM message m WHERE m.chat_id = c.id),"
-            " (SELECT COUNT(*) FROM tool_call t WHERE t.chat_id = c.id),"
-            " (SELECT COUNT(*) FROM generated_image g WHERE g.chat_id = c.id)"
-            " FROM chat c LEFT JOIN chat_profile cp ON cp.id = c.chat_profile_id"
-            " LEFT JOIN image_profile ip ON ip.id = c.image_profile_id ORDER BY c.updated_at DESC, c.id"
-        ).fetchall()
-        tags: dict[str, list[str]] = {}
-        for chat_id, name in conn.execute("SELECT ct.chat_id, t.name FROM chat_tag ct JOIN tag t ON t.id = ct.tag_id"):
-            tags.setdefault(chat_id, []).append(name)
+        found = find_chat(conn, chat_id)
+        (view,) = _chat_views(conn, found)
+        messages = conn.execute(
+            "SELECT id, seq, role, content, status, error, provider_data, model, created_at FROM message"
+            " WHERE chat_id = ? ORDER BY seq", (found,)).fetchall()
+        calls = conn.execute(
+            "SELECT message_id, id, call_id, name, arguments, status, result, error FROM tool_call WHERE chat_id = ?"
+            " ORDER BY created_at, id", (found,)).fetchall()
+        images = conn.execute(  # image_store.list_images' order
+            "SELECT message_id, id, file_path, width, height, mime_type, tool_call_id FROM generated_image"
+            " WHERE chat_id = ? ORDER BY created_at DESC, id", (found,)).fetchall()
+    calls_of: dict[str, list[StoredToolCall]] = {}
+    for message_id, call_row_id, call_id, name, arguments, status, result, error in calls:
+        calls_of.setdefault(message_id, []).append(StoredToolCall(
+            id=call_row_id, call_id=call_id, name=name, arguments=_json(arguments), status=status,
+            result=_json(result), error=error))
+    images_of: dict[str, list[MessageImage]] = {}
+    for message_id, image_id, file_path, width, height, mime_type, tool_call_id in images:
+        images_of.setdefault(message_id, []).append(MessageImage(
+            id=image_id, path=ctx.paths.data / file_path, width=width, height=height, mime_type=mime_type,
+            tool_call_id=tool_call_id))
+    return view, [
+        StoredMessage(id=m_id, seq=seq, role=role, content=content, status=status, error=error,
+                      note=bool((_json(data) or {}).get("note")), model=model,
+                      created_at=_utc(created_at) or datetime.now(UTC),
+                      tool_calls=tuple(calls_of.get(m_id, ())), images=tuple(images_of.get(m_id, ())))
+        for m_id, seq, role, content, status, error, data, model, created_at in messages
+    ]
+
+
+def find_chat(conn: sqlite3.Connection, chat_id: str) -> str:
+    """As ``chats.find``: a chat's id by id or by an unambiguous id prefix of at least six characters."""
+    text = (chat_id or "").strip()
+    if text and conn.execute("SELECT 1 FROM chat WHERE id = ?", (text,)).fetchone():
+        return text
+    if len(text) >= MIN_ID_PREFIX:
+        # The ORM's startswith: LIKE (case-insensitive for ASCII in SQLite), the text not escaped.
+        matches = conn.execute("SELECT id FROM chat WHERE id LIKE ? || '%' LIMIT 2", (text,)).fetchall()
+        if len(matches) == 1:
+            return str(matches[0][0])
+        if matches:
+            raise Invalid("chat", f"Chat id {text!r} matches more than one chat; give more characters.")
+    raise NotFound("chat", text, f"No chat with id {text!r}; `quilltap-tui chats list` shows them.")
+
+
+def _chat_views(conn: sqlite3.Connection, chat_id: str | None = None) -> list[ChatView]:
+    """The chats' views (one chat's when ``chat_id`` is given), as ``chats`` makes them."""
+    from quilltap_tui.services.chat_views import ChatView
+    from quilltap_tui.tools.catalogue import image_tool_ids
+
+    rows = conn.execute(
+        "SELECT c.id, c.title, cp.name, ip.name, c.enabled_tools, c.show_images, c.created_at, c.updated_at,"
+        " (SELECT COUNT(*) FROM message m WHERE m.chat_id = c.id),"
+        " (SELECT COUNT(*) FROM tool_call t WHERE t.chat_id = c.id),"
+        " (SELECT COUNT(*) FROM generated_image g WHERE g.chat_id = c.id)"
+        " FROM chat c LEFT JOIN chat_profile cp ON cp.id = c.chat_profile_id"
+        " LEFT JOIN image_profile ip ON ip.id = c.image_profile_id WHERE :chat IS NULL OR c.id = :chat"
+        " ORDER BY c.updated_at DESC, c.id",
+        {"chat": chat_id},
+    ).fetchall()
+    tags: dict[str, list[str]] = {}
+    for tagged, name in conn.execute(
+        "SELECT ct.chat_id, t.name FROM chat_tag ct JOIN tag t ON t.id = ct.tag_id"
+        " WHERE :chat IS NULL OR ct.chat_id = :chat",
+        {"chat": chat_id},
+    ):
+        tags.setdefault(tagged, []).append(name)
     image_tools = set(image_tool_ids())
     return [
-        ChatView(id=chat_id, title=title, chat_profile=chat_profile, image_profile=image_profile,
+        ChatView(id=row_id, title=title, chat_profile=chat_profile, image_profile=image_profile,
                  images_enabled=image_profile is not None and bool(image_tools & set(_json(enabled) or [])),
-                 show_images=bool(show_images), tags=tuple(sorted(tags.get(chat_id, []), key=str.lower)),
+                 show_images=bool(show_images), tags=tuple(sorted(tags.get(row_id, []), key=str.lower)),
                  messages=messages, tool_calls=tool_calls, images=images,
                  created_at=_utc(created_at) or datetime.now(UTC), updated_at=_utc(updated_at) or datetime.now(UTC))
-        for (chat_id, title, chat_profile, image_profile, enabled, show_images, created_at, updated_at, messages,
+        for (row_id, title, chat_profile, image_profile, enabled, show_images, created_at, updated_at, messages,
              tool_calls, images) in rows
     ]
 
