@@ -5,8 +5,8 @@ Absolute times on a shared 2-core machine are not figures (a busy machine made e
 median wall time of a fresh process, against loopback fakes, with the load average printed beside it:
 
 - ``ask --no-images`` vs a bare ``openai`` SDK script making the same streamed request (target <= 1.1x);
-- ``images list`` (and ``keys list``, ``chats list``, ``audit``, ``image-profiles list``) vs ``python -c "import
-  openai"`` (target <= 0.4x); ``models --provider openai`` (the built-in table, no key) beside them;
+- ``images list`` (and ``keys list``, ``chats list``, ``chats show ID``, ``audit``, ``image-profiles list``) vs
+  ``python -c "import openai"`` (target <= 0.4x); ``models --provider openai`` (the built-in table, no key) too;
 - ``generate`` vs a bare SDK ``images.generate`` that writes and fsyncs the file (target <= 1.05x);
 - ``ask`` whose model calls ``generate_image`` vs a bare SDK script doing the same requests: the streamed chat
   request declaring the tool, ``images.generate`` with the call's prompt, the file written and fsynced, the
@@ -30,6 +30,7 @@ SDK's, installed with their bytecode, did not): generate took 6.6 s instead of 4
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -130,7 +131,8 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def _setup(env: dict[str, str], chat: FakeChatServer, images: FakeOpenAIImages) -> None:
+def _setup(env: dict[str, str], chat: FakeChatServer, images: FakeOpenAIImages) -> str:
+    """Keys, profiles and one chat (its id)."""
     cli = [PY, "-m", "quilltap_tui"]
     steps: list[tuple[list[str], str]] = [
         (["keys", "add", "--provider", "openai", "--label", "img"], TEST_KEYS["openai"]),
@@ -142,14 +144,16 @@ def _setup(env: dict[str, str], chat: FakeChatServer, images: FakeOpenAIImages) 
         (["chat-profiles", "add", "--name", "talk", "--provider", "openai", "--model", "fake-chat-1",
           "--key", "llm", "--base-url", chat.base_url, "--default"], ""),
     ]
+    steps.append((["ask", "--json", "--no-images", "hi"], ""))  # a chat for `chats show`
     for args, stdin in steps:
         proc = subprocess.run([*cli, *args], env=env, input=stdin + "\n" if stdin else None,
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise SystemExit(f"setup {' '.join(args[:2])} failed: {proc.stderr.strip()}")
+    return str(json.loads(proc.stdout.splitlines()[-1])["chat_id"])
 
 
-def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[str, list[str]]:
+def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str, chat_id: str) -> dict[str, list[str]]:
     cli = [PY, "-m", "quilltap_tui"]
     before = os.environ.get("BENCH_BEFORE")
     older = {
@@ -158,6 +162,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "ask with a tool call (before)": ["env", f"PYTHONPATH={before}", *cli, "ask", _DRAW],
         "image-profiles list (before)": ["env", f"PYTHONPATH={before}", *cli, "image-profiles", "list"],
         "models --provider openai (before)": ["env", f"PYTHONPATH={before}", *cli, "models", "--provider", "openai"],
+        "chats show (before)": ["env", f"PYTHONPATH={before}", *cli, "chats", "show", chat_id],
     } if before else {}
     return {
         **older,
@@ -172,6 +177,7 @@ def _commands(chat: FakeChatServer, images: FakeOpenAIImages, out: str) -> dict[
         "audit": [*cli, "audit"],
         "image-profiles list": [*cli, "image-profiles", "list"],
         "models --provider openai": [*cli, "models", "--provider", "openai"],
+        "chats show": [*cli, "chats", "show", chat_id],
         "generate": [*cli, "generate", "a lighthouse"],
         "bare SDK chat + tool + images.generate": [PY, "-c", _BARE_TOOL_TURN, chat.base_url, CHAT_KEYS["openai"],
                                                    images.base_url, TEST_KEYS["openai"], out],
@@ -188,6 +194,7 @@ RATIOS = (  # (figure, yardstick, target)
     ("audit", "python -c 'import openai'", 0.4),
     ("image-profiles list", "python -c 'import openai'", 0.4),
     ("models --provider openai", "python -c 'import openai'", None),
+    ("chats show", "python -c 'import openai'", 0.4),
     ("images list", "python -c pass", None),
     ("keys list", "python -c pass", None),
     ("ask with a tool call", "bare SDK chat + tool + images.generate", None),
@@ -198,6 +205,7 @@ BEFORE_RATIOS = (
     ("ask with a tool call (before)", "bare SDK chat + tool + images.generate", None),
     ("image-profiles list (before)", "python -c 'import openai'", 0.4),
     ("models --provider openai (before)", "python -c 'import openai'", None),
+    ("chats show (before)", "python -c 'import openai'", 0.4),
 )
 
 
@@ -219,8 +227,8 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module doc: measure what an install runs
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         chat.decider = _reply
-        _setup(env, chat, images)
-        commands = _only(_commands(chat, images, tmp), os.environ.get("BENCH_ONLY", ""))
+        chat_id = _setup(env, chat, images)
+        commands = _only(_commands(chat, images, tmp, chat_id), os.environ.get("BENCH_ONLY", ""))
         for cmd in commands.values():  # one unmeasured pass: the page cache and .pyc files are warm
             _timed(cmd, env)
         load_before = os.getloadavg()[0]
