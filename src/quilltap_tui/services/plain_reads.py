@@ -5,8 +5,8 @@ small queries; ``images list``, ``audit``, ``chats list`` and ``chats show`` lik
 is taken only when it reads exactly what the ORM path would: the database is the default SQLite file, it
 exists, and it is at the schema version this program writes. Anything else (PostgreSQL through
 ``QUILLTAP_DATABASE_URL``, a fresh home to create, an older schema to migrate) returns ``None`` and the
-caller takes the ORM path, which creates or migrates. ``images list`` sweeps leftovers of killed runs first; it reads here
-only when that sweep would do nothing (the common case), else the ORM path sweeps and lists.
+caller takes the ORM path, which creates or migrates. ``images list`` sweeps leftovers of killed runs first;
+it reads here only when that sweep would do nothing (the common case), else the ORM path sweeps and lists.
 Each listing's documents equal the ORM path's (tests/services/test_plain_reads.py compares them;
 tests/cli/test_chats_show.py for ``chats show``).
 """
