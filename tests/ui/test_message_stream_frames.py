@@ -142,3 +142,56 @@ async def test_a_growing_reply_keeps_its_drawn_lines_and_looks_like_one_drawn_af
         await until(pilot, lambda: left.size == right.size, "both laid out")
         await pilot.pause()
         assert cells(app, left) == cells(app, right)
+
+
+async def test_an_append_that_scrolls_the_view_is_painted_in_one_frame_with_its_scrollbar(
+        monkeypatch: pytest.MonkeyPatch, instant_pacing: None) -> None:
+    """The layout pass of an append moves the scrollbar's thumb and paints the view's whole column, scrollbar
+    included; the scrollbar's own repaint request used to come after, as one more frame per append drawing
+    that column again. What the screen shows of the scrollbar is still exactly a scrollbar drawn afresh."""
+    from textual._compositor import Compositor
+
+    app = Chat()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Conversation)
+        await view.mount(MessageView("user", "\n".join(f"line {n} of the question" for n in range(30))))
+        reply = MessageView("assistant", live=True)
+        await view.mount(reply)
+        reply.add_text("The first paragraph of the reply, long enough to wrap " * 3)
+        await drawn(pilot, app, reply, "the first paragraph drawn")
+        bar = view.vertical_scrollbar
+        assert view.max_scroll_y > 0 and bar.display
+
+        def done() -> bool:  # no frame left to come; the scrollbar's own requests too (it is no child of the view)
+            screen = app.screen
+            return (settled(app, reply) and not bar._repaint_required and not bar._message_queue.qsize()
+                    and not (screen._layout_required or screen._repaint_required or screen._dirty_widgets
+                             or screen._callbacks))
+
+        await until(pilot, done, "the first paragraph's frames")
+        paints: list[Any] = []
+        original = Compositor.render_update
+
+        def painted(self: Compositor, *args: Any, **kwargs: Any) -> Any:
+            regions = sorted(self._dirty_regions)
+            update = original(self, *args, **kwargs)
+            if update is not None:
+                paints.append(regions)
+            return update
+
+        monkeypatch.setattr(Compositor, "render_update", painted)
+        for n in range(6):
+            reply.add_text(f" more words for paragraph part {n}" * 6)
+            await drawn(pilot, app, reply, f"append {n} drawn")
+            await until(pilot, done, f"append {n}'s frames")
+            await pilot.pause()
+            assert len(paints) == 1, (n, paints)
+            paints.clear()
+            assert view.scroll_y == view.max_scroll_y  # following the end
+            region = app.screen.find_widget(bar).region
+            on_screen = [strip.crop(region.x, region.right).text
+                         for strip in app.screen._compositor.render_strips()[region.y:region.bottom]]
+            bar._styles_cache.clear()
+            bar._set_dirty()  # its content rendered again (not a repaint request: that would paint a frame)
+            fresh = [strip.text for strip in bar.render_lines(region.reset_offset)]
+            assert on_screen == fresh, n

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import NoScreen
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.scrollbar import ScrollBar
@@ -64,6 +65,27 @@ class Conversation(SettledSize, VerticalScroll):
                 self._hold_place(result)
             self._arranged = result
         return result
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        # The layout pass that grows the chat updates the scrollbar here (its size and thumb), just before
+        # that pass paints: the paint covers the scrollbar's column whenever the view's content moved, and
+        # draws the scrollbar anew (its lines are marked dirty). Its own repaint request would still reach
+        # the screen after the pass, as one more frame drawing the same column again: about one extra frame
+        # per streamed append. Left asking only when this pass's paint does not cover it.
+        super()._scroll_update(virtual_size)
+        try:
+            compositor = self.screen._compositor
+        except NoScreen:
+            return
+        for bar in (self._vertical_scrollbar, self._horizontal_scrollbar):
+            if bar is None or not bar._repaint_required:
+                continue
+            placed = compositor.visible_widgets.get(bar)  # (region, clip), as this pass arranged it
+            if placed is None:
+                continue
+            shown = placed[0].intersection(placed[1])
+            if any(dirty.contains_region(shown) for dirty in compositor._dirty_regions):
+                bar._repaint_required = False
 
     def keep_place(self, child: Widget | None) -> None:
         """Keep ``child`` on its row of the view while content is added above it (an earlier page), until
