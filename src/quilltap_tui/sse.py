@@ -49,10 +49,14 @@ class ReadPace:
     Servers send one chunk per token, and a reader that keeps up takes each one alone: at 500 tokens a second
     that was 500 wake-ups of the reading loop, socket reads and pauses of the transport a second (the TUI's
     turn thread used 0.8-1.1 CPU-s for a 4000-token reply; 0.35-0.45 read in bursts, about 30 a second).
+    Each burst still cost both threads a round of wake-ups (the turn loop's socket read and its hand-overs to
+    the screen's loop, about four a burst: 860 for that reply); 60 ms bursts halve them, and the screen draws
+    the text at most about 7 times a second anyway (ui/widgets/message.py), so no frame shows less of it.
+    The reply's end waits at most one interval more (the last bytes may arrive during a pause).
     Short bodies (a tool call, a short answer) are read as they come.
     """
 
-    interval: float = 0.03
+    interval: float = 0.06
     after: float = 0.5
     caught_up: float = 0.001  # a chunk that took longer than this was waited for, not taken from a buffer
     gap: float = 0.005  # reading time between two pauses at least (a chunk misjudged as waited for costs little)
