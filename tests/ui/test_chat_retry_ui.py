@@ -30,9 +30,9 @@ async def test_the_status_line_and_the_tool_call_say_what_is_retried(
     labels: list[str] = []
     original = StatusLine.set_label
 
-    def record(self: StatusLine, label: str) -> None:
+    def record(self: StatusLine, label: str, **options: Any) -> None:
         labels.append(label)
-        original(self, label)
+        original(self, label, **options)
 
     monkeypatch.setattr(StatusLine, "set_label", record)
     with FakeChatServer("openai") as chat, FakeOpenAIImages() as images:

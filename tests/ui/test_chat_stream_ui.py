@@ -58,3 +58,45 @@ async def test_a_fast_long_reply_reaches_the_screen_whole_in_order_and_rendered(
             view = app.screen.query_one(Conversation)
             await until(pilot, lambda: view.scroll_y == view.max_scroll_y > 0, "the view at the reply's end")
     assert chats.get_messages(ctx, chat_id)[-1].content == reply
+
+
+async def test_while_reply_text_streams_the_status_clock_ticks_4_times_a_second_else_10(
+        make_app: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each tick of the status line is a frame of the whole screen; while the reply's text shows the progress,
+    the clock moves on 4 times a second (10 before the first text, and again once a tool runs)."""
+    from quilltap_tui.ui.widgets.status import STREAMING_TICK, TICK, StatusLine
+
+    ticks: list[float] = []
+    original = StatusLine._run_every
+
+    def recorded(self: StatusLine, tick: float, restart: bool = False) -> None:
+        original(self, tick, restart)
+        if self._timer is not None:
+            ticks.append(self._timer._interval)
+
+    monkeypatch.setattr(StatusLine, "_run_every", recorded)
+    tokens = [f"word{n} " for n in range(100)]
+    with FakeChatServer("openai") as server:
+        server.enqueue(Text(tokens=tokens, tps=50))
+        keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
+        profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
+                        base_url=server.base_url, default=True)
+        chat_id = str(chats.create_chat(ctx, chat_profile="main").id)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.screen.query("ChatList"), "the home screen")
+            app.screen.query_one("ChatList").open_chat(chat_id)
+            await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
+                        "the chat to open")
+            await pilot.press(*"go")
+            app.focused.post_message(events.Key("enter", "\r"))  # without Pilot's wait on every widget
+            status = app.screen.query_one(StatusLine)
+            await until(pilot, lambda: any(v.role == "assistant" and v.live and v.text
+                                           for v in app.screen.query(MessageView)), "the reply's first text")
+            assert status.running and status.label == "Replying…"
+            assert status._timer is not None and status._timer._interval == STREAMING_TICK
+            await until(pilot, lambda: any(v.role == "assistant" and not v.live
+                                           for v in app.screen.query(MessageView)), "the reply to end")
+            await drain(pilot)
+            assert not status.running
+    assert ticks[0] == TICK and ticks[-1] == STREAMING_TICK  # 10 a second while waiting for the model

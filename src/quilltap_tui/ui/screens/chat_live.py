@@ -15,6 +15,7 @@ from quilltap_tui.chat import events as ev
 from quilltap_tui.chat.events import TextEvent  # stdlib-only: cheap to import with the chat screen
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.widgets.message import MessageView
+from quilltap_tui.ui.widgets.status import STREAMING_TICK
 from quilltap_tui.ui.widgets.tool_call import CANCELLED, ToolCallView
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ class LiveReply(BaseScreen):
             self._live = MessageView("assistant", status="streaming", message_id=self._reply_id, live=True)
             await self.mount_live(self._live)
         self._live.add_text(delta)
-        self.status.set_label("Replying…")
+        self.status.set_label("Replying…", tick=STREAMING_TICK)  # the streaming text shows progress
 
     async def _tool_started(self, event: Any) -> None:
         await self._end_live()
