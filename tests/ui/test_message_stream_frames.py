@@ -9,6 +9,7 @@ under the reply for one frame). Each test records what every layout pass left on
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -195,3 +196,26 @@ async def test_an_append_that_scrolls_the_view_is_painted_in_one_frame_with_its_
             bar._set_dirty()  # its content rendered again (not a repaint request: that would paint a frame)
             fresh = [strip.text for strip in bar.render_lines(region.reset_offset)]
             assert on_screen == fresh, n
+
+
+async def test_the_next_append_waits_ten_times_what_the_last_one_cost_the_ui_thread() -> None:
+    """An append and the frames it causes took 15-25 ms of the UI thread on a 2-core machine: the next one comes
+    ten times that later at the soonest (so appends take at most a tenth of the UI thread), never sooner than
+    MIN_INTERVAL."""
+    from quilltap_tui.ui.widgets import message
+
+    app = Chat()
+    async with app.run_test(size=(80, 24)) as pilot:
+        reply = MessageView("assistant", live=True)
+        await app.query_one(Conversation).mount(reply)
+        reply.add_text("The first words")
+        await until(pilot, partial(flushed, reply), "the first words handed over")
+        for cost, soonest in ((0.025, 0.25), (0.002, message.MIN_INTERVAL)):
+            assert reply._live is not None
+            reply._live.last_append_cost = cost  # as measured after the last append's frames
+            asked = time.monotonic()
+            reply.add_text(" and more")
+            timer = reply._flush_timer
+            assert timer is not None
+            assert asked - reply._last_flush + timer._interval == pytest.approx(soonest, abs=0.005)
+            await until(pilot, partial(flushed, reply), "the words handed over")

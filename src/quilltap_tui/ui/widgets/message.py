@@ -2,10 +2,10 @@
 
 Streaming goes through Textual's ``Markdown.get_stream()``: deltas are gathered in a buffer and
 handed to the stream in batches, at most every ``interval`` seconds; the interval grows with what
-an append costs (the last block is re-parsed on every append, so a long paragraph costs more each
-time), which keeps the work per second bounded and the total roughly linear in the reply's length.
-When the message ends, ONE ``update()`` renders the final text. Re-rendering the whole message per
-token would be quadratic.
+an append costs (ten times its CPU on the UI thread; the last block is re-parsed on every append, so a
+long paragraph costs more each time), which keeps the work per second bounded and the total roughly
+linear in the reply's length. When the message ends, ONE ``update()`` renders the final text.
+Re-rendering the whole message per token would be quadratic.
 
 A long reply streams into a new Markdown widget every ``CHUNK_BLOCKS`` paragraphs. Each append to
 one Markdown widget costs in proportion to the blocks it already holds (Textual re-measures every
@@ -41,7 +41,11 @@ from quilltap_tui.textsafe import inert
 from quilltap_tui.ui.chat_data import STATUS_WORDS, InlineText, parse_text
 
 MIN_INTERVAL = 0.15  # at most about 7 appends a second: reads as live, and each append lays out and redraws the view
-COST_FACTOR = 4.0  # wait at least this many times the last append's cost before the next one
+# Wait at least this many times the last append's cost (UI-thread CPU through the frames it caused) before the
+# next one: appends take at most a tenth of the UI thread. An append and its frames cost 15-25 ms on a 2-core
+# machine (the layout pass, a redraw of the whole view: it scrolls), so about 5 appends a second there, and
+# fewer where frames cost more; 4 (at most 7 a second, the floor above) cost more CPU than the plain-text peers.
+COST_FACTOR = 10.0
 # Each append re-renders the block still being written (a paragraph), so appends to a long block are
 # spaced out in proportion to its length: the work per second stays flat and the total linear.
 BLOCK_CHARS_PER_SECOND = 50_000
