@@ -189,13 +189,31 @@ async def test_an_append_that_scrolls_the_view_is_painted_in_one_frame_with_its_
             assert len(paints) == 1, (n, paints)
             paints.clear()
             assert view.scroll_y == view.max_scroll_y  # following the end
-            region = app.screen.find_widget(bar).region
-            on_screen = [strip.crop(region.x, region.right).text
-                         for strip in app.screen._compositor.render_strips()[region.y:region.bottom]]
-            bar._styles_cache.clear()
-            bar._set_dirty()  # its content rendered again (not a repaint request: that would paint a frame)
-            fresh = [strip.text for strip in bar.render_lines(region.reset_offset)]
-            assert on_screen == fresh, n
+            assert scrollbar_as_drawn_afresh(app, bar), n
+        # The reader scrolled up: growth below the view moves the thumb, and no paint of the view covers it.
+        view.scroll_to(y=0, animate=False)
+        await until(pilot, done, "the view scrolled up")
+        assert scrollbar_as_drawn_afresh(app, bar)
+        for n in range(3):
+            reply.add_text(f" words below the view {n}" * 6)
+            await drawn(pilot, app, reply, f"append {n} below the view drawn")
+            await until(pilot, done, f"append {n}'s frames")
+            await pilot.pause()
+            assert view.scroll_y == 0 and paints
+            paints.clear()
+            assert scrollbar_as_drawn_afresh(app, bar), n
+
+
+def scrollbar_as_drawn_afresh(app: App[None], bar: Any) -> bool:
+    """The scrollbar's cells on screen (as last painted) are those of the scrollbar drawn again now."""
+    from textual.geometry import Region
+
+    shown = cells(app, bar)
+    bar._styles_cache.clear()
+    bar._set_dirty()  # its content rendered again (not a repaint request: that would paint a frame)
+    fresh = [[(char, seg.style.clear_meta_and_links() if seg.style else None) for seg in strip for char in seg.text]
+             for strip in bar.render_lines(Region(0, 0, *bar.size))]
+    return shown == fresh
 
 
 async def test_the_next_append_waits_ten_times_what_the_last_one_cost_the_ui_thread() -> None:
