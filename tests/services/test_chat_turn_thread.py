@@ -1,10 +1,13 @@
-"""Turns on the turn loop (the TUI's way): same events and rows as a plain turn, cancel waits for the save."""
+"""Turns on the turn loop (the TUI's way): same events and rows as a plain turn, cancel waits for the save, a long
+reply is read in bursts and handed to the caller's loop together."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,23 +201,14 @@ async def test_a_long_fast_reply_reaches_the_caller_whole_and_in_order_in_a_few_
     monkeypatch.setattr(chat_turn_thread, "READ_IN_BURSTS", ReadPace(after=0.0))  # from the first token on
     words = [f"word{n} " if n % 50 else f"\n\nword{n} " for n in range(600)]
     chat.enqueue(Text(tokens=words, tps=1000))
-    loop = asyncio.get_running_loop()
-    hand_overs = 0
-    call_soon_threadsafe = loop.call_soon_threadsafe
-
-    def counted(callback: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal hand_overs
-        hand_overs += threading.current_thread().name == "quilltap-turns"
-        return call_soon_threadsafe(callback, *args, **kwargs)
-
-    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    hand_overs = count_hand_overs(monkeypatch)
     relayed: list[TurnEvent] = []
     chat_id = new_chat(ctx)
     result = await chat_turn_thread.ask(ctx, chat_id, "go", relayed.append)
     assert result.status == "complete"
     assert "".join(e.delta for e in relayed if isinstance(e, TextEvent)) == "".join(words)
     assert [type(e).__name__ for e in relayed if not isinstance(e, TextEvent)][-1] == "DoneEvent"
-    assert hand_overs < len(words) / 3
+    assert hand_overs() < len(words) / 3
     assert rows(tmp_path / "home", "SELECT content FROM message WHERE id = ?", result.message_id) == [
         ("".join(words),)]
 
@@ -234,3 +228,40 @@ def new_chat_plain(tmp_path: Path) -> str:
         return chat_id
     finally:
         con.close()
+
+
+def count_hand_overs(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Counts the turn thread's wake-ups of this (the caller's) loop from now on: returns the counter."""
+    loop = asyncio.get_running_loop()
+    count = 0
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counted(callback: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal count
+        count += threading.current_thread().name == "quilltap-turns"
+        return call_soon_threadsafe(callback, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    return lambda: count
+
+
+async def test_a_reply_at_500_tokens_a_second_wakes_the_screens_loop_at_most_80_times_a_second(
+    ctx: AppContext, servers: tuple[FakeChatServer, FakeOpenAIImages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each burst costs the turn thread a socket read and the screen's loop a few wake-ups (about four a burst):
+    30 ms bursts woke it about 120 times a second, for text the screen draws at most about 7 times a second."""
+    chat, _ = servers
+    # The TUI's pace as it is, from the first token on (a real reply's first half second is read as it comes).
+    monkeypatch.setattr(chat_turn_thread, "READ_IN_BURSTS", dataclasses.replace(chat_turn_thread.READ_IN_BURSTS,
+                                                                                after=0.0))
+    words = [f"word{n} " if n % 60 else f"\n\nword{n} " for n in range(1000)]
+    chat.enqueue(Text(tokens=words, tps=500))
+    hand_overs = count_hand_overs(monkeypatch)
+    relayed: list[TurnEvent] = []
+    started = time.monotonic()
+    result = await chat_turn_thread.ask(ctx, new_chat(ctx), "go", relayed.append)
+    took = time.monotonic() - started
+    assert result.status == "complete"
+    assert "".join(e.delta for e in relayed if isinstance(e, TextEvent)) == "".join(words)
+    assert took >= 1.9  # the whole stream was read (two seconds of tokens)
+    assert hand_overs() <= 80 * took, (hand_overs(), took)

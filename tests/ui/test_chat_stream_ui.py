@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual import events
 from textual.widgets.markdown import MarkdownBlock
 
-from quilltap_tui.services import chat_turn_thread, chats, keys, profiles
+from quilltap_tui.services import chat_turn_thread, chats
 from quilltap_tui.sse import ReadPace
 from quilltap_tui.ui.widgets.conversation import Conversation
 from quilltap_tui.ui.widgets.message import FrozenChunk, MessageView, TimedMarkdown
 from tests.fakes.chat_servers import FakeChatServer, Text
+from tests.ui.chat_waits import chat_with_profile, open_chat, press_enter
 from tests.ui.conftest import SIZE, drain, until
 
 REPLY = "".join([
@@ -34,18 +34,12 @@ async def test_a_fast_long_reply_reaches_the_screen_whole_in_order_and_rendered(
     reply = "".join(tokens)
     with FakeChatServer("openai") as server:
         server.enqueue(Text(tokens=tokens, tps=2000))
-        keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
-        profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
-                        base_url=server.base_url, default=True)
-        chat_id = str(chats.create_chat(ctx, chat_profile="main").id)
+        chat_id = chat_with_profile(ctx, server)
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.screen.query("ChatList"), "the home screen")
-            app.screen.query_one("ChatList").open_chat(chat_id)
-            await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
-                        "the chat to open")
+            await open_chat(pilot, chat_id)
             await pilot.press(*"go")
-            app.focused.post_message(events.Key("enter", "\r"))  # without Pilot's wait on every widget
+            press_enter(pilot)
             await until(pilot, lambda: any(v.role == "assistant" and not v.live
                                            for v in app.screen.query(MessageView)), "the reply to end")
             await drain(pilot)
@@ -78,18 +72,12 @@ async def test_while_reply_text_streams_the_status_clock_ticks_4_times_a_second_
     tokens = [f"word{n} " for n in range(100)]
     with FakeChatServer("openai") as server:
         server.enqueue(Text(tokens=tokens, tps=50))
-        keys.add_key(ctx, provider="openai", label="chat", secret="sk-chat-test-0123456789abcdef")
-        profiles.create(ctx, profiles.CHAT, name="main", provider="openai", model="fake-chat-1", key="chat",
-                        base_url=server.base_url, default=True)
-        chat_id = str(chats.create_chat(ctx, chat_profile="main").id)
+        chat_id = chat_with_profile(ctx, server)
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.screen.query("ChatList"), "the home screen")
-            app.screen.query_one("ChatList").open_chat(chat_id)
-            await until(pilot, lambda: type(app.screen).__name__ == "ChatScreen" and app.screen.chat is not None,
-                        "the chat to open")
+            await open_chat(pilot, chat_id)
             await pilot.press(*"go")
-            app.focused.post_message(events.Key("enter", "\r"))  # without Pilot's wait on every widget
+            press_enter(pilot)
             status = app.screen.query_one(StatusLine)
             await until(pilot, lambda: any(v.role == "assistant" and v.live and v.text
                                            for v in app.screen.query(MessageView)), "the reply's first text")
