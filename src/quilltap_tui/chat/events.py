@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 TurnStatus = Literal["complete", "error", "round_limit"]
+# What a turn stores, and the screen shows, on a tool call esc cancelled.
+CANCELLED = "Cancelled by the user."
 
 
 @dataclass(frozen=True)

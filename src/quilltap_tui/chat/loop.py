@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from quilltap_tui import request_sent as sent
 from quilltap_tui.chat import history
 from quilltap_tui.chat.events import (
+    CANCELLED,
     DoneEvent,
     ErrorEvent,
     EventSink,
@@ -56,7 +57,6 @@ from quilltap_tui.providers.retry import RetryHook, listening
 from quilltap_tui.tools.call import ToolContext
 from quilltap_tui.tools.registry import ToolRegistry
 
-CANCELLED = "Cancelled by the user."
 # Seconds: held events reach the caller by then even when no request was seen leaving (a plug-in image provider
 # that sends no HTTP, a tool that waits for the database); a request usually leaves within a few milliseconds.
 SHOW_WITHIN = 0.1
@@ -339,12 +339,13 @@ class TurnLoop:
         message_id = reply.message_id
         starting = set(range(len(calls)))
         running = len(calls)
-        out: list[bool] = []  # set once every call's first request is out (a retry reports its request again)
+        all_out = False  # every call's first request is out (a retry reports its request again)
 
         def started(index: int) -> None:
+            nonlocal all_out
             starting.discard(index)
-            if not starting and not out:
-                out.append(True)
+            if not starting and not all_out:
+                all_out = True
                 self.emit.release_within(SHOW_RUNNING_AFTER)
                 self._store_end_soon(reply)
 

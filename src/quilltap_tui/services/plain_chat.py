@@ -64,7 +64,7 @@ def chat_for(
     if chat:
         if chat_profile or image_profile or no_images:
             return None
-        return find_chat(store.conn, chat)
+        return plain_reads.find_chat(store.conn, chat)
     with store._lock, immediate(store.conn) as conn:
         profile_id = _chat_profile(conn, chat_profile)
         image_id = None if no_images else _image_profile(conn, image_profile)
@@ -76,11 +76,6 @@ def chat_for(
              stamp()),
         )
     return chat_id
-
-
-def find_chat(conn: sqlite3.Connection, chat_id: str) -> str:
-    """As ``chats.find``: a chat by id or by an unambiguous id prefix of at least six characters."""
-    return plain_reads.find_chat(conn, chat_id)
 
 
 def _chat_profile(conn: sqlite3.Connection, name: str | None) -> str:
@@ -137,7 +132,7 @@ def prepare_turn(ctx: AppContext, store: PlainTurnStore, chat_id: str, show_imag
     """
     with store._lock:
         conn = store.conn
-        chat_id = find_chat(conn, chat_id)
+        chat_id = plain_reads.find_chat(conn, chat_id)
         profile_id, image_id, enabled, chat_shows = conn.execute(
             "SELECT chat_profile_id, image_profile_id, enabled_tools, show_images FROM chat WHERE id = ?", (chat_id,)
         ).fetchone()

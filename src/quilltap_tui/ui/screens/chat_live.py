@@ -16,7 +16,7 @@ from quilltap_tui.chat.events import TextEvent  # stdlib-only: cheap to import w
 from quilltap_tui.ui.screens.base import BaseScreen
 from quilltap_tui.ui.widgets.message import MessageView
 from quilltap_tui.ui.widgets.status import STREAMING_TICK
-from quilltap_tui.ui.widgets.tool_call import CANCELLED, ToolCallView
+from quilltap_tui.ui.widgets.tool_call import ToolCallView
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -94,7 +94,7 @@ class LiveReply(BaseScreen):
         (shown cancelled, as the turn stored it) and a result stored before the cancel (its image is kept)."""
         if isinstance(event, ev.ToolCallStarted) and event.id not in self._calls:
             view = ToolCallView(event.name, dict(event.arguments), call_id=event.id, status="cancelled",
-                                error=CANCELLED)
+                                error=ev.CANCELLED)
             self._calls[event.id] = view
             await self.mount_live(view)
         elif isinstance(event, ev.ToolResultEvent) and (done := self._calls.get(event.id)) is not None:

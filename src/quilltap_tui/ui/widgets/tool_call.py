@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
+from quilltap_tui.chat.events import CANCELLED
 from quilltap_tui.textsafe import inert
 from quilltap_tui.tools import catalogue
 from quilltap_tui.ui.chat_data import CALL_WORDS, ShownImage, image_caption, image_size
@@ -29,7 +30,6 @@ from quilltap_tui.ui.result_summary import summarize, warnings_of
 from quilltap_tui.ui.widgets.image_row import ImageRow, preview_box
 from quilltap_tui.ui.widgets.preview import ImagePreview
 
-CANCELLED = "Cancelled by the user."  # what the turn stores on a call esc cancelled (chat.loop.CANCELLED)
 ICONS = {"pending": "…", "running": "⚙", "ok": "✓", "error": "✗", "cancelled": "⊘"}
 
 
