@@ -25,7 +25,10 @@ class Result:
     err: str
 
     def json(self) -> Any:
-        return json.loads(self.out)
+        try:
+            return json.loads(self.out)
+        except json.JSONDecodeError as error:  # say what the command did instead: its exit code and stderr
+            raise AssertionError(f"no JSON on stdout (exit {self.code}): {self.out!r}; stderr: {self.err!r}") from error
 
     @property
     def last_err_line(self) -> str:
